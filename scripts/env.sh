@@ -1,0 +1,33 @@
+# shellcheck shell=bash
+# Sourced by every script in scripts/: the one place that says where things live.
+# Everything heavy (kernel source, kernel builds, virtme-ng) lives in a cache
+# outside the repository so a fresh clone stays small and rebuilds nothing.
+
+HARNESS_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+HARNESS_CACHE=${HARNESS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/iommufd-harness}
+
+# The kernel release whose source Debian ships as a package; a user tree
+# given as KSRC replaces it and nothing is unpacked.
+HARNESS_KERNEL_SERIES=6.12
+HARNESS_KERNEL_TARBALL=/usr/src/linux-source-$HARNESS_KERNEL_SERIES.tar.xz
+
+# virtme-ng is pinned: its command line and guest init change between releases.
+HARNESS_VNG_VERSION=1.42
+HARNESS_VENV=$HARNESS_CACHE/venv
+HARNESS_VNG=$HARNESS_VENV/bin/vng
+
+if [ -n "${KSRC:-}" ]; then
+	HARNESS_KSRC_OWNED=0
+	KSRC=$(cd "$KSRC" && pwd) || { echo "KSRC=$KSRC: no such directory" >&2; exit 2; }
+else
+	HARNESS_KSRC_OWNED=1
+	KSRC=$HARNESS_CACHE/src/linux-source-$HARNESS_KERNEL_SERIES
+fi
+# Headers are installed once per source tree; the key keeps a user tree's
+# headers apart from the packaged tree's.
+HARNESS_KSRC_KEY=$(printf '%s' "$KSRC" | sha256sum | cut -c1-12)
+HARNESS_KHDR=$HARNESS_CACHE/headers/$HARNESS_KSRC_KEY
+
+harness_say() { printf '%s: %s\n' "${HARNESS_TOOL:-harness}" "$*" >&2; }
+harness_die() { harness_say "error: $*"; exit 2; }
+export HARNESS_TOP HARNESS_CACHE KSRC HARNESS_KHDR HARNESS_VNG
