@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* What the library's source files share and users never see. */
+#ifndef LIBIOMMUFD_INTERNAL_H
+#define LIBIOMMUFD_INTERNAL_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <iommufd/backend.h>
+
+/* Everything is hidden (-fvisibility=hidden) unless marked here. */
+#define IOMMUFD_EXPORT __attribute__((visibility("default")))
+
+#define IOMMUFD_DEV_PATH "/dev/iommu"
+
+struct iommufd_backend {
+	/*
+	 * lock serialises connect, disconnect and the setters. fd and users
+	 * are also read without it (with atomics) by the DMA operations, which
+	 * are only meaningful while the caller holds a connection.
+	 */
+	pthread_mutex_t lock;
+	int fd;
+	bool owned;
+	bool strict_unmap;
+	uint32_t users;
+	uint32_t max_users;
+	/* has_report: this backend's own hook (possibly NULL) replaces the process one */
+	bool has_report;
+	iommufd_report_fn report_fn;
+	void *report_opaque;
+};
+
+/* Reports through be's hook, or the process hook when be is NULL or has none. */
+void iommufd_report(const struct iommufd_backend *be,
+		    enum iommufd_report_level level, const char *op, int err,
+		    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+#define iommufd_error(be, op, err, ...)                                      \
+	iommufd_report(be, IOMMUFD_REPORT_ERROR, op, err, __VA_ARGS__)
+#define iommufd_warn(be, op, err, ...)                                       \
+	iommufd_report(be, IOMMUFD_REPORT_WARNING, op, err, __VA_ARGS__)
+
+/*
+ * The fd of a backend a DMA operation may use: NULL and unconnected
+ * backends are reported and refused. Returns the fd or a negative errno.
+ */
+int iommufd_backend_fd_for(const struct iommufd_backend *be, const char *op);
+
+#endif /* LIBIOMMUFD_INTERNAL_H */
