@@ -1,0 +1,255 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers for the libiommufd test programs (backend_*.c): capturing the
+ * library's reports, counting open fds, running a test again with
+ * IOMMUFD_TRACE set to read its trace, and finding a PCI memory BAR to
+ * mmap. The raw ioctl helpers come from iommufd_utils.h.
+ */
+#ifndef IOMMUFD_HARNESS_BACKEND_UTILS_H
+#define IOMMUFD_HARNESS_BACKEND_UTILS_H
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <iommufd/backend.h>
+
+#include "iommufd_utils.h"
+
+/* ---- the report hook, captured ---- */
+
+struct backend_reports {
+	pthread_mutex_t lock;
+	unsigned int count;
+	/* The last report. */
+	enum iommufd_report_level level;
+	int err;
+	char op[32];
+	char msg[512];
+};
+
+static inline void backend_reports_fn(void *opaque,
+				      enum iommufd_report_level level,
+				      const char *op, int err, const char *msg)
+{
+	struct backend_reports *r = opaque;
+
+	pthread_mutex_lock(&r->lock);
+	r->count++;
+	r->level = level;
+	r->err = err;
+	snprintf(r->op, sizeof(r->op), "%s", op);
+	snprintf(r->msg, sizeof(r->msg), "%s", msg);
+	pthread_mutex_unlock(&r->lock);
+}
+
+static inline void backend_reports_reset(struct backend_reports *r)
+{
+	pthread_mutex_lock(&r->lock);
+	r->count = 0;
+	r->err = 0;
+	r->op[0] = r->msg[0] = '\0';
+	pthread_mutex_unlock(&r->lock);
+}
+
+/*
+ * Exactly one report since the last reset, with this level, operation and
+ * errno, and a message containing _needle.
+ */
+#define ASSERT_ONE_REPORT(_r, _level, _op, _err, _needle)                    \
+	do {                                                                 \
+		ASSERT_EQ(1, (_r)->count) TH_LOG("reports: %u, last: %s: %s", \
+						 (_r)->count, (_r)->op,      \
+						 (_r)->msg);                 \
+		ASSERT_EQ(_level, (_r)->level);                              \
+		ASSERT_STREQ(_op, (_r)->op);                                 \
+		ASSERT_EQ(_err, (_r)->err) TH_LOG("message: %s", (_r)->msg); \
+		ASSERT_NE(NULL, strstr((_r)->msg, _needle))                  \
+			TH_LOG("\"%s\" not in \"%s\"", _needle, (_r)->msg);  \
+	} while (0)
+
+/* ---- fds ---- */
+
+/* How many fds this process has open (the directory's own fd excluded). */
+static inline int backend_count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n - 1;
+}
+
+static inline bool backend_fd_is_open(int fd)
+{
+	return fd >= 0 && fcntl(fd, F_GETFD) >= 0;
+}
+
+/* ---- running one test again with IOMMUFD_TRACE=1 ---- */
+
+#define BACKEND_TRACE_CHILD_ENV "BACKEND_TRACE_CHILD"
+
+/*
+ * True in the copy of the program backend_run_traced() started: that copy
+ * does the work, its parent reads the trace.
+ */
+static inline bool backend_is_trace_child(void)
+{
+	return getenv(BACKEND_TRACE_CHILD_ENV) != NULL;
+}
+
+/*
+ * Runs this program again as "exe -r <test>" with IOMMUFD_TRACE=trace and
+ * collects its stderr (the trace lines, the library's reports, the harness's
+ * diagnostics) into out. The trace flag is read once at load time, which is
+ * why a fresh process is needed. Returns the child's exit status, or -1.
+ */
+static inline int backend_run_traced(const char *test, const char *trace,
+				     char *out, size_t len)
+{
+	size_t used = 0;
+	int pipefd[2], status;
+	pid_t pid;
+	ssize_t n;
+
+	if (pipe(pipefd))
+		return -1;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (!pid) {
+		int devnull = open("/dev/null", O_WRONLY);
+
+		dup2(pipefd[1], STDERR_FILENO);
+		/* The child's KTAP lines would confuse the outer runner. */
+		if (devnull >= 0)
+			dup2(devnull, STDOUT_FILENO);
+		close(pipefd[0]);
+		setenv("IOMMUFD_TRACE", trace, 1);
+		setenv(BACKEND_TRACE_CHILD_ENV, "1", 1);
+		execl("/proc/self/exe", "traced", "-r", test, (char *)NULL);
+		_exit(127);
+	}
+	close(pipefd[1]);
+	while (used + 1 < len &&
+	       (n = read(pipefd[0], out + used, len - used - 1)) > 0)
+		used += n;
+	out[used] = '\0';
+	/* Drain what did not fit so the child never blocks on a full pipe. */
+	while (read(pipefd[0], &status, sizeof(status)) > 0)
+		;
+	close(pipefd[0]);
+	if (waitpid(pid, &status, 0) != pid)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* How many lines of text start with prefix and contain needle (or any). */
+static inline int backend_count_lines(const char *text, const char *prefix,
+				      const char *needle)
+{
+	size_t plen = strlen(prefix);
+	const char *p = text;
+	int n = 0;
+
+	while (p && *p) {
+		const char *eol = strchr(p, '\n');
+		size_t llen = eol ? (size_t)(eol - p) : strlen(p);
+		char line[512];
+
+		snprintf(line, sizeof(line), "%.*s", (int)llen, p);
+		if (!strncmp(line, prefix, plen) &&
+		    (!needle || strstr(line, needle)))
+			n++;
+		p = eol ? eol + 1 : NULL;
+	}
+	return n;
+}
+
+/* ---- a PCI memory BAR to mmap ---- */
+
+#define BACKEND_PCI_DEVICES "/sys/bus/pci/devices"
+
+static inline unsigned long backend_sysfs_ulong(const char *dir,
+						const char *file)
+{
+	char path[PATH_MAX], buf[32] = "";
+	unsigned long v = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	if (fgets(buf, sizeof(buf), f))
+		v = strtoul(buf, NULL, 0);
+	fclose(f);
+	return v;
+}
+
+/*
+ * mmaps the first page of a PCI memory BAR: the ivshmem-plain device's
+ * shared memory (1af4:1110, BAR2) when there is one, else nothing. The
+ * mapping is VM_IO | VM_PFNMAP, exactly what pin_user_pages() refuses.
+ * Returns the address, or NULL with why[] saying what was missing.
+ */
+static inline void *backend_map_pci_bar(size_t length, char *why, size_t wlen)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 16];
+	struct dirent *e;
+	void *p = NULL;
+	DIR *d;
+	int fd;
+
+	snprintf(why, wlen, "no ivshmem-plain PCI device (1af4:1110) in %s",
+		 BACKEND_PCI_DEVICES);
+	d = opendir(BACKEND_PCI_DEVICES);
+	if (!d)
+		return NULL;
+	while (!p && (e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(dir, sizeof(dir), "%s/%s", BACKEND_PCI_DEVICES,
+			 e->d_name);
+		if (backend_sysfs_ulong(dir, "vendor") != 0x1af4 ||
+		    backend_sysfs_ulong(dir, "device") != 0x1110)
+			continue;
+		snprintf(path, sizeof(path), "%s/resource2", dir);
+		fd = open(path, O_RDWR | O_CLOEXEC);
+		if (fd < 0) {
+			snprintf(why, wlen, "open %s: %s", path,
+				 strerror(errno));
+			continue;
+		}
+		p = mmap(NULL, length, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+			 0);
+		if (p == MAP_FAILED) {
+			snprintf(why, wlen, "mmap %s: %s", path,
+				 strerror(errno));
+			p = NULL;
+		}
+		/* The mapping keeps the BAR; the fd is not needed. */
+		close(fd);
+	}
+	closedir(d);
+	return p;
+}
+
+#endif /* IOMMUFD_HARNESS_BACKEND_UTILS_H */
