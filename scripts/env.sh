@@ -16,12 +16,15 @@ HARNESS_VNG_VERSION=1.42
 HARNESS_VENV=$HARNESS_CACHE/venv
 HARNESS_VNG=$HARNESS_VENV/bin/vng
 
-if [ -n "${KSRC:-}" ]; then
+HARNESS_KSRC_DEFAULT=$HARNESS_CACHE/src/linux-source-$HARNESS_KERNEL_SERIES
+# KSRC is exported to child scripts; the cache's own tree stays "owned"
+# (immutable, unpacked by setup) however it reached us.
+if [ -n "${KSRC:-}" ] && [ "$KSRC" != "$HARNESS_KSRC_DEFAULT" ]; then
 	HARNESS_KSRC_OWNED=0
-	KSRC=$(cd "$KSRC" && pwd) || { echo "KSRC=$KSRC: no such directory" >&2; exit 2; }
+	KSRC=$(cd "$KSRC" 2>/dev/null && pwd) || { echo "KSRC=$KSRC: no such directory" >&2; exit 2; }
 else
 	HARNESS_KSRC_OWNED=1
-	KSRC=$HARNESS_CACHE/src/linux-source-$HARNESS_KERNEL_SERIES
+	KSRC=$HARNESS_KSRC_DEFAULT
 fi
 # Headers are installed once per source tree; the key keeps a user tree's
 # headers apart from the packaged tree's.
