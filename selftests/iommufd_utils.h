@@ -2,15 +2,23 @@
 /*
  * The suite's shared vocabulary.
  *
- * Every ioctl has a raw helper, _test_ioctl_X(fd, ...), that fills the
- * structure, issues the call and returns its result (0, or -1 with errno).
- * Two wrappers make test bodies read like the uAPI's specification:
+ * Every ioctl has a raw helper, _test_ioctl_X(fd, ...) for the uAPI and
+ * _test_cmd_X(fd, ...) for an IOMMU_TEST_CMD op, that fills the structure,
+ * issues the call and returns its result (0, or -1 with errno). Two wrappers
+ * make test bodies read like the uAPI's specification:
  *
  *   test_cmd_X(...)             the call must succeed
  *   test_err_X(ENOENT, ...)     the call must fail with exactly that errno
  *
  * Both expect a `self` with an `fd` member (the /dev/iommu fd) in scope,
  * as kselftest fixtures provide.
+ *
+ * Version tolerance: the suite builds against the uapi headers of any kernel
+ * from 6.2 on, and against headers without <linux/iommufd.h> at all (Debian's
+ * 6.1 linux-libc-dev), where every program compiles to one KTAP skip. What the
+ * headers offer is probed with the ioctl macros they define
+ * (IOMMUFD_UAPI_HAS_X below), never with version numbers; what the running
+ * kernel offers is probed at run time (ENOTTY/EOPNOTSUPP -> SKIP).
  */
 #ifndef IOMMUFD_HARNESS_UTILS_H
 #define IOMMUFD_HARNESS_UTILS_H
@@ -20,16 +28,57 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include <linux/iommufd.h>
-#include "iommufd_test.h"
+#if defined(__has_include)
+#if __has_include(<linux/iommufd.h>)
+#define IOMMUFD_HAVE_UAPI 1
+#endif
+#endif
+
 #include "kselftest_harness.h"
 
 #define IOMMUFD_DEV_PATH "/dev/iommu"
+#define IOMMUFD_NO_UAPI_REASON "uapi headers without linux/iommufd.h"
+
+#ifndef IOMMUFD_HAVE_UAPI
+/*
+ * Built against headers older than 6.2: there is nothing to compile the tests
+ * against, so each program is a single skip that says why. Programs put their
+ * body under #ifdef IOMMUFD_HAVE_UAPI and end with IOMMUFD_TEST_MAIN.
+ */
+#define IOMMUFD_TEST_MAIN                                                    \
+	int main(int argc, char **argv)                                      \
+	{                                                                    \
+		ksft_print_header();                                         \
+		ksft_exit_skip(IOMMUFD_NO_UAPI_REASON "\n");                 \
+	}
+#else /* IOMMUFD_HAVE_UAPI */
+
+#include <linux/iommufd.h>
+#include "iommufd_test.h"
+
+/*
+ * What the headers define. Each later uAPI addition came with a new ioctl
+ * macro, so the macro is the probe for the structures and enums that came
+ * with it.
+ */
+#ifdef IOMMU_HWPT_ALLOC
+#define IOMMUFD_UAPI_HAS_HWPT_ALLOC 1		/* 6.6 */
+#endif
+#ifdef IOMMU_GET_HW_INFO
+#define IOMMUFD_UAPI_HAS_HW_INFO 1		/* 6.6 */
+#endif
+#ifdef IOMMU_HWPT_GET_DIRTY_BITMAP
+#define IOMMUFD_UAPI_HAS_DIRTY 1		/* 6.7: also out_capabilities */
+#endif
+
+/* The mock domain's IO page size: half a CPU page, see selftest.c. */
+#define MOCK_PAGE_SIZE (iommufd_page_size() / 2)
 
 static inline size_t iommufd_page_size(void)
 {
@@ -61,6 +110,29 @@ static inline void *iommufd_test_buffer(size_t length)
 	return p == MAP_FAILED ? NULL : p;
 }
 
+/*
+ * Anonymous memory aligned to `align` (a power of two), so that huge page
+ * and IOVA alignment tests control the low bits of the address. Unmap with
+ * munmap(p, length).
+ */
+static inline void *iommufd_test_buffer_aligned(size_t length, size_t align)
+{
+	size_t extra = length + align;
+	char *raw = mmap(NULL, extra, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uintptr_t start;
+
+	if (raw == MAP_FAILED)
+		return NULL;
+	start = ((uintptr_t)raw + align - 1) & ~(uintptr_t)(align - 1);
+	if (start != (uintptr_t)raw)
+		munmap(raw, start - (uintptr_t)raw);
+	munmap((char *)start + length,
+	       (uintptr_t)raw + extra - (start + length));
+	memset((void *)start, 0, length);
+	return (void *)start;
+}
+
 /* Checks an expression that returns 0 or -1/errno; on failure prints errno. */
 #define test_cmd(_expr)                                                      \
 	ASSERT_EQ(0, _expr) TH_LOG("%s: %s", #_expr, strerror(errno))
@@ -71,6 +143,22 @@ static inline void *iommufd_test_buffer(size_t length)
 		ASSERT_EQ(_errno, errno) TH_LOG("%s: expected %s, got %s",   \
 						#_expr, strerror(_errno),    \
 						strerror(errno));            \
+	})
+
+/*
+ * Runs a probe call; ENOTTY (ioctl unknown to this kernel) or EOPNOTSUPP
+ * (op or flag unknown) skips the test naming the feature. Any other result
+ * is handed back to the caller to judge.
+ */
+#define iommufd_probe_or_skip(_expr, _feature)                               \
+	({                                                                   \
+		int __ret;                                                   \
+		errno = 0;                                                   \
+		__ret = (_expr);                                             \
+		if (__ret && (errno == ENOTTY || errno == EOPNOTSUPP))       \
+			SKIP(return, "%s: %s (not in this kernel)",          \
+			     _feature, strerror(errno));                     \
+		__ret;                                                       \
 	})
 
 /* ---- IOMMU_IOAS_ALLOC ---- */
@@ -86,6 +174,7 @@ static inline int _test_ioctl_ioas_alloc(int fd, __u32 *id)
 #define test_ioctl_ioas_alloc(_idp) test_cmd(_test_ioctl_ioas_alloc(self->fd, _idp))
 #define test_err_ioctl_ioas_alloc(_errno, _idp)                              \
 	test_err(_errno, _test_ioctl_ioas_alloc(self->fd, _idp))
+#define test_cmd_ioas_alloc(_idp) test_ioctl_ioas_alloc(_idp)
 
 /* ---- IOMMU_DESTROY ---- */
 static inline int _test_ioctl_destroy(int fd, __u32 id)
@@ -97,6 +186,7 @@ static inline int _test_ioctl_destroy(int fd, __u32 id)
 #define test_ioctl_destroy(_id) test_cmd(_test_ioctl_destroy(self->fd, _id))
 #define test_err_destroy(_errno, _id)                                        \
 	test_err(_errno, _test_ioctl_destroy(self->fd, _id))
+#define test_cmd_destroy(_id) test_ioctl_destroy(_id)
 
 /* ---- IOMMU_IOAS_MAP ---- */
 #define IOMMUFD_MAP_RW                                                       \
@@ -137,6 +227,22 @@ static inline int _test_ioctl_ioas_map(int fd, __u32 ioas_id, void *buf,
 				self->fd, _ioas, _buf, _len, &__iova,        \
 				IOMMUFD_MAP_RW | IOMMU_IOAS_MAP_FIXED_IOVA)); \
 	})
+#define test_cmd_ioas_map_fixed test_ioctl_ioas_map_fixed
+#define test_err_ioas_map_fixed test_err_ioctl_ioas_map_fixed
+/* Map where the kernel chooses; the chosen IOVA lands in *_iovap. */
+#define test_cmd_ioas_map(_ioas, _buf, _len, _iovap)                         \
+	test_cmd(_test_ioctl_ioas_map(self->fd, _ioas, _buf, _len, _iovap,   \
+				      IOMMUFD_MAP_RW))
+#define test_err_ioas_map(_errno, _ioas, _buf, _len, _iovap)                 \
+	test_err(_errno, _test_ioctl_ioas_map(self->fd, _ioas, _buf, _len,   \
+					      _iovap, IOMMUFD_MAP_RW))
+/* Any flags, as given. */
+#define test_cmd_ioas_map_flags(_ioas, _buf, _len, _iovap, _flags)           \
+	test_cmd(_test_ioctl_ioas_map(self->fd, _ioas, _buf, _len, _iovap,   \
+				      _flags))
+#define test_err_ioas_map_flags(_errno, _ioas, _buf, _len, _iovap, _flags)   \
+	test_err(_errno, _test_ioctl_ioas_map(self->fd, _ioas, _buf, _len,   \
+					      _iovap, _flags))
 
 /* ---- IOMMU_IOAS_UNMAP ---- */
 static inline int _test_ioctl_ioas_unmap(int fd, __u32 ioas_id, __u64 iova,
@@ -159,6 +265,258 @@ static inline int _test_ioctl_ioas_unmap(int fd, __u32 ioas_id, __u64 iova,
 #define test_err_ioctl_ioas_unmap(_errno, _ioas, _iova, _len)                \
 	test_err(_errno,                                                     \
 		 _test_ioctl_ioas_unmap(self->fd, _ioas, _iova, _len, NULL))
+#define test_cmd_ioas_unmap test_ioctl_ioas_unmap
+#define test_err_ioas_unmap test_err_ioctl_ioas_unmap
+/* Unmap and check how many bytes the kernel says it removed. */
+#define test_cmd_ioas_unmap_len(_ioas, _iova, _len, _expect)                 \
+	({                                                                   \
+		__u64 __done = 0;                                            \
+		test_cmd(_test_ioctl_ioas_unmap(self->fd, _ioas, _iova,      \
+						_len, &__done));             \
+		ASSERT_EQ((__u64)(_expect), __done);                         \
+	})
+
+/* ---- IOMMU_IOAS_IOVA_RANGES ---- */
+/*
+ * On entry *num is the capacity of ranges[]; on return (also on EMSGSIZE)
+ * it is the number of ranges the IOAS has.
+ */
+static inline int _test_ioctl_ioas_iova_ranges(int fd, __u32 ioas_id,
+					       struct iommu_iova_range *ranges,
+					       __u32 *num, __u64 *alignment)
+{
+	struct iommu_ioas_iova_ranges cmd = {
+		.size = sizeof(cmd),
+		.ioas_id = ioas_id,
+		.num_iovas = *num,
+		.allowed_iovas = (uintptr_t)ranges,
+	};
+	int ret = ioctl(fd, IOMMU_IOAS_IOVA_RANGES, &cmd);
+
+	if (!ret || errno == EMSGSIZE) {
+		*num = cmd.num_iovas;
+		if (alignment)
+			*alignment = cmd.out_iova_alignment;
+	}
+	return ret;
+}
+#define test_cmd_ioas_iova_ranges(_ioas, _ranges, _nump, _alignp)            \
+	test_cmd(_test_ioctl_ioas_iova_ranges(self->fd, _ioas, _ranges,      \
+					      _nump, _alignp))
+#define test_err_ioas_iova_ranges(_errno, _ioas, _ranges, _nump, _alignp)    \
+	test_err(_errno, _test_ioctl_ioas_iova_ranges(self->fd, _ioas,       \
+						      _ranges, _nump,        \
+						      _alignp))
+
+/* ---- IOMMU_IOAS_ALLOW_IOVAS ---- */
+static inline int _test_ioctl_ioas_allow_iovas(int fd, __u32 ioas_id,
+					       struct iommu_iova_range *ranges,
+					       __u32 num)
+{
+	struct iommu_ioas_allow_iovas cmd = {
+		.size = sizeof(cmd),
+		.ioas_id = ioas_id,
+		.num_iovas = num,
+		.allowed_iovas = (uintptr_t)ranges,
+	};
+
+	return ioctl(fd, IOMMU_IOAS_ALLOW_IOVAS, &cmd);
+}
+#define test_cmd_ioas_allow_iovas(_ioas, _ranges, _num)                      \
+	test_cmd(_test_ioctl_ioas_allow_iovas(self->fd, _ioas, _ranges, _num))
+#define test_err_ioas_allow_iovas(_errno, _ioas, _ranges, _num)              \
+	test_err(_errno, _test_ioctl_ioas_allow_iovas(self->fd, _ioas,       \
+						      _ranges, _num))
+
+/* ---- IOMMU_IOAS_COPY ---- */
+static inline int _test_ioctl_ioas_copy(int fd, __u32 flags, __u32 dst_ioas,
+					__u64 *dst_iova, __u32 src_ioas,
+					__u64 src_iova, __u64 length)
+{
+	struct iommu_ioas_copy cmd = {
+		.size = sizeof(cmd),
+		.flags = flags,
+		.dst_ioas_id = dst_ioas,
+		.src_ioas_id = src_ioas,
+		.length = length,
+		.src_iova = src_iova,
+	};
+	int ret;
+
+	if (flags & IOMMU_IOAS_MAP_FIXED_IOVA)
+		cmd.dst_iova = *dst_iova;
+	ret = ioctl(fd, IOMMU_IOAS_COPY, &cmd);
+	if (!ret && dst_iova)
+		*dst_iova = cmd.dst_iova;
+	return ret;
+}
+#define test_cmd_ioas_copy(_flags, _dst, _dst_iovap, _src, _src_iova, _len)  \
+	test_cmd(_test_ioctl_ioas_copy(self->fd, _flags, _dst, _dst_iovap,   \
+				       _src, _src_iova, _len))
+#define test_err_ioas_copy(_errno, _flags, _dst, _dst_iovap, _src, _src_iova, \
+			   _len)                                             \
+	test_err(_errno, _test_ioctl_ioas_copy(self->fd, _flags, _dst,       \
+					       _dst_iovap, _src, _src_iova,  \
+					       _len))
+
+/* ---- IOMMU_OPTION ---- */
+static inline int _test_ioctl_option(int fd, __u32 option_id, __u16 op,
+				     __u32 object_id, __u64 *val64)
+{
+	struct iommu_option cmd = {
+		.size = sizeof(cmd),
+		.option_id = option_id,
+		.op = op,
+		.object_id = object_id,
+		.val64 = val64 ? *val64 : 0,
+	};
+	int ret = ioctl(fd, IOMMU_OPTION, &cmd);
+
+	if (!ret && val64)
+		*val64 = cmd.val64;
+	return ret;
+}
+#define test_cmd_option_get(_opt, _obj, _valp)                               \
+	test_cmd(_test_ioctl_option(self->fd, _opt, IOMMU_OPTION_OP_GET,     \
+				    _obj, _valp))
+#define test_cmd_option_set(_opt, _obj, _val)                                \
+	({                                                                   \
+		__u64 __v = (_val);                                          \
+		test_cmd(_test_ioctl_option(self->fd, _opt,                  \
+					    IOMMU_OPTION_OP_SET, _obj, &__v)); \
+	})
+#define test_err_option(_errno, _opt, _op, _obj, _val)                       \
+	({                                                                   \
+		__u64 __v = (_val);                                          \
+		test_err(_errno, _test_ioctl_option(self->fd, _opt, _op,     \
+						    _obj, &__v));            \
+	})
+
+/* ---- IOMMU_VFIO_IOAS ---- */
+static inline int _test_ioctl_vfio_ioas(int fd, __u16 op, __u32 *ioas_id)
+{
+	struct iommu_vfio_ioas cmd = {
+		.size = sizeof(cmd),
+		.op = op,
+		.ioas_id = ioas_id ? *ioas_id : 0,
+	};
+	int ret = ioctl(fd, IOMMU_VFIO_IOAS, &cmd);
+
+	if (!ret && ioas_id)
+		*ioas_id = cmd.ioas_id;
+	return ret;
+}
+#define test_cmd_vfio_ioas(_op, _idp)                                        \
+	test_cmd(_test_ioctl_vfio_ioas(self->fd, _op, _idp))
+#define test_err_vfio_ioas(_errno, _op, _idp)                                \
+	test_err(_errno, _test_ioctl_vfio_ioas(self->fd, _op, _idp))
+
+#ifdef IOMMUFD_UAPI_HAS_HWPT_ALLOC
+/* ---- IOMMU_HWPT_ALLOC (paging domains only: the 6.6 fields) ---- */
+static inline int _test_ioctl_hwpt_alloc(int fd, __u32 dev_id, __u32 pt_id,
+					 __u32 flags, __u32 *hwpt_id)
+{
+	struct iommu_hwpt_alloc cmd = {
+		.size = sizeof(cmd),
+		.flags = flags,
+		.dev_id = dev_id,
+		.pt_id = pt_id,
+	};
+	int ret = ioctl(fd, IOMMU_HWPT_ALLOC, &cmd);
+
+	if (!ret && hwpt_id)
+		*hwpt_id = cmd.out_hwpt_id;
+	return ret;
+}
+#define test_cmd_hwpt_alloc(_dev, _pt, _flags, _hwptp)                       \
+	test_cmd(_test_ioctl_hwpt_alloc(self->fd, _dev, _pt, _flags, _hwptp))
+#define test_err_hwpt_alloc(_errno, _dev, _pt, _flags, _hwptp)               \
+	test_err(_errno, _test_ioctl_hwpt_alloc(self->fd, _dev, _pt, _flags, \
+						_hwptp))
+#endif
+
+#ifdef IOMMUFD_UAPI_HAS_HW_INFO
+/* ---- IOMMU_GET_HW_INFO ---- */
+static inline int _test_ioctl_get_hw_info(int fd, __u32 dev_id, void *data,
+					  __u32 *data_len, __u32 *out_type,
+					  __u64 *out_caps)
+{
+	struct iommu_hw_info cmd = {
+		.size = sizeof(cmd),
+		.dev_id = dev_id,
+		.data_len = data_len ? *data_len : 0,
+		.data_uptr = (uintptr_t)data,
+	};
+	int ret = ioctl(fd, IOMMU_GET_HW_INFO, &cmd);
+
+	if (ret)
+		return ret;
+	if (data_len)
+		*data_len = cmd.data_len;
+	if (out_type)
+		*out_type = cmd.out_data_type;
+	if (out_caps) {
+#ifdef IOMMUFD_UAPI_HAS_DIRTY
+		*out_caps = cmd.out_capabilities;
+#else
+		*out_caps = 0;
+#endif
+	}
+	return 0;
+}
+#define test_cmd_get_hw_info(_dev, _data, _lenp, _typep, _capsp)             \
+	test_cmd(_test_ioctl_get_hw_info(self->fd, _dev, _data, _lenp,       \
+					 _typep, _capsp))
+#define test_err_get_hw_info(_errno, _dev, _data, _lenp)                     \
+	test_err(_errno, _test_ioctl_get_hw_info(self->fd, _dev, _data,      \
+						 _lenp, NULL, NULL))
+#endif
+
+#ifdef IOMMUFD_UAPI_HAS_DIRTY
+/* ---- IOMMU_HWPT_SET_DIRTY_TRACKING / IOMMU_HWPT_GET_DIRTY_BITMAP ---- */
+static inline int _test_ioctl_set_dirty_tracking(int fd, __u32 hwpt_id,
+						 bool enable)
+{
+	struct iommu_hwpt_set_dirty_tracking cmd = {
+		.size = sizeof(cmd),
+		.flags = enable ? IOMMU_HWPT_DIRTY_TRACKING_ENABLE : 0,
+		.hwpt_id = hwpt_id,
+	};
+
+	return ioctl(fd, IOMMU_HWPT_SET_DIRTY_TRACKING, &cmd);
+}
+#define test_cmd_set_dirty_tracking(_hwpt, _enable)                          \
+	test_cmd(_test_ioctl_set_dirty_tracking(self->fd, _hwpt, _enable))
+#define test_err_set_dirty_tracking(_errno, _hwpt, _enable)                  \
+	test_err(_errno, _test_ioctl_set_dirty_tracking(self->fd, _hwpt,     \
+							_enable))
+
+static inline int _test_ioctl_get_dirty_bitmap(int fd, __u32 hwpt_id,
+					       __u64 iova, __u64 length,
+					       __u64 page_size, void *bitmap,
+					       __u32 flags)
+{
+	struct iommu_hwpt_get_dirty_bitmap cmd = {
+		.size = sizeof(cmd),
+		.hwpt_id = hwpt_id,
+		.flags = flags,
+		.iova = iova,
+		.length = length,
+		.page_size = page_size,
+		.data = (uintptr_t)bitmap,
+	};
+
+	return ioctl(fd, IOMMU_HWPT_GET_DIRTY_BITMAP, &cmd);
+}
+#define test_cmd_get_dirty_bitmap(_hwpt, _iova, _len, _pgsz, _bm, _flags)    \
+	test_cmd(_test_ioctl_get_dirty_bitmap(self->fd, _hwpt, _iova, _len,  \
+					      _pgsz, _bm, _flags))
+#define test_err_get_dirty_bitmap(_errno, _hwpt, _iova, _len, _pgsz, _bm,    \
+				  _flags)                                    \
+	test_err(_errno, _test_ioctl_get_dirty_bitmap(self->fd, _hwpt, _iova, \
+						      _len, _pgsz, _bm,      \
+						      _flags))
+#endif
 
 /* ---- IOMMU_TEST_CMD: the in-kernel (or userspace) mock domain ---- */
 
@@ -179,11 +537,13 @@ static inline bool iommufd_has_test_cmd(int fd)
 	return ioctl(fd, IOMMU_TEST_CMD, &cmd) == 0 || errno != ENOTTY;
 }
 
+#define IOMMUFD_NO_TEST_CMD_REASON                                           \
+	"IOMMU_TEST_CMD: ENOTTY (kernel without CONFIG_IOMMUFD_TEST)"
+
 #define iommufd_test_cmd_or_skip(_fd)                                        \
 	do {                                                                 \
 		if (!iommufd_has_test_cmd(_fd))                              \
-			SKIP(return, "IOMMU_TEST_CMD: ENOTTY (kernel without " \
-				     "CONFIG_IOMMUFD_TEST)");                 \
+			SKIP(return, IOMMUFD_NO_TEST_CMD_REASON);            \
 	} while (0)
 
 static inline int _test_cmd_mock_domain(int fd, __u32 ioas_id, __u32 *stdev_id,
@@ -212,6 +572,77 @@ static inline int _test_cmd_mock_domain(int fd, __u32 ioas_id, __u32 *stdev_id,
 	test_err(_errno,                                                     \
 		 _test_cmd_mock_domain(self->fd, _ioas, _stdev, _hwpt, _idev))
 
+/* A mock device with MOCK_FLAGS_DEVICE_* flags, attached to pt_id. */
+static inline int _test_cmd_mock_domain_flags(int fd, __u32 pt_id,
+					      __u32 dev_flags,
+					      __u32 *stdev_id, __u32 *hwpt_id,
+					      __u32 *idev_id)
+{
+	struct iommu_test_cmd cmd = {
+		.size = sizeof(cmd),
+		.op = IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS,
+		.id = pt_id,
+		.mock_domain_flags = { .dev_flags = dev_flags },
+	};
+	int ret = ioctl(fd, IOMMU_TEST_CMD, &cmd);
+
+	if (ret)
+		return ret;
+	if (stdev_id)
+		*stdev_id = cmd.mock_domain_flags.out_stdev_id;
+	if (hwpt_id)
+		*hwpt_id = cmd.mock_domain_flags.out_hwpt_id;
+	if (idev_id)
+		*idev_id = cmd.mock_domain_flags.out_idev_id;
+	return 0;
+}
+#define test_cmd_mock_domain_flags(_pt, _flags, _stdev, _hwpt, _idev)        \
+	test_cmd(_test_cmd_mock_domain_flags(self->fd, _pt, _flags, _stdev,  \
+					     _hwpt, _idev))
+#define test_err_mock_domain_flags(_errno, _pt, _flags, _stdev, _hwpt, _idev) \
+	test_err(_errno, _test_cmd_mock_domain_flags(self->fd, _pt, _flags,  \
+						     _stdev, _hwpt, _idev))
+
+/* Moves the mock device stdev_id to pt_id (an IOAS or a HWPT). */
+static inline int _test_cmd_mock_domain_replace(int fd, __u32 stdev_id,
+						__u32 pt_id, __u32 *hwpt_id)
+{
+	struct iommu_test_cmd cmd = {
+		.size = sizeof(cmd),
+		.op = IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE,
+		.id = stdev_id,
+		.mock_domain_replace = { .pt_id = pt_id },
+	};
+	int ret = ioctl(fd, IOMMU_TEST_CMD, &cmd);
+
+	if (!ret && hwpt_id)
+		*hwpt_id = cmd.mock_domain_replace.pt_id;
+	return ret;
+}
+#define test_cmd_mock_domain_replace(_stdev, _pt, _hwptp)                    \
+	test_cmd(_test_cmd_mock_domain_replace(self->fd, _stdev, _pt, _hwptp))
+#define test_err_mock_domain_replace(_errno, _stdev, _pt)                    \
+	test_err(_errno, _test_cmd_mock_domain_replace(self->fd, _stdev, _pt, \
+						       NULL))
+
+/* Makes [start, start + length) reserved in the IOAS, like an MSI window. */
+static inline int _test_cmd_add_reserved(int fd, __u32 ioas_id, __u64 start,
+					 __u64 length)
+{
+	struct iommu_test_cmd cmd = {
+		.size = sizeof(cmd),
+		.op = IOMMU_TEST_OP_ADD_RESERVED,
+		.id = ioas_id,
+		.add_reserved = { .start = start, .length = length },
+	};
+
+	return ioctl(fd, IOMMU_TEST_CMD, &cmd);
+}
+#define test_cmd_add_reserved(_ioas, _start, _len)                           \
+	test_cmd(_test_cmd_add_reserved(self->fd, _ioas, _start, _len))
+#define test_err_add_reserved(_errno, _ioas, _start, _len)                   \
+	test_err(_errno, _test_cmd_add_reserved(self->fd, _ioas, _start, _len))
+
 /*
  * Asks the mock domain whether [iova, iova + length) translates to the
  * user memory at uptr, page by page.
@@ -236,6 +667,304 @@ static inline int _test_cmd_md_check_map(int fd, __u32 hwpt_id, __u64 iova,
 		 _test_cmd_md_check_map(self->fd, _hwpt, _iova, _len, _uptr))
 
 /*
+ * Checks that every page of [uptr, uptr + length) is pinned exactly `refs`
+ * times (FOLL_PIN counts; compound pages are not checked by the kernel).
+ */
+static inline int _test_cmd_md_check_refs(int fd, void *uptr, __u64 length,
+					  unsigned int refs)
+{
+	struct iommu_test_cmd cmd = {
+		.size = sizeof(cmd),
+		.op = IOMMU_TEST_OP_MD_CHECK_REFS,
+		.check_refs = { .length = length, .uptr = (uintptr_t)uptr,
+				.refs = refs },
+	};
+
+	return ioctl(fd, IOMMU_TEST_CMD, &cmd);
+}
+#define test_cmd_md_check_refs(_uptr, _len, _refs)                           \
+	test_cmd(_test_cmd_md_check_refs(self->fd, _uptr, _len, _refs))
+#define test_err_md_check_refs(_errno, _uptr, _len, _refs)                   \
+	test_err(_errno, _test_cmd_md_check_refs(self->fd, _uptr, _len, _refs))
+
+/*
+ * An emulated in-kernel access (the way mdev drivers reach an IOAS): the
+ * kernel hands back a file descriptor that names it in later ops.
+ */
+static inline int _test_cmd_create_access(int fd, __u32 ioas_id,
+					  int *access_fd, __u32 flags)
+{
+	struct iommu_test_cmd cmd = {
+		.size = sizeof(cmd),
+		.op = IOMMU_TEST_OP_CREATE_ACCESS,
+		.id = ioas_id,
+		.create_access = { .flags = flags },
+	};
+	int ret = ioctl(fd, IOMMU_TEST_CMD, &cmd);
+
+	if (!ret && access_fd)
+		*access_fd = cmd.create_access.out_access_fd;
+	return ret;
+}
+#define test_cmd_create_access(_ioas, _afdp, _flags)                         \
+	test_cmd(_test_cmd_create_access(self->fd, _ioas, _afdp, _flags))
+#define test_err_create_access(_errno, _ioas, _flags)                        \
+	test_err(_errno, _test_cmd_create_access(self->fd, _ioas, NULL, _flags))
+
+static inline int _test_cmd_access_replace_ioas(int fd, int access_fd,
+						__u32 ioas_id)
+{
+	struct iommu_test_cmd cmd = {
+		.size = sizeof(cmd),
+		.op = IOMMU_TEST_OP_ACCESS_REPLACE_IOAS,
+		.id = access_fd,
+		.access_replace_ioas = { .ioas_id = ioas_id },
+	};
+
+	return ioctl(fd, IOMMU_TEST_CMD, &cmd);
+}
+#define test_cmd_access_replace_ioas(_afd, _ioas)                            \
+	test_cmd(_test_cmd_access_replace_ioas(self->fd, _afd, _ioas))
+#define test_err_access_replace_ioas(_errno, _afd, _ioas)                    \
+	test_err(_errno, _test_cmd_access_replace_ioas(self->fd, _afd, _ioas))
+
+/*
+ * Pins [iova, iova + length) through the access; the kernel checks that the
+ * pinned pages are those under uptr. *pages_id names the pin for
+ * DESTROY_ACCESS_PAGES.
+ */
+static inline int _test_cmd_access_pages(int fd, int access_fd, __u64 iova,
+					 __u64 length, void *uptr, __u32 flags,
+					 __u32 *pages_id)
+{
+	struct iommu_test_cmd cmd = {
+		.size = sizeof(cmd),
+		.op = IOMMU_TEST_OP_ACCESS_PAGES,
+		.id = access_fd,
+		.access_pages = { .flags = flags, .iova = iova,
+				  .length = length, .uptr = (uintptr_t)uptr },
+	};
+	int ret = ioctl(fd, IOMMU_TEST_CMD, &cmd);
+
+	if (!ret && pages_id)
+		*pages_id = cmd.access_pages.out_access_pages_id;
+	return ret;
+}
+#define test_cmd_access_pages(_afd, _iova, _len, _uptr, _flags, _idp)        \
+	test_cmd(_test_cmd_access_pages(self->fd, _afd, _iova, _len, _uptr,  \
+					_flags, _idp))
+#define test_err_access_pages(_errno, _afd, _iova, _len, _uptr, _flags)      \
+	test_err(_errno, _test_cmd_access_pages(self->fd, _afd, _iova, _len, \
+						_uptr, _flags, NULL))
+
+static inline int _test_cmd_destroy_access_pages(int fd, int access_fd,
+						 __u32 pages_id)
+{
+	struct iommu_test_cmd cmd = {
+		.size = sizeof(cmd),
+		.op = IOMMU_TEST_OP_DESTROY_ACCESS_PAGES,
+		.id = access_fd,
+		.destroy_access_pages = { .access_pages_id = pages_id },
+	};
+
+	return ioctl(fd, IOMMU_TEST_CMD, &cmd);
+}
+#define test_cmd_destroy_access_pages(_afd, _id)                             \
+	test_cmd(_test_cmd_destroy_access_pages(self->fd, _afd, _id))
+#define test_err_destroy_access_pages(_errno, _afd, _id)                     \
+	test_err(_errno, _test_cmd_destroy_access_pages(self->fd, _afd, _id))
+
+/*
+ * Copies between user memory `buf` and the IOVA range through the access:
+ * MOCK_ACCESS_RW_WRITE writes buf into the IOAS, otherwise reads into buf.
+ */
+static inline int _test_cmd_access_rw(int fd, int access_fd, __u64 iova,
+				      void *buf, __u64 length, __u32 flags)
+{
+	struct iommu_test_cmd cmd = {
+		.size = sizeof(cmd),
+		.op = IOMMU_TEST_OP_ACCESS_RW,
+		.id = access_fd,
+		.access_rw = { .iova = iova, .length = length,
+			       .uptr = (uintptr_t)buf, .flags = flags },
+	};
+
+	return ioctl(fd, IOMMU_TEST_CMD, &cmd);
+}
+#define test_cmd_access_rw(_afd, _iova, _buf, _len, _flags)                  \
+	test_cmd(_test_cmd_access_rw(self->fd, _afd, _iova, _buf, _len, _flags))
+#define test_err_access_rw(_errno, _afd, _iova, _buf, _len, _flags)          \
+	test_err(_errno, _test_cmd_access_rw(self->fd, _afd, _iova, _buf,    \
+					     _len, _flags))
+
+/*
+ * Shrinks the kernel's temporary page-list budget (pages.c batches) so the
+ * multi-batch paths run with small mappings. Global to the kernel: restore
+ * IOMMUFD_TEST_DEFAULT_MEMORY_LIMIT afterwards.
+ */
+#define IOMMUFD_TEST_DEFAULT_MEMORY_LIMIT 65536
+static inline int _test_cmd_set_temp_memory_limit(int fd, unsigned int limit)
+{
+	struct iommu_test_cmd cmd = {
+		.size = sizeof(cmd),
+		.op = IOMMU_TEST_OP_SET_TEMP_MEMORY_LIMIT,
+		.memory_limit = { .limit = limit },
+	};
+
+	return ioctl(fd, IOMMU_TEST_CMD, &cmd);
+}
+#define test_cmd_set_temp_memory_limit(_limit)                               \
+	test_cmd(_test_cmd_set_temp_memory_limit(self->fd, _limit))
+#define test_err_set_temp_memory_limit(_errno, _limit)                       \
+	test_err(_errno, _test_cmd_set_temp_memory_limit(self->fd, _limit))
+
+/*
+ * Marks the IOVAs whose bits are set in `bitmap` (one bit per page_size from
+ * iova) dirty in the mock domain, as if a device had written there. Returns
+ * how many of them were mapped in *nr_dirty.
+ */
+static inline int _test_cmd_mock_dirty(int fd, __u32 hwpt_id, __u64 iova,
+				       __u64 length, __u64 page_size,
+				       void *bitmap, __u64 *nr_dirty)
+{
+	struct iommu_test_cmd cmd = {
+		.size = sizeof(cmd),
+		.op = IOMMU_TEST_OP_DIRTY,
+		.id = hwpt_id,
+		.dirty = { .iova = iova, .length = length,
+			   .page_size = page_size, .uptr = (uintptr_t)bitmap },
+	};
+	int ret = ioctl(fd, IOMMU_TEST_CMD, &cmd);
+
+	if (!ret && nr_dirty)
+		*nr_dirty = cmd.dirty.out_nr_dirty;
+	return ret;
+}
+#define test_cmd_mock_dirty(_hwpt, _iova, _len, _pgsz, _bm, _nrp)            \
+	test_cmd(_test_cmd_mock_dirty(self->fd, _hwpt, _iova, _len, _pgsz,   \
+				      _bm, _nrp))
+#define test_err_mock_dirty(_errno, _hwpt, _iova, _len, _pgsz, _bm)          \
+	test_err(_errno, _test_cmd_mock_dirty(self->fd, _hwpt, _iova, _len,  \
+					      _pgsz, _bm, NULL))
+
+/* ---- The mock domain variants most fixtures share ---- */
+
+/*
+ * Usable IOVA in the "narrow" variant: the mock domain's aperture is
+ * [MOCK_APERTURE_START, MOCK_APERTURE_LAST]; reserving everything above
+ * IOMMUFD_NARROW_LAST leaves a 64 MiB window, so the IOAS sees a domain
+ * with a small aperture (the kernel folds reserved ranges and apertures into
+ * the same reserved tree).
+ */
+#define IOMMUFD_NARROW_LAST (MOCK_APERTURE_START + (64ULL << 20) - 1)
+
+/*
+ * Each fixture that uses these declares
+ *   FIXTURE_VARIANT(f) { unsigned int mock_domains; bool narrow; };
+ * and calls IOMMUFD_ADD_DOMAIN_VARIANTS(f) to run every test with no domain,
+ * one mock domain, two mock domains, and one domain with a narrow aperture.
+ */
+#define IOMMUFD_ADD_DOMAIN_VARIANTS(_f)                                      \
+	FIXTURE_VARIANT_ADD(_f, no_domain) { .mock_domains = 0 };            \
+	FIXTURE_VARIANT_ADD(_f, mock_domain) { .mock_domains = 1 };          \
+	FIXTURE_VARIANT_ADD(_f, two_mock_domains) { .mock_domains = 2 };     \
+	FIXTURE_VARIANT_ADD(_f, narrow_aperture) { .mock_domains = 1,        \
+						   .narrow = true }
+
+/* Attached mock devices of one IOAS and what the variant made usable. */
+struct iommufd_domains {
+	unsigned int count;
+	__u32 stdev_id[2];
+	__u32 hwpt_id[2];
+	__u32 idev_id[2];
+	__u64 usable_start;	/* lowest IOVA the IOAS accepts */
+	__u64 usable_last;	/* highest IOVA the IOAS accepts */
+};
+
+/*
+ * Gives ioas_id `count` (0..2) mock domains, as distinct domains.
+ *
+ * The first mock device gets an automatic domain. A second device on the
+ * same IOAS would simply join that domain (iommufd reuses any compatible
+ * auto domain of the IOAS), so for a second, separate domain the kernel is
+ * asked for one with IOMMU_HWPT_ALLOC (6.6+) and the second device is
+ * attached to it. Skips where IOMMU_TEST_CMD or HWPT_ALLOC is missing.
+ */
+#ifdef IOMMUFD_UAPI_HAS_HWPT_ALLOC
+#define __iommufd_second_domain(_fd, _ioas, _d)                              \
+	do {                                                                 \
+		__u32 __hwpt2 = 0;                                           \
+		(void)iommufd_probe_or_skip(_test_ioctl_hwpt_alloc(          \
+				_fd, (_d)->idev_id[0], _ioas, 0, &__hwpt2),  \
+				"IOMMU_HWPT_ALLOC (second domain)");         \
+		ASSERT_NE(0, __hwpt2) TH_LOG("hwpt alloc: %s",               \
+					     strerror(errno));               \
+		ASSERT_EQ(0, _test_cmd_mock_domain(_fd, __hwpt2,             \
+						   &(_d)->stdev_id[1],       \
+						   &(_d)->hwpt_id[1],        \
+						   &(_d)->idev_id[1]))       \
+			TH_LOG("mock device on hwpt: %s", strerror(errno));  \
+		ASSERT_EQ(__hwpt2, (_d)->hwpt_id[1]);                        \
+	} while (0)
+#else
+#define __iommufd_second_domain(_fd, _ioas, _d)                              \
+	SKIP(return, "uapi headers without IOMMU_HWPT_ALLOC (second domain)")
+#endif
+
+#define iommufd_domains_setup(_fd, _ioas, _count, _narrow, _doms)            \
+	do {                                                                 \
+		struct iommufd_domains *__d = (_doms);                       \
+		memset(__d, 0, sizeof(*__d));                                \
+		__d->usable_start = 0;                                       \
+		__d->usable_last = UINT64_MAX;                               \
+		if ((_count) || (_narrow))                                   \
+			iommufd_test_cmd_or_skip(_fd);                       \
+		if ((_count) >= 1) {                                         \
+			ASSERT_EQ(0, _test_cmd_mock_domain(                  \
+					     _fd, _ioas, &__d->stdev_id[0],  \
+					     &__d->hwpt_id[0],               \
+					     &__d->idev_id[0]))              \
+				TH_LOG("mock domain: %s", strerror(errno));  \
+			__d->usable_start = MOCK_APERTURE_START;             \
+			__d->usable_last = MOCK_APERTURE_LAST;               \
+		}                                                            \
+		if ((_count) >= 2) {                                         \
+			__iommufd_second_domain(_fd, _ioas, __d);            \
+			ASSERT_NE(__d->hwpt_id[0], __d->hwpt_id[1]);         \
+		}                                                            \
+		__d->count = (_count);                                       \
+		if (_narrow) {                                               \
+			ASSERT_EQ(0, _test_cmd_add_reserved(                 \
+					     _fd, _ioas,                     \
+					     IOMMUFD_NARROW_LAST + 1,        \
+					     MOCK_APERTURE_LAST -            \
+						     IOMMUFD_NARROW_LAST));  \
+			__d->usable_last = IOMMUFD_NARROW_LAST;              \
+		}                                                            \
+	} while (0)
+
+/*
+ * Checks, for every attached domain, that [iova, iova + length) translates
+ * to buf; with no domain there is nothing to check.
+ */
+#define iommufd_check_map_all(_doms, _iova, _len, _buf)                      \
+	do {                                                                 \
+		unsigned int __i;                                            \
+		for (__i = 0; __i < (_doms)->count; __i++)                   \
+			test_cmd_md_check_map((_doms)->hwpt_id[__i], _iova,  \
+					      _len, _buf);                   \
+	} while (0)
+
+/* Checks that no attached domain translates the first IO page at iova. */
+#define iommufd_check_unmapped_all(_doms, _iova, _buf)                       \
+	do {                                                                 \
+		unsigned int __i;                                            \
+		for (__i = 0; __i < (_doms)->count; __i++)                   \
+			test_err_md_check_map(EINVAL, (_doms)->hwpt_id[__i], \
+					      _iova, MOCK_PAGE_SIZE, _buf);  \
+	} while (0)
+
+/*
  * main() for every program of the suite. Where /dev/iommu cannot be opened
  * for lack of the feature, the whole program is one KTAP skip with the
  * reason (exit 4) rather than N skipped cases that look like coverage.
@@ -256,4 +985,28 @@ static inline int _test_cmd_md_check_map(int fd, __u32 hwpt_id, __u64 iova,
 		return test_harness_run(argc, argv);                         \
 	}
 
+/*
+ * The same, for programs that need IOMMU_TEST_CMD in every case: one skip
+ * with the reason where the kernel lacks CONFIG_IOMMUFD_TEST.
+ */
+#define IOMMUFD_TEST_MAIN_NEEDS_TEST_CMD                                     \
+	int main(int argc, char **argv)                                      \
+	{                                                                    \
+		int fd = open(IOMMUFD_DEV_PATH, O_RDWR | O_CLOEXEC);         \
+									     \
+		if (fd < 0 && (errno == ENOENT || errno == ENXIO ||          \
+			       errno == ENODEV))                             \
+			ksft_exit_skip("%s: %s (kernel without "             \
+				       "CONFIG_IOMMUFD?)\n",                 \
+				       IOMMUFD_DEV_PATH, strerror(errno));   \
+		if (fd >= 0) {                                               \
+			bool __has = iommufd_has_test_cmd(fd);               \
+			close(fd);                                           \
+			if (!__has)                                          \
+				ksft_exit_skip(IOMMUFD_NO_TEST_CMD_REASON "\n"); \
+		}                                                            \
+		return test_harness_run(argc, argv);                         \
+	}
+
+#endif /* IOMMUFD_HAVE_UAPI */
 #endif /* IOMMUFD_HARNESS_UTILS_H */
