@@ -1,0 +1,48 @@
+# iommufd-harness: top-level entry points. Every target installs what it needs
+# (scripts/setup) on first use; nothing here assumes a prepared machine.
+#
+#   make vmtest      main job: the suite inside a CONFIG_IOMMUFD_TEST guest
+#   make check       all tests: host builds, library install, mock runs under
+#                    ASan/UBSan, both guest lanes, the runner's own tests
+#
+# Variables: TESTS="prog ..." (subset), LANE=mock|vfio, ACCEL=auto|kvm|tcg,
+# TIMEOUT=seconds, PROFILE=default|debug, CMD="guest command" (instead of the
+# suite), KSRC=/your/kernel/tree, HARNESS_CACHE=/cache/dir, V=1.
+
+TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+export PROFILE ?= default
+
+VMTEST_ARGS := $(if $(TESTS),--tests "$(TESTS)") $(if $(LANE),--lane $(LANE)) \
+	$(if $(ACCEL),--accel $(ACCEL)) $(if $(TIMEOUT),--timeout $(TIMEOUT)) \
+	--profile $(PROFILE) $(if $(CMD),-- $(CMD))
+
+.PHONY: all setup kernel vmtest check lib mock bench clean install
+
+all: lib
+	$(MAKE) -C selftests all
+	$(MAKE) -C tools/mock
+	$(MAKE) -C tools/bench
+
+setup:
+	@$(TOP)/scripts/setup
+
+kernel: setup
+	@$(TOP)/scripts/kbuild --profile $(PROFILE)
+
+vmtest:
+	@$(TOP)/scripts/vmtest $(VMTEST_ARGS)
+
+check:
+	@$(TOP)/scripts/check
+
+lib:
+	$(MAKE) -C tools/lib all
+
+install:
+	$(MAKE) -C tools/lib install
+
+clean:
+	$(MAKE) -C tools/lib clean
+	$(MAKE) -C tools/mock clean
+	$(MAKE) -C selftests clean
+	rm -rf $(TOP)/build
