@@ -290,14 +290,14 @@ TEST_F(logic, limit_zero_is_e2big)
 }
 
 /*
- * With every fd slot taken, the open of the first connect fails (EMFILE,
- * checked before the path is even looked up, so this works with and without
- * /dev/iommu). The harness runs each test in its own process, so lowering the
- * limit here touches no other test.
+ * With every fd slot taken, the open of the first connect fails: EMFILE,
+ * which the kernel checks before it even looks the path up, so this works
+ * with and without /dev/iommu. The harness runs each test in its own
+ * process, so lowering the limit here touches no other test.
  */
 TEST_F(logic, failed_open_is_reported)
 {
-	int filler[256], nfill = 0, highest = 0, fd, i;
+	int filler[256], nfill = 0, highest = 0, fd, expect, i;
 	struct dirent *e;
 	struct rlimit rl;
 	DIR *d;
@@ -318,16 +318,33 @@ TEST_F(logic, failed_open_is_reported)
 	ASSERT_EQ(0, getrlimit(RLIMIT_NOFILE, &rl));
 	rl.rlim_cur = fd + 1;
 	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &rl));
-	ASSERT_GT(0, open("/dev/null", O_RDONLY | O_CLOEXEC));
-	ASSERT_EQ(EMFILE, errno);
 
-	ASSERT_EQ(-EMFILE, iommufd_backend_connect(self->be));
-	ASSERT_ONE_REPORT(&self->rep, IOMMUFD_REPORT_ERROR, "connect", EMFILE,
+	/*
+	 * What a plain open gets now is what the library must report. That
+	 * is EMFILE, except under valgrind, which enforces the limit itself
+	 * only on success and lets ENOENT through on a host without the node.
+	 */
+	fd = open(IOMMUFD_DEV_PATH, O_RDWR | O_CLOEXEC);
+	expect = errno;
+	if (fd >= 0) {
+		close(fd);
+		for (i = 0; i < nfill; i++)
+			close(filler[i]);
+		SKIP(return, "open(%s) succeeds despite RLIMIT_NOFILE (valgrind?)",
+		     IOMMUFD_DEV_PATH);
+	}
+
+	ASSERT_EQ(-expect, iommufd_backend_connect(self->be));
+	ASSERT_ONE_REPORT(&self->rep, IOMMUFD_REPORT_ERROR, "connect", expect,
 			  "/dev/iommu opening failed");
 	ASSERT_EQ(0, iommufd_backend_users(self->be));
 	ASSERT_EQ(-1, iommufd_backend_fd(self->be));
 	for (i = 0; i < nfill; i++)
 		close(filler[i]);
+	/* The limit, or (valgrind only) the missing node. */
+	ASSERT_TRUE(expect == EMFILE ||
+		    (expect == ENOENT && access(IOMMUFD_DEV_PATH, F_OK)))
+		TH_LOG("open failed with %s", strerror(expect));
 }
 
 TEST_F(logic, missing_dev_iommu_is_reported)

@@ -145,6 +145,18 @@ static inline int backend_run_traced(const char *test, const char *trace,
 		return -1;
 	if (!pid) {
 		int devnull = open("/dev/null", O_WRONLY);
+		char exe[PATH_MAX];
+		ssize_t l;
+
+		/*
+		 * readlink() rather than exec of /proc/self/exe itself: under
+		 * valgrind the latter is valgrind's own binary, while readlink
+		 * is answered with the program's path.
+		 */
+		l = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+		if (l <= 0)
+			_exit(127);
+		exe[l] = '\0';
 
 		dup2(pipefd[1], STDERR_FILENO);
 		/* The child's KTAP lines would confuse the outer runner. */
@@ -153,7 +165,7 @@ static inline int backend_run_traced(const char *test, const char *trace,
 		close(pipefd[0]);
 		setenv("IOMMUFD_TRACE", trace, 1);
 		setenv(BACKEND_TRACE_CHILD_ENV, "1", 1);
-		execl("/proc/self/exe", "traced", "-r", test, (char *)NULL);
+		execl(exe, exe, "-r", test, (char *)NULL);
 		_exit(127);
 	}
 	close(pipefd[1]);
