@@ -1,0 +1,523 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The libc side of the mock: every way a program may open /dev/iommu, and
+ * every call that can duplicate, use or close the fd it got back.
+ *
+ * An open of /dev/iommu returns a genuine fd (a memfd named "iommufd-mock")
+ * so fd numbers never collide with anything else the process opens; the fd
+ * table maps such fds to a mock file. Like a struct file, a mock file is
+ * shared by every fd dup()ed from it and dies with the last one. Everything
+ * that is not ours goes to the next definition (dlsym(RTLD_NEXT)), usually
+ * libc, or a sanitizer's interceptor.
+ *
+ * fork(): the child gets a copy-on-write copy of all mock state, like the
+ * rest of its memory. The kernel would share one iommufd between parent and
+ * child; the mock cannot (see README.md, "fork").
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "mock.h"
+
+#define MOCK_EXPORT __attribute__((visibility("default")))
+#define MOCK_DEV_PATH "/dev/iommu"
+
+static pthread_mutex_t g_lock;
+static pthread_once_t g_once = PTHREAD_ONCE_INIT;
+static struct mock_file *g_files;
+static int g_files_cap;
+/* Read without the lock: zero means no fd is ours, the common case. */
+static int g_nfiles;
+
+static void atfork_prepare(void)
+{
+	mock_lock();
+}
+
+static void atfork_release(void)
+{
+	mock_unlock();
+}
+
+static void init_once(void)
+{
+	pthread_mutexattr_t attr;
+
+	/* Recursive: closing an access fd from inside an ioctl re-enters. */
+	pthread_mutexattr_init(&attr);
+	pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
+	pthread_mutex_init(&g_lock, &attr);
+	pthread_mutexattr_destroy(&attr);
+	pthread_atfork(atfork_prepare, atfork_release, atfork_release);
+}
+
+void mock_lock(void)
+{
+	pthread_once(&g_once, init_once);
+	pthread_mutex_lock(&g_lock);
+}
+
+void mock_unlock(void)
+{
+	pthread_mutex_unlock(&g_lock);
+}
+
+/* ---- the next definitions ---- */
+
+#define REAL(name) real_##name
+#define DEFINE_REAL(ret, name, ...)                                          \
+	static ret (*real_##name)(__VA_ARGS__);                              \
+	static ret (*resolve_##name(void))(__VA_ARGS__)                      \
+	{                                                                    \
+		if (!real_##name)                                            \
+			real_##name = dlsym(RTLD_NEXT, #name);               \
+		return real_##name;                                          \
+	}
+
+DEFINE_REAL(int, open, const char *, int, ...)
+DEFINE_REAL(int, open64, const char *, int, ...)
+DEFINE_REAL(int, openat, int, const char *, int, ...)
+DEFINE_REAL(int, openat64, int, const char *, int, ...)
+DEFINE_REAL(int, __open_2, const char *, int)
+DEFINE_REAL(int, __open64_2, const char *, int)
+DEFINE_REAL(int, __openat_2, int, const char *, int)
+DEFINE_REAL(int, __openat64_2, int, const char *, int)
+DEFINE_REAL(int, creat, const char *, mode_t)
+DEFINE_REAL(int, creat64, const char *, mode_t)
+DEFINE_REAL(int, close, int)
+DEFINE_REAL(int, dup, int)
+DEFINE_REAL(int, dup2, int, int)
+DEFINE_REAL(int, dup3, int, int, int)
+DEFINE_REAL(int, fcntl, int, int, ...)
+DEFINE_REAL(int, fcntl64, int, int, ...)
+DEFINE_REAL(int, ioctl, int, unsigned long, ...)
+DEFINE_REAL(int, close_range, unsigned int, unsigned int, int)
+DEFINE_REAL(void, closefrom, int)
+
+/* ---- the fd table (lock held) ---- */
+
+struct mock_file mock_file_lookup(int fd)
+{
+	struct mock_file none = { .kind = MOCK_FILE_NONE };
+
+	if (fd < 0 || fd >= g_files_cap)
+		return none;
+	return g_files[fd];
+}
+
+static int table_set(int fd, struct mock_file f)
+{
+	if (fd >= g_files_cap) {
+		int ncap = g_files_cap ? g_files_cap : 64;
+		struct mock_file *n;
+
+		while (ncap <= fd)
+			ncap *= 2;
+		n = realloc(g_files, ncap * sizeof(*n));
+		if (!n)
+			return -ENOMEM;
+		memset(n + g_files_cap, 0, (ncap - g_files_cap) * sizeof(*n));
+		g_files = n;
+		g_files_cap = ncap;
+	}
+	if (g_files[fd].kind == MOCK_FILE_NONE && f.kind != MOCK_FILE_NONE)
+		__atomic_add_fetch(&g_nfiles, 1, __ATOMIC_RELAXED);
+	if (g_files[fd].kind != MOCK_FILE_NONE && f.kind == MOCK_FILE_NONE)
+		__atomic_sub_fetch(&g_nfiles, 1, __ATOMIC_RELAXED);
+	g_files[fd] = f;
+	return 0;
+}
+
+static void file_get(struct mock_file f)
+{
+	if (f.kind == MOCK_FILE_CTX)
+		mock_ctx_get(f.ctx);
+	else if (f.kind == MOCK_FILE_ACCESS)
+		mock_access_file_get(f.access);
+}
+
+static void file_put(struct mock_file f)
+{
+	if (f.kind == MOCK_FILE_CTX)
+		mock_ctx_put(f.ctx);
+	else if (f.kind == MOCK_FILE_ACCESS)
+		mock_access_file_put(f.access);
+}
+
+/* Forgets fd (it was closed, or is about to be); drops its reference. */
+static void table_drop(int fd)
+{
+	struct mock_file f = mock_file_lookup(fd);
+
+	if (f.kind == MOCK_FILE_NONE)
+		return;
+	table_set(fd, (struct mock_file){ .kind = MOCK_FILE_NONE });
+	file_put(f);
+}
+
+/* A new fd now refers to the same file as old (dup and friends). */
+static void table_dup(int old, int new)
+{
+	struct mock_file f;
+
+	mock_lock();
+	f = mock_file_lookup(old);
+	table_drop(new);
+	if (f.kind != MOCK_FILE_NONE && !table_set(new, f))
+		file_get(f);
+	mock_unlock();
+}
+
+int mock_file_install(struct mock_file f, bool cloexec)
+{
+	const char *name = f.kind == MOCK_FILE_CTX ? "iommufd-mock" :
+						      "iommufd-mock-access";
+	int fd = (int)syscall(SYS_memfd_create, name,
+			      cloexec ? MFD_CLOEXEC : 0);
+
+	if (fd < 0)
+		return -1;
+	if (table_set(fd, f)) {
+		resolve_close()(fd);
+		errno = ENOMEM;
+		return -1;
+	}
+	return fd;
+}
+
+/* ---- recognising /dev/iommu ---- */
+
+/* Resolves ".", ".." and repeated slashes of an absolute path, in place. */
+static void path_normalise(char *path)
+{
+	char *out = path, *in = path;
+
+	while (*in) {
+		char *seg;
+		size_t len;
+
+		while (*in == '/')
+			in++;
+		seg = in;
+		while (*in && *in != '/')
+			in++;
+		len = in - seg;
+		if (!len || (len == 1 && seg[0] == '.'))
+			continue;
+		if (len == 2 && seg[0] == '.' && seg[1] == '.') {
+			while (out > path && *--out != '/')
+				;
+			continue;
+		}
+		*out++ = '/';
+		memmove(out, seg, len);
+		out += len;
+	}
+	if (out == path)
+		*out++ = '/';
+	*out = 0;
+}
+
+/*
+ * Whether (dirfd, path) names /dev/iommu: absolute paths after normalising
+ * "//", "/./" and "..", relative ones against the cwd or dirfd. Symlinks are
+ * not followed (a link to a device that does not exist cannot be resolved).
+ */
+static bool is_iommu_path(int dirfd, const char *path)
+{
+	char buf[PATH_MAX * 2];
+	size_t n;
+
+	if (!path)
+		return false;
+	n = strlen(path);
+	/* Cheap filter: the last component must be "iommu". */
+	while (n && path[n - 1] == '/')
+		n--;
+	if (n < 5 || strncmp(path + n - 5, "iommu", 5) ||
+	    (n > 5 && path[n - 6] != '/'))
+		return false;
+	if (path[0] == '/') {
+		if (strlen(path) >= sizeof(buf))
+			return false;
+		strcpy(buf, path);
+	} else {
+		char proc[64];
+		ssize_t len;
+
+		if (dirfd == AT_FDCWD) {
+			if (!getcwd(buf, PATH_MAX))
+				return false;
+		} else {
+			snprintf(proc, sizeof(proc), "/proc/self/fd/%d", dirfd);
+			len = readlink(proc, buf, PATH_MAX - 1);
+			if (len <= 0)
+				return false;
+			buf[len] = 0;
+		}
+		if (strlen(buf) + 1 + strlen(path) >= sizeof(buf))
+			return false;
+		strcat(buf, "/");
+		strcat(buf, path);
+	}
+	path_normalise(buf);
+	return !strcmp(buf, MOCK_DEV_PATH);
+}
+
+/* iommufd_fops_open(): a fresh context per open, like the kernel. */
+static int mock_open(int flags)
+{
+	struct mock_file f = { .kind = MOCK_FILE_CTX };
+	int fd;
+
+	if (flags & O_DIRECTORY) {
+		errno = ENOTDIR;
+		return -1;
+	}
+	if ((flags & O_CREAT) && (flags & O_EXCL)) {
+		errno = EEXIST;
+		return -1;
+	}
+	mock_lock();
+	f.ctx = mock_ctx_new();
+	if (!f.ctx) {
+		mock_unlock();
+		errno = ENOMEM;
+		return -1;
+	}
+	fd = mock_file_install(f, flags & O_CLOEXEC);
+	if (fd < 0) {
+		int saved = errno;
+
+		mock_ctx_put(f.ctx);
+		errno = saved;
+	}
+	mock_unlock();
+	return fd;
+}
+
+static bool needs_mode(int flags)
+{
+	return (flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE;
+}
+
+#define OPEN_BODY(real_call, dirfd)                                          \
+	do {                                                                 \
+		mode_t mode = 0;                                             \
+		if (needs_mode(flags)) {                                     \
+			va_list ap;                                          \
+			va_start(ap, flags);                                 \
+			mode = va_arg(ap, mode_t);                           \
+			va_end(ap);                                          \
+		}                                                            \
+		if (is_iommu_path(dirfd, path))                              \
+			return mock_open(flags);                             \
+		return real_call;                                            \
+	} while (0)
+
+MOCK_EXPORT int open(const char *path, int flags, ...)
+{
+	OPEN_BODY(resolve_open()(path, flags, mode), AT_FDCWD);
+}
+
+MOCK_EXPORT int open64(const char *path, int flags, ...)
+{
+	OPEN_BODY(resolve_open64()(path, flags, mode), AT_FDCWD);
+}
+
+MOCK_EXPORT int openat(int dirfd, const char *path, int flags, ...)
+{
+	OPEN_BODY(resolve_openat()(dirfd, path, flags, mode), dirfd);
+}
+
+MOCK_EXPORT int openat64(int dirfd, const char *path, int flags, ...)
+{
+	OPEN_BODY(resolve_openat64()(dirfd, path, flags, mode), dirfd);
+}
+
+/* The _FORTIFY_SOURCE entry points (open() without O_CREAT). */
+MOCK_EXPORT int __open_2(const char *path, int flags)
+{
+	if (is_iommu_path(AT_FDCWD, path))
+		return mock_open(flags);
+	return resolve___open_2()(path, flags);
+}
+
+MOCK_EXPORT int __open64_2(const char *path, int flags)
+{
+	if (is_iommu_path(AT_FDCWD, path))
+		return mock_open(flags);
+	return resolve___open64_2()(path, flags);
+}
+
+MOCK_EXPORT int __openat_2(int dirfd, const char *path, int flags)
+{
+	if (is_iommu_path(dirfd, path))
+		return mock_open(flags);
+	return resolve___openat_2()(dirfd, path, flags);
+}
+
+MOCK_EXPORT int __openat64_2(int dirfd, const char *path, int flags)
+{
+	if (is_iommu_path(dirfd, path))
+		return mock_open(flags);
+	return resolve___openat64_2()(dirfd, path, flags);
+}
+
+/* creat() is open(O_CREAT|O_WRONLY|O_TRUNC): an existing device opens. */
+MOCK_EXPORT int creat(const char *path, mode_t mode)
+{
+	if (is_iommu_path(AT_FDCWD, path))
+		return mock_open(O_WRONLY);
+	return resolve_creat()(path, mode);
+}
+
+MOCK_EXPORT int creat64(const char *path, mode_t mode)
+{
+	if (is_iommu_path(AT_FDCWD, path))
+		return mock_open(O_WRONLY);
+	return resolve_creat64()(path, mode);
+}
+
+/* ---- using, duplicating and closing ---- */
+
+MOCK_EXPORT int ioctl(int fd, unsigned long request, ...)
+{
+	struct mock_file f;
+	va_list ap;
+	void *arg;
+	long rc;
+
+	va_start(ap, request);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	if (!__atomic_load_n(&g_nfiles, __ATOMIC_RELAXED))
+		return resolve_ioctl()(fd, request, arg);
+	mock_lock();
+	f = mock_file_lookup(fd);
+	if (f.kind == MOCK_FILE_NONE) {
+		mock_unlock();
+		return resolve_ioctl()(fd, request, arg);
+	}
+	/* The access file has no ioctl method: ENOTTY, as for any such file. */
+	rc = f.kind == MOCK_FILE_CTX ? mock_ctx_ioctl(f.ctx, request, arg) :
+				       -ENOTTY;
+	mock_unlock();
+	if (rc < 0) {
+		errno = (int)-rc;
+		return -1;
+	}
+	return (int)rc;
+}
+
+MOCK_EXPORT int close(int fd)
+{
+	if (__atomic_load_n(&g_nfiles, __ATOMIC_RELAXED)) {
+		mock_lock();
+		table_drop(fd);
+		mock_unlock();
+	}
+	return resolve_close()(fd);
+}
+
+MOCK_EXPORT int dup(int old)
+{
+	int fd = resolve_dup()(old);
+
+	if (fd >= 0 && __atomic_load_n(&g_nfiles, __ATOMIC_RELAXED))
+		table_dup(old, fd);
+	return fd;
+}
+
+MOCK_EXPORT int dup2(int old, int new)
+{
+	int fd = resolve_dup2()(old, new);
+
+	if (fd >= 0 && old != new &&
+	    __atomic_load_n(&g_nfiles, __ATOMIC_RELAXED))
+		table_dup(old, fd);
+	return fd;
+}
+
+MOCK_EXPORT int dup3(int old, int new, int flags)
+{
+	int fd = resolve_dup3()(old, new, flags);
+
+	if (fd >= 0 && __atomic_load_n(&g_nfiles, __ATOMIC_RELAXED))
+		table_dup(old, fd);
+	return fd;
+}
+
+static int fcntl_common(int (*real)(int, int, ...), int fd, int cmd,
+			unsigned long arg)
+{
+	int rc = real(fd, cmd, arg);
+
+	if (rc >= 0 && (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC) &&
+	    __atomic_load_n(&g_nfiles, __ATOMIC_RELAXED))
+		table_dup(fd, rc);
+	return rc;
+}
+
+MOCK_EXPORT int fcntl(int fd, int cmd, ...)
+{
+	unsigned long arg;
+	va_list ap;
+
+	va_start(ap, cmd);
+	arg = va_arg(ap, unsigned long);
+	va_end(ap);
+	return fcntl_common(resolve_fcntl(), fd, cmd, arg);
+}
+
+MOCK_EXPORT int fcntl64(int fd, int cmd, ...)
+{
+	unsigned long arg;
+	va_list ap;
+
+	va_start(ap, cmd);
+	arg = va_arg(ap, unsigned long);
+	va_end(ap);
+	return fcntl_common(resolve_fcntl64(), fd, cmd, arg);
+}
+
+static void drop_range(unsigned int first, unsigned int last)
+{
+	if (!__atomic_load_n(&g_nfiles, __ATOMIC_RELAXED))
+		return;
+	mock_lock();
+	for (int fd = 0; fd < g_files_cap; fd++)
+		if ((unsigned int)fd >= first && (unsigned int)fd <= last)
+			table_drop(fd);
+	mock_unlock();
+}
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+MOCK_EXPORT int close_range(unsigned int first, unsigned int last, int flags)
+{
+	int rc = resolve_close_range()(first, last, flags);
+
+	if (!rc && !(flags & CLOSE_RANGE_CLOEXEC))
+		drop_range(first, last);
+	return rc;
+}
+
+MOCK_EXPORT void closefrom(int lowfd)
+{
+	resolve_closefrom()(lowfd);
+	drop_range(lowfd < 0 ? 0 : (unsigned int)lowfd, UINT_MAX);
+}

@@ -1,0 +1,3039 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The iommufd context of the mock: objects, IOAS, areas, pinned pages, the
+ * mock domain and the IOMMU_TEST_CMD ops.
+ *
+ * The specification is drivers/iommu/iommufd/ of Linux 6.12 (main.c, ioas.c,
+ * io_pagetable.c, pages.c, device.c, hw_pagetable.c, selftest.c): the order of
+ * checks, and so which errno wins when several apply, follows it. Comments
+ * name the kernel function whose behaviour a piece reproduces.
+ *
+ * Model, and where it departs from the kernel's data structures:
+ *  - object ids come from a lowest-free allocator starting at 1, as xa_alloc()
+ *    on an XA_FLAGS_ALLOC1 xarray hands them out, so ids match the kernel's;
+ *  - an IOAS keeps its areas and the union of its reserved ranges in one
+ *    augmented interval tree ("used"), so lookup, overlap checks and IOVA
+ *    allocation are logarithmic;
+ *  - a mock domain stores no page table: every domain attached to an IOAS
+ *    holds exactly that IOAS's areas (the kernel fills and unfills domains
+ *    synchronously), so a domain entry is looked up through the area tree;
+ *    only per-entry dirty bits are stored, in a tree per domain;
+ *  - a "physical address" is the user VA of the page; MD_CHECK_MAP and
+ *    ACCESS_PAGES compare VAs where the kernel compares struct pages;
+ *  - pins are counted per page of each iopt_pages (the user range a MAP
+ *    created), as the kernel pins each page once per iopt_pages no matter how
+ *    many domains or areas hold it.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <linux/capability.h>
+
+#include <linux/iommufd.h>
+#include "iommufd_test.h"
+
+#include "itree.h"
+#include "mock.h"
+
+#define MOCK_IO_PAGE_SIZE (umem_page_size() / 2)
+#define MOCK_HUGE_PAGE_SIZE (512 * MOCK_IO_PAGE_SIZE)
+/* HPAGE_SIZE caps the alignment iopt_alloc_iova() asks for (x86-64: 2 MiB). */
+#define MOCK_HPAGE_SIZE (2ULL << 20)
+/* iommufd_test_memory_limit's floor: sizeof(unsigned long) + sizeof(u32). */
+#define MOCK_MEMORY_LIMIT_MIN (sizeof(unsigned long) + sizeof(uint32_t))
+#define GUP_PIN_COUNTING_BIAS 1024
+
+enum obj_type {
+	OBJ_NONE,
+	OBJ_ACCESS,
+	OBJ_DEVICE,
+	OBJ_IOAS,
+	OBJ_HWPT_PAGING,
+	OBJ_HWPT_NESTED,
+	OBJ_SELFTEST,
+	OBJ_ANY,
+};
+
+enum account_mode {
+	ACCOUNT_NONE,
+	ACCOUNT_USER,
+	ACCOUNT_MM,
+};
+
+struct mobj {
+	enum obj_type type;
+	uint32_t id;
+	/* The kernel's obj->users: 1 for the id table, plus one per holder. */
+	int users;
+};
+
+/* The pins of one page range of the process (the kernel's iopt_pages). */
+#define HOLDER_CHUNK 4096
+struct mpages {
+	int refs;
+	uint64_t uptr;		/* page aligned */
+	uint64_t npages;
+	bool writable;
+	enum account_mode account_mode;
+	uint64_t npinned;
+	/* holders[i]: how many areas-in-a-domain and accesses need page i */
+	uint32_t **holders;
+	struct itree accesses;	/* struct mrange, in page indexes */
+	struct itree_node uva_node;
+};
+
+/* An access's exact pinned range inside an mpages (iopt_pages_access). */
+struct mrange {
+	struct itree_node node;
+	unsigned int users;
+};
+
+enum used_kind { USED_AREA, USED_RESV };
+
+struct mioas;
+
+struct marea {
+	struct itree_node node;	/* [iova, last] in ioas->used */
+	enum used_kind kind;
+	struct mpages *pages;
+	uint64_t start_byte;	/* offset of iova inside pages */
+	int prot;
+	unsigned int num_accesses;
+	bool prevent_access;
+	bool domain_pinned;	/* holds pins because the IOAS has domains */
+};
+
+struct mresv {
+	struct itree_node node;
+	const void *owner;
+};
+
+struct mhwpt;
+struct maccess;
+
+struct mioas {
+	struct mobj obj;
+	struct itree used;	/* areas and the union of reserved ranges */
+	struct itree reserved;	/* struct mresv, may overlap */
+	struct itree allowed;	/* struct mresv (owner unused) */
+	struct marea *resv_segs;
+	size_t nresv_segs;
+	uint64_t nareas;
+	uint64_t iova_alignment;
+	bool disable_large_pages;
+	/* ioas->hwpt_list and iopt->domains: the paging hwpts on this IOAS */
+	struct mhwpt **hwpts;
+	size_t nhwpts;
+	struct maccess **accesses;
+	size_t naccesses;
+};
+
+struct mdirty {
+	struct itree_node node;	/* [index, index] of a 2K domain entry */
+};
+
+struct mhwpt {
+	struct mobj obj;
+	struct mioas *ioas;	/* paging */
+	struct mhwpt *parent;	/* nested */
+	bool auto_domain;
+	bool nest_parent;
+	bool dirty_ops;
+	bool dirty_tracking;
+	uint64_t pgsize_bitmap;
+	struct itree dirty;
+	uint32_t iotlb[MOCK_NESTED_DOMAIN_IOTLB_NUM];
+};
+
+struct mdevice {
+	struct mobj obj;
+	uint32_t flags;
+	struct mhwpt *hwpt;
+};
+
+struct mselftest {
+	struct mobj obj;
+	struct mdevice *idev;
+};
+
+struct mitem {
+	uint64_t iova, length;
+	unsigned int id;
+};
+
+struct maccess {
+	struct mobj obj;
+	struct mock_ctx *ctx;
+	struct mioas *ioas;
+	bool needs_pin;
+	uint64_t iova_alignment;
+	/* the selftest driver's side (struct selftest_access) */
+	struct mitem *items;
+	size_t nitems;
+	unsigned int next_id;
+	int file_refs;
+	bool file_alive;
+};
+
+struct mock_ctx {
+	int refs;		/* fds plus live accesses (iommufd_ctx_get) */
+	enum account_mode account_mode;
+	struct mobj **objs;	/* indexed by id */
+	uint32_t objs_cap;
+	uint32_t next_fresh;	/* lowest id never handed out */
+	uint32_t *free_ids;	/* min-heap of freed ids below next_fresh */
+	uint32_t nfree, free_cap;
+	uint64_t nobjs;
+	struct mioas *vfio_ioas;
+};
+
+/* Pages accounted in IOPT_PAGES_ACCOUNT_USER and _MM modes, process wide. */
+static uint64_t g_user_locked_vm, g_mm_locked_vm;
+/* Every mpages of the process by user VA, for MD_CHECK_REFS. */
+static struct itree g_pages_by_uva;
+static size_t g_memory_limit = 65536;
+
+/* ---------------------------------------------------------------- ids -- */
+
+static void heap_push(struct mock_ctx *ctx, uint32_t id)
+{
+	uint32_t i;
+
+	if (ctx->nfree == ctx->free_cap) {
+		uint32_t ncap = ctx->free_cap ? ctx->free_cap * 2 : 64;
+		uint32_t *n = realloc(ctx->free_ids, ncap * sizeof(*n));
+
+		if (!n)
+			abort();
+		ctx->free_ids = n;
+		ctx->free_cap = ncap;
+	}
+	i = ctx->nfree++;
+	while (i && ctx->free_ids[(i - 1) / 2] > id) {
+		ctx->free_ids[i] = ctx->free_ids[(i - 1) / 2];
+		i = (i - 1) / 2;
+	}
+	ctx->free_ids[i] = id;
+}
+
+static uint32_t heap_pop(struct mock_ctx *ctx)
+{
+	uint32_t top = ctx->free_ids[0], last = ctx->free_ids[--ctx->nfree];
+	uint32_t i = 0;
+
+	for (;;) {
+		uint32_t c = 2 * i + 1;
+
+		if (c >= ctx->nfree)
+			break;
+		if (c + 1 < ctx->nfree && ctx->free_ids[c + 1] < ctx->free_ids[c])
+			c++;
+		if (ctx->free_ids[c] >= last)
+			break;
+		ctx->free_ids[i] = ctx->free_ids[c];
+		i = c;
+	}
+	if (ctx->nfree)
+		ctx->free_ids[i] = last;
+	return top;
+}
+
+/* _iommufd_object_alloc(): xa_alloc() of the lowest free id >= 1. */
+static void *obj_alloc(struct mock_ctx *ctx, size_t size, enum obj_type type)
+{
+	struct mobj *obj;
+	uint32_t id;
+
+	if (!ctx->nfree && ctx->next_fresh > INT32_MAX)
+		return NULL;
+	obj = calloc(1, size);
+	if (!obj)
+		return NULL;
+	id = ctx->nfree ? heap_pop(ctx) : ctx->next_fresh++;
+	if (id >= ctx->objs_cap) {
+		uint32_t ncap = ctx->objs_cap ? ctx->objs_cap : 64;
+		struct mobj **n;
+
+		while (ncap <= id)
+			ncap *= 2;
+		n = realloc(ctx->objs, ncap * sizeof(*n));
+		if (!n)
+			abort();
+		memset(n + ctx->objs_cap, 0,
+		       (ncap - ctx->objs_cap) * sizeof(*n));
+		ctx->objs = n;
+		ctx->objs_cap = ncap;
+	}
+	obj->type = type;
+	obj->id = id;
+	obj->users = 1;
+	ctx->objs[id] = obj;
+	ctx->nobjs++;
+	return obj;
+}
+
+/* Removes the id and frees the object (iommufd_object_abort/remove). */
+static void obj_free(struct mock_ctx *ctx, struct mobj *obj)
+{
+	ctx->objs[obj->id] = NULL;
+	ctx->nobjs--;
+	heap_push(ctx, obj->id);
+	free(obj);
+}
+
+/* iommufd_get_object(): wrong type or absent is ENOENT. */
+static struct mobj *obj_get(struct mock_ctx *ctx, uint32_t id,
+			    enum obj_type type)
+{
+	struct mobj *obj = id < ctx->objs_cap ? ctx->objs[id] : NULL;
+
+	if (!obj || (type != OBJ_ANY && obj->type != type))
+		return NULL;
+	return obj;
+}
+
+/* --------------------------------------------------------- accounting -- */
+
+static bool has_cap(int cap)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2] = {};
+
+	if (syscall(SYS_capget, &hdr, data))
+		return false;
+	return data[cap / 32].effective & (1U << (cap % 32));
+}
+
+static uint64_t memlock_limit_pages(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_MEMLOCK, &rl) || rl.rlim_cur == RLIM_INFINITY)
+		return UINT64_MAX;
+	return rl.rlim_cur / umem_page_size();
+}
+
+/* do_update_pinned(): USER mode is per user, MM mode per mm (with mlock). */
+static int account_pinned(struct mpages *p, uint64_t npages, bool inc)
+{
+	uint64_t *ctr;
+
+	switch (p->account_mode) {
+	case ACCOUNT_NONE:
+		return 0;
+	case ACCOUNT_USER:
+		ctr = &g_user_locked_vm;
+		if (inc && *ctr + npages > memlock_limit_pages())
+			return -ENOMEM;
+		break;
+	case ACCOUNT_MM:
+		ctr = &g_mm_locked_vm;
+		if (inc && umem_vmlck_pages() + *ctr + npages >
+				   memlock_limit_pages())
+			return -ENOMEM;
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (inc)
+		*ctr += npages;
+	else
+		*ctr -= npages;
+	return 0;
+}
+
+/* ------------------------------------------------------------- pages -- */
+
+static uint32_t holder_get(const struct mpages *p, uint64_t idx)
+{
+	const uint32_t *chunk;
+
+	if (!p->holders)
+		return 0;
+	chunk = p->holders[idx / HOLDER_CHUNK];
+	return chunk ? chunk[idx % HOLDER_CHUNK] : 0;
+}
+
+static int holder_add(struct mpages *p, uint64_t idx, int delta)
+{
+	uint32_t **slot;
+
+	if (!p->holders) {
+		p->holders = calloc((p->npages + HOLDER_CHUNK - 1) / HOLDER_CHUNK,
+				    sizeof(*p->holders));
+		if (!p->holders)
+			return -ENOMEM;
+	}
+	slot = &p->holders[idx / HOLDER_CHUNK];
+	if (!*slot) {
+		*slot = calloc(HOLDER_CHUNK, sizeof(**slot));
+		if (!*slot)
+			return -ENOMEM;
+	}
+	(*slot)[idx % HOLDER_CHUNK] += delta;
+	return 0;
+}
+
+/* iopt_alloc_pages() */
+static struct mpages *pages_alloc(struct mock_ctx *ctx, uint64_t uptr,
+				  uint64_t length, bool writable, int *rc)
+{
+	uint64_t ps = umem_page_size(), end;
+	struct mpages *p;
+
+	if (length > SIZE_MAX - ps || length == 0) {
+		*rc = -EINVAL;
+		return NULL;
+	}
+	if (__builtin_add_overflow(uptr, length, &end)) {
+		*rc = -EOVERFLOW;
+		return NULL;
+	}
+	p = calloc(1, sizeof(*p));
+	if (!p) {
+		*rc = -ENOMEM;
+		return NULL;
+	}
+	p->refs = 1;
+	p->uptr = uptr & ~(ps - 1);
+	p->npages = (length + (uptr - p->uptr) + ps - 1) / ps;
+	p->writable = writable;
+	p->account_mode = has_cap(CAP_IPC_LOCK) ? ACCOUNT_NONE : ACCOUNT_USER;
+	if (ctx->account_mode == ACCOUNT_MM &&
+	    p->account_mode == ACCOUNT_USER)
+		p->account_mode = ACCOUNT_MM;
+	p->uva_node.start = p->uptr;
+	p->uva_node.last = p->uptr + p->npages * ps - 1;
+	itree_insert(&g_pages_by_uva, &p->uva_node);
+	return p;
+}
+
+static void pages_put(struct mpages *p)
+{
+	if (--p->refs)
+		return;
+	itree_remove(&g_pages_by_uva, &p->uva_node);
+	if (p->holders) {
+		for (uint64_t i = 0; i < (p->npages + HOLDER_CHUNK - 1) / HOLDER_CHUNK; i++)
+			free(p->holders[i]);
+		free(p->holders);
+	}
+	free(p);
+}
+
+/*
+ * Pins pages [first, last] for one more holder. Pages nobody held yet are
+ * "pinned" now: pin_user_pages() rules (EFAULT) and then the memlock
+ * accounting (ENOMEM), the order pfn_reader_fill_span() meets them.
+ */
+static int pages_pin(struct mpages *p, uint64_t first, uint64_t last)
+{
+	uint64_t ps = umem_page_size(), idx, newly = 0;
+	int rc;
+
+	for (idx = first; idx <= last;) {
+		uint64_t run;
+
+		if (holder_get(p, idx)) {
+			idx++;
+			continue;
+		}
+		for (run = idx; run <= last && !holder_get(p, run); run++)
+			;
+		rc = umem_check_pin(p->uptr + idx * ps, (run - idx) * ps,
+				    p->writable, true);
+		if (rc)
+			return rc;
+		newly += run - idx;
+		idx = run;
+	}
+	rc = account_pinned(p, newly, true);
+	if (rc)
+		return rc;
+	for (idx = first; idx <= last; idx++) {
+		rc = holder_add(p, idx, 1);
+		if (rc) {
+			while (idx-- > first)
+				holder_add(p, idx, -1);
+			account_pinned(p, newly, false);
+			return rc;
+		}
+	}
+	p->npinned += newly;
+	return 0;
+}
+
+static void pages_unpin(struct mpages *p, uint64_t first, uint64_t last)
+{
+	uint64_t idx, released = 0;
+
+	for (idx = first; idx <= last; idx++) {
+		holder_add(p, idx, -1);
+		if (!holder_get(p, idx))
+			released++;
+	}
+	p->npinned -= released;
+	account_pinned(p, released, false);
+}
+
+/* ------------------------------------------------------------- areas -- */
+
+static struct marea *node_area(struct itree_node *n)
+{
+	return n ? itree_entry(n, struct marea, node) : NULL;
+}
+
+static uint64_t area_iova(const struct marea *a)
+{
+	return a->node.start;
+}
+
+static uint64_t area_last(const struct marea *a)
+{
+	return a->node.last;
+}
+
+static uint64_t area_length(const struct marea *a)
+{
+	return a->node.last - a->node.start + 1;
+}
+
+static uint64_t area_start_byte(const struct marea *a, uint64_t iova)
+{
+	return a->start_byte + (iova - area_iova(a));
+}
+
+static uint64_t area_index(const struct marea *a, uint64_t iova)
+{
+	return area_start_byte(a, iova) / umem_page_size();
+}
+
+static uint64_t area_first_index(const struct marea *a)
+{
+	return a->start_byte / umem_page_size();
+}
+
+static uint64_t area_last_index(const struct marea *a)
+{
+	return (a->start_byte + area_length(a) - 1) / umem_page_size();
+}
+
+/* iopt_area_iter_first()/next(): areas only, skipping reserved segments. */
+static struct marea *area_first(struct mioas *ioas, uint64_t s, uint64_t l)
+{
+	struct itree_node *n = itree_first(&ioas->used, s, l);
+
+	while (n && node_area(n)->kind != USED_AREA)
+		n = itree_next(n, s, l);
+	return node_area(n);
+}
+
+static struct marea *area_next(struct marea *a, uint64_t s, uint64_t l)
+{
+	struct itree_node *n = itree_next(&a->node, s, l);
+
+	while (n && node_area(n)->kind != USED_AREA)
+		n = itree_next(n, s, l);
+	return node_area(n);
+}
+
+/* iopt_area_contig_iter: areas that cover [iova, last] without a gap. */
+struct contig {
+	struct mioas *ioas;
+	uint64_t cur, last;
+	struct marea *area;
+};
+
+static struct marea *contig_init(struct contig *c, struct mioas *ioas,
+				 uint64_t iova, uint64_t last)
+{
+	c->ioas = ioas;
+	c->cur = iova;
+	c->last = last;
+	c->area = area_first(ioas, iova, iova);
+	return c->area;
+}
+
+static struct marea *contig_next(struct contig *c)
+{
+	uint64_t alast;
+
+	if (!c->area)
+		return NULL;
+	alast = area_last(c->area);
+	if (c->last <= alast)
+		return NULL;
+	c->cur = alast + 1;
+	c->area = area_next(c->area, c->cur, c->last);
+	if (c->area && area_iova(c->area) != c->cur)
+		c->area = NULL;
+	return c->area;
+}
+
+static bool contig_done(const struct contig *c)
+{
+	return c->area && c->last <= area_last(c->area);
+}
+
+#define for_each_contig(c, a, ioas, iova, last)                              \
+	for (a = contig_init(c, ioas, iova, last); a; a = contig_next(c))
+
+/* ------------------------------------------------------ reserved IOVA -- */
+
+/* Rebuilds the union of the reserved ranges inside the "used" tree. */
+static int ioas_resv_rebuild(struct mioas *ioas)
+{
+	struct itree_node *n;
+	struct marea *segs = NULL;
+	size_t nsegs = 0, cap = 0, i;
+
+	for (n = itree_min(&ioas->reserved); n; n = itree_succ(n)) {
+		if (nsegs && (segs[nsegs - 1].node.last == UINT64_MAX ||
+			      n->start <= segs[nsegs - 1].node.last + 1)) {
+			if (n->last > segs[nsegs - 1].node.last)
+				segs[nsegs - 1].node.last = n->last;
+			continue;
+		}
+		if (nsegs == cap) {
+			struct marea *ns;
+
+			cap = cap ? cap * 2 : 8;
+			ns = realloc(segs, cap * sizeof(*ns));
+			if (!ns) {
+				free(segs);
+				return -ENOMEM;
+			}
+			segs = ns;
+		}
+		memset(&segs[nsegs], 0, sizeof(segs[nsegs]));
+		segs[nsegs].kind = USED_RESV;
+		segs[nsegs].node.start = n->start;
+		segs[nsegs].node.last = n->last;
+		nsegs++;
+	}
+	for (i = 0; i < ioas->nresv_segs; i++)
+		itree_remove(&ioas->used, &ioas->resv_segs[i].node);
+	free(ioas->resv_segs);
+	ioas->resv_segs = segs;
+	ioas->nresv_segs = nsegs;
+	for (i = 0; i < nsegs; i++)
+		itree_insert(&ioas->used, &segs[i].node);
+	return 0;
+}
+
+/* iopt_reserve_iova() */
+static int ioas_reserve(struct mioas *ioas, uint64_t start, uint64_t last,
+			const void *owner)
+{
+	struct mresv *r;
+
+	if (area_first(ioas, start, last) ||
+	    itree_first(&ioas->allowed, start, last))
+		return -EADDRINUSE;
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	r->node.start = start;
+	r->node.last = last;
+	r->owner = owner;
+	itree_insert(&ioas->reserved, &r->node);
+	return ioas_resv_rebuild(ioas);
+}
+
+/* __iopt_remove_reserved_iova() */
+static void ioas_unreserve(struct mioas *ioas, const void *owner)
+{
+	struct itree_node *n, *next;
+
+	for (n = itree_min(&ioas->reserved); n; n = next) {
+		struct mresv *r = itree_entry(n, struct mresv, node);
+
+		next = itree_succ(n);
+		if (r->owner == owner) {
+			itree_remove(&ioas->reserved, n);
+			free(r);
+		}
+	}
+	ioas_resv_rebuild(ioas);
+}
+
+/* ------------------------------------------------------ domains & pins -- */
+
+static void hwpt_dirty_clear_range(struct mhwpt *hwpt, uint64_t first,
+				   uint64_t last)
+{
+	struct itree_node *n;
+
+	while ((n = itree_first(&hwpt->dirty, first, last))) {
+		itree_remove(&hwpt->dirty, n);
+		free(itree_entry(n, struct mdirty, node));
+	}
+}
+
+static int area_domain_pin(struct marea *a)
+{
+	int rc;
+
+	if (a->domain_pinned)
+		return 0;
+	rc = pages_pin(a->pages, area_first_index(a), area_last_index(a));
+	if (!rc)
+		a->domain_pinned = true;
+	return rc;
+}
+
+static void area_domain_unpin(struct marea *a)
+{
+	if (!a->domain_pinned)
+		return;
+	pages_unpin(a->pages, area_first_index(a), area_last_index(a));
+	a->domain_pinned = false;
+}
+
+/* The domains lose the area's entries (iopt_area_unfill_domains()). */
+static void area_unfill_domains(struct mioas *ioas, struct marea *a)
+{
+	uint64_t io = MOCK_IO_PAGE_SIZE;
+
+	for (size_t i = 0; i < ioas->nhwpts; i++)
+		hwpt_dirty_clear_range(ioas->hwpts[i], area_iova(a) / io,
+				       area_last(a) / io);
+	area_domain_unpin(a);
+}
+
+/* iopt_check_iova_alignment() */
+static int ioas_check_alignment(struct mioas *ioas, uint64_t align)
+{
+	uint64_t mask = align - 1;
+	struct marea *a;
+
+	for (a = area_first(ioas, 0, UINT64_MAX); a;
+	     a = area_next(a, 0, UINT64_MAX))
+		if ((area_iova(a) & mask) || (area_length(a) & mask) ||
+		    ((a->start_byte % umem_page_size()) & mask))
+			return -EADDRINUSE;
+	return 0;
+}
+
+static uint64_t lowest_bit(uint64_t v)
+{
+	return v & -v;
+}
+
+/* iopt_calculate_iova_alignment() */
+static int ioas_recalc_alignment(struct mioas *ioas)
+{
+	uint64_t align = ioas->disable_large_pages ? umem_page_size() : 1;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < ioas->nhwpts; i++)
+		if (lowest_bit(ioas->hwpts[i]->pgsize_bitmap) > align)
+			align = lowest_bit(ioas->hwpts[i]->pgsize_bitmap);
+	for (i = 0; i < ioas->naccesses; i++)
+		if (ioas->accesses[i]->iova_alignment > align)
+			align = ioas->accesses[i]->iova_alignment;
+	if (align > ioas->iova_alignment) {
+		rc = ioas_check_alignment(ioas, align);
+		if (rc)
+			return rc;
+	}
+	ioas->iova_alignment = align;
+	return 0;
+}
+
+static int ptr_array_add(void *arrayp, size_t *n, void *elm)
+{
+	void ***array = arrayp;
+	void **na = realloc(*array, (*n + 1) * sizeof(void *));
+
+	if (!na)
+		return -ENOMEM;
+	na[(*n)++] = elm;
+	*array = na;
+	return 0;
+}
+
+static void ptr_array_del(void *arrayp, size_t *n, void *elm)
+{
+	void **array = *(void ***)arrayp;
+
+	for (size_t i = 0; i < *n; i++) {
+		if (array[i] == elm) {
+			memmove(&array[i], &array[i + 1],
+				(*n - i - 1) * sizeof(void *));
+			(*n)--;
+			return;
+		}
+	}
+}
+
+/* iopt_table_add_domain(): aperture, alignment, then fill (pin). */
+static int ioas_add_domain(struct mioas *ioas, struct mhwpt *hwpt)
+{
+	uint64_t align = lowest_bit(hwpt->pgsize_bitmap);
+	struct marea *a, *b;
+	int rc;
+
+	if (ioas->iova_alignment > align)
+		align = ioas->iova_alignment;
+	if (align > umem_page_size())
+		return -EINVAL;
+	if (align != ioas->iova_alignment) {
+		rc = ioas_check_alignment(ioas, align);
+		if (rc)
+			return rc;
+	}
+	rc = ioas_reserve(ioas, 0, MOCK_APERTURE_START - 1, hwpt);
+	if (rc)
+		goto out_unreserve;
+	rc = ioas_reserve(ioas, (uint64_t)MOCK_APERTURE_LAST + 1, UINT64_MAX,
+			  hwpt);
+	if (rc)
+		goto out_unreserve;
+	/* The first domain pins every area; later ones share those pins. */
+	if (!ioas->nhwpts) {
+		for (a = area_first(ioas, 0, UINT64_MAX); a;
+		     a = area_next(a, 0, UINT64_MAX)) {
+			rc = area_domain_pin(a);
+			if (rc) {
+				for (b = area_first(ioas, 0, UINT64_MAX);
+				     b != a; b = area_next(b, 0, UINT64_MAX))
+					area_domain_unpin(b);
+				goto out_unreserve;
+			}
+		}
+	}
+	rc = ptr_array_add(&ioas->hwpts, &ioas->nhwpts, hwpt);
+	if (rc)
+		goto out_unreserve;
+	ioas->iova_alignment = align;
+	return 0;
+
+out_unreserve:
+	if (!ioas->nhwpts)
+		for (a = area_first(ioas, 0, UINT64_MAX); a;
+		     a = area_next(a, 0, UINT64_MAX))
+			area_domain_unpin(a);
+	ioas_unreserve(ioas, hwpt);
+	return rc;
+}
+
+/* iopt_table_remove_domain() */
+static void ioas_remove_domain(struct mioas *ioas, struct mhwpt *hwpt)
+{
+	struct marea *a;
+
+	ptr_array_del(&ioas->hwpts, &ioas->nhwpts, hwpt);
+	if (!ioas->nhwpts)
+		for (a = area_first(ioas, 0, UINT64_MAX); a;
+		     a = area_next(a, 0, UINT64_MAX))
+			area_domain_unpin(a);
+	ioas_unreserve(ioas, hwpt);
+	ioas_recalc_alignment(ioas);
+}
+
+/* --------------------------------------------------------- IOVA alloc -- */
+
+struct alloc_arg {
+	uint64_t length, align, page_offset;
+};
+
+/* __alloc_iova_check_range() */
+static bool alloc_check_range(uint64_t *start, uint64_t last, void *argp)
+{
+	struct alloc_arg *arg = argp;
+	uint64_t aligned;
+
+	if (__builtin_add_overflow(*start, arg->align - 1, &aligned))
+		return false;
+	aligned &= ~(arg->align - 1);
+	aligned |= arg->page_offset;
+	if (aligned >= last || last - aligned < arg->length - 1)
+		return false;
+	*start = aligned;
+	return true;
+}
+
+static uint64_t roundup_pow2(uint64_t v)
+{
+	return v <= 1 ? 1 : 1ULL << (64 - __builtin_clzll(v - 1));
+}
+
+/* iopt_alloc_iova(): the lowest fitting hole, allowed spans first. */
+static int ioas_alloc_iova(struct mioas *ioas, uint64_t *iova, uint64_t uptr,
+			   uint64_t length)
+{
+	uint64_t ps = umem_page_size();
+	struct alloc_arg arg = { .length = length, .page_offset = uptr % ps };
+	struct itree_node *n;
+	uint64_t lo = ps, hi = UINT64_MAX - ps;
+
+	if (length == 0 || length >= UINT64_MAX / 2)
+		return -EOVERFLOW;
+	if (!uptr)
+		arg.align = roundup_pow2(length);
+	else {
+		arg.align = roundup_pow2(length);
+		if (lowest_bit(uptr) < arg.align)
+			arg.align = lowest_bit(uptr);
+	}
+	if (arg.align >= MOCK_HPAGE_SIZE)
+		arg.align = MOCK_HPAGE_SIZE;
+	if (arg.align < ioas->iova_alignment)
+		return -EINVAL;
+
+	n = itree_min(&ioas->allowed);
+	if (!n) {
+		uint64_t start = lo;
+
+		if (alloc_check_range(&start, hi, &arg) &&
+		    itree_find_hole(&ioas->used, start, hi, length,
+				    alloc_check_range, &arg, iova))
+			return 0;
+		return -ENOSPC;
+	}
+	/* Allowed ranges never overlap; adjacent ones form one span. */
+	while (n) {
+		uint64_t s = n->start, l = n->last;
+
+		for (n = itree_succ(n); n && l != UINT64_MAX &&
+					n->start <= l + 1; n = itree_succ(n))
+			if (n->last > l)
+				l = n->last;
+		if (l < lo || s > hi)
+			continue;
+		if (s < lo)
+			s = lo;
+		if (l > hi)
+			l = hi;
+		if (!alloc_check_range(&s, l, &arg))
+			continue;
+		if (itree_find_hole(&ioas->used, s, l, length,
+				    alloc_check_range, &arg, iova))
+			return 0;
+	}
+	return -ENOSPC;
+}
+
+/* iopt_check_iova() */
+static int ioas_check_iova(struct mioas *ioas, uint64_t iova, uint64_t length)
+{
+	uint64_t last;
+
+	if (iova & (ioas->iova_alignment - 1))
+		return -EINVAL;
+	if (__builtin_add_overflow(iova, length - 1, &last))
+		return -EOVERFLOW;
+	if (itree_first(&ioas->reserved, iova, last))
+		return -EINVAL;
+	if (area_first(ioas, iova, last))
+		return -EEXIST;
+	return 0;
+}
+
+/* ------------------------------------------------------------ mapping -- */
+
+struct pages_elm {
+	struct mpages *pages;
+	uint64_t start_byte, length;
+	struct marea *area;
+};
+
+/* iopt_map_pages(): reserve IOVA, insert areas, fill domains. */
+static int ioas_map_pages(struct mioas *ioas, struct pages_elm *elms,
+			  size_t nelms, uint64_t length, uint64_t *iova,
+			  int prot, bool alloc)
+{
+	uint64_t ps = umem_page_size(), cur;
+	size_t i;
+	int rc = 0;
+
+	if ((length & (ioas->iova_alignment - 1)) || !length)
+		return -EINVAL;
+	if (alloc) {
+		rc = ioas_alloc_iova(ioas, iova,
+				     elms[0].pages->uptr + elms[0].start_byte,
+				     length);
+		if (rc)
+			return rc;
+		if (ioas_check_iova(ioas, *iova, length))
+			return -EINVAL;
+	} else {
+		rc = ioas_check_iova(ioas, *iova, length);
+		if (rc)
+			return rc;
+	}
+	cur = *iova;
+	for (i = 0; i < nelms; i++) {
+		struct pages_elm *e = &elms[i];
+		struct marea *a;
+
+		/* iopt_insert_area() */
+		if ((prot & IOMMU_IOAS_MAP_WRITEABLE) && !e->pages->writable) {
+			rc = -EPERM;
+			break;
+		}
+		if ((e->start_byte % ps) & (ioas->iova_alignment - 1)) {
+			rc = -EINVAL;
+			break;
+		}
+		a = calloc(1, sizeof(*a));
+		if (!a) {
+			rc = -ENOMEM;
+			break;
+		}
+		a->kind = USED_AREA;
+		a->prot = prot;
+		a->start_byte = e->start_byte;
+		a->node.start = cur;
+		if (__builtin_add_overflow(cur, e->length - 1, &a->node.last)) {
+			free(a);
+			rc = -EOVERFLOW;
+			break;
+		}
+		a->pages = e->pages;
+		itree_insert(&ioas->used, &a->node);
+		e->area = a;
+		cur += e->length;
+	}
+	/* iopt_fill_domains_pages() */
+	for (size_t j = 0; !rc && j < nelms && ioas->nhwpts; j++)
+		rc = area_domain_pin(elms[j].area);
+	if (rc) {
+		for (i = 0; i < nelms; i++) {
+			if (!elms[i].area)
+				continue;
+			area_domain_unpin(elms[i].area);
+			itree_remove(&ioas->used, &elms[i].area->node);
+			free(elms[i].area);
+			elms[i].area = NULL;
+		}
+		return rc;
+	}
+	for (i = 0; i < nelms; i++) {
+		elms[i].pages->refs++;
+		ioas->nareas++;
+	}
+	return 0;
+}
+
+/* Removes one area that has no accesses; the caller checked the rules. */
+static void ioas_remove_area(struct mioas *ioas, struct marea *a)
+{
+	area_unfill_domains(ioas, a);
+	itree_remove(&ioas->used, &a->node);
+	ioas->nareas--;
+	pages_put(a->pages);
+	free(a);
+}
+
+static void access_notify_unmap(struct maccess *acc, uint64_t iova,
+				uint64_t length);
+
+/* iopt_unmap_iova_range() */
+static int ioas_unmap_range(struct mioas *ioas, uint64_t start, uint64_t last,
+			    uint64_t *unmapped)
+{
+	uint64_t done = 0;
+	unsigned int tries = 0;
+	struct marea *a;
+	int rc = 0;
+
+	while ((a = area_first(ioas, start, last))) {
+		uint64_t afirst = area_iova(a), alast = area_last(a);
+
+		if (afirst < start || alast > last) {
+			rc = -ENOENT;
+			break;
+		}
+		if (afirst != start)
+			tries = 0;
+		if (a->num_accesses) {
+			start = afirst;
+			a->prevent_access = true;
+			/* iommufd_access_notify_unmap() */
+			for (size_t i = 0; i < ioas->naccesses; i++)
+				access_notify_unmap(ioas->accesses[i], afirst,
+						    alast - afirst + 1);
+			if (++tries > 100) {
+				rc = -EDEADLK;
+				break;
+			}
+			continue;
+		}
+		ioas_remove_area(ioas, a);
+		done += alast - afirst + 1;
+		if (alast >= last)
+			break;
+		start = alast + 1;
+	}
+	if (unmapped)
+		*unmapped = done;
+	return rc;
+}
+
+/* ---------------------------------------------------------- accesses -- */
+
+/* iopt_area_add_access() */
+static int area_add_access(struct marea *a, uint64_t first, uint64_t last,
+			   bool write)
+{
+	struct mpages *p = a->pages;
+	struct itree_node *n;
+	struct mrange *r;
+	int rc;
+
+	if (write && !p->writable)
+		return -EPERM;
+	for (n = itree_first(&p->accesses, first, last); n;
+	     n = itree_next(n, first, last)) {
+		if (n->start == first && n->last == last) {
+			r = itree_entry(n, struct mrange, node);
+			r->users++;
+			a->num_accesses++;
+			return 0;
+		}
+	}
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	rc = pages_pin(p, first, last);
+	if (rc) {
+		free(r);
+		return rc;
+	}
+	r->node.start = first;
+	r->node.last = last;
+	r->users = 1;
+	itree_insert(&p->accesses, &r->node);
+	a->num_accesses++;
+	return 0;
+}
+
+/* iopt_area_remove_access() */
+static void area_remove_access(struct marea *a, uint64_t first, uint64_t last)
+{
+	struct mpages *p = a->pages;
+	struct itree_node *n;
+
+	for (n = itree_first(&p->accesses, first, last); n;
+	     n = itree_next(n, first, last)) {
+		struct mrange *r = itree_entry(n, struct mrange, node);
+
+		if (n->start != first || n->last != last)
+			continue;
+		a->num_accesses--;
+		if (--r->users)
+			return;
+		itree_remove(&p->accesses, n);
+		pages_unpin(p, first, last);
+		free(r);
+		return;
+	}
+}
+
+/* iommufd_access_unpin_pages() */
+static void access_unpin(struct maccess *acc, uint64_t iova, uint64_t length)
+{
+	uint64_t last = iova + length - 1;
+	struct contig c;
+	struct marea *a;
+
+	if (!acc->ioas)
+		return;
+	for_each_contig(&c, a, acc->ioas, iova, last)
+		area_remove_access(a, area_index(a, c.cur),
+				   area_index(a, last < area_last(a) ?
+						       last : area_last(a)));
+}
+
+static void access_item_del(struct maccess *acc, size_t i)
+{
+	memmove(&acc->items[i], &acc->items[i + 1],
+		(acc->nitems - i - 1) * sizeof(*acc->items));
+	acc->nitems--;
+}
+
+/* iommufd_test_access_unmap(): the selftest driver drops overlapping items. */
+static void access_notify_unmap(struct maccess *acc, uint64_t iova,
+				uint64_t length)
+{
+	uint64_t last = iova + length - 1;
+
+	for (size_t i = 0; i < acc->nitems;) {
+		struct mitem *it = &acc->items[i];
+
+		if (iova > it->iova + it->length - 1 || last < it->iova) {
+			i++;
+			continue;
+		}
+		access_unpin(acc, it->iova, it->length);
+		access_item_del(acc, i);
+	}
+}
+
+/* iommufd_access_change_ioas() */
+static int access_change_ioas(struct maccess *acc, struct mioas *new)
+{
+	struct mioas *cur = acc->ioas;
+	int rc;
+
+	if (cur == new)
+		return 0;
+	if (new) {
+		rc = ptr_array_add(&new->accesses, &new->naccesses, acc);
+		if (rc)
+			return rc;
+		rc = ioas_recalc_alignment(new);
+		if (rc) {
+			ptr_array_del(&new->accesses, &new->naccesses, acc);
+			return rc;
+		}
+		new->obj.users++;
+	}
+	if (cur) {
+		access_notify_unmap(acc, 0, UINT64_MAX);
+		ptr_array_del(&cur->accesses, &cur->naccesses, acc);
+		ioas_recalc_alignment(cur);
+		cur->obj.users--;
+	}
+	acc->ioas = new;
+	return 0;
+}
+
+/* ------------------------------------------------------- destruction -- */
+
+static void ioas_destroy(struct mioas *ioas)
+{
+	struct itree_node *n;
+
+	ioas_unmap_range(ioas, 0, UINT64_MAX, NULL);
+	while ((n = itree_min(&ioas->reserved))) {
+		itree_remove(&ioas->reserved, n);
+		free(itree_entry(n, struct mresv, node));
+	}
+	ioas_resv_rebuild(ioas);
+	while ((n = itree_min(&ioas->allowed))) {
+		itree_remove(&ioas->allowed, n);
+		free(itree_entry(n, struct mresv, node));
+	}
+	free(ioas->resv_segs);
+	free(ioas->hwpts);
+	free(ioas->accesses);
+}
+
+static void hwpt_destroy(struct mhwpt *hwpt)
+{
+	struct itree_node *n;
+
+	if (hwpt->obj.type == OBJ_HWPT_PAGING) {
+		ioas_remove_domain(hwpt->ioas, hwpt);
+		hwpt->ioas->obj.users--;
+	} else {
+		hwpt->parent->obj.users--;
+	}
+	while ((n = itree_min(&hwpt->dirty))) {
+		itree_remove(&hwpt->dirty, n);
+		free(itree_entry(n, struct mdirty, node));
+	}
+}
+
+static void obj_destroy(struct mock_ctx *ctx, struct mobj *obj);
+
+/*
+ * iommufd_hw_pagetable_put(): an automatic domain dies with its last
+ * device (iommufd_object_put_and_try_destroy()), a user's hwpt does not.
+ */
+static void hwpt_put(struct mock_ctx *ctx, struct mhwpt *hwpt)
+{
+	hwpt->obj.users--;
+	if (hwpt->obj.type == OBJ_HWPT_PAGING && hwpt->auto_domain &&
+	    hwpt->obj.users == 1)
+		obj_destroy(ctx, &hwpt->obj);
+}
+
+/* iommufd_device_detach() */
+static void device_detach(struct mock_ctx *ctx, struct mdevice *idev)
+{
+	struct mhwpt *hwpt = idev->hwpt;
+
+	idev->hwpt = NULL;
+	hwpt_put(ctx, hwpt);
+	idev->obj.users--;
+}
+
+static void obj_destroy(struct mock_ctx *ctx, struct mobj *obj)
+{
+	switch (obj->type) {
+	case OBJ_IOAS:
+		if (ctx->vfio_ioas == (struct mioas *)obj)
+			ctx->vfio_ioas = NULL;
+		ioas_destroy((struct mioas *)obj);
+		break;
+	case OBJ_HWPT_PAGING:
+	case OBJ_HWPT_NESTED:
+		hwpt_destroy((struct mhwpt *)obj);
+		break;
+	case OBJ_SELFTEST: {
+		struct mselftest *st = (struct mselftest *)obj;
+
+		if (st->idev->hwpt)
+			device_detach(ctx, st->idev);
+		/* iommufd_device_unbind() */
+		obj_free(ctx, &st->idev->obj);
+		break;
+	}
+	case OBJ_ACCESS: {
+		struct maccess *acc = (struct maccess *)obj;
+
+		access_change_ioas(acc, NULL);
+		free(acc->items);
+		break;
+	}
+	default:
+		break;
+	}
+	obj_free(ctx, obj);
+}
+
+/* iommufd_object_remove() on behalf of IOMMU_DESTROY */
+static int obj_remove_user(struct mock_ctx *ctx, uint32_t id)
+{
+	struct mobj *obj = obj_get(ctx, id, OBJ_ANY);
+
+	if (!obj)
+		return -ENOENT;
+	if (obj->users != 1)
+		return -EBUSY;
+	obj_destroy(ctx, obj);
+	return 0;
+}
+
+struct mock_ctx *mock_ctx_new(void)
+{
+	struct mock_ctx *ctx = calloc(1, sizeof(*ctx));
+
+	if (!ctx)
+		return NULL;
+	ctx->refs = 1;
+	ctx->next_fresh = 1;
+	ctx->account_mode = ACCOUNT_USER;
+	return ctx;
+}
+
+void mock_ctx_get(struct mock_ctx *ctx)
+{
+	ctx->refs++;
+}
+
+/* iommufd_fops_release(): destroy leaves until nothing is left. */
+void mock_ctx_put(struct mock_ctx *ctx)
+{
+	if (--ctx->refs)
+		return;
+	while (ctx->nobjs) {
+		unsigned int destroyed = 0;
+
+		for (uint32_t id = 1; id < ctx->next_fresh; id++) {
+			struct mobj *obj = ctx->objs[id];
+
+			if (!obj || obj->users != 1)
+				continue;
+			obj_destroy(ctx, obj);
+			destroyed++;
+		}
+		if (!destroyed)
+			break;
+	}
+	free(ctx->objs);
+	free(ctx->free_ids);
+	free(ctx);
+}
+
+void mock_access_file_get(struct mock_access *file)
+{
+	((struct maccess *)file)->file_refs++;
+}
+
+/* iommufd_test_staccess_release(): the access file's last fd is gone. */
+void mock_access_file_put(struct mock_access *file)
+{
+	struct maccess *acc = (struct maccess *)file;
+	struct mock_ctx *ctx = acc->ctx;
+
+	if (--acc->file_refs)
+		return;
+	access_notify_unmap(acc, 0, UINT64_MAX);
+	/* iommufd_access_destroy(): drop the driver's reference and remove */
+	acc->obj.users--;
+	obj_destroy(ctx, &acc->obj);
+	mock_ctx_put(ctx);
+}
+
+/* ------------------------------------------------------ ioctl helpers -- */
+
+struct ucmd {
+	struct mock_ctx *ctx;
+	uint64_t ubuf;
+	uint32_t user_size;
+	void *cmd;
+};
+
+/* iommufd_ucmd_respond() */
+static int respond(struct ucmd *u, size_t len)
+{
+	return umem_copy_to(u->ubuf, u->cmd,
+			    u->user_size < len ? u->user_size : len);
+}
+
+/*
+ * copy_struct_from_user(): a shorter user struct is zero extended; a longer
+ * one is accepted only if every byte we do not know is zero (else E2BIG).
+ */
+static int copy_struct_from_user(void *dst, size_t ksize, uint64_t src,
+				 size_t usize)
+{
+	size_t size = ksize < usize ? ksize : usize;
+	int rc;
+
+	memset(dst, 0, ksize);
+	if (usize > ksize) {
+		unsigned char buf[256];
+		uint64_t pos = src + ksize, left = usize - ksize;
+
+		while (left) {
+			size_t n = left < sizeof(buf) ? left : sizeof(buf);
+
+			rc = umem_copy_from(buf, pos, n);
+			if (rc)
+				return rc;
+			for (size_t i = 0; i < n; i++)
+				if (buf[i])
+					return -E2BIG;
+			pos += n;
+			left -= n;
+		}
+	}
+	return umem_copy_from(dst, src, size);
+}
+
+static struct mioas *get_ioas(struct mock_ctx *ctx, uint32_t id)
+{
+	return (struct mioas *)obj_get(ctx, id, OBJ_IOAS);
+}
+
+/* ------------------------------------------------------- IOAS ioctls -- */
+
+static int ioctl_destroy(struct ucmd *u)
+{
+	struct iommu_destroy *cmd = u->cmd;
+
+	return obj_remove_user(u->ctx, cmd->id);
+}
+
+static int ioctl_ioas_alloc(struct ucmd *u)
+{
+	struct iommu_ioas_alloc *cmd = u->cmd;
+	struct mioas *ioas;
+	int rc;
+
+	if (cmd->flags)
+		return -EOPNOTSUPP;
+	ioas = obj_alloc(u->ctx, sizeof(*ioas), OBJ_IOAS);
+	if (!ioas)
+		return -ENOMEM;
+	ioas->iova_alignment = 1;
+	cmd->out_ioas_id = ioas->obj.id;
+	rc = respond(u, sizeof(*cmd));
+	if (rc)
+		obj_free(u->ctx, &ioas->obj);
+	return rc;
+}
+
+static int ioctl_iova_ranges(struct ucmd *u)
+{
+	struct iommu_ioas_iova_ranges *cmd = u->cmd;
+	uint32_t max = cmd->num_iovas, count = 0;
+	uint64_t next = 0;
+	bool exhausted = false;
+	struct mioas *ioas;
+	int rc;
+
+	if (cmd->__reserved)
+		return -EOPNOTSUPP;
+	ioas = get_ioas(u->ctx, cmd->ioas_id);
+	if (!ioas)
+		return -ENOENT;
+	cmd->out_iova_alignment = ioas->iova_alignment;
+	/* The holes between reserved ranges (an interval_tree span walk). */
+	for (size_t i = 0; i <= ioas->nresv_segs && !exhausted; i++) {
+		struct iommu_iova_range r = { .start = next, .last = UINT64_MAX };
+
+		if (i < ioas->nresv_segs) {
+			const struct itree_node *seg = &ioas->resv_segs[i].node;
+
+			if (seg->last == UINT64_MAX)
+				exhausted = true;
+			else
+				next = seg->last + 1;
+			if (seg->start <= r.start)
+				continue;
+			r.last = seg->start - 1;
+		}
+		if (count < max) {
+			rc = umem_copy_to(cmd->allowed_iovas +
+						  (uint64_t)count * sizeof(r),
+					  &r, sizeof(r));
+			if (rc)
+				return rc;
+		}
+		count++;
+	}
+	cmd->num_iovas = count;
+	rc = respond(u, sizeof(*cmd));
+	if (rc)
+		return rc;
+	return count > max ? -EMSGSIZE : 0;
+}
+
+static int ioctl_allow_iovas(struct ucmd *u)
+{
+	struct iommu_ioas_allow_iovas *cmd = u->cmd;
+	struct itree loaded = {};
+	struct itree_node *n;
+	struct mioas *ioas;
+	int rc = 0;
+
+	if (cmd->__reserved)
+		return -EOPNOTSUPP;
+	ioas = get_ioas(u->ctx, cmd->ioas_id);
+	if (!ioas)
+		return -ENOENT;
+	/* iommufd_ioas_load_iovas() */
+	for (uint32_t i = 0; i != cmd->num_iovas; i++) {
+		struct iommu_iova_range r;
+		struct mresv *al;
+
+		rc = umem_copy_from(&r, cmd->allowed_iovas + i * sizeof(r),
+				    sizeof(r));
+		if (rc)
+			goto out_free;
+		if (r.start >= r.last || itree_first(&loaded, r.start, r.last)) {
+			rc = -EINVAL;
+			goto out_free;
+		}
+		al = calloc(1, sizeof(*al));
+		if (!al) {
+			rc = -ENOMEM;
+			goto out_free;
+		}
+		al->node.start = r.start;
+		al->node.last = r.last;
+		itree_insert(&loaded, &al->node);
+	}
+	/* iopt_set_allow_iova() */
+	for (n = itree_min(&loaded); n; n = itree_succ(n)) {
+		if (itree_first(&ioas->reserved, n->start, n->last)) {
+			rc = -EADDRINUSE;
+			goto out_free;
+		}
+	}
+	{
+		struct itree tmp = ioas->allowed;
+
+		ioas->allowed = loaded;
+		loaded = tmp;
+	}
+out_free:
+	while ((n = itree_min(&loaded))) {
+		itree_remove(&loaded, n);
+		free(itree_entry(n, struct mresv, node));
+	}
+	return rc;
+}
+
+static int map_prot(uint32_t flags)
+{
+	return flags & (IOMMU_IOAS_MAP_WRITEABLE | IOMMU_IOAS_MAP_READABLE);
+}
+
+static int ioctl_ioas_map(struct ucmd *u)
+{
+	struct iommu_ioas_map *cmd = u->cmd;
+	struct pages_elm elm = {};
+	struct mioas *ioas;
+	uint64_t iova = cmd->iova;
+	int rc;
+
+	if ((cmd->flags & ~(IOMMU_IOAS_MAP_FIXED_IOVA |
+			    IOMMU_IOAS_MAP_WRITEABLE |
+			    IOMMU_IOAS_MAP_READABLE)) ||
+	    cmd->__reserved)
+		return -EOPNOTSUPP;
+	if (cmd->iova >= UINT64_MAX || cmd->length >= UINT64_MAX)
+		return -EOVERFLOW;
+	if (!map_prot(cmd->flags))
+		return -EINVAL;
+	ioas = get_ioas(u->ctx, cmd->ioas_id);
+	if (!ioas)
+		return -ENOENT;
+	/* iopt_map_user_pages() */
+	elm.pages = pages_alloc(u->ctx, cmd->user_va, cmd->length,
+				cmd->flags & IOMMU_IOAS_MAP_WRITEABLE, &rc);
+	if (!elm.pages)
+		return rc;
+	elm.start_byte = cmd->user_va - elm.pages->uptr;
+	elm.length = cmd->length;
+	rc = ioas_map_pages(ioas, &elm, 1, cmd->length, &iova,
+			    map_prot(cmd->flags),
+			    !(cmd->flags & IOMMU_IOAS_MAP_FIXED_IOVA));
+	pages_put(elm.pages);
+	if (rc)
+		return rc;
+	cmd->iova = iova;
+	return respond(u, sizeof(*cmd));
+}
+
+/* __iommufd_test_syz_conv_iova(): the nth area plus an offset. */
+static uint64_t syz_conv_iova(struct mioas *ioas, uint64_t iova)
+{
+	uint32_t nth = (uint32_t)iova, offset = (uint32_t)(iova >> 32);
+	struct marea *a;
+
+	for (a = area_first(ioas, 0, UINT64_MAX); a;
+	     a = area_next(a, 0, UINT64_MAX))
+		if (nth-- == 0)
+			return area_iova(a) + offset;
+	return 0;
+}
+
+static int ioctl_ioas_copy(struct ucmd *u)
+{
+	struct iommu_ioas_copy *cmd = u->cmd;
+	struct pages_elm *elms = NULL;
+	size_t nelms = 0;
+	struct mioas *src, *dst;
+	struct contig c;
+	struct marea *a;
+	uint64_t last, iova;
+	int rc;
+
+	if (cmd->flags & MOCK_FLAGS_ACCESS_SYZ) {
+		struct mioas *ioas = get_ioas(u->ctx, cmd->src_ioas_id);
+
+		cmd->flags &= ~(uint32_t)MOCK_FLAGS_ACCESS_SYZ;
+		if (ioas)
+			cmd->src_iova = syz_conv_iova(ioas, cmd->src_iova);
+	}
+	if (cmd->flags & ~(IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_WRITEABLE |
+			   IOMMU_IOAS_MAP_READABLE))
+		return -EOPNOTSUPP;
+	if (cmd->length >= UINT64_MAX || cmd->src_iova >= UINT64_MAX ||
+	    cmd->dst_iova >= UINT64_MAX)
+		return -EOVERFLOW;
+	if (!map_prot(cmd->flags))
+		return -EINVAL;
+	src = get_ioas(u->ctx, cmd->src_ioas_id);
+	if (!src)
+		return -ENOENT;
+	/* iopt_get_pages() */
+	if (!cmd->length)
+		return -EINVAL;
+	if (__builtin_add_overflow(cmd->src_iova, cmd->length - 1, &last))
+		return -EOVERFLOW;
+	for_each_contig(&c, a, src, cmd->src_iova, last) {
+		uint64_t alast = last < area_last(a) ? last : area_last(a);
+		struct pages_elm *n = realloc(elms, (nelms + 1) * sizeof(*n));
+
+		if (!n) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		elms = n;
+		elms[nelms].pages = a->pages;
+		elms[nelms].start_byte = area_start_byte(a, c.cur);
+		elms[nelms].length = alast - c.cur + 1;
+		elms[nelms].area = NULL;
+		nelms++;
+	}
+	if (!contig_done(&c)) {
+		rc = -ENOENT;
+		goto out;
+	}
+	dst = get_ioas(u->ctx, cmd->dst_ioas_id);
+	if (!dst) {
+		rc = -ENOENT;
+		goto out;
+	}
+	iova = cmd->dst_iova;
+	rc = ioas_map_pages(dst, elms, nelms, cmd->length, &iova,
+			    map_prot(cmd->flags),
+			    !(cmd->flags & IOMMU_IOAS_MAP_FIXED_IOVA));
+	if (rc)
+		goto out;
+	cmd->dst_iova = iova;
+	rc = respond(u, sizeof(*cmd));
+out:
+	free(elms);
+	return rc;
+}
+
+static int ioctl_ioas_unmap(struct ucmd *u)
+{
+	struct iommu_ioas_unmap *cmd = u->cmd;
+	uint64_t unmapped = 0, last;
+	struct mioas *ioas;
+	int rc;
+
+	ioas = get_ioas(u->ctx, cmd->ioas_id);
+	if (!ioas)
+		return -ENOENT;
+	if (cmd->iova == 0 && cmd->length == UINT64_MAX) {
+		/* iopt_unmap_all(): succeeds on an empty IOAS */
+		rc = ioas_unmap_range(ioas, 0, UINT64_MAX, &unmapped);
+		if (rc)
+			return rc;
+	} else {
+		if (cmd->iova >= UINT64_MAX || cmd->length >= UINT64_MAX)
+			return -EOVERFLOW;
+		/* iopt_unmap_iova() */
+		if (!cmd->length)
+			return -EINVAL;
+		if (__builtin_add_overflow(cmd->iova, cmd->length - 1, &last))
+			return -EOVERFLOW;
+		rc = ioas_unmap_range(ioas, cmd->iova, last, &unmapped);
+		if (rc)
+			return rc;
+		if (!unmapped)
+			return -ENOENT;
+	}
+	cmd->length = unmapped;
+	return respond(u, sizeof(*cmd));
+}
+
+/* iopt_disable_large_pages() / iopt_enable_large_pages() */
+static int ioas_option_huge_pages(struct iommu_option *cmd, struct mioas *ioas)
+{
+	int rc;
+
+	if (cmd->op == IOMMU_OPTION_OP_GET) {
+		cmd->val64 = !ioas->disable_large_pages;
+		return 0;
+	}
+	if (cmd->op != IOMMU_OPTION_OP_SET)
+		return -EOPNOTSUPP;
+	if (cmd->val64 == 0) {
+		if (ioas->disable_large_pages)
+			return 0;
+		if (ioas->nhwpts && ioas->nareas)
+			return -EINVAL;
+		ioas->disable_large_pages = true;
+		rc = ioas_recalc_alignment(ioas);
+		if (rc)
+			ioas->disable_large_pages = false;
+		return rc;
+	}
+	if (cmd->val64 == 1) {
+		ioas->disable_large_pages = false;
+		ioas_recalc_alignment(ioas);
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static int ioctl_option(struct ucmd *u)
+{
+	struct iommu_option *cmd = u->cmd;
+	struct mock_ctx *ctx = u->ctx;
+	struct mioas *ioas;
+	int rc;
+
+	if (cmd->__reserved)
+		return -EOPNOTSUPP;
+	switch (cmd->option_id) {
+	case IOMMU_OPTION_RLIMIT_MODE:
+		/* iommufd_option_rlimit_mode() */
+		if (cmd->object_id)
+			return -EOPNOTSUPP;
+		if (cmd->op == IOMMU_OPTION_OP_GET) {
+			cmd->val64 = ctx->account_mode == ACCOUNT_MM;
+			rc = 0;
+		} else if (cmd->op == IOMMU_OPTION_OP_SET) {
+			if (!has_cap(CAP_SYS_RESOURCE))
+				return -EPERM;
+			if (ctx->nobjs)
+				return -EBUSY;
+			if (cmd->val64 == 0)
+				ctx->account_mode = ACCOUNT_USER;
+			else if (cmd->val64 == 1)
+				ctx->account_mode = ACCOUNT_MM;
+			else
+				return -EINVAL;
+			rc = 0;
+		} else {
+			return -EOPNOTSUPP;
+		}
+		break;
+	case IOMMU_OPTION_HUGE_PAGES:
+		ioas = get_ioas(ctx, cmd->object_id);
+		if (!ioas)
+			return -ENOENT;
+		rc = ioas_option_huge_pages(cmd, ioas);
+		break;
+	default:
+		return -EOPNOTSUPP;
+	}
+	if (rc)
+		return rc;
+	return umem_copy_to(u->ubuf + offsetof(struct iommu_option, val64),
+			    &cmd->val64, sizeof(cmd->val64));
+}
+
+static int ioctl_vfio_ioas(struct ucmd *u)
+{
+	struct iommu_vfio_ioas *cmd = u->cmd;
+	struct mioas *ioas;
+
+	if (cmd->__reserved)
+		return -EOPNOTSUPP;
+	switch (cmd->op) {
+	case IOMMU_VFIO_IOAS_GET:
+		if (!u->ctx->vfio_ioas)
+			return -ENODEV;
+		cmd->ioas_id = u->ctx->vfio_ioas->obj.id;
+		return respond(u, sizeof(*cmd));
+	case IOMMU_VFIO_IOAS_SET:
+		ioas = get_ioas(u->ctx, cmd->ioas_id);
+		if (!ioas)
+			return -ENOENT;
+		u->ctx->vfio_ioas = ioas;
+		return 0;
+	case IOMMU_VFIO_IOAS_CLEAR:
+		u->ctx->vfio_ioas = NULL;
+		return 0;
+	default:
+		return -EOPNOTSUPP;
+	}
+}
+
+/* --------------------------------------------------- devices & hwpts -- */
+
+/* mock_domain_nop_attach(): a NO_DIRTY device refuses a dirty domain. */
+static int domain_attach_dev(struct mhwpt *hwpt, struct mdevice *idev)
+{
+	if (hwpt->dirty_ops && (idev->flags & MOCK_FLAGS_DEVICE_NO_DIRTY))
+		return -EINVAL;
+	return 0;
+}
+
+/* iommufd_hw_pagetable_attach(): each mock device is its own group. */
+static int hwpt_attach(struct mhwpt *hwpt, struct mdevice *idev)
+{
+	int rc;
+
+	if (idev->hwpt && idev->hwpt != hwpt)
+		return -EINVAL;
+	rc = domain_attach_dev(hwpt, idev);
+	if (rc)
+		return rc;
+	hwpt->obj.users++;
+	idev->hwpt = hwpt;
+	return 0;
+}
+
+/* iommufd_device_do_replace(); *old is the hwpt the caller must put. */
+static int hwpt_replace(struct mhwpt *hwpt, struct mdevice *idev,
+			struct mhwpt **old)
+{
+	int rc;
+
+	*old = NULL;
+	if (!idev->hwpt)
+		return -EINVAL;
+	if (hwpt == idev->hwpt)
+		return 0;
+	rc = domain_attach_dev(hwpt, idev);
+	if (rc)
+		return rc;
+	*old = idev->hwpt;
+	idev->hwpt = hwpt;
+	hwpt->obj.users++;
+	return 0;
+}
+
+/* mock_domain_alloc_user() for a paging domain, then iommufd's side. */
+static struct mhwpt *hwpt_paging_alloc(struct mock_ctx *ctx, struct mioas *ioas,
+				       struct mdevice *idev, uint32_t flags,
+				       bool has_user_data, bool immediate_attach,
+				       int *rc)
+{
+	const uint32_t valid = IOMMU_HWPT_ALLOC_NEST_PARENT |
+			       IOMMU_HWPT_ALLOC_DIRTY_TRACKING;
+	bool no_dirty = idev->flags & MOCK_FLAGS_DEVICE_NO_DIRTY;
+	struct mhwpt *hwpt;
+
+	/* iommufd_hwpt_paging_alloc() */
+	if (flags & ~valid) {
+		*rc = -EOPNOTSUPP;
+		return NULL;
+	}
+	if ((flags & IOMMU_HWPT_ALLOC_DIRTY_TRACKING) && no_dirty) {
+		*rc = -EOPNOTSUPP;
+		return NULL;
+	}
+	hwpt = obj_alloc(ctx, sizeof(*hwpt), OBJ_HWPT_PAGING);
+	if (!hwpt) {
+		*rc = -ENOMEM;
+		return NULL;
+	}
+	ioas->obj.users++;
+	hwpt->ioas = ioas;
+	hwpt->nest_parent = flags & IOMMU_HWPT_ALLOC_NEST_PARENT;
+	/* mock_domain_alloc_user(): no driver data for a paging domain */
+	if (has_user_data) {
+		*rc = -EOPNOTSUPP;
+		goto out_abort;
+	}
+	hwpt->pgsize_bitmap = MOCK_IO_PAGE_SIZE;
+	if (idev->flags & MOCK_FLAGS_DEVICE_HUGE_IOVA)
+		hwpt->pgsize_bitmap |= MOCK_HUGE_PAGE_SIZE;
+	hwpt->dirty_ops = flags & IOMMU_HWPT_ALLOC_DIRTY_TRACKING;
+	if (immediate_attach) {
+		*rc = hwpt_attach(hwpt, idev);
+		if (*rc)
+			goto out_abort;
+	}
+	*rc = ioas_add_domain(ioas, hwpt);
+	if (*rc) {
+		if (immediate_attach) {
+			idev->hwpt = NULL;
+			hwpt->obj.users--;
+		}
+		goto out_abort;
+	}
+	return hwpt;
+
+out_abort:
+	ioas->obj.users--;
+	obj_free(ctx, &hwpt->obj);
+	return NULL;
+}
+
+/*
+ * iommufd_device_change_pt(): attach (or replace) to a hwpt, or to an IOAS
+ * through an automatic domain (iommufd_device_auto_get_domain()).
+ */
+static int device_change_pt(struct mock_ctx *ctx, struct mdevice *idev,
+			    uint32_t *pt_id, bool replace)
+{
+	struct mobj *pt = obj_get(ctx, *pt_id, OBJ_ANY);
+	struct mhwpt *hwpt, *old = NULL;
+	int rc;
+
+	if (!pt)
+		return -ENOENT;
+	switch (pt->type) {
+	case OBJ_HWPT_PAGING:
+	case OBJ_HWPT_NESTED:
+		hwpt = (struct mhwpt *)pt;
+		rc = replace ? hwpt_replace(hwpt, idev, &old) :
+			       hwpt_attach(hwpt, idev);
+		if (rc)
+			return rc;
+		break;
+	case OBJ_IOAS: {
+		struct mioas *ioas = (struct mioas *)pt;
+		size_t i;
+
+		for (i = 0; i < ioas->nhwpts; i++) {
+			hwpt = ioas->hwpts[i];
+			if (!hwpt->auto_domain)
+				continue;
+			rc = replace ? hwpt_replace(hwpt, idev, &old) :
+				       hwpt_attach(hwpt, idev);
+			if (rc == -EINVAL)
+				continue;
+			if (rc)
+				return rc;
+			*pt_id = hwpt->obj.id;
+			goto out_put_old;
+		}
+		hwpt = hwpt_paging_alloc(ctx, ioas, idev, 0, false, !replace,
+					 &rc);
+		if (!hwpt)
+			return rc;
+		if (replace) {
+			rc = hwpt_replace(hwpt, idev, &old);
+			if (rc) {
+				obj_destroy(ctx, &hwpt->obj);
+				return rc;
+			}
+		}
+		hwpt->auto_domain = true;
+		*pt_id = hwpt->obj.id;
+		break;
+	}
+	default:
+		return -EINVAL;
+	}
+out_put_old:
+	if (old)
+		hwpt_put(ctx, old);
+	return 0;
+}
+
+static struct mdevice *get_device(struct mock_ctx *ctx, uint32_t id)
+{
+	return (struct mdevice *)obj_get(ctx, id, OBJ_DEVICE);
+}
+
+static int ioctl_hwpt_alloc(struct ucmd *u)
+{
+	struct iommu_hwpt_alloc *cmd = u->cmd;
+	struct mock_ctx *ctx = u->ctx;
+	struct mdevice *idev;
+	struct mhwpt *hwpt;
+	struct mobj *pt;
+	int rc;
+
+	if (cmd->__reserved)
+		return -EOPNOTSUPP;
+	if ((cmd->data_type == IOMMU_HWPT_DATA_NONE && cmd->data_len) ||
+	    (cmd->data_type != IOMMU_HWPT_DATA_NONE && !cmd->data_len))
+		return -EINVAL;
+	idev = get_device(ctx, cmd->dev_id);
+	if (!idev)
+		return -ENOENT;
+	pt = obj_get(ctx, cmd->pt_id, OBJ_ANY);
+	if (!pt)
+		return -EINVAL;
+	if (pt->type == OBJ_IOAS) {
+		hwpt = hwpt_paging_alloc(ctx, (struct mioas *)pt, idev,
+					 cmd->flags, cmd->data_len != 0, false,
+					 &rc);
+		if (!hwpt)
+			return rc;
+	} else if (pt->type == OBJ_HWPT_PAGING) {
+		/* iommufd_hwpt_nested_alloc() + mock_domain_alloc_user() */
+		struct mhwpt *parent = (struct mhwpt *)pt;
+		struct iommu_hwpt_selftest data;
+
+		if ((cmd->flags & ~IOMMU_HWPT_FAULT_ID_VALID) || !cmd->data_len)
+			return -EOPNOTSUPP;
+		if (parent->auto_domain || !parent->nest_parent)
+			return -EINVAL;
+		hwpt = obj_alloc(ctx, sizeof(*hwpt), OBJ_HWPT_NESTED);
+		if (!hwpt)
+			return -ENOMEM;
+		parent->obj.users++;
+		hwpt->parent = parent;
+		if (cmd->data_type != IOMMU_HWPT_DATA_SELFTEST ||
+		    (cmd->flags & ~IOMMU_HWPT_FAULT_ID_VALID)) {
+			rc = -EOPNOTSUPP;
+			goto out_abort;
+		}
+		/* iommu_copy_struct_from_user(): len within [min, sizeof] */
+		if (cmd->data_len < sizeof(data.iotlb) ||
+		    sizeof(data) < cmd->data_len) {
+			rc = -EINVAL;
+			goto out_abort;
+		}
+		rc = copy_struct_from_user(&data, sizeof(data), cmd->data_uptr,
+					   cmd->data_len);
+		if (rc)
+			goto out_abort;
+		for (int i = 0; i < MOCK_NESTED_DOMAIN_IOTLB_NUM; i++)
+			hwpt->iotlb[i] = data.iotlb;
+	} else {
+		return -EINVAL;
+	}
+	if (cmd->flags & IOMMU_HWPT_FAULT_ID_VALID) {
+		/* No fault objects exist in the mock: iommufd_get_fault() */
+		rc = -ENOENT;
+		goto out_abort;
+	}
+	cmd->out_hwpt_id = hwpt->obj.id;
+	rc = respond(u, sizeof(*cmd));
+	if (rc)
+		goto out_abort;
+	return 0;
+
+out_abort:
+	obj_destroy(ctx, &hwpt->obj);
+	return rc;
+}
+
+static int ioctl_get_hw_info(struct ucmd *u)
+{
+	struct iommu_hw_info *cmd = u->cmd;
+	struct iommu_test_hw_info info = {
+		.test_reg = IOMMU_HW_INFO_SELFTEST_REGVAL,
+	};
+	uint32_t copy_len;
+	struct mdevice *idev;
+	int rc;
+
+	if (cmd->flags || cmd->__reserved[0] || cmd->__reserved[1] ||
+	    cmd->__reserved[2])
+		return -EOPNOTSUPP;
+	idev = get_device(u->ctx, cmd->dev_id);
+	if (!idev)
+		return -ENOENT;
+	cmd->out_data_type = IOMMU_HW_INFO_TYPE_SELFTEST;
+	copy_len = cmd->data_len < sizeof(info) ? cmd->data_len : sizeof(info);
+	rc = umem_copy_to(cmd->data_uptr, &info, copy_len);
+	if (rc)
+		return rc;
+	if (copy_len < cmd->data_len) {
+		static const unsigned char zeros[256];
+		uint64_t pos = cmd->data_uptr + copy_len;
+		uint64_t left = cmd->data_len - copy_len;
+
+		while (left) {
+			size_t n = left < sizeof(zeros) ? left : sizeof(zeros);
+
+			rc = umem_copy_to(pos, zeros, n);
+			if (rc)
+				return rc;
+			pos += n;
+			left -= n;
+		}
+	}
+	cmd->data_len = sizeof(info);
+	cmd->out_capabilities = 0;
+	if (!(idev->flags & MOCK_FLAGS_DEVICE_NO_DIRTY))
+		cmd->out_capabilities |= IOMMU_HW_CAP_DIRTY_TRACKING;
+	cmd->out_max_pasid_log2 = 0;
+	return respond(u, sizeof(*cmd));
+}
+
+static int dirty_set(struct mhwpt *hwpt, uint64_t index)
+{
+	struct mdirty *d;
+
+	if (itree_first(&hwpt->dirty, index, index))
+		return 0;
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return -ENOMEM;
+	d->node.start = d->node.last = index;
+	itree_insert(&hwpt->dirty, &d->node);
+	return 0;
+}
+
+/* Whether the domain has an entry at xarray index (index * 2K mapped). */
+static bool domain_has_entry(struct mhwpt *hwpt, uint64_t index)
+{
+	uint64_t iova = index * MOCK_IO_PAGE_SIZE;
+
+	return area_first(hwpt->ioas, iova, iova) != NULL;
+}
+
+struct dirty_bitmap {
+	uint64_t iova, data;
+	unsigned int pgshift;
+	bool write;		/* NULL bitmap: clear only */
+};
+
+/* iova_bitmap_set(): OR bits into the user's bitmap, silently on EFAULT. */
+static void bitmap_record(struct dirty_bitmap *bm, uint64_t iova,
+			  uint64_t length)
+{
+	uint64_t bit = (iova - bm->iova) >> bm->pgshift;
+	uint64_t last = (iova + length - 1 - bm->iova) >> bm->pgshift;
+
+	for (; bit <= last; bit++) {
+		uint8_t byte;
+
+		if (umem_copy_from(&byte, bm->data + bit / 8, 1))
+			return;
+		byte |= 1u << (bit % 8);
+		if (umem_copy_to(bm->data + bit / 8, &byte, 1))
+			return;
+	}
+}
+
+/* mock_domain_read_and_clear_dirty() over [iova, iova + size) */
+static int domain_read_and_clear_dirty(struct mhwpt *hwpt, uint64_t iova,
+				       uint64_t size, bool no_clear,
+				       struct dirty_bitmap *bm)
+{
+	uint64_t io = MOCK_IO_PAGE_SIZE, first = iova / io;
+	uint64_t last = (iova + size - 1) / io;
+	struct itree_node *n, *next;
+
+	if (!hwpt->dirty_tracking && bm)
+		return -EINVAL;
+	/* Only dirty entries matter; walk them instead of every 2K entry. */
+	for (n = itree_first(&hwpt->dirty, first, last); n; n = next) {
+		next = itree_next(n, first, last);
+		if (bm)
+			bitmap_record(bm, n->start * io, io);
+		if (!no_clear) {
+			itree_remove(&hwpt->dirty, n);
+			free(itree_entry(n, struct mdirty, node));
+		}
+	}
+	return 0;
+}
+
+static struct mhwpt *get_hwpt_paging(struct mock_ctx *ctx, uint32_t id)
+{
+	return (struct mhwpt *)obj_get(ctx, id, OBJ_HWPT_PAGING);
+}
+
+static int ioctl_set_dirty_tracking(struct ucmd *u)
+{
+	struct iommu_hwpt_set_dirty_tracking *cmd = u->cmd;
+	bool enable = cmd->flags & IOMMU_HWPT_DIRTY_TRACKING_ENABLE;
+	struct mhwpt *hwpt;
+	struct marea *a;
+
+	if (cmd->flags & ~IOMMU_HWPT_DIRTY_TRACKING_ENABLE)
+		return -EOPNOTSUPP;
+	hwpt = get_hwpt_paging(u->ctx, cmd->hwpt_id);
+	if (!hwpt)
+		return -ENOENT;
+	/* iopt_set_dirty_tracking() */
+	if (!hwpt->dirty_ops)
+		return -EOPNOTSUPP;
+	if (enable) {
+		/* iopt_clear_dirty_data(): a clean snapshot to start from */
+		for (a = area_first(hwpt->ioas, 0, UINT64_MAX); a;
+		     a = area_next(a, 0, UINT64_MAX))
+			domain_read_and_clear_dirty(hwpt, area_iova(a),
+						    area_length(a), false, NULL);
+	}
+	/* mock_domain_set_dirty_tracking() */
+	hwpt->dirty_tracking = enable;
+	return 0;
+}
+
+static int ioctl_get_dirty_bitmap(struct ucmd *u)
+{
+	struct iommu_hwpt_get_dirty_bitmap *cmd = u->cmd;
+	bool no_clear = cmd->flags & IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR;
+	struct dirty_bitmap bm;
+	uint64_t last, align;
+	struct mhwpt *hwpt;
+	struct contig c;
+	struct marea *a;
+
+	if ((cmd->flags & ~IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR) ||
+	    cmd->__reserved)
+		return -EOPNOTSUPP;
+	hwpt = get_hwpt_paging(u->ctx, cmd->hwpt_id);
+	if (!hwpt)
+		return -ENOENT;
+	/* iommufd_check_iova_range() */
+	align = hwpt->ioas->iova_alignment;
+	if (!cmd->length)
+		return -EINVAL;
+	if (__builtin_add_overflow(cmd->iova, cmd->length - 1, &last))
+		return -EOVERFLOW;
+	if ((cmd->iova & (align - 1)) || ((last + 1) & (align - 1)))
+		return -EINVAL;
+	if (!cmd->page_size)
+		return -EINVAL;
+	if ((cmd->iova & (cmd->page_size - 1)) ||
+	    ((last + 1) & (cmd->page_size - 1)))
+		return -EINVAL;
+	/* iommu_read_and_clear_dirty() */
+	if (!hwpt->dirty_ops)
+		return -EOPNOTSUPP;
+	bm.iova = cmd->iova;
+	bm.data = cmd->data;
+	bm.pgshift = __builtin_ctzll(cmd->page_size);
+	bm.write = true;
+	/*
+	 * 6.12 ignores what iova_bitmap_for_each() returns: a domain that is
+	 * not tracking, or a range with holes, still answers 0.
+	 */
+	for_each_contig(&c, a, hwpt->ioas, cmd->iova, last) {
+		uint64_t l = last < area_last(a) ? last : area_last(a);
+
+		if (domain_read_and_clear_dirty(hwpt, c.cur, l - c.cur + 1,
+						no_clear, &bm))
+			break;
+	}
+	return 0;
+}
+
+static int ioctl_hwpt_invalidate(struct ucmd *u)
+{
+	struct iommu_hwpt_invalidate *cmd = u->cmd;
+	uint32_t done = 0;
+	struct mhwpt *hwpt;
+	int rc = 0;
+
+	if (cmd->__reserved) {
+		rc = -EOPNOTSUPP;
+		goto out;
+	}
+	if (cmd->entry_num &&
+	    (!cmd->data_uptr || !cmd->entry_len ||
+	     cmd->entry_len > umem_page_size() || cmd->entry_num > (1U << 19))) {
+		rc = -EINVAL;
+		goto out;
+	}
+	hwpt = (struct mhwpt *)obj_get(u->ctx, cmd->hwpt_id, OBJ_HWPT_NESTED);
+	if (!hwpt) {
+		rc = -ENOENT;
+		goto out;
+	}
+	/* mock_domain_cache_invalidate_user() */
+	if (cmd->data_type != IOMMU_HWPT_INVALIDATE_DATA_SELFTEST) {
+		rc = -EINVAL;
+		goto out;
+	}
+	for (uint32_t i = 0; i < cmd->entry_num; i++) {
+		struct iommu_hwpt_invalidate_selftest inv;
+
+		/* iommu_copy_struct_from_user_array() */
+		if (cmd->entry_len < offsetof(typeof(inv), iotlb_id) +
+					     sizeof(inv.iotlb_id)) {
+			rc = -EINVAL;
+			break;
+		}
+		rc = copy_struct_from_user(&inv, sizeof(inv),
+					   cmd->data_uptr +
+						   (uint64_t)i * cmd->entry_len,
+					   cmd->entry_len);
+		if (rc)
+			break;
+		if (inv.flags & ~IOMMU_TEST_INVALIDATE_FLAG_ALL) {
+			rc = -EOPNOTSUPP;
+			break;
+		}
+		if (inv.iotlb_id > MOCK_NESTED_DOMAIN_IOTLB_ID_MAX) {
+			rc = -EINVAL;
+			break;
+		}
+		if (inv.flags & IOMMU_TEST_INVALIDATE_FLAG_ALL)
+			memset(hwpt->iotlb, 0, sizeof(hwpt->iotlb));
+		else
+			hwpt->iotlb[inv.iotlb_id] = 0;
+		done++;
+	}
+out:
+	cmd->entry_num = done;
+	if (respond(u, sizeof(*cmd)))
+		return -EFAULT;
+	return rc;
+}
+
+/* --------------------------------------------------------- test ops -- */
+
+static int test_mock_domain(struct ucmd *u, struct iommu_test_cmd *cmd)
+{
+	struct mock_ctx *ctx = u->ctx;
+	uint32_t pt_id = cmd->id, dev_flags = 0;
+	struct mselftest *st;
+	struct mdevice *idev;
+	int rc;
+
+	st = obj_alloc(ctx, sizeof(*st), OBJ_SELFTEST);
+	if (!st)
+		return -ENOMEM;
+	if (cmd->op == IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS)
+		dev_flags = cmd->mock_domain_flags.dev_flags;
+	/* mock_dev_create() */
+	if (dev_flags &
+	    ~(MOCK_FLAGS_DEVICE_NO_DIRTY | MOCK_FLAGS_DEVICE_HUGE_IOVA)) {
+		rc = -EINVAL;
+		goto out_st;
+	}
+	/* iommufd_device_bind(): the selftest driver holds a reference */
+	idev = obj_alloc(ctx, sizeof(*idev), OBJ_DEVICE);
+	if (!idev) {
+		rc = -ENOMEM;
+		goto out_st;
+	}
+	idev->flags = dev_flags;
+	idev->obj.users++;
+	st->idev = idev;
+	rc = device_change_pt(ctx, idev, &pt_id, false);
+	if (rc)
+		goto out_unbind;
+	idev->obj.users++;	/* iommufd_device_attach() */
+	cmd->mock_domain.out_hwpt_id = pt_id;
+	cmd->mock_domain.out_stdev_id = st->obj.id;
+	cmd->mock_domain.out_idev_id = idev->obj.id;
+	rc = respond(u, sizeof(*cmd));
+	if (rc) {
+		device_detach(ctx, idev);
+		goto out_unbind;
+	}
+	return 0;
+
+out_unbind:
+	obj_free(ctx, &idev->obj);
+out_st:
+	obj_free(ctx, &st->obj);
+	return rc;
+}
+
+static int test_mock_domain_replace(struct ucmd *u, struct iommu_test_cmd *cmd)
+{
+	struct mselftest *st;
+	uint32_t pt_id = cmd->mock_domain_replace.pt_id;
+	int rc;
+
+	st = (struct mselftest *)obj_get(u->ctx, cmd->id, OBJ_SELFTEST);
+	if (!st)
+		return -ENOENT;
+	rc = device_change_pt(u->ctx, st->idev, &pt_id, true);
+	if (rc)
+		return rc;
+	cmd->mock_domain_replace.pt_id = pt_id;
+	return respond(u, sizeof(*cmd));
+}
+
+static int test_add_reserved(struct ucmd *u, struct iommu_test_cmd *cmd)
+{
+	uint64_t start = cmd->add_reserved.start, len = cmd->add_reserved.length;
+	struct mioas *ioas;
+	uint64_t last;
+
+	if (!len)
+		return -EINVAL;
+	if (__builtin_add_overflow(start, len - 1, &last))
+		return -EOVERFLOW;
+	ioas = get_ioas(u->ctx, cmd->id);
+	if (!ioas)
+		return -ENOENT;
+	return ioas_reserve(ioas, start, last, NULL);
+}
+
+/* get_md_pagetable(): a paging hwpt; every one in the mock is a mock domain. */
+static struct mhwpt *get_md_pagetable(struct mock_ctx *ctx, uint32_t id)
+{
+	return get_hwpt_paging(ctx, id);
+}
+
+static int test_md_check_map(struct ucmd *u, struct iommu_test_cmd *cmd)
+{
+	uint64_t iova = cmd->check_map.iova, length = cmd->check_map.length;
+	uint64_t uptr = cmd->check_map.uptr, io = MOCK_IO_PAGE_SIZE, end;
+	uint64_t ps = umem_page_size();
+	struct mhwpt *hwpt;
+	int rc;
+
+	if (iova % io || length % io || uptr % io ||
+	    __builtin_add_overflow(uptr, length, &end))
+		return -EINVAL;
+	hwpt = get_md_pagetable(u->ctx, cmd->id);
+	if (!hwpt)
+		return -ENOENT;
+	for (; length; length -= io, iova += io, uptr += io) {
+		struct marea *a;
+
+		/* get_user_pages_fast(uptr & PAGE_MASK, 1, 0) */
+		rc = umem_check_pin(uptr & ~(ps - 1), ps, false, false);
+		if (rc)
+			return rc;
+		a = area_first(hwpt->ioas, iova, iova);
+		if (!a || a->pages->uptr + area_start_byte(a, iova) != uptr)
+			return -EINVAL;
+	}
+	return 0;
+}
+
+/* How many iopt_pages hold a pin on the page at uva (page_ref / BIAS). */
+static unsigned int page_pins(uint64_t uva)
+{
+	uint64_t ps = umem_page_size();
+	unsigned int pins = 0;
+	struct itree_node *n;
+
+	for (n = itree_first(&g_pages_by_uva, uva, uva); n;
+	     n = itree_next(n, uva, uva)) {
+		struct mpages *p = itree_entry(n, struct mpages, uva_node);
+
+		if (holder_get(p, (uva - p->uptr) / ps))
+			pins++;
+	}
+	return pins;
+}
+
+static int test_md_check_refs(struct iommu_test_cmd *cmd)
+{
+	uint64_t uptr = cmd->check_refs.uptr, length = cmd->check_refs.length;
+	uint64_t ps = umem_page_size(), end;
+	int rc;
+
+	if (length % ps || uptr % ps ||
+	    __builtin_add_overflow(uptr, length, &end))
+		return -EINVAL;
+	for (; length; length -= ps, uptr += ps) {
+		rc = umem_check_pin(uptr, ps, false, false);
+		if (rc)
+			return rc;
+		if (page_pins(uptr) != cmd->check_refs.refs)
+			return -EIO;
+	}
+	return 0;
+}
+
+static int test_md_check_iotlb(struct ucmd *u, struct iommu_test_cmd *cmd)
+{
+	struct mhwpt *hwpt;
+
+	hwpt = (struct mhwpt *)obj_get(u->ctx, cmd->id, OBJ_HWPT_NESTED);
+	if (!hwpt)
+		return -ENOENT;
+	if (cmd->check_iotlb.id > MOCK_NESTED_DOMAIN_IOTLB_ID_MAX ||
+	    hwpt->iotlb[cmd->check_iotlb.id] != cmd->check_iotlb.iotlb)
+		return -EINVAL;
+	return 0;
+}
+
+/* iommufd_access_get(): the id is an fd of this process. */
+static struct maccess *access_get(uint32_t fd, int *rc)
+{
+	struct mock_file f = mock_file_lookup((int)fd);
+
+	if (f.kind != MOCK_FILE_ACCESS) {
+		*rc = -EBADFD;
+		return NULL;
+	}
+	return (struct maccess *)f.access;
+}
+
+static int test_create_access(struct ucmd *u, struct iommu_test_cmd *cmd)
+{
+	struct mock_ctx *ctx = u->ctx;
+	struct mock_file file;
+	struct maccess *acc;
+	struct mioas *ioas;
+	int rc, fd;
+
+	if (cmd->create_access.flags & ~MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES)
+		return -EOPNOTSUPP;
+	/* iommufd_access_create() */
+	acc = obj_alloc(ctx, sizeof(*acc), OBJ_ACCESS);
+	if (!acc)
+		return -ENOMEM;
+	acc->needs_pin = cmd->create_access.flags &
+			 MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES;
+	acc->iova_alignment = acc->needs_pin ? umem_page_size() : 1;
+	acc->obj.users++;
+	acc->ctx = ctx;
+	mock_ctx_get(ctx);
+	/* iommufd_access_attach() */
+	ioas = get_ioas(ctx, cmd->id);
+	rc = ioas ? access_change_ioas(acc, ioas) : -ENOENT;
+	if (rc)
+		goto out_destroy;
+	file.kind = MOCK_FILE_ACCESS;
+	file.access = (struct mock_access *)acc;
+	fd = mock_file_install(file, true);
+	if (fd < 0) {
+		rc = -ENOMEM;
+		goto out_destroy;
+	}
+	acc->file_refs = 1;
+	cmd->create_access.out_access_fd = fd;
+	rc = respond(u, sizeof(*cmd));
+	if (rc) {
+		/* The fd was never handed out; closing it releases the access. */
+		close(fd);
+		return rc;
+	}
+	return 0;
+
+out_destroy:
+	acc->obj.users--;
+	obj_destroy(ctx, &acc->obj);
+	mock_ctx_put(ctx);
+	return rc;
+}
+
+static int test_access_replace_ioas(struct iommu_test_cmd *cmd)
+{
+	struct maccess *acc;
+	struct mioas *ioas;
+	int rc;
+
+	acc = access_get(cmd->id, &rc);
+	if (!acc)
+		return rc;
+	/* iommufd_access_replace() */
+	if (!acc->ioas)
+		return -ENOENT;
+	ioas = get_ioas(acc->ctx, cmd->access_replace_ioas.ioas_id);
+	if (!ioas)
+		return -ENOENT;
+	return access_change_ioas(acc, ioas);
+}
+
+/* iopt_area_contig_is_aligned() */
+static bool contig_is_aligned(struct contig *c)
+{
+	uint64_t ps = umem_page_size();
+
+	if (area_start_byte(c->area, c->cur) % ps)
+		return false;
+	if (!contig_done(c) &&
+	    (area_start_byte(c->area, area_last(c->area)) % ps) != ps - 1)
+		return false;
+	return true;
+}
+
+static bool check_area_prot(struct marea *a, bool write)
+{
+	return a->prot & (write ? IOMMU_IOAS_MAP_WRITEABLE :
+				  IOMMU_IOAS_MAP_READABLE);
+}
+
+/* iommufd_access_pin_pages() */
+static int access_pin_pages(struct maccess *acc, uint64_t iova,
+			    uint64_t length, bool write, uint64_t *first_va)
+{
+	uint64_t last, ps = umem_page_size();
+	struct contig c;
+	struct marea *a;
+	uint64_t *out = first_va;
+	int rc = 0;
+
+	if (!length)
+		return -EINVAL;
+	if (__builtin_add_overflow(iova, length - 1, &last))
+		return -EOVERFLOW;
+	if (!acc->ioas)
+		return -ENOENT;
+	for_each_contig(&c, a, acc->ioas, iova, last) {
+		uint64_t l = last < area_last(a) ? last : area_last(a);
+		uint64_t idx = area_index(a, c.cur), lidx = area_index(a, l);
+
+		if (a->prevent_access || !contig_is_aligned(&c)) {
+			rc = -EINVAL;
+			break;
+		}
+		if (!check_area_prot(a, write)) {
+			rc = -EPERM;
+			break;
+		}
+		rc = area_add_access(a, idx, lidx, write);
+		if (rc)
+			break;
+		for (uint64_t i = idx; i <= lidx; i++)
+			*out++ = a->pages->uptr + i * ps;
+	}
+	if (!rc && !contig_done(&c))
+		rc = -ENOENT;
+	if (rc && iova < c.cur) {
+		uint64_t ulast = c.cur - 1;
+		struct contig c2;
+
+		for_each_contig(&c2, a, acc->ioas, iova, ulast)
+			area_remove_access(a, area_index(a, c2.cur),
+					   area_index(a, ulast < area_last(a) ?
+								 ulast :
+								 area_last(a)));
+	}
+	return rc;
+}
+
+static int test_access_pages(struct ucmd *u, struct iommu_test_cmd *cmd)
+{
+	uint64_t iova = cmd->access_pages.iova, length = cmd->access_pages.length;
+	uint64_t uptr = cmd->access_pages.uptr, ps = umem_page_size(), npages;
+	uint32_t flags = cmd->access_pages.flags;
+	struct maccess *acc;
+	uint64_t *vas;
+	struct mitem *items;
+	int rc;
+
+	if (length > 16 * 1024 * 1024)
+		return -ENOMEM;
+	if (flags & ~(MOCK_FLAGS_ACCESS_WRITE | MOCK_FLAGS_ACCESS_SYZ))
+		return -EOPNOTSUPP;
+	acc = access_get(cmd->id, &rc);
+	if (!acc)
+		return rc;
+	if (!acc->needs_pin)
+		return -EOPNOTSUPP;
+	if (flags & MOCK_FLAGS_ACCESS_SYZ)
+		iova = acc->ioas ? syz_conv_iova(acc->ioas, iova) : 0;
+	npages = (((iova + length + ps - 1) & ~(ps - 1)) - (iova & ~(ps - 1))) /
+		 ps;
+	vas = calloc(npages ? npages : 1, sizeof(*vas));
+	if (!vas)
+		return -ENOMEM;
+	rc = access_pin_pages(acc, iova, length,
+			      flags & MOCK_FLAGS_ACCESS_WRITE, vas);
+	if (rc)
+		goto out_free;
+	/* iommufd_test_check_pages(): for syzkaller a NULL uptr skips it */
+	if (uptr) {
+		uint64_t va = uptr - (iova - (iova & ~(ps - 1)));
+
+		for (uint64_t i = 0; i < npages; i++, va += ps) {
+			rc = umem_check_pin(va, 1, false, false);
+			if (rc)
+				goto out_unaccess;
+			if ((va & ~(ps - 1)) != vas[i]) {
+				rc = -EBADE;
+				goto out_unaccess;
+			}
+		}
+	}
+	items = realloc(acc->items, (acc->nitems + 1) * sizeof(*items));
+	if (!items) {
+		rc = -ENOMEM;
+		goto out_unaccess;
+	}
+	acc->items = items;
+	items[acc->nitems].iova = iova;
+	items[acc->nitems].length = length;
+	items[acc->nitems].id = acc->next_id++;
+	acc->nitems++;
+	cmd->access_pages.out_access_pages_id = items[acc->nitems - 1].id;
+	rc = respond(u, sizeof(*cmd));
+	if (rc) {
+		acc->nitems--;
+		goto out_unaccess;
+	}
+	goto out_free;
+
+out_unaccess:
+	access_unpin(acc, iova, length);
+out_free:
+	free(vas);
+	return rc;
+}
+
+static int test_destroy_access_pages(struct iommu_test_cmd *cmd)
+{
+	struct maccess *acc;
+	int rc;
+
+	acc = access_get(cmd->id, &rc);
+	if (!acc)
+		return rc;
+	for (size_t i = 0; i < acc->nitems; i++) {
+		if (acc->items[i].id != cmd->destroy_access_pages.access_pages_id)
+			continue;
+		access_unpin(acc, acc->items[i].iova, acc->items[i].length);
+		access_item_del(acc, i);
+		return 0;
+	}
+	return -ENOENT;
+}
+
+/*
+ * iopt_pages_rw_access(): the data moves through the user VA. The fast path
+ * is copy_to/from_user (EFAULT on a bad VA); SLOW_PATH goes through pinning,
+ * which applies the pin_user_pages() rules to the pages touched.
+ */
+static int pages_rw(struct mpages *p, uint64_t start_byte, uint8_t *data,
+		    uint64_t length, uint32_t flags)
+{
+	uint64_t ps = umem_page_size(), va = p->uptr + start_byte;
+	bool write = flags & MOCK_ACCESS_RW_WRITE;
+	int rc;
+
+	if (write && !p->writable)
+		return -EPERM;
+	if (flags & MOCK_ACCESS_RW_SLOW_PATH) {
+		uint64_t first = va & ~(ps - 1);
+		uint64_t end = (va + length + ps - 1) & ~(ps - 1);
+		bool single = start_byte / ps == (start_byte + length - 1) / ps;
+
+		/*
+		 * iopt_pages_rw_page() pins one page with FOLL_WRITE only
+		 * for a write; iopt_pages_rw_slow() reads through the pfn
+		 * reader, which pins with FOLL_WRITE when the pages are
+		 * writable.
+		 */
+		rc = umem_check_pin(first, end - first,
+				    single ? write : p->writable, !single);
+		if (rc)
+			return rc;
+	}
+	return write ? umem_copy_to(va, data, length) :
+		       umem_copy_from(data, va, length);
+}
+
+static int test_access_rw(struct iommu_test_cmd *cmd)
+{
+	uint64_t iova = cmd->access_rw.iova, length = cmd->access_rw.length;
+	uint64_t ubuf = cmd->access_rw.uptr, last;
+	uint32_t flags = cmd->access_rw.flags;
+	bool write = flags & MOCK_ACCESS_RW_WRITE;
+	struct maccess *acc;
+	struct contig c;
+	struct marea *a;
+	uint8_t *tmp, *data;
+	int rc;
+
+	if (length > 16 * 1024 * 1024)
+		return -ENOMEM;
+	if (flags & ~(MOCK_ACCESS_RW_WRITE | MOCK_ACCESS_RW_SLOW_PATH |
+		      MOCK_FLAGS_ACCESS_SYZ))
+		return -EOPNOTSUPP;
+	acc = access_get(cmd->id, &rc);
+	if (!acc)
+		return rc;
+	tmp = calloc(1, length ? length : 1);
+	if (!tmp)
+		return -ENOMEM;
+	if (write) {
+		rc = umem_copy_from(tmp, ubuf, length);
+		if (rc)
+			goto out_free;
+	}
+	if (flags & MOCK_FLAGS_ACCESS_SYZ)
+		iova = acc->ioas ? syz_conv_iova(acc->ioas, iova) : 0;
+	/* iommufd_access_rw() */
+	rc = -EINVAL;
+	if (!length)
+		goto out_free;
+	if (__builtin_add_overflow(iova, length - 1, &last)) {
+		rc = -EOVERFLOW;
+		goto out_free;
+	}
+	if (!acc->ioas) {
+		rc = -ENOENT;
+		goto out_free;
+	}
+	data = tmp;
+	for_each_contig(&c, a, acc->ioas, iova, last) {
+		uint64_t l = last < area_last(a) ? last : area_last(a);
+		uint64_t bytes = l - c.cur + 1;
+
+		if (a->prevent_access) {
+			rc = -EINVAL;
+			goto out_free;
+		}
+		if (!check_area_prot(a, write)) {
+			rc = -EPERM;
+			goto out_free;
+		}
+		rc = pages_rw(a->pages, area_start_byte(a, c.cur), data, bytes,
+			      flags);
+		if (rc)
+			goto out_free;
+		data += bytes;
+	}
+	if (!contig_done(&c)) {
+		rc = -ENOENT;
+		goto out_free;
+	}
+	if (!write)
+		rc = umem_copy_to(ubuf, tmp, length);
+out_free:
+	free(tmp);
+	return rc;
+}
+
+static int test_dirty(struct ucmd *u, struct iommu_test_cmd *cmd)
+{
+	uint64_t iova = cmd->dirty.iova, length = cmd->dirty.length;
+	uint64_t page_size = cmd->dirty.page_size, uptr = cmd->dirty.uptr;
+	uint64_t max, count = 0, i;
+	struct mhwpt *hwpt;
+	uint8_t *bits;
+	int rc;
+
+	if (!page_size || !length || iova % page_size || length % page_size ||
+	    !uptr)
+		return -EINVAL;
+	max = length / page_size;
+	if (max > 16ULL * 1024 * 1024 * 8)
+		return -EOVERFLOW;
+	hwpt = get_md_pagetable(u->ctx, cmd->id);
+	if (!hwpt)
+		return -ENOENT;
+	if (!hwpt->dirty_tracking)
+		return -EINVAL;
+	bits = calloc(1, (max + 63) / 64 * 8);
+	if (!bits)
+		return -ENOMEM;
+	rc = umem_copy_from(bits, uptr, (max + 7) / 8);
+	if (rc)
+		goto out;
+	for (i = 0; i < max; i++) {
+		/* 6.12 indexes the mock's page table by cur / page_size. */
+		uint64_t index = (iova + i * page_size) / page_size;
+
+		if (!(bits[i / 8] & (1u << (i % 8))))
+			continue;
+		if (!domain_has_entry(hwpt, index))
+			continue;
+		rc = dirty_set(hwpt, index);
+		if (rc)
+			goto out;
+		count++;
+	}
+	cmd->dirty.out_nr_dirty = count;
+	rc = respond(u, sizeof(*cmd));
+out:
+	free(bits);
+	return rc;
+}
+
+static int ioctl_test(struct ucmd *u)
+{
+	struct iommu_test_cmd *cmd = u->cmd;
+
+	switch (cmd->op) {
+	case IOMMU_TEST_OP_ADD_RESERVED:
+		return test_add_reserved(u, cmd);
+	case IOMMU_TEST_OP_MOCK_DOMAIN:
+	case IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS:
+		return test_mock_domain(u, cmd);
+	case IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE:
+		return test_mock_domain_replace(u, cmd);
+	case IOMMU_TEST_OP_MD_CHECK_MAP:
+		return test_md_check_map(u, cmd);
+	case IOMMU_TEST_OP_MD_CHECK_REFS:
+		return test_md_check_refs(cmd);
+	case IOMMU_TEST_OP_MD_CHECK_IOTLB:
+		return test_md_check_iotlb(u, cmd);
+	case IOMMU_TEST_OP_CREATE_ACCESS:
+		return test_create_access(u, cmd);
+	case IOMMU_TEST_OP_ACCESS_REPLACE_IOAS:
+		return test_access_replace_ioas(cmd);
+	case IOMMU_TEST_OP_ACCESS_PAGES:
+		return test_access_pages(u, cmd);
+	case IOMMU_TEST_OP_ACCESS_RW:
+		return test_access_rw(cmd);
+	case IOMMU_TEST_OP_DESTROY_ACCESS_PAGES:
+		return test_destroy_access_pages(cmd);
+	case IOMMU_TEST_OP_SET_TEMP_MEMORY_LIMIT:
+		/* Only sizes the kernel's internal batches: stored, no effect. */
+		if (cmd->memory_limit.limit < MOCK_MEMORY_LIMIT_MIN)
+			return -EINVAL;
+		g_memory_limit = cmd->memory_limit.limit;
+		return 0;
+	case IOMMU_TEST_OP_DIRTY:
+		return test_dirty(u, cmd);
+	case IOMMU_TEST_OP_TRIGGER_IOPF:
+		/*
+		 * iommufd_test_trigger_iopf(): the fault is reported to the
+		 * device's domain; with no fault queue attached (the mock
+		 * has none) it is dropped and the op still returns 0.
+		 */
+		return get_device(u->ctx, cmd->trigger_iopf.dev_id) ? 0 :
+								       -ENOENT;
+	default:
+		return -EOPNOTSUPP;
+	}
+}
+
+/* ---------------------------------------------------------- dispatch -- */
+
+union ucmd_buffer {
+	struct iommu_destroy destroy;
+	struct iommu_hw_info info;
+	struct iommu_hwpt_alloc hwpt;
+	struct iommu_hwpt_get_dirty_bitmap get_dirty_bitmap;
+	struct iommu_hwpt_invalidate cache;
+	struct iommu_hwpt_set_dirty_tracking set_dirty_tracking;
+	struct iommu_ioas_alloc alloc;
+	struct iommu_ioas_allow_iovas allow_iovas;
+	struct iommu_ioas_copy ioas_copy;
+	struct iommu_ioas_iova_ranges iova_ranges;
+	struct iommu_ioas_map map;
+	struct iommu_ioas_unmap unmap;
+	struct iommu_option option;
+	struct iommu_vfio_ioas vfio_ioas;
+	struct iommu_test_cmd test;
+};
+
+struct ioctl_op {
+	unsigned int size, min_size;
+	unsigned long ioctl_num;
+	int (*execute)(struct ucmd *u);
+};
+
+#define offsetofend(type, member)                                            \
+	(offsetof(type, member) + sizeof(((type *)0)->member))
+#define IOCTL_OP(_ioctl, _fn, _struct, _last)                                \
+	[_IOC_NR(_ioctl) - IOMMUFD_CMD_BASE] = {                             \
+		.size = sizeof(_struct),                                     \
+		.min_size = offsetofend(_struct, _last),                     \
+		.ioctl_num = _ioctl,                                         \
+		.execute = _fn,                                              \
+	}
+
+/*
+ * The table of the kernel it was built against, minus FAULT_QUEUE_ALLOC,
+ * whose slot answers as an unknown command would (see README).
+ */
+static const struct ioctl_op ioctl_ops[] = {
+	IOCTL_OP(IOMMU_DESTROY, ioctl_destroy, struct iommu_destroy, id),
+	IOCTL_OP(IOMMU_GET_HW_INFO, ioctl_get_hw_info, struct iommu_hw_info,
+		 __reserved),
+	IOCTL_OP(IOMMU_HWPT_ALLOC, ioctl_hwpt_alloc, struct iommu_hwpt_alloc,
+		 __reserved),
+	IOCTL_OP(IOMMU_HWPT_GET_DIRTY_BITMAP, ioctl_get_dirty_bitmap,
+		 struct iommu_hwpt_get_dirty_bitmap, data),
+	IOCTL_OP(IOMMU_HWPT_INVALIDATE, ioctl_hwpt_invalidate,
+		 struct iommu_hwpt_invalidate, __reserved),
+	IOCTL_OP(IOMMU_HWPT_SET_DIRTY_TRACKING, ioctl_set_dirty_tracking,
+		 struct iommu_hwpt_set_dirty_tracking, __reserved),
+	IOCTL_OP(IOMMU_IOAS_ALLOC, ioctl_ioas_alloc, struct iommu_ioas_alloc,
+		 out_ioas_id),
+	IOCTL_OP(IOMMU_IOAS_ALLOW_IOVAS, ioctl_allow_iovas,
+		 struct iommu_ioas_allow_iovas, allowed_iovas),
+	IOCTL_OP(IOMMU_IOAS_COPY, ioctl_ioas_copy, struct iommu_ioas_copy,
+		 src_iova),
+	IOCTL_OP(IOMMU_IOAS_IOVA_RANGES, ioctl_iova_ranges,
+		 struct iommu_ioas_iova_ranges, out_iova_alignment),
+	IOCTL_OP(IOMMU_IOAS_MAP, ioctl_ioas_map, struct iommu_ioas_map, iova),
+	IOCTL_OP(IOMMU_IOAS_UNMAP, ioctl_ioas_unmap, struct iommu_ioas_unmap,
+		 length),
+	IOCTL_OP(IOMMU_OPTION, ioctl_option, struct iommu_option, val64),
+	IOCTL_OP(IOMMU_VFIO_IOAS, ioctl_vfio_ioas, struct iommu_vfio_ioas,
+		 __reserved),
+	IOCTL_OP(IOMMU_TEST_CMD, ioctl_test, struct iommu_test_cmd, last),
+};
+
+#define VFIO_TYPE_CHAR ';'
+#define VFIO_BASE_NR 100
+
+/* iommufd_fops_ioctl() */
+long mock_ctx_ioctl(struct mock_ctx *ctx, unsigned long cmd, void *arg)
+{
+	const struct ioctl_op *op;
+	union ucmd_buffer buf;
+	struct ucmd u = { .ctx = ctx, .ubuf = (uintptr_t)arg, .cmd = &buf };
+	unsigned int nr = _IOC_NR(cmd);
+	long rc;
+
+	if (nr < IOMMUFD_CMD_BASE ||
+	    nr - IOMMUFD_CMD_BASE >= sizeof(ioctl_ops) / sizeof(ioctl_ops[0])) {
+		/*
+		 * iommufd_vfio_ioctl(): of the VFIO container emulation only
+		 * VFIO_GET_API_VERSION is answered (it needs no state).
+		 */
+		if (cmd == _IO(VFIO_TYPE_CHAR, VFIO_BASE_NR + 0))
+			return 0;
+		return -ENOTTY;
+	}
+	rc = umem_copy_from(&u.user_size, u.ubuf, sizeof(u.user_size));
+	if (rc)
+		return rc;
+	op = &ioctl_ops[nr - IOMMUFD_CMD_BASE];
+	if (op->ioctl_num != cmd)
+		return -ENOTTY;
+	if (u.user_size < op->min_size)
+		return -EINVAL;
+	rc = copy_struct_from_user(&buf, op->size, u.ubuf, u.user_size);
+	if (rc)
+		return rc;
+	rc = op->execute(&u);
+	umem_snapshot_drop();
+	return rc;
+}

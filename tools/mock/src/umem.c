@@ -1,0 +1,311 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The calling process's memory, seen the way the kernel's iommufd sees it.
+ *
+ * copy_from_user()/copy_to_user() become process_vm_readv()/writev() on
+ * ourselves, so a bad pointer in an ioctl argument gives EFAULT instead of a
+ * crash, exactly as the kernel answers.
+ *
+ * pin_user_pages(FOLL_LONGTERM [| FOLL_WRITE]) refuses ranges that are not
+ * mapped, lack read (or write) permission, are VM_IO/VM_PFNMAP (device
+ * memory such as a PCI BAR), or are shared writable mappings of a file on a
+ * filesystem that tracks dirty pages. The mock applies the same rules from
+ * /proc/self/maps (and smaps VmFlags for the io/pf bits). One snapshot of the
+ * maps serves a whole ioctl, so attaching a domain to N areas reads it once.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <unistd.h>
+#include <linux/magic.h>
+
+#include "mock.h"
+
+struct vma {
+	uint64_t start, end;	/* [start, end) */
+	bool read, write, shared;
+	bool special;		/* VM_IO or VM_PFNMAP */
+	bool file_needs_dirty;	/* shared file mapping with writeback */
+};
+
+static struct {
+	struct vma *v;
+	size_t n, cap;
+	bool valid;
+} snap;
+
+uint64_t umem_page_size(void)
+{
+	static uint64_t ps;
+
+	if (!ps)
+		ps = (uint64_t)sysconf(_SC_PAGESIZE);
+	return ps;
+}
+
+/* Reads a whole /proc file with raw syscalls (never through our own open). */
+static char *read_proc(const char *path, size_t *lenp)
+{
+	size_t cap = 65536, len = 0;
+	char *buf = malloc(cap + 1);
+	int fd;
+
+	if (!buf)
+		return NULL;
+	fd = (int)syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		free(buf);
+		return NULL;
+	}
+	for (;;) {
+		ssize_t rc;
+
+		if (len == cap) {
+			char *n = realloc(buf, cap * 2 + 1);
+
+			if (!n) {
+				free(buf);
+				syscall(SYS_close, fd);
+				return NULL;
+			}
+			buf = n;
+			cap *= 2;
+		}
+		rc = syscall(SYS_read, fd, buf + len, cap - len);
+		if (rc < 0 && errno == EINTR)
+			continue;
+		if (rc <= 0)
+			break;
+		len += (size_t)rc;
+	}
+	syscall(SYS_close, fd);
+	buf[len] = 0;
+	*lenp = len;
+	return buf;
+}
+
+/*
+ * FOLL_LONGTERM|FOLL_WRITE is refused on shared file mappings whose
+ * filesystem does writeback (the kernel's vma_needs_dirty_tracking());
+ * shmem, hugetlbfs and friends are fine.
+ */
+static bool path_needs_dirty_tracking(const char *path)
+{
+	char buf[4096];
+	struct statfs st;
+	size_t n;
+
+	if (path[0] != '/' || !strncmp(path, "/memfd:", 7) ||
+	    !strncmp(path, "/SYSV", 5) || !strncmp(path, "/dev/zero", 9))
+		return false;
+	n = strlen(path);
+	if (n >= sizeof(buf))
+		return false;
+	memcpy(buf, path, n + 1);
+	if (n > 10 && !strcmp(buf + n - 10, " (deleted)"))
+		buf[n - 10] = 0;
+	if (statfs(buf, &st))
+		return false;
+	switch ((unsigned long)st.f_type) {
+	case TMPFS_MAGIC:
+	case HUGETLBFS_MAGIC:
+	case RAMFS_MAGIC:
+		return false;
+	default:
+		return true;
+	}
+}
+
+/* Marks VM_IO/VM_PFNMAP VMAs from smaps, only read when a VMA looks like a device. */
+static void snapshot_mark_special(void)
+{
+	size_t len, i = 0;
+	char *buf = read_proc("/proc/self/smaps", &len), *p, *line;
+	uint64_t cur = UINT64_MAX;
+
+	if (!buf)
+		return;
+	for (line = buf; line && *line; line = p) {
+		p = strchr(line, '\n');
+		if (p)
+			*p++ = 0;
+		if (strchr(line, '-') && line[0] != 'V' &&
+		    ((line[0] >= '0' && line[0] <= '9') ||
+		     (line[0] >= 'a' && line[0] <= 'f'))) {
+			char *end;
+			uint64_t s = strtoull(line, &end, 16);
+
+			if (*end == '-')
+				cur = s;
+			continue;
+		}
+		if (strncmp(line, "VmFlags:", 8))
+			continue;
+		if (!strstr(line, " io") && !strstr(line, " pf"))
+			continue;
+		for (i = 0; i < snap.n; i++)
+			if (snap.v[i].start == cur)
+				snap.v[i].special = true;
+	}
+	free(buf);
+}
+
+static int snapshot_load(void)
+{
+	size_t len;
+	char *buf, *line, *p;
+	bool any_device = false;
+
+	if (snap.valid)
+		return 0;
+	buf = read_proc("/proc/self/maps", &len);
+	if (!buf)
+		return -ENOMEM;
+	snap.n = 0;
+	for (line = buf; line && *line; line = p) {
+		char perms[8] = "", *end, *path;
+		struct vma v = {};
+
+		p = strchr(line, '\n');
+		if (p)
+			*p++ = 0;
+		v.start = strtoull(line, &end, 16);
+		if (*end != '-')
+			continue;
+		v.end = strtoull(end + 1, &end, 16);
+		while (*end == ' ')
+			end++;
+		memcpy(perms, end, 4);
+		v.read = perms[0] == 'r';
+		v.write = perms[1] == 'w';
+		v.shared = perms[3] == 's';
+		/* skip perms, offset, dev, inode to the path */
+		path = end;
+		for (int field = 0; field < 4 && path; field++) {
+			path = strchr(path, ' ');
+			while (path && *path == ' ')
+				path++;
+		}
+		if (path && *path) {
+			if (!strncmp(path, "/dev/", 5) ||
+			    !strncmp(path, "/sys/", 5) ||
+			    !strncmp(path, "anon_inode:", 11))
+				any_device = true;
+			if (v.shared && v.write)
+				v.file_needs_dirty =
+					path_needs_dirty_tracking(path);
+		}
+		if (snap.n == snap.cap) {
+			size_t ncap = snap.cap ? snap.cap * 2 : 256;
+			struct vma *nv = realloc(snap.v, ncap * sizeof(*nv));
+
+			if (!nv) {
+				free(buf);
+				return -ENOMEM;
+			}
+			snap.v = nv;
+			snap.cap = ncap;
+		}
+		snap.v[snap.n++] = v;
+	}
+	free(buf);
+	if (any_device)
+		snapshot_mark_special();
+	snap.valid = true;
+	return 0;
+}
+
+void umem_snapshot_drop(void)
+{
+	snap.valid = false;
+}
+
+/* Index of the VMA containing addr, or of the first one after it. */
+static size_t snapshot_find(uint64_t addr)
+{
+	size_t lo = 0, hi = snap.n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (snap.v[mid].end <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+int umem_check_pin(uint64_t uptr, uint64_t len, bool write, bool longterm)
+{
+	uint64_t cur = uptr, end;
+	size_t i;
+	int rc;
+
+	if (!len)
+		return 0;
+	if (__builtin_add_overflow(uptr, len, &end))
+		return -EFAULT;
+	rc = snapshot_load();
+	if (rc)
+		return rc;
+	for (i = snapshot_find(cur); cur < end; i++) {
+		const struct vma *v;
+
+		if (i >= snap.n)
+			return -EFAULT;
+		v = &snap.v[i];
+		if (v->start > cur)
+			return -EFAULT;
+		if (v->special || !v->read || (write && !v->write))
+			return -EFAULT;
+		if (write && longterm && v->file_needs_dirty)
+			return -EFAULT;
+		cur = v->end;
+	}
+	return 0;
+}
+
+int umem_copy_from(void *dst, uint64_t uptr, size_t len)
+{
+	struct iovec local = { dst, len };
+	struct iovec remote = { (void *)(uintptr_t)uptr, len };
+	ssize_t rc;
+
+	if (!len)
+		return 0;
+	rc = process_vm_readv(getpid(), &local, 1, &remote, 1, 0);
+	return rc == (ssize_t)len ? 0 : -EFAULT;
+}
+
+int umem_copy_to(uint64_t uptr, const void *src, size_t len)
+{
+	struct iovec local = { (void *)src, len };
+	struct iovec remote = { (void *)(uintptr_t)uptr, len };
+	ssize_t rc;
+
+	if (!len)
+		return 0;
+	rc = process_vm_writev(getpid(), &local, 1, &remote, 1, 0);
+	return rc == (ssize_t)len ? 0 : -EFAULT;
+}
+
+uint64_t umem_vmlck_pages(void)
+{
+	size_t len;
+	char *buf = read_proc("/proc/self/status", &len), *p;
+	uint64_t kb = 0;
+
+	if (!buf)
+		return 0;
+	p = strstr(buf, "\nVmLck:");
+	if (p)
+		kb = strtoull(p + 7, NULL, 10);
+	free(buf);
+	return kb * 1024 / umem_page_size();
+}
