@@ -22,6 +22,7 @@ all: lib
 	$(MAKE) -C selftests all
 	$(MAKE) -C tools/mock
 	$(MAKE) -C tools/bench
+	$(MAKE) -C tools/cli
 
 setup:
 	@$(TOP)/scripts/setup
@@ -44,5 +45,6 @@ install:
 clean:
 	$(MAKE) -C tools/lib clean
 	$(MAKE) -C tools/mock clean
+	$(MAKE) -C tools/cli clean
 	$(MAKE) -C selftests clean
 	rm -rf $(TOP)/build
