@@ -1,0 +1,486 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Description: mock domains through IOMMU_TEST_CMD: attach and what the
+ * domain's page table holds after every change, devices sharing an automatic
+ * domain, a second domain from IOMMU_HWPT_ALLOC, the aperture and alignment
+ * a domain imposes on its IOAS, MOCK_DOMAIN_REPLACE between IOASes and page
+ * tables, pin counts through all of it, and IOMMU_GET_HW_INFO.
+ */
+#include "iommufd_utils.h"
+
+#ifdef IOMMUFD_HAVE_UAPI
+
+FIXTURE(domain)
+{
+	int fd;
+	size_t psize;
+	size_t length;
+	char *buffer;
+	__u32 ioas_id;
+};
+
+FIXTURE_SETUP(domain)
+{
+	iommufd_open_or_skip(&self->fd);
+	iommufd_test_cmd_or_skip(self->fd);
+	self->psize = iommufd_page_size();
+	self->length = 32 * self->psize;
+	self->buffer = iommufd_test_buffer(self->length);
+	ASSERT_NE(NULL, self->buffer);
+	test_cmd_ioas_alloc(&self->ioas_id);
+}
+
+FIXTURE_TEARDOWN(domain)
+{
+	int fd;
+
+	close(self->fd);
+	/* Whatever the case did, closing the fd must unpin everything. */
+	fd = open(IOMMUFD_DEV_PATH, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(0, _test_cmd_md_check_refs(fd, self->buffer, self->length,
+					     0));
+	close(fd);
+	munmap(self->buffer, self->length);
+}
+
+#define PG(n) ((size_t)(n) * self->psize)
+#define BUF(n) (self->buffer + PG(n))
+#define IOVA(n) ((__u64)MOCK_APERTURE_START + PG(n))
+
+#define skip_without_hwpt_alloc()                                            \
+	do {                                                                 \
+		if (!domain_has_hwpt_alloc(self->fd))                        \
+			SKIP(return, "IOMMU_HWPT_ALLOC: not in this kernel " \
+				     "or headers");                          \
+	} while (0)
+
+/* Whether IOMMU_HWPT_ALLOC is known (an unknown device id gives ENOENT). */
+static bool domain_has_hwpt_alloc(int fd)
+{
+#ifdef IOMMUFD_UAPI_HAS_HWPT_ALLOC
+	return _test_ioctl_hwpt_alloc(fd, 0, 0, 0, NULL) == 0 ||
+	       errno != ENOTTY;
+#else
+	return false;
+#endif
+}
+
+TEST_F(domain, attach_reports_aperture)
+{
+	struct iommu_iova_range range;
+	__u32 stdev, hwpt, idev, num = 1;
+	__u64 align;
+
+	test_cmd_mock_domain(self->ioas_id, &stdev, &hwpt, &idev);
+	test_cmd_ioas_iova_ranges(self->ioas_id, &range, &num, &align);
+	ASSERT_EQ(1, num);
+	ASSERT_EQ(MOCK_APERTURE_START, range.start);
+	ASSERT_EQ(MOCK_APERTURE_LAST, range.last);
+	ASSERT_EQ(MOCK_PAGE_SIZE, align);
+
+	/* Below and above the aperture are reserved. */
+	test_err_ioas_map_fixed(EINVAL, self->ioas_id, BUF(0), PG(1),
+				MOCK_APERTURE_START - PG(1));
+	test_err_ioas_map_fixed(EINVAL, self->ioas_id, BUF(0), PG(2),
+				(__u64)MOCK_APERTURE_LAST + 1 - PG(1));
+	test_cmd_ioas_map_fixed(self->ioas_id, BUF(0), PG(1),
+				(__u64)MOCK_APERTURE_LAST + 1 - PG(1));
+	test_cmd_md_check_map(hwpt, (__u64)MOCK_APERTURE_LAST + 1 - PG(1), PG(1),
+			      BUF(0));
+
+	/* With the device gone the IOAS is unrestricted again. */
+	test_cmd_destroy(stdev);
+	num = 1;
+	test_cmd_ioas_iova_ranges(self->ioas_id, &range, &num, &align);
+	ASSERT_EQ(0, range.start);
+	ASSERT_EQ(UINT64_MAX, range.last);
+	ASSERT_EQ(1, align);
+}
+
+TEST_F(domain, attach_fills_existing_mappings)
+{
+	__u32 hwpt;
+
+	test_cmd_ioas_map_fixed(self->ioas_id, BUF(0), PG(4), IOVA(0));
+	test_cmd_ioas_map_fixed(self->ioas_id, BUF(8), PG(8), IOVA(100));
+	/* Without a domain nothing is pinned yet. */
+	test_cmd_md_check_refs(BUF(0), PG(16), 0);
+
+	test_cmd_mock_domain(self->ioas_id, NULL, &hwpt, NULL);
+	test_cmd_md_check_map(hwpt, IOVA(0), PG(4), BUF(0));
+	test_cmd_md_check_map(hwpt, IOVA(100), PG(8), BUF(8));
+	test_cmd_md_check_refs(BUF(0), PG(4), 1);
+	test_cmd_md_check_refs(BUF(4), PG(4), 0);
+	test_cmd_md_check_refs(BUF(8), PG(8), 1);
+	/* Mapped after attach: in the domain at once. */
+	test_cmd_ioas_map_fixed(self->ioas_id, BUF(20), PG(2), IOVA(50));
+	test_cmd_md_check_map(hwpt, IOVA(50), PG(2), BUF(20));
+	test_cmd_md_check_refs(BUF(20), PG(2), 1);
+}
+
+TEST_F(domain, attach_refused_for_mapping_outside_aperture)
+{
+	__u32 stdev;
+
+	/* Legal in a domain-less IOAS, outside what the mock can translate. */
+	test_cmd_ioas_map_fixed(self->ioas_id, BUF(0), PG(1), PG(1));
+	test_err_mock_domain(EADDRINUSE, self->ioas_id, &stdev, NULL, NULL);
+	test_cmd_ioas_unmap(self->ioas_id, PG(1), PG(1));
+	test_cmd_ioas_map_fixed(self->ioas_id, BUF(0), PG(1),
+				(__u64)MOCK_APERTURE_LAST + 1);
+	test_err_mock_domain(EADDRINUSE, self->ioas_id, &stdev, NULL, NULL);
+	test_cmd_ioas_unmap(self->ioas_id, (__u64)MOCK_APERTURE_LAST + 1, PG(1));
+	/* A failed attach left nothing pinned behind. */
+	test_cmd_md_check_refs(BUF(0), PG(1), 0);
+	test_cmd_mock_domain(self->ioas_id, &stdev, NULL, NULL);
+}
+
+TEST_F(domain, attach_refused_for_unaligned_mapping)
+{
+	__u32 stdev, hwpt;
+
+	/* Byte-granular IOVAs are fine until a domain needs IO pages. */
+	test_cmd_ioas_map_fixed(self->ioas_id, BUF(0) + 16, 64, IOVA(0) + 16);
+	test_err_mock_domain(EADDRINUSE, self->ioas_id, &stdev, &hwpt, NULL);
+	test_cmd_ioas_unmap(self->ioas_id, IOVA(0) + 16, 64);
+	test_cmd_mock_domain(self->ioas_id, &stdev, &hwpt, NULL);
+}
+
+TEST_F(domain, reserved_range_blocks_attach_of_nothing)
+{
+	__u32 stdev;
+
+	/* A reservation inside the aperture does not disturb attach. */
+	test_cmd_add_reserved(self->ioas_id, IOVA(0), PG(16));
+	test_cmd_mock_domain(self->ioas_id, &stdev, NULL, NULL);
+	test_err_ioas_map_fixed(EINVAL, self->ioas_id, BUF(0), PG(1), IOVA(8));
+	/* Zero and wrapping lengths for a reservation. */
+	test_err_add_reserved(EINVAL, self->ioas_id, IOVA(32), 0);
+	test_err_add_reserved(EOVERFLOW, self->ioas_id, UINT64_MAX, PG(2));
+	test_err_add_reserved(ENOENT, self->ioas_id + 1000, IOVA(32), PG(1));
+}
+
+TEST_F(domain, devices_share_the_automatic_domain)
+{
+	__u32 stdev1, hwpt1, idev1, stdev2, hwpt2, idev2;
+
+	test_cmd_mock_domain(self->ioas_id, &stdev1, &hwpt1, &idev1);
+	test_cmd_mock_domain(self->ioas_id, &stdev2, &hwpt2, &idev2);
+	/*
+	 * Any automatic domain of the IOAS that accepts the device is reused,
+	 * so the second device joins the first domain.
+	 */
+	ASSERT_EQ(hwpt1, hwpt2);
+	ASSERT_NE(idev1, idev2);
+	test_cmd_ioas_map_fixed(self->ioas_id, BUF(0), PG(4), IOVA(0));
+	test_cmd_md_check_map(hwpt1, IOVA(0), PG(4), BUF(0));
+	test_cmd_md_check_refs(BUF(0), PG(4), 1);
+
+	/* The domain lives while any device uses it. */
+	test_cmd_destroy(stdev1);
+	test_cmd_md_check_map(hwpt1, IOVA(0), PG(4), BUF(0));
+	test_cmd_destroy(stdev2);
+	test_err_md_check_map(ENOENT, hwpt1, IOVA(0), PG(4), BUF(0));
+	test_cmd_md_check_refs(BUF(0), PG(4), 0);
+}
+
+TEST_F(domain, device_attaches_to_a_domain_directly)
+{
+	__u32 stdev1, hwpt1, stdev2, hwpt2;
+
+	test_cmd_mock_domain(self->ioas_id, &stdev1, &hwpt1, NULL);
+	/* The pt id of MOCK_DOMAIN may be a page table, not only an IOAS. */
+	test_cmd_mock_domain(hwpt1, &stdev2, &hwpt2, NULL);
+	ASSERT_EQ(hwpt1, hwpt2);
+	test_cmd_destroy(stdev1);
+	test_cmd_ioas_map_fixed(self->ioas_id, BUF(0), PG(2), IOVA(0));
+	test_cmd_md_check_map(hwpt1, IOVA(0), PG(2), BUF(0));
+	test_cmd_destroy(stdev2);
+	test_err_md_check_map(ENOENT, hwpt1, IOVA(0), PG(2), BUF(0));
+}
+
+TEST_F(domain, check_map_rejects_bad_queries)
+{
+	__u32 hwpt;
+
+	test_cmd_mock_domain(self->ioas_id, NULL, &hwpt, NULL);
+	test_cmd_ioas_map_fixed(self->ioas_id, BUF(0), PG(4), IOVA(0));
+	/* Queries must be in IO pages. */
+	test_err_md_check_map(EINVAL, hwpt, IOVA(0) + 1, PG(1), BUF(0));
+	test_err_md_check_map(EINVAL, hwpt, IOVA(0), PG(1) + 1, BUF(0));
+	test_err_md_check_map(EINVAL, hwpt, IOVA(0), PG(1), BUF(0) + 1);
+	/* Other memory than what is mapped there: EINVAL (a mismatch). */
+	test_err_md_check_map(EINVAL, hwpt, IOVA(0), PG(1), BUF(1));
+	/* Part of the mapping is fine; past its end is not mapped. */
+	test_cmd_md_check_map(hwpt, IOVA(1), PG(2), BUF(1));
+	test_err_md_check_map(EINVAL, hwpt, IOVA(3), PG(2), BUF(3));
+	test_err_md_check_map(ENOENT, hwpt + 1000, IOVA(0), PG(1), BUF(0));
+	/* Refs are counted in CPU pages. */
+	test_err_md_check_refs(EINVAL, BUF(0) + 8, PG(1), 1);
+	test_err_md_check_refs(EINVAL, BUF(0), PG(1) - 8, 1);
+	test_err_md_check_refs(EIO, BUF(0), PG(1), 2);
+}
+
+/* ---- A second domain from IOMMU_HWPT_ALLOC ---- */
+
+#ifdef IOMMUFD_UAPI_HAS_HWPT_ALLOC
+TEST_F(domain, hwpt_alloc_second_domain)
+{
+	__u32 stdev, hwpt_auto, idev, hwpt, stdev2, got;
+
+	skip_without_hwpt_alloc();
+	test_cmd_mock_domain(self->ioas_id, &stdev, &hwpt_auto, &idev);
+	test_cmd_ioas_map_fixed(self->ioas_id, BUF(0), PG(4), IOVA(0));
+
+	/* A domain of our own for the device, on the same IOAS. */
+	test_cmd_hwpt_alloc(idev, self->ioas_id, 0, &hwpt);
+	ASSERT_NE(hwpt_auto, hwpt);
+	/* It is filled with what the IOAS holds and follows it from now on. */
+	test_cmd_md_check_map(hwpt, IOVA(0), PG(4), BUF(0));
+	test_cmd_ioas_map_fixed(self->ioas_id, BUF(8), PG(4), IOVA(8));
+	test_cmd_md_check_map(hwpt, IOVA(8), PG(4), BUF(8));
+	test_cmd_md_check_map(hwpt_auto, IOVA(8), PG(4), BUF(8));
+	/* Two domains, one pin. */
+	test_cmd_md_check_refs(BUF(0), PG(4), 1);
+
+	/* Unused, it can be destroyed; the IOAS is busy while it exists. */
+	test_err_destroy(EBUSY, self->ioas_id);
+	test_cmd_mock_domain(hwpt, &stdev2, &got, NULL);
+	ASSERT_EQ(hwpt, got);
+	test_err_destroy(EBUSY, hwpt);
+	test_cmd_ioas_unmap(self->ioas_id, IOVA(0), PG(4));
+	test_err_md_check_map(EINVAL, hwpt, IOVA(0), PG(1), BUF(0));
+	test_err_md_check_map(EINVAL, hwpt_auto, IOVA(0), PG(1), BUF(0));
+	test_cmd_destroy(stdev2);
+	test_cmd_destroy(hwpt);
+	test_err_md_check_map(ENOENT, hwpt, IOVA(8), PG(1), BUF(8));
+	test_cmd_md_check_map(hwpt_auto, IOVA(8), PG(4), BUF(8));
+}
+
+TEST_F(domain, hwpt_alloc_rejects_bad_arguments)
+{
+	__u32 stdev, idev, hwpt, hwpt_auto;
+
+	skip_without_hwpt_alloc();
+	test_cmd_mock_domain(self->ioas_id, &stdev, &hwpt_auto, &idev);
+	/* Unknown device, a pt id that is not a page table or IOAS. */
+	test_err_hwpt_alloc(ENOENT, idev + 1000, self->ioas_id, 0, &hwpt);
+	test_err_hwpt_alloc(EINVAL, idev, self->ioas_id + 1000, 0, &hwpt);
+	test_err_hwpt_alloc(EINVAL, idev, stdev, 0, &hwpt);
+	/* The device id must be a device. */
+	test_err_hwpt_alloc(ENOENT, self->ioas_id, self->ioas_id, 0, &hwpt);
+	/* Unknown allocation flags. */
+	test_err_hwpt_alloc(EOPNOTSUPP, idev, self->ioas_id, 1U << 30, &hwpt);
+	/* A nesting parent is a paging domain like any other for the mock. */
+	test_cmd_hwpt_alloc(idev, self->ioas_id, IOMMU_HWPT_ALLOC_NEST_PARENT,
+			    &hwpt);
+	test_cmd_destroy(hwpt);
+}
+
+TEST_F(domain, replace_between_domains_of_one_ioas)
+{
+	__u32 stdev, hwpt_auto, idev, hwpt, got = 0;
+
+	skip_without_hwpt_alloc();
+	test_cmd_mock_domain(self->ioas_id, &stdev, &hwpt_auto, &idev);
+	test_cmd_ioas_map_fixed(self->ioas_id, BUF(0), PG(4), IOVA(0));
+	test_cmd_hwpt_alloc(idev, self->ioas_id, 0, &hwpt);
+
+	test_cmd_mock_domain_replace(stdev, hwpt, &got);
+	ASSERT_EQ(hwpt, got);
+	/* The automatic domain lost its only device and is gone. */
+	test_err_md_check_map(ENOENT, hwpt_auto, IOVA(0), PG(1), BUF(0));
+	test_cmd_md_check_map(hwpt, IOVA(0), PG(4), BUF(0));
+	test_cmd_md_check_refs(BUF(0), PG(4), 1);
+	/* The allocated domain now is busy; back to an automatic one. */
+	test_err_destroy(EBUSY, hwpt);
+	test_cmd_mock_domain_replace(stdev, self->ioas_id, &got);
+	test_cmd_md_check_map(got, IOVA(0), PG(4), BUF(0));
+	test_cmd_destroy(hwpt);
+}
+#else
+TEST_F(domain, hwpt_alloc_second_domain)
+{
+	SKIP(return, "uapi headers without IOMMU_HWPT_ALLOC");
+}
+#endif
+
+/* ---- MOCK_DOMAIN_REPLACE between IOASes ---- */
+
+TEST_F(domain, replace_moves_device_to_another_ioas)
+{
+	__u32 stdev, hwpt, ioas2, hwpt2 = 0;
+
+	test_cmd_ioas_alloc(&ioas2);
+	test_cmd_mock_domain(self->ioas_id, &stdev, &hwpt, NULL);
+	test_cmd_ioas_map_fixed(self->ioas_id, BUF(0), PG(4), IOVA(0));
+	test_cmd_ioas_map_fixed(ioas2, BUF(8), PG(4), IOVA(0));
+	test_cmd_md_check_refs(BUF(0), PG(4), 1);
+	test_cmd_md_check_refs(BUF(8), PG(4), 0);
+
+	test_cmd_mock_domain_replace(stdev, ioas2, &hwpt2);
+	ASSERT_NE(0, hwpt2);
+	/* The device's new domain translates the other IOAS's memory. */
+	test_cmd_md_check_map(hwpt2, IOVA(0), PG(4), BUF(8));
+	test_cmd_md_check_refs(BUF(8), PG(4), 1);
+	/* The old automatic domain is gone with its pins. */
+	test_cmd_md_check_refs(BUF(0), PG(4), 0);
+	test_cmd_destroy(self->ioas_id);
+	test_err_destroy(EBUSY, ioas2);
+
+	/* And back: the first IOAS is gone now. */
+	test_err_mock_domain_replace(ENOENT, stdev, self->ioas_id);
+	/* The failed replace left the device where it was. */
+	test_cmd_md_check_map(hwpt2, IOVA(0), PG(4), BUF(8));
+}
+
+TEST_F(domain, replace_to_the_same_ioas_is_a_no_op)
+{
+	__u32 stdev, hwpt, got = 0;
+
+	test_cmd_mock_domain(self->ioas_id, &stdev, &hwpt, NULL);
+	test_cmd_ioas_map_fixed(self->ioas_id, BUF(0), PG(4), IOVA(0));
+	test_cmd_mock_domain_replace(stdev, self->ioas_id, &got);
+	ASSERT_EQ(hwpt, got);
+	test_cmd_md_check_map(hwpt, IOVA(0), PG(4), BUF(0));
+	test_cmd_md_check_refs(BUF(0), PG(4), 1);
+}
+
+TEST_F(domain, replace_refused_when_target_cannot_hold_mappings)
+{
+	__u32 stdev, hwpt, ioas2;
+
+	test_cmd_ioas_alloc(&ioas2);
+	test_cmd_mock_domain(self->ioas_id, &stdev, &hwpt, NULL);
+	test_cmd_ioas_map_fixed(self->ioas_id, BUF(0), PG(2), IOVA(0));
+	/* The target IOAS has a mapping the mock aperture cannot hold. */
+	test_cmd_ioas_map_fixed(ioas2, BUF(4), PG(1), PG(1));
+	test_err_mock_domain_replace(EADDRINUSE, stdev, ioas2);
+	test_cmd_md_check_map(hwpt, IOVA(0), PG(2), BUF(0));
+	test_cmd_md_check_refs(BUF(4), PG(1), 0);
+	/* Bad ids. */
+	test_err_mock_domain_replace(ENOENT, stdev, ioas2 + 1000);
+	test_err_mock_domain_replace(ENOENT, stdev + 1000, ioas2);
+}
+
+TEST_F(domain, huge_iova_device)
+{
+	__u32 stdev, hwpt;
+	char *huge;
+
+	/* A mock device whose domains also take 1 MiB IO pages. */
+	test_cmd_mock_domain_flags(self->ioas_id, MOCK_FLAGS_DEVICE_HUGE_IOVA,
+				   &stdev, &hwpt, NULL);
+	huge = iommufd_test_buffer_aligned(4UL << 20, 2UL << 20);
+	ASSERT_NE(NULL, huge);
+	test_cmd_ioas_map_fixed(self->ioas_id, huge, 4UL << 20,
+				MOCK_APERTURE_START);
+	test_cmd_md_check_map(hwpt, MOCK_APERTURE_START, 4UL << 20, huge);
+	test_cmd_ioas_unmap(self->ioas_id, MOCK_APERTURE_START, 4UL << 20);
+	test_err_md_check_map(EINVAL, hwpt, MOCK_APERTURE_START, PG(1), huge);
+	munmap(huge, 4UL << 20);
+}
+
+/* ---- IOMMU_GET_HW_INFO ---- */
+
+#ifdef IOMMUFD_UAPI_HAS_HW_INFO
+TEST_F(domain, get_hw_info_of_mock_device)
+{
+	struct iommu_test_hw_info info[2];
+	__u32 idev, len, type = 0;
+	__u64 caps = 0;
+
+	test_cmd_mock_domain(self->ioas_id, NULL, NULL, &idev);
+	(void)iommufd_probe_or_skip(_test_ioctl_get_hw_info(self->fd, idev,
+							    NULL, NULL, NULL,
+							    NULL),
+				    "IOMMU_GET_HW_INFO");
+
+	/* Exactly the driver's size. */
+	memset(info, 0xff, sizeof(info));
+	len = sizeof(info[0]);
+	test_cmd_get_hw_info(idev, info, &len, &type, &caps);
+	ASSERT_EQ(sizeof(info[0]), len);
+	ASSERT_EQ(IOMMU_HW_INFO_TYPE_SELFTEST, type);
+	ASSERT_EQ(IOMMU_HW_INFO_SELFTEST_REGVAL, info[0].test_reg);
+	ASSERT_EQ(0, info[0].flags);
+#ifdef IOMMUFD_UAPI_HAS_DIRTY
+	/* The mock IOMMU can track dirty pages for this device. */
+	ASSERT_EQ(IOMMU_HW_CAP_DIRTY_TRACKING,
+		  caps & IOMMU_HW_CAP_DIRTY_TRACKING);
+#endif
+
+	/* A bigger buffer: the rest is zeroed, the length says the truth. */
+	memset(info, 0xff, sizeof(info));
+	len = sizeof(info);
+	test_cmd_get_hw_info(idev, info, &len, NULL, NULL);
+	ASSERT_EQ(sizeof(info[0]), len);
+	ASSERT_EQ(IOMMU_HW_INFO_SELFTEST_REGVAL, info[0].test_reg);
+	ASSERT_EQ(0, info[1].flags);
+	ASSERT_EQ(0, info[1].test_reg);
+
+	/* A smaller one gets the head only, and the full length back. */
+	memset(info, 0xff, sizeof(info));
+	len = sizeof(__u32);
+	test_cmd_get_hw_info(idev, info, &len, NULL, NULL);
+	ASSERT_EQ(sizeof(info[0]), len);
+	ASSERT_EQ(0, info[0].flags);
+	ASSERT_EQ(0xffffffff, info[0].test_reg);
+
+	/* No buffer: only the type and the length. */
+	len = 0;
+	test_cmd_get_hw_info(idev, NULL, &len, &type, NULL);
+	ASSERT_EQ(sizeof(info[0]), len);
+	ASSERT_EQ(IOMMU_HW_INFO_TYPE_SELFTEST, type);
+}
+
+TEST_F(domain, get_hw_info_rejects_bad_arguments)
+{
+	struct iommu_test_hw_info info;
+	struct iommu_hw_info cmd = { .size = sizeof(cmd) };
+	__u32 stdev, idev, len = sizeof(info);
+
+	test_cmd_mock_domain(self->ioas_id, &stdev, NULL, &idev);
+	(void)iommufd_probe_or_skip(_test_ioctl_get_hw_info(self->fd, idev,
+							    NULL, NULL, NULL,
+							    NULL),
+				    "IOMMU_GET_HW_INFO");
+	/* Ids that are not devices. */
+	test_err_get_hw_info(ENOENT, self->ioas_id, &info, &len);
+	test_err_get_hw_info(ENOENT, stdev, &info, &len);
+	test_err_get_hw_info(ENOENT, idev + 1000, &info, &len);
+	/* A bad buffer. */
+	test_err_get_hw_info(EFAULT, idev, (void *)8, &len);
+	/* Flags are reserved. */
+	cmd.dev_id = idev;
+	cmd.flags = 1;
+	test_err(EOPNOTSUPP, ioctl(self->fd, IOMMU_GET_HW_INFO, &cmd));
+}
+
+TEST_F(domain, get_hw_info_without_dirty_capability)
+{
+	__u32 idev;
+	__u64 caps = ~0ULL;
+
+#ifndef IOMMUFD_UAPI_HAS_DIRTY
+	SKIP(return, "uapi headers without out_capabilities (6.7)");
+#endif
+	test_cmd_mock_domain_flags(self->ioas_id, MOCK_FLAGS_DEVICE_NO_DIRTY,
+				   NULL, NULL, &idev);
+	(void)iommufd_probe_or_skip(_test_ioctl_get_hw_info(self->fd, idev,
+							    NULL, NULL, NULL,
+							    &caps),
+				    "IOMMU_GET_HW_INFO");
+	ASSERT_EQ(0, caps & IOMMU_HW_CAP_DIRTY_TRACKING);
+}
+#else
+TEST_F(domain, get_hw_info_of_mock_device)
+{
+	SKIP(return, "uapi headers without IOMMU_GET_HW_INFO");
+}
+#endif
+
+#endif /* IOMMUFD_HAVE_UAPI */
+
+IOMMUFD_TEST_MAIN
