@@ -1,0 +1,336 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Description: dirty tracking on a mock domain: HWPT_ALLOC with
+ * IOMMU_HWPT_ALLOC_DIRTY_TRACKING, HWPT_SET_DIRTY_TRACKING, pages marked
+ * dirty by IOMMU_TEST_OP_DIRTY read back with HWPT_GET_DIRTY_BITMAP (with
+ * and without NO_CLEAR, at two granularities, for sub-ranges), for mapped
+ * sizes whose bitmaps span from part of a word to several bitmap pages.
+ */
+#include "iommufd_utils.h"
+
+#ifdef IOMMUFD_HAVE_UAPI
+#ifdef IOMMUFD_UAPI_HAS_DIRTY
+
+FIXTURE(dirty)
+{
+	int fd;
+	__u32 ioas_id;
+	__u32 hwpt_id;		/* the dirty-tracking domain */
+	__u32 idev_id;
+	size_t length;
+	char *buffer;
+	__u64 iova;
+	size_t nbits;		/* length / MOCK_PAGE_SIZE */
+	__u64 *marks;		/* what the test marked dirty */
+	__u64 *bitmap;		/* what the kernel reported */
+};
+
+FIXTURE_VARIANT(dirty)
+{
+	size_t length;
+};
+
+/*
+ * One bit per 2 KiB IO page: 128 KiB is one 64-bit word, 640 KiB ends inside
+ * a word, 8 MiB is a whole bitmap page of words, 128 MiB needs two bitmap
+ * pages (iova_bitmap walks the user bitmap one pinned page at a time).
+ */
+FIXTURE_VARIANT_ADD(dirty, size_128k) { .length = 128UL << 10 };
+FIXTURE_VARIANT_ADD(dirty, size_256k) { .length = 256UL << 10 };
+FIXTURE_VARIANT_ADD(dirty, size_640k) { .length = 640UL << 10 };
+FIXTURE_VARIANT_ADD(dirty, size_2m) { .length = 2UL << 20 };
+FIXTURE_VARIANT_ADD(dirty, size_8m) { .length = 8UL << 20 };
+FIXTURE_VARIANT_ADD(dirty, size_128m) { .length = 128UL << 20 };
+
+static size_t dirty_words(size_t nbits)
+{
+	return (nbits + 63) / 64;
+}
+
+static bool dirty_test_bit(const __u64 *bm, size_t bit)
+{
+	return bm[bit / 64] >> (bit % 64) & 1;
+}
+
+FIXTURE_SETUP(dirty)
+{
+	__u32 stdev;
+	int ret;
+
+	iommufd_open_or_skip(&self->fd);
+	iommufd_test_cmd_or_skip(self->fd);
+	self->length = variant->length;
+	self->buffer = iommufd_test_buffer_aligned(self->length, 2UL << 20);
+	ASSERT_NE(NULL, self->buffer);
+	self->iova = MOCK_APERTURE_START;
+	self->nbits = self->length / MOCK_PAGE_SIZE;
+	self->marks = calloc(dirty_words(self->nbits), sizeof(__u64));
+	self->bitmap = calloc(dirty_words(self->nbits), sizeof(__u64));
+	ASSERT_NE(NULL, self->marks);
+	ASSERT_NE(NULL, self->bitmap);
+
+	test_cmd_ioas_alloc(&self->ioas_id);
+	/* A device to allocate for; its automatic domain is not used. */
+	test_cmd_mock_domain(self->ioas_id, &stdev, NULL, &self->idev_id);
+	ret = iommufd_probe_or_skip(
+		_test_ioctl_hwpt_alloc(self->fd, self->idev_id, self->ioas_id,
+				       IOMMU_HWPT_ALLOC_DIRTY_TRACKING,
+				       &self->hwpt_id),
+		"IOMMU_HWPT_ALLOC_DIRTY_TRACKING");
+	ASSERT_EQ(0, ret) TH_LOG("hwpt alloc: %s", strerror(errno));
+	test_cmd_ioas_map_fixed(self->ioas_id, self->buffer, self->length,
+				self->iova);
+}
+
+FIXTURE_TEARDOWN(dirty)
+{
+	close(self->fd);
+	munmap(self->buffer, self->length);
+	free(self->marks);
+	free(self->bitmap);
+}
+
+/* Marks every IO page whose index is a multiple of `stride`, plus the last. */
+static size_t dirty_pattern(__u64 *marks, size_t nbits, size_t stride)
+{
+	size_t i, n = 0;
+
+	memset(marks, 0, dirty_words(nbits) * sizeof(__u64));
+	for (i = 0; i != nbits; i++) {
+		if (i % stride && i != nbits - 1)
+			continue;
+		marks[i / 64] |= 1ULL << (i % 64);
+		n++;
+	}
+	return n;
+}
+
+/* Compares the kernel's bitmap with marks for bits [0, nbits). */
+#define check_bitmap_equals_marks(_first_bit, _nbits)                        \
+	do {                                                                 \
+		size_t __i;                                                  \
+		for (__i = 0; __i != (_nbits); __i++)                        \
+			ASSERT_EQ(dirty_test_bit(self->marks,                \
+						 (_first_bit) + __i),        \
+				  dirty_test_bit(self->bitmap, __i))         \
+				TH_LOG("bit %zu", __i);                      \
+	} while (0)
+
+#define check_bitmap_clear(_nbits)                                           \
+	do {                                                                 \
+		size_t __i;                                                  \
+		for (__i = 0; __i != dirty_words(_nbits); __i++)             \
+			ASSERT_EQ(0, self->bitmap[__i]);                     \
+	} while (0)
+
+#define read_bitmap(_iova, _len, _pgsz, _flags)                              \
+	do {                                                                 \
+		memset(self->bitmap, 0,                                      \
+		       dirty_words(self->nbits) * sizeof(__u64));            \
+		test_cmd_get_dirty_bitmap(self->hwpt_id, _iova, _len, _pgsz, \
+					  self->bitmap, _flags);             \
+	} while (0)
+
+TEST_F(dirty, enable_and_disable)
+{
+	__u64 nr = 0;
+
+	/* Marking needs tracking on: the mock refuses otherwise. */
+	dirty_pattern(self->marks, self->nbits, 1);
+	test_err_mock_dirty(EINVAL, self->hwpt_id, self->iova, self->length,
+			    MOCK_PAGE_SIZE, self->marks);
+	test_cmd_set_dirty_tracking(self->hwpt_id, true);
+	/* Enabling twice is not an error. */
+	test_cmd_set_dirty_tracking(self->hwpt_id, true);
+	test_cmd_mock_dirty(self->hwpt_id, self->iova, self->length,
+			    MOCK_PAGE_SIZE, self->marks, &nr);
+	ASSERT_EQ(self->nbits, nr);
+	test_cmd_set_dirty_tracking(self->hwpt_id, false);
+	test_err_mock_dirty(EINVAL, self->hwpt_id, self->iova, self->length,
+			    MOCK_PAGE_SIZE, self->marks);
+	/* Re-enabling starts from a clean snapshot. */
+	test_cmd_set_dirty_tracking(self->hwpt_id, true);
+	read_bitmap(self->iova, self->length, MOCK_PAGE_SIZE, 0);
+	check_bitmap_clear(self->nbits);
+}
+
+TEST_F(dirty, bitmap_reports_and_clears)
+{
+	size_t marked = dirty_pattern(self->marks, self->nbits, 3);
+	__u64 nr = 0;
+
+	test_cmd_set_dirty_tracking(self->hwpt_id, true);
+	read_bitmap(self->iova, self->length, MOCK_PAGE_SIZE, 0);
+	check_bitmap_clear(self->nbits);
+
+	test_cmd_mock_dirty(self->hwpt_id, self->iova, self->length,
+			    MOCK_PAGE_SIZE, self->marks, &nr);
+	ASSERT_EQ(marked, nr);
+	read_bitmap(self->iova, self->length, MOCK_PAGE_SIZE, 0);
+	check_bitmap_equals_marks(0, self->nbits);
+	/* Reading cleared them. */
+	read_bitmap(self->iova, self->length, MOCK_PAGE_SIZE, 0);
+	check_bitmap_clear(self->nbits);
+}
+
+TEST_F(dirty, no_clear_keeps_the_bits)
+{
+	dirty_pattern(self->marks, self->nbits, 5);
+	test_cmd_set_dirty_tracking(self->hwpt_id, true);
+	test_cmd_mock_dirty(self->hwpt_id, self->iova, self->length,
+			    MOCK_PAGE_SIZE, self->marks, NULL);
+	read_bitmap(self->iova, self->length, MOCK_PAGE_SIZE,
+		    IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR);
+	check_bitmap_equals_marks(0, self->nbits);
+	read_bitmap(self->iova, self->length, MOCK_PAGE_SIZE,
+		    IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR);
+	check_bitmap_equals_marks(0, self->nbits);
+	/* A normal read still sees them, and clears them. */
+	read_bitmap(self->iova, self->length, MOCK_PAGE_SIZE, 0);
+	check_bitmap_equals_marks(0, self->nbits);
+	read_bitmap(self->iova, self->length, MOCK_PAGE_SIZE, 0);
+	check_bitmap_clear(self->nbits);
+}
+
+TEST_F(dirty, bitmap_at_cpu_page_granularity)
+{
+	size_t psize = iommufd_page_size();
+	size_t per = psize / MOCK_PAGE_SIZE, bits = self->length / psize, i;
+
+	/* Every 7th IO page: a CPU page bit is set if any of its IO pages is. */
+	dirty_pattern(self->marks, self->nbits, 7);
+	test_cmd_set_dirty_tracking(self->hwpt_id, true);
+	test_cmd_mock_dirty(self->hwpt_id, self->iova, self->length,
+			    MOCK_PAGE_SIZE, self->marks, NULL);
+	read_bitmap(self->iova, self->length, psize, 0);
+	for (i = 0; i != bits; i++) {
+		bool any = false;
+		size_t j;
+
+		for (j = 0; j != per; j++)
+			any |= dirty_test_bit(self->marks, i * per + j);
+		ASSERT_EQ(any, dirty_test_bit(self->bitmap, i))
+			TH_LOG("CPU page %zu", i);
+	}
+	/* Bits past the range are not written. */
+	if (bits % 64)
+		ASSERT_EQ(0, self->bitmap[bits / 64] >> (bits % 64));
+}
+
+TEST_F(dirty, bitmap_of_a_sub_range)
+{
+	size_t skip = self->nbits / 4, count = self->nbits / 2;
+
+	dirty_pattern(self->marks, self->nbits, 2);
+	test_cmd_set_dirty_tracking(self->hwpt_id, true);
+	test_cmd_mock_dirty(self->hwpt_id, self->iova, self->length,
+			    MOCK_PAGE_SIZE, self->marks, NULL);
+	/* Bit 0 of the answer is the first IO page of the range asked for. */
+	read_bitmap(self->iova + skip * MOCK_PAGE_SIZE, count * MOCK_PAGE_SIZE,
+		    MOCK_PAGE_SIZE, 0);
+	check_bitmap_equals_marks(skip, count);
+	/* Only that range was cleared: the rest still reads dirty. */
+	read_bitmap(self->iova, self->length, MOCK_PAGE_SIZE, 0);
+	{
+		size_t i;
+
+		for (i = 0; i != self->nbits; i++) {
+			bool inside = i >= skip && i < skip + count;
+
+			ASSERT_EQ(inside ? false :
+					   dirty_test_bit(self->marks, i),
+				  dirty_test_bit(self->bitmap, i))
+				TH_LOG("bit %zu", i);
+		}
+	}
+}
+
+TEST_F(dirty, get_bitmap_rejects_bad_arguments)
+{
+	struct iommu_hwpt_get_dirty_bitmap cmd = {
+		.size = sizeof(cmd),
+		.hwpt_id = self->hwpt_id,
+		.iova = self->iova,
+		.length = self->length,
+		.page_size = MOCK_PAGE_SIZE,
+		.data = (uintptr_t)self->bitmap,
+	};
+
+	test_cmd_set_dirty_tracking(self->hwpt_id, true);
+	test_err_get_dirty_bitmap(EINVAL, self->hwpt_id, self->iova, 0,
+				  MOCK_PAGE_SIZE, self->bitmap, 0);
+	test_err_get_dirty_bitmap(EINVAL, self->hwpt_id, self->iova,
+				  self->length, 0, self->bitmap, 0);
+	/* Range not a multiple of the IO page, or of the bitmap's page. */
+	test_err_get_dirty_bitmap(EINVAL, self->hwpt_id, self->iova + 1,
+				  self->length, MOCK_PAGE_SIZE, self->bitmap, 0);
+	test_err_get_dirty_bitmap(EINVAL, self->hwpt_id,
+				  self->iova + MOCK_PAGE_SIZE, self->length,
+				  MOCK_PAGE_SIZE * 4, self->bitmap, 0);
+	test_err_get_dirty_bitmap(EOVERFLOW, self->hwpt_id, UINT64_MAX - 2047,
+				  self->length, MOCK_PAGE_SIZE, self->bitmap, 0);
+	test_err_get_dirty_bitmap(EOPNOTSUPP, self->hwpt_id, self->iova,
+				  self->length, MOCK_PAGE_SIZE, self->bitmap,
+				  1U << 7);
+	cmd.__reserved = 1;
+	test_err(EOPNOTSUPP, ioctl(self->fd, IOMMU_HWPT_GET_DIRTY_BITMAP, &cmd));
+	/* Not a paging hwpt. */
+	test_err_get_dirty_bitmap(ENOENT, self->ioas_id, self->iova,
+				  self->length, MOCK_PAGE_SIZE, self->bitmap, 0);
+	test_err_get_dirty_bitmap(ENOENT, self->hwpt_id + 1000, self->iova,
+				  self->length, MOCK_PAGE_SIZE, self->bitmap, 0);
+}
+
+TEST_F(dirty, tracking_needs_a_capable_domain)
+{
+	__u32 stdev, hwpt_auto, hwpt, idev_nodirty;
+
+	/* An automatic domain is allocated without dirty ops. */
+	test_cmd_mock_domain(self->ioas_id, &stdev, &hwpt_auto, NULL);
+	test_err_set_dirty_tracking(EOPNOTSUPP, hwpt_auto, true);
+	{
+		struct iommu_hwpt_set_dirty_tracking cmd = {
+			.size = sizeof(cmd),
+			.flags = 2,
+			.hwpt_id = self->hwpt_id,
+		};
+
+		test_err(EOPNOTSUPP,
+			 ioctl(self->fd, IOMMU_HWPT_SET_DIRTY_TRACKING, &cmd));
+	}
+	test_err_set_dirty_tracking(ENOENT, self->ioas_id, true);
+
+	/* A device whose IOMMU cannot track dirty pages. */
+	test_cmd_mock_domain_flags(self->ioas_id, MOCK_FLAGS_DEVICE_NO_DIRTY,
+				   NULL, NULL, &idev_nodirty);
+	test_err_hwpt_alloc(EOPNOTSUPP, idev_nodirty, self->ioas_id,
+			    IOMMU_HWPT_ALLOC_DIRTY_TRACKING, &hwpt);
+	/* ...nor join a domain that tracks. */
+	test_err_mock_domain_flags(EINVAL, self->hwpt_id,
+				   MOCK_FLAGS_DEVICE_NO_DIRTY, NULL, NULL,
+				   NULL);
+}
+
+TEST_F(dirty, unmap_forgets_dirty_state)
+{
+	test_cmd_set_dirty_tracking(self->hwpt_id, true);
+	dirty_pattern(self->marks, self->nbits, 1);
+	test_cmd_mock_dirty(self->hwpt_id, self->iova, self->length,
+			    MOCK_PAGE_SIZE, self->marks, NULL);
+	test_cmd_ioas_unmap(self->ioas_id, self->iova, self->length);
+	test_cmd_ioas_map_fixed(self->ioas_id, self->buffer, self->length,
+				self->iova);
+	/* A new mapping at the same IOVA starts clean. */
+	read_bitmap(self->iova, self->length, MOCK_PAGE_SIZE, 0);
+	check_bitmap_clear(self->nbits);
+}
+
+#else /* !IOMMUFD_UAPI_HAS_DIRTY */
+TEST(dirty_tracking)
+{
+	SKIP(return, "uapi headers without IOMMU_HWPT_GET_DIRTY_BITMAP");
+}
+#endif
+#endif /* IOMMUFD_HAVE_UAPI */
+
+IOMMUFD_TEST_MAIN_NEEDS_TEST_CMD
