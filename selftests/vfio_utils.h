@@ -135,8 +135,8 @@ static inline bool vfio_pci_is(const char *bdf, unsigned long vendor,
 
 /*
  * Fills dev->bdf with the device under test: the one the user named in
- * $IOMMUFD_HARNESS_VFIO_DEVICE, or the first edu. Returns 0, or -ENODEV with
- * why[] saying what is missing.
+ * $IOMMUFD_HARNESS_VFIO_DEVICE, or the first edu. Returns 0; -ENODEV with
+ * why[] saying what is missing; -EINVAL if the named device does not exist.
  */
 static inline int vfio_pci_find(struct vfio_pci_dev *dev, char *why,
 				size_t wlen)
@@ -150,9 +150,10 @@ static inline int vfio_pci_find(struct vfio_pci_dev *dev, char *why,
 	dev->bdf[0] = '\0';
 	if (named && *named) {
 		if (vfio_sysfs_read(named, "vendor", v, sizeof(v))) {
+			/* The user asked for it: a typo must not pass as a skip. */
 			snprintf(why, wlen, "%s=%s: no such PCI device in %s",
 				 VFIO_DEVICE_ENV, named, VFIO_PCI_SYSFS);
-			return -ENODEV;
+			return -EINVAL;
 		}
 		snprintf(dev->bdf, sizeof(dev->bdf), "%s", named);
 	} else {
@@ -306,31 +307,57 @@ static inline int vfio_pci_cdev_open(const struct vfio_pci_dev *dev,
 }
 
 /*
+ * Set (to anything but "" or "0") where the lane promises a device, as
+ * scripts/vmtest's vfio lane can: a missing piece then fails the test
+ * instead of skipping it, so a lane that lost its device cannot pass.
+ */
+#define VFIO_REQUIRE_ENV "IOMMUFD_HARNESS_VFIO_REQUIRE"
+
+static inline bool vfio_required(void)
+{
+	const char *v = getenv(VFIO_REQUIRE_ENV);
+
+	return v && *v && strcmp(v, "0");
+}
+
+#define vfio_skip_unless_required(_fmt, ...)                                 \
+	do {                                                                 \
+		if (vfio_required())                                         \
+			ASSERT_TRUE(false) TH_LOG("%s is set, but " _fmt,    \
+						  VFIO_REQUIRE_ENV,          \
+						  ##__VA_ARGS__);            \
+		SKIP(return, _fmt, ##__VA_ARGS__);                           \
+	} while (0)
+
+/*
  * Finds the device under test, checks it has an IOMMU group, hands it to
  * vfio-pci and opens its cdev into (_dev)->fd, unbound. Whatever is absent
- * (device, IOMMU, driver, cdev support, root) skips the test naming it; a
- * step that fails with everything present fails the test.
+ * (device, IOMMU, driver, cdev support, root) skips the test naming it, or
+ * fails it under IOMMUFD_HARNESS_VFIO_REQUIRE; a step that fails with
+ * everything present fails the test.
  */
 #define vfio_pci_open_or_skip(_dev)                                          \
 	do {                                                                 \
 		char __why[256], __grp[32], __members[512];                  \
 		int __ret;                                                   \
 									     \
-		if (vfio_pci_find(_dev, __why, sizeof(__why)))               \
-			SKIP(return, "%s", __why);                           \
+		__ret = vfio_pci_find(_dev, __why, sizeof(__why));           \
+		if (__ret == -ENODEV)                                        \
+			vfio_skip_unless_required("%s", __why);              \
+		ASSERT_EQ(0, __ret) TH_LOG("%s", __why);                     \
 		if (vfio_pci_group((_dev)->bdf, __grp, sizeof(__grp),        \
 				   __members, sizeof(__members)) < 0)        \
-			SKIP(return,                                         \
-			     "%s has no IOMMU group (no IOMMU driver active: intel_iommu=off, or no IOMMU)", \
-			     (_dev)->bdf);                                   \
+			vfio_skip_unless_required(                           \
+				"%s has no IOMMU group (no IOMMU driver active: intel_iommu=off, or no IOMMU)", \
+				(_dev)->bdf);                                \
 		__ret = vfio_pci_bind_driver(_dev, __why, sizeof(__why));    \
 		if (__ret == -EBUSY || __ret == -ENOENT ||                   \
 		    __ret == -EACCES || __ret == -EPERM)                     \
-			SKIP(return, "%s", __why);                           \
+			vfio_skip_unless_required("%s", __why);              \
 		ASSERT_EQ(0, __ret) TH_LOG("%s", __why);                     \
 		__ret = vfio_pci_cdev_open(_dev, __why, sizeof(__why));      \
 		if (__ret == -ENOENT || __ret == -EACCES)                    \
-			SKIP(return, "%s", __why);                           \
+			vfio_skip_unless_required("%s", __why);              \
 		ASSERT_LE(0, __ret) TH_LOG("%s", __why);                     \
 		(_dev)->fd = __ret;                                          \
 	} while (0)
