@@ -14,6 +14,8 @@
  */
 #include "vfio_utils.h"
 
+#ifdef VFIO_UAPI_HAS_CDEV
+
 /* IOVAs of the test buffers: page-aligned, below edu's 28-bit DMA mask. */
 #define SRC_IOVA 0x100000ULL
 #define DST_IOVA 0x200000ULL
@@ -50,9 +52,6 @@ FIXTURE_VARIANT_ADD(vfio_dma, map_then_attach)
 
 FIXTURE_SETUP(vfio_dma)
 {
-#ifndef VFIO_UAPI_HAS_CDEV
-	SKIP(return, VFIO_NO_CDEV_UAPI_REASON);
-#else
 	self->kmsg.fd = -1;
 	vfio_pci_open_or_skip(&self->dev);
 	if (!self->dev.is_edu)
@@ -78,7 +77,6 @@ FIXTURE_SETUP(vfio_dma)
 	if (!variant->map_before_attach)
 		test_cmd_vfio_attach(self->dev.fd, self->ioas_id,
 				     &self->hwpt_id);
-#endif
 }
 
 /*
@@ -90,7 +88,6 @@ FIXTURE_SETUP(vfio_dma)
  */
 FIXTURE_TEARDOWN(vfio_dma)
 {
-#ifdef VFIO_UAPI_HAS_CDEV
 	if (self->kmsg.fd >= 0)
 		vfio_dmar_fault_end(&self->kmsg);
 	vfio_pci_bar_unmap(&self->dev);
@@ -100,10 +97,7 @@ FIXTURE_TEARDOWN(vfio_dma)
 	munmap(self->src, self->page);
 	munmap(self->dst, self->page);
 	munmap(self->ro, self->page);
-#endif
 }
-
-#ifdef VFIO_UAPI_HAS_CDEV
 
 struct vfio_dma_map {
 	__u64 iova;
@@ -344,4 +338,4 @@ TEST_F(vfio_dma, bound_device_outlives_backend_disconnect)
 
 #endif /* VFIO_UAPI_HAS_CDEV */
 
-IOMMUFD_TEST_MAIN
+VFIO_TEST_MAIN

@@ -34,7 +34,7 @@
  * VFIO's cdev interface and its iommufd ioctls came with 6.6; headers
  * without them build the programs, whose fixtures then skip saying so.
  */
-#ifdef VFIO_DEVICE_BIND_IOMMUFD
+#if defined(VFIO_DEVICE_BIND_IOMMUFD) && defined(IOMMUFD_HAVE_UAPI)
 #define VFIO_UAPI_HAS_CDEV 1
 #endif
 #define VFIO_NO_CDEV_UAPI_REASON                                             \
@@ -633,8 +633,6 @@ static inline int edu_dma(const struct vfio_pci_dev *dev, __u64 iova,
 #define test_cmd_edu_dma(_dev, _iova, _dev_addr, _count, _to_ram)            \
 	test_cmd_be(edu_dma(_dev, _iova, _dev_addr, _count, _to_ram))
 
-#endif /* VFIO_UAPI_HAS_CDEV */
-
 /* ---- pinned pages ---- */
 
 /*
@@ -685,6 +683,16 @@ static inline long vfio_vmpin_kb(void)
 #define VFIO_DMAR_RATELIMIT_BURST 10
 #define VFIO_DMAR_RATELIMIT_US (5500 * 1000LL)
 #define VFIO_DMAR_PASSES_PER_FAULT 3
+
+/* usleep() may refuse a second or more; nanosleep() does not. */
+static inline void vfio_sleep_us(long long us)
+{
+	struct timespec ts = { .tv_sec = us / 1000000,
+			       .tv_nsec = (us % 1000000) * 1000 };
+
+	while (us > 0 && nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
 
 struct vfio_kmsg {
 	int fd;
@@ -785,7 +793,7 @@ static inline int vfio_dmar_fault_begin(struct vfio_kmsg *k)
 		if (recent + VFIO_DMAR_PASSES_PER_FAULT <=
 		    VFIO_DMAR_RATELIMIT_BURST)
 			break;
-		usleep(oldest + VFIO_DMAR_RATELIMIT_US - now);
+		vfio_sleep_us(oldest + VFIO_DMAR_RATELIMIT_US - now);
 		now = oldest + VFIO_DMAR_RATELIMIT_US;
 		seen[at] = now - VFIO_DMAR_RATELIMIT_US;
 	}
@@ -831,5 +839,29 @@ static inline void vfio_dmar_fault_end(struct vfio_kmsg *k)
 		close(k->fd);
 	k->fd = -1;
 }
+
+#endif /* VFIO_UAPI_HAS_CDEV */
+
+/*
+ * main() of the vfio_* programs: IOMMUFD_TEST_MAIN where the headers have
+ * both iommufd and VFIO's cdev uAPI; otherwise one KTAP skip naming what the
+ * headers lack (the fixtures and cases are compiled only with both).
+ */
+#if defined(IOMMUFD_HAVE_UAPI) && defined(VFIO_UAPI_HAS_CDEV)
+#define VFIO_TEST_MAIN IOMMUFD_TEST_MAIN
+#else
+#ifdef IOMMUFD_HAVE_UAPI
+#define VFIO_HEADERS_LACK VFIO_NO_CDEV_UAPI_REASON
+#else
+#define VFIO_HEADERS_LACK IOMMUFD_NO_UAPI_REASON
+#endif
+#define VFIO_TEST_MAIN                                                       \
+	int main(void)                                                       \
+	{                                                                    \
+		(void)test_harness_run;	/* static, and unused here */        \
+		ksft_print_header();                                         \
+		ksft_exit_skip(VFIO_HEADERS_LACK "\n");                      \
+	}
+#endif
 
 #endif /* IOMMUFD_HARNESS_VFIO_UTILS_H */
