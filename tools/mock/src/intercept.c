@@ -40,17 +40,7 @@ static int g_files_cap;
 /* Read without the lock: zero means no fd is ours, the common case. */
 static int g_nfiles;
 
-static void atfork_prepare(void)
-{
-	mock_lock();
-}
-
-static void atfork_release(void)
-{
-	mock_unlock();
-}
-
-static void init_once(void)
+static void lock_init(void)
 {
 	pthread_mutexattr_t attr;
 
@@ -59,7 +49,32 @@ static void init_once(void)
 	pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
 	pthread_mutex_init(&g_lock, &attr);
 	pthread_mutexattr_destroy(&attr);
-	pthread_atfork(atfork_prepare, atfork_release, atfork_release);
+}
+
+/* fork() while another thread is inside the mock must not copy a held lock. */
+static void atfork_prepare(void)
+{
+	mock_lock();
+}
+
+static void atfork_parent(void)
+{
+	mock_unlock();
+}
+
+/*
+ * The child's only thread has a new tid, so it cannot unlock the recursive
+ * mutex its parent's thread holds: it starts over with a fresh one.
+ */
+static void atfork_child(void)
+{
+	lock_init();
+}
+
+static void init_once(void)
+{
+	lock_init();
+	pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
 }
 
 void mock_lock(void)
