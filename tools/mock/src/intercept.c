@@ -25,6 +25,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -119,6 +121,19 @@ DEFINE_REAL(int, fcntl64, int, int, ...)
 DEFINE_REAL(int, ioctl, int, unsigned long, ...)
 DEFINE_REAL(int, close_range, unsigned int, unsigned int, int)
 DEFINE_REAL(void, closefrom, int)
+DEFINE_REAL(int, access, const char *, int)
+DEFINE_REAL(int, faccessat, int, const char *, int, int)
+DEFINE_REAL(int, euidaccess, const char *, int)
+DEFINE_REAL(int, eaccess, const char *, int)
+DEFINE_REAL(int, stat, const char *, struct stat *)
+DEFINE_REAL(int, stat64, const char *, struct stat64 *)
+DEFINE_REAL(int, lstat, const char *, struct stat *)
+DEFINE_REAL(int, lstat64, const char *, struct stat64 *)
+DEFINE_REAL(int, fstat, int, struct stat *)
+DEFINE_REAL(int, fstat64, int, struct stat64 *)
+DEFINE_REAL(int, fstatat, int, const char *, struct stat *, int)
+DEFINE_REAL(int, fstatat64, int, const char *, struct stat64 *, int)
+DEFINE_REAL(int, statx, int, const char *, int, unsigned int, struct statx *)
 
 /* ---- the fd table (lock held) ---- */
 
@@ -535,4 +550,184 @@ MOCK_EXPORT void closefrom(int lowfd)
 {
 	resolve_closefrom()(lowfd);
 	drop_range(lowfd < 0 ? 0 : (unsigned int)lowfd, UINT_MAX);
+}
+
+/*
+ * ---- the device node ----
+ *
+ * Programs probe for /dev/iommu with access() or stat() before opening it;
+ * the mock's node answers as the kernel's misc device does: a character
+ * device, mode 0660, owned by root (misc major 10; the minor is dynamic in
+ * the kernel, any value will do). Our fds fstat() as that device too.
+ */
+#define MOCK_DEV_MAJOR 10
+#define MOCK_DEV_MINOR 124
+
+/* A NULL path is legal for the AT_EMPTY_PATH calls; glibc says nonnull. */
+static bool is_empty(const char *path)
+{
+	const char *volatile p = path;
+
+	return !p || !*p;
+}
+
+static void mock_fill_stat(struct stat *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->st_mode = S_IFCHR | 0660;
+	st->st_nlink = 1;
+	st->st_rdev = makedev(MOCK_DEV_MAJOR, MOCK_DEV_MINOR);
+	st->st_blksize = 4096;
+}
+
+static bool is_mock_fd(int fd)
+{
+	struct mock_file f;
+
+	if (!__atomic_load_n(&g_nfiles, __ATOMIC_RELAXED))
+		return false;
+	mock_lock();
+	f = mock_file_lookup(fd);
+	mock_unlock();
+	return f.kind == MOCK_FILE_CTX;
+}
+
+/* Only root or the group may open a 0660 root:root node; X never. */
+static int mock_access(int mode)
+{
+	if ((mode & X_OK) || (geteuid() != 0 && getegid() != 0 &&
+			      (mode & (R_OK | W_OK)))) {
+		errno = EACCES;
+		return -1;
+	}
+	return 0;
+}
+
+MOCK_EXPORT int access(const char *path, int mode)
+{
+	if (is_iommu_path(AT_FDCWD, path))
+		return mock_access(mode);
+	return resolve_access()(path, mode);
+}
+
+MOCK_EXPORT int faccessat(int dirfd, const char *path, int mode, int flags)
+{
+	if (is_iommu_path(dirfd, path))
+		return mock_access(mode);
+	return resolve_faccessat()(dirfd, path, mode, flags);
+}
+
+MOCK_EXPORT int euidaccess(const char *path, int mode)
+{
+	if (is_iommu_path(AT_FDCWD, path))
+		return mock_access(mode);
+	return resolve_euidaccess()(path, mode);
+}
+
+MOCK_EXPORT int eaccess(const char *path, int mode)
+{
+	if (is_iommu_path(AT_FDCWD, path))
+		return mock_access(mode);
+	return resolve_eaccess()(path, mode);
+}
+
+MOCK_EXPORT int stat(const char *path, struct stat *st)
+{
+	if (is_iommu_path(AT_FDCWD, path)) {
+		mock_fill_stat(st);
+		return 0;
+	}
+	return resolve_stat()(path, st);
+}
+
+MOCK_EXPORT int stat64(const char *path, struct stat64 *st)
+{
+	if (is_iommu_path(AT_FDCWD, path)) {
+		mock_fill_stat((struct stat *)st);
+		return 0;
+	}
+	return resolve_stat64()(path, st);
+}
+
+MOCK_EXPORT int lstat(const char *path, struct stat *st)
+{
+	if (is_iommu_path(AT_FDCWD, path)) {
+		mock_fill_stat(st);
+		return 0;
+	}
+	return resolve_lstat()(path, st);
+}
+
+MOCK_EXPORT int lstat64(const char *path, struct stat64 *st)
+{
+	if (is_iommu_path(AT_FDCWD, path)) {
+		mock_fill_stat((struct stat *)st);
+		return 0;
+	}
+	return resolve_lstat64()(path, st);
+}
+
+MOCK_EXPORT int fstatat(int dirfd, const char *path, struct stat *st, int flags)
+{
+	if (!(flags & AT_EMPTY_PATH) && is_iommu_path(dirfd, path)) {
+		mock_fill_stat(st);
+		return 0;
+	}
+	if ((flags & AT_EMPTY_PATH) && is_empty(path) && is_mock_fd(dirfd)) {
+		mock_fill_stat(st);
+		return 0;
+	}
+	return resolve_fstatat()(dirfd, path, st, flags);
+}
+
+MOCK_EXPORT int fstatat64(int dirfd, const char *path, struct stat64 *st,
+			  int flags)
+{
+	if (!(flags & AT_EMPTY_PATH) && is_iommu_path(dirfd, path)) {
+		mock_fill_stat((struct stat *)st);
+		return 0;
+	}
+	if ((flags & AT_EMPTY_PATH) && is_empty(path) && is_mock_fd(dirfd)) {
+		mock_fill_stat((struct stat *)st);
+		return 0;
+	}
+	return resolve_fstatat64()(dirfd, path, st, flags);
+}
+
+MOCK_EXPORT int fstat(int fd, struct stat *st)
+{
+	if (is_mock_fd(fd)) {
+		mock_fill_stat(st);
+		return 0;
+	}
+	return resolve_fstat()(fd, st);
+}
+
+MOCK_EXPORT int fstat64(int fd, struct stat64 *st)
+{
+	if (is_mock_fd(fd)) {
+		mock_fill_stat((struct stat *)st);
+		return 0;
+	}
+	return resolve_fstat64()(fd, st);
+}
+
+MOCK_EXPORT int statx(int dirfd, const char *path, int flags,
+		      unsigned int mask, struct statx *stx)
+{
+	bool ours = (flags & AT_EMPTY_PATH) && is_empty(path) ?
+			    is_mock_fd(dirfd) :
+			    is_iommu_path(dirfd, path);
+
+	if (ours) {
+		memset(stx, 0, sizeof(*stx));
+		stx->stx_mask = STATX_BASIC_STATS & ~STATX_BLOCKS;
+		stx->stx_mode = S_IFCHR | 0660;
+		stx->stx_nlink = 1;
+		stx->stx_blksize = 4096;
+		stx->stx_rdev_major = MOCK_DEV_MAJOR;
+		stx->stx_rdev_minor = MOCK_DEV_MINOR;
+		return 0;
+	}
+	return resolve_statx()(dirfd, path, flags, mask, stx);
 }

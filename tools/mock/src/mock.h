@@ -61,6 +61,14 @@ int umem_copy_from(void *dst, uint64_t uptr, size_t len) MOCK_HIDDEN;
 int umem_copy_to(uint64_t uptr, const void *src, size_t len) MOCK_HIDDEN;
 /* The rules get/pin_user_pages applies to [uptr, uptr + len): 0 or -EFAULT. */
 int umem_check_pin(uint64_t uptr, uint64_t len, bool write, bool longterm) MOCK_HIDDEN;
+/*
+ * What stands for a struct page: (device, inode, file offset) for a page of
+ * a shared file mapping, which every mapping of that file sees, else the VA.
+ */
+struct umem_page_id {
+	uint64_t dev, inode, offset;
+};
+int umem_page_id(uint64_t va, struct umem_page_id *id) MOCK_HIDDEN;
 /* Forgets the VMA snapshot taken for the current call. */
 void umem_snapshot_drop(void) MOCK_HIDDEN;
 uint64_t umem_page_size(void) MOCK_HIDDEN;

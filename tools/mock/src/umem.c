@@ -28,6 +28,7 @@
 
 struct vma {
 	uint64_t start, end;	/* [start, end) */
+	uint64_t offset, dev, inode;
 	bool read, write, shared;
 	bool special;		/* VM_IO or VM_PFNMAP */
 	bool file_needs_dirty;	/* shared file mapping with writeback */
@@ -181,6 +182,20 @@ static int snapshot_load(void)
 		while (*end == ' ')
 			end++;
 		memcpy(perms, end, 4);
+		{
+			/* offset, major:minor, inode follow the permissions */
+			char *f = strchr(end, ' ');
+			unsigned long maj = 0, min = 0;
+
+			if (f) {
+				v.offset = strtoull(f + 1, &f, 16);
+				maj = strtoul(f + 1, &f, 16);
+				if (*f == ':')
+					min = strtoul(f + 1, &f, 16);
+				v.dev = ((uint64_t)maj << 32) | min;
+				v.inode = strtoull(f, NULL, 10);
+			}
+		}
 		v.read = perms[0] == 'r';
 		v.write = perms[1] == 'w';
 		v.shared = perms[3] == 's';
@@ -267,6 +282,33 @@ int umem_check_pin(uint64_t uptr, uint64_t len, bool write, bool longterm)
 		if (write && longterm && v->file_needs_dirty)
 			return -EFAULT;
 		cur = v->end;
+	}
+	return 0;
+}
+
+int umem_page_id(uint64_t va, struct umem_page_id *id)
+{
+	const struct vma *v;
+	size_t i;
+	int rc;
+
+	rc = snapshot_load();
+	if (rc)
+		return rc;
+	i = snapshot_find(va);
+	if (i >= snap.n || snap.v[i].start > va)
+		return -EFAULT;
+	v = &snap.v[i];
+	va &= ~(umem_page_size() - 1);
+	if (v->shared && v->inode) {
+		/* A page of a file: the same wherever it is mapped. */
+		id->dev = v->dev;
+		id->inode = v->inode;
+		id->offset = v->offset + (va - v->start);
+	} else {
+		id->dev = 0;
+		id->inode = 0;
+		id->offset = va;
 	}
 	return 0;
 }
