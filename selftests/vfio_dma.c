@@ -64,6 +64,9 @@ FIXTURE_SETUP(vfio_dma)
 	test_cmd_be(vfio_pci_bar_mmap(&self->dev, VFIO_PCI_BAR0_REGION_INDEX));
 	ASSERT_EQ(VFIO_PCI_BAR0_REGION_INDEX, self->dev.bar_index);
 	ASSERT_EQ(EDU_IDENT, edu_read32(&self->dev, EDU_REG_IDENT));
+	/* Writes reach the device too: it hands back their inverse. */
+	edu_write32(&self->dev, EDU_REG_LIVENESS, 0x600dcafe);
+	ASSERT_EQ(~0x600dcafeU, edu_read32(&self->dev, EDU_REG_LIVENESS));
 	test_cmd_be(vfio_pci_bus_master(&self->dev, true));
 
 	self->page = iommufd_page_size();

@@ -31,8 +31,9 @@
 #endif
 
 /*
- * VFIO's cdev interface and its iommufd ioctls came with 6.6; headers
- * without them build the programs, whose fixtures then skip saying so.
+ * VFIO's cdev interface and its iommufd ioctls came with 6.6; with headers
+ * that lack them each vfio_* program builds as one KTAP skip saying so
+ * (VFIO_TEST_MAIN below).
  */
 #if defined(VFIO_DEVICE_BIND_IOMMUFD) && defined(IOMMUFD_HAVE_UAPI)
 #define VFIO_UAPI_HAS_CDEV 1
