@@ -35,6 +35,7 @@
 #include <linux/capability.h>
 
 #include <linux/iommufd.h>
+#include <linux/vfio.h>
 #include "iommufd_test.h"
 
 #include "itree.h"
@@ -46,7 +47,8 @@
 #define MOCK_HPAGE_SIZE (2ULL << 20)
 /* iommufd_test_memory_limit's floor: sizeof(unsigned long) + sizeof(u32). */
 #define MOCK_MEMORY_LIMIT_MIN (sizeof(unsigned long) + sizeof(uint32_t))
-#define GUP_PIN_COUNTING_BIAS 1024
+#define offsetofend(type, member)                                            \
+	(offsetof(type, member) + sizeof(((type *)0)->member))
 
 enum obj_type {
 	OBJ_NONE,
@@ -2943,6 +2945,325 @@ static int ioctl_test(struct ucmd *u)
 	}
 }
 
+/* ------------------------------------------------- VFIO compatibility -- */
+
+/*
+ * iopt_area_split(): type1 (v1) may unmap inside a mapping, so the area is
+ * cut in two at iova (iova becomes the last byte of the left half).
+ */
+static int area_split(struct mioas *ioas, struct marea *a, uint64_t iova)
+{
+	uint64_t start = area_iova(a), last = area_last(a), new_start = iova + 1;
+	uint64_t align = ioas->iova_alignment;
+	struct marea *lhs, *rhs;
+	int rc;
+
+	if (iova == start || iova == last)
+		return 0;
+	if (a->prevent_access)
+		return -EBUSY;
+	if ((new_start & (align - 1)) ||
+	    (area_start_byte(a, new_start) & (align - 1)))
+		return -EINVAL;
+	if (a->num_accesses)
+		return -EINVAL;
+	if (a->domain_pinned && !ioas->disable_large_pages)
+		return -EINVAL;
+	lhs = calloc(1, sizeof(*lhs));
+	rhs = calloc(1, sizeof(*rhs));
+	if (!lhs || !rhs) {
+		free(lhs);
+		free(rhs);
+		return -ENOMEM;
+	}
+	*lhs = *a;
+	*rhs = *a;
+	lhs->node.last = iova;
+	rhs->node.start = new_start;
+	rhs->start_byte = area_start_byte(a, new_start);
+	lhs->domain_pinned = rhs->domain_pinned = false;
+	/* The halves take over the pins before the whole lets go of them. */
+	if (a->domain_pinned) {
+		rc = area_domain_pin(lhs);
+		if (!rc) {
+			rc = area_domain_pin(rhs);
+			if (rc)
+				area_domain_unpin(lhs);
+		}
+		if (rc) {
+			free(lhs);
+			free(rhs);
+			return rc;
+		}
+		area_domain_unpin(a);
+	}
+	itree_remove(&ioas->used, &a->node);
+	itree_insert(&ioas->used, &lhs->node);
+	itree_insert(&ioas->used, &rhs->node);
+	a->pages->refs++;
+	ioas->nareas++;
+	free(a);
+	return 0;
+}
+
+/* iommufd_vfio_map_dma(): a fixed-IOVA map into the compat IOAS. */
+static int vfio_map_dma(struct mock_ctx *ctx, uint64_t arg)
+{
+	const uint32_t supported = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE;
+	struct vfio_iommu_type1_dma_map map;
+	struct pages_elm elm = {};
+	struct mioas *ioas;
+	uint64_t iova;
+	int prot = 0, rc;
+
+	if (umem_copy_from(&map, arg, offsetofend(typeof(map), size)))
+		return -EFAULT;
+	if (map.argsz < offsetofend(typeof(map), size) ||
+	    (map.flags & ~supported))
+		return -EINVAL;
+	if (map.flags & VFIO_DMA_MAP_FLAG_READ)
+		prot |= IOMMU_IOAS_MAP_READABLE;
+	if (map.flags & VFIO_DMA_MAP_FLAG_WRITE)
+		prot |= IOMMU_IOAS_MAP_WRITEABLE;
+	ioas = ctx->vfio_ioas;
+	if (!ioas)
+		return -ENODEV;
+	iova = map.iova;
+	elm.pages = pages_alloc(ctx, map.vaddr, map.size,
+				prot & IOMMU_IOAS_MAP_WRITEABLE, &rc);
+	if (!elm.pages)
+		return rc;
+	elm.start_byte = map.vaddr - elm.pages->uptr;
+	elm.length = map.size;
+	rc = ioas_map_pages(ioas, &elm, 1, map.size, &iova, prot, false);
+	pages_put(elm.pages);
+	return rc;
+}
+
+/* iommufd_vfio_unmap_dma(): reports what it removed even when it fails. */
+static int vfio_unmap_dma(struct mock_ctx *ctx, uint64_t arg)
+{
+	struct vfio_iommu_type1_dma_unmap unmap;
+	size_t minsz = offsetofend(typeof(unmap), size);
+	uint64_t unmapped = 0, last;
+	struct mioas *ioas;
+	int rc;
+
+	if (umem_copy_from(&unmap, arg, minsz))
+		return -EFAULT;
+	if (unmap.argsz < minsz || (unmap.flags & ~VFIO_DMA_UNMAP_FLAG_ALL))
+		return -EINVAL;
+	ioas = ctx->vfio_ioas;
+	if (!ioas)
+		return -ENODEV;
+	if (unmap.flags & VFIO_DMA_UNMAP_FLAG_ALL) {
+		if (unmap.iova != 0 || unmap.size != 0)
+			return -EINVAL;
+		rc = ioas_unmap_range(ioas, 0, UINT64_MAX, &unmapped);
+	} else {
+		rc = 0;
+		if (ioas->disable_large_pages) {
+			/* iopt_cut_iova() at the last byte, and before the first */
+			uint64_t cuts[2] = { unmap.iova + unmap.size - 1,
+					     unmap.iova - 1 };
+
+			for (int i = 0; i < (unmap.iova ? 2 : 1) && !rc; i++) {
+				struct marea *a = area_first(ioas, cuts[i],
+							     cuts[i]);
+
+				if (a)
+					rc = area_split(ioas, a, cuts[i]);
+			}
+			if (rc)
+				return rc;
+		}
+		/* iopt_unmap_iova() */
+		if (!unmap.size)
+			rc = -EINVAL;
+		else if (__builtin_add_overflow(unmap.iova, unmap.size - 1,
+						&last))
+			rc = -EOVERFLOW;
+		else
+			rc = ioas_unmap_range(ioas, unmap.iova, last,
+					      &unmapped);
+	}
+	unmap.size = unmapped;
+	if (umem_copy_to(arg, &unmap, minsz))
+		rc = -EFAULT;
+	return rc;
+}
+
+static long vfio_check_extension(struct mock_ctx *ctx, unsigned long type)
+{
+	switch (type) {
+	case VFIO_TYPE1_IOMMU:
+	case VFIO_TYPE1v2_IOMMU:
+	case VFIO_UNMAP_ALL:
+		return 1;
+	case VFIO_DMA_CC_IOMMU:
+		/*
+		 * iommufd_vfio_cc_iommu(): a mock device cannot enforce
+		 * cache coherency, so any hwpt on the compat IOAS says no.
+		 */
+		if (!ctx->vfio_ioas)
+			return -ENODEV;
+		return ctx->vfio_ioas->nhwpts ? 0 : 1;
+	default:
+		/* NOIOMMU (not built), TYPE1_NESTING, UPDATE_VADDR, unknown */
+		return 0;
+	}
+}
+
+static int vfio_set_iommu(struct mock_ctx *ctx, unsigned long type)
+{
+	struct iommu_option opt = { .op = IOMMU_OPTION_OP_SET, .val64 = 0 };
+
+	if (type != VFIO_TYPE1_IOMMU && type != VFIO_TYPE1v2_IOMMU)
+		return -EINVAL;
+	if (!ctx->vfio_ioas)
+		return -ENODEV;
+	/* Type1 v1 unmaps inside mappings: no large IOPTEs that can't split. */
+	if (type == VFIO_TYPE1_IOMMU)
+		return ioas_option_huge_pages(&opt, ctx->vfio_ioas);
+	return 0;
+}
+
+/* iommufd_get_pagesizes() */
+static uint64_t vfio_pagesizes(struct mioas *ioas)
+{
+	uint64_t ps = umem_page_size(), bitmap = UINT64_MAX;
+
+	for (size_t i = 0; i < ioas->nhwpts; i++)
+		bitmap &= ioas->hwpts[i]->pgsize_bitmap;
+	if (bitmap & (ps - 1)) {
+		bitmap &= ~(ps - 1);
+		bitmap |= ps;
+	}
+	return bitmap > ioas->iova_alignment ? bitmap : ioas->iova_alignment;
+}
+
+/* iommufd_fill_cap_iova(): the holes between reserved ranges. */
+static int vfio_fill_cap_iova(struct mioas *ioas, uint64_t cur, uint64_t avail)
+{
+	struct vfio_iommu_type1_info_cap_iova_range cap = {
+		.header = { .id = VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE,
+			    .version = 1 },
+	};
+	size_t range_off = offsetof(typeof(cap), iova_ranges);
+	uint64_t next = 0;
+	bool exhausted = false;
+
+	for (size_t i = 0; i <= ioas->nresv_segs && !exhausted; i++) {
+		struct vfio_iova_range r = { .start = next, .end = UINT64_MAX };
+
+		if (i < ioas->nresv_segs) {
+			const struct itree_node *seg = &ioas->resv_segs[i].node;
+
+			if (seg->last == UINT64_MAX)
+				exhausted = true;
+			else
+				next = seg->last + 1;
+			if (seg->start <= r.start)
+				continue;
+			r.end = seg->start - 1;
+		}
+		if (avail >= sizeof(cap) + (cap.nr_iovas + 1) * sizeof(r) &&
+		    umem_copy_to(cur + range_off + cap.nr_iovas * sizeof(r), &r,
+				 sizeof(r)))
+			return -EFAULT;
+		cap.nr_iovas++;
+	}
+	if (avail >= sizeof(cap) + cap.nr_iovas * sizeof(struct vfio_iova_range) &&
+	    umem_copy_to(cur, &cap, sizeof(cap)))
+		return -EFAULT;
+	return sizeof(cap) + cap.nr_iovas * sizeof(struct vfio_iova_range);
+}
+
+/* iommufd_fill_cap_dma_avail(): U32_MAX, as s390 QEMU needs. */
+static int vfio_fill_cap_dma_avail(struct mioas *ioas, uint64_t cur,
+				   uint64_t avail)
+{
+	struct vfio_iommu_type1_info_dma_avail cap = {
+		.header = { .id = VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL, .version = 1 },
+		.avail = UINT32_MAX,
+	};
+
+	(void)ioas;
+	if (avail >= sizeof(cap) && umem_copy_to(cur, &cap, sizeof(cap)))
+		return -EFAULT;
+	return sizeof(cap);
+}
+
+static int vfio_get_info(struct mock_ctx *ctx, uint64_t arg)
+{
+	int (*const fill[])(struct mioas *, uint64_t, uint64_t) = {
+		vfio_fill_cap_dma_avail, vfio_fill_cap_iova,
+	};
+	struct vfio_iommu_type1_info info = {};
+	size_t minsz = offsetofend(typeof(info), iova_pgsizes);
+	uint64_t total = sizeof(info), last_cap = 0;
+	bool have_last = false;
+	struct mioas *ioas;
+
+	if (umem_copy_from(&info, arg, minsz))
+		return -EFAULT;
+	if (info.argsz < minsz)
+		return -EINVAL;
+	minsz = info.argsz < sizeof(info) ? info.argsz : sizeof(info);
+	ioas = ctx->vfio_ioas;
+	if (!ioas)
+		return -ENODEV;
+	info.flags = VFIO_IOMMU_INFO_PGSIZES;
+	info.iova_pgsizes = vfio_pagesizes(ioas);
+	info.cap_offset = 0;
+	for (size_t i = 0; i < sizeof(fill) / sizeof(fill[0]); i++) {
+		int size = info.argsz > total ?
+				   fill[i](ioas, arg + total, info.argsz - total) :
+				   fill[i](ioas, 0, 0);
+
+		if (size < 0)
+			return size;
+		size = (size + 7) & ~7;
+		if (have_last && info.argsz >= total) {
+			uint32_t next = (uint32_t)total;
+
+			if (umem_copy_to(last_cap + offsetof(struct vfio_info_cap_header,
+							     next),
+					 &next, sizeof(next)))
+				return -EFAULT;
+		}
+		last_cap = arg + total;
+		have_last = true;
+		total += size;
+	}
+	if (info.argsz >= total)
+		info.cap_offset = sizeof(info);
+	info.argsz = total;
+	info.flags |= VFIO_IOMMU_INFO_CAPS;
+	return umem_copy_to(arg, &info, minsz);
+}
+
+/* iommufd_vfio_ioctl(): the type1 container ioctls on /dev/iommu. */
+static long vfio_ioctl(struct mock_ctx *ctx, unsigned long cmd, uint64_t arg)
+{
+	switch (cmd) {
+	case VFIO_GET_API_VERSION:
+		return VFIO_API_VERSION;
+	case VFIO_SET_IOMMU:
+		return vfio_set_iommu(ctx, arg);
+	case VFIO_CHECK_EXTENSION:
+		return vfio_check_extension(ctx, arg);
+	case VFIO_IOMMU_GET_INFO:
+		return vfio_get_info(ctx, arg);
+	case VFIO_IOMMU_MAP_DMA:
+		return vfio_map_dma(ctx, arg);
+	case VFIO_IOMMU_UNMAP_DMA:
+		return vfio_unmap_dma(ctx, arg);
+	default:
+		return -ENOTTY;
+	}
+}
+
 /* ---------------------------------------------------------- dispatch -- */
 
 union ucmd_buffer {
@@ -2969,8 +3290,6 @@ struct ioctl_op {
 	int (*execute)(struct ucmd *u);
 };
 
-#define offsetofend(type, member)                                            \
-	(offsetof(type, member) + sizeof(((type *)0)->member))
 #define IOCTL_OP(_ioctl, _fn, _struct, _last)                                \
 	[_IOC_NR(_ioctl) - IOMMUFD_CMD_BASE] = {                             \
 		.size = sizeof(_struct),                                     \
@@ -3012,8 +3331,6 @@ static const struct ioctl_op ioctl_ops[] = {
 	IOCTL_OP(IOMMU_TEST_CMD, ioctl_test, struct iommu_test_cmd, last),
 };
 
-#define VFIO_TYPE_CHAR ';'
-#define VFIO_BASE_NR 100
 
 /* iommufd_fops_ioctl() */
 long mock_ctx_ioctl(struct mock_ctx *ctx, unsigned long cmd, void *arg)
@@ -3026,13 +3343,9 @@ long mock_ctx_ioctl(struct mock_ctx *ctx, unsigned long cmd, void *arg)
 
 	if (nr < IOMMUFD_CMD_BASE ||
 	    nr - IOMMUFD_CMD_BASE >= sizeof(ioctl_ops) / sizeof(ioctl_ops[0])) {
-		/*
-		 * iommufd_vfio_ioctl(): of the VFIO container emulation only
-		 * VFIO_GET_API_VERSION is answered (it needs no state).
-		 */
-		if (cmd == _IO(VFIO_TYPE_CHAR, VFIO_BASE_NR + 0))
-			return 0;
-		return -ENOTTY;
+		rc = vfio_ioctl(ctx, cmd, (uintptr_t)arg);
+		umem_snapshot_drop();
+		return rc;
 	}
 	rc = umem_copy_from(&u.user_size, u.ubuf, sizeof(u.user_size));
 	if (rc)
