@@ -175,6 +175,8 @@ static void file_get(struct mock_file f)
 		mock_ctx_get(f.ctx);
 	else if (f.kind == MOCK_FILE_ACCESS)
 		mock_access_file_get(f.access);
+	else if (f.kind == MOCK_FILE_FAULT)
+		mock_fault_file_get(f.fault);
 }
 
 static void file_put(struct mock_file f)
@@ -183,6 +185,8 @@ static void file_put(struct mock_file f)
 		mock_ctx_put(f.ctx);
 	else if (f.kind == MOCK_FILE_ACCESS)
 		mock_access_file_put(f.access);
+	else if (f.kind == MOCK_FILE_FAULT)
+		mock_fault_file_put(f.fault);
 }
 
 /* Forgets fd (it was closed, or is about to be); drops its reference. */
@@ -211,8 +215,9 @@ static void table_dup(int old, int new)
 
 int mock_file_install(struct mock_file f, bool cloexec)
 {
-	const char *name = f.kind == MOCK_FILE_CTX ? "iommufd-mock" :
-						      "iommufd-mock-access";
+	const char *name = f.kind == MOCK_FILE_CTX    ? "iommufd-mock" :
+			   f.kind == MOCK_FILE_ACCESS ? "iommufd-mock-access" :
+							"iommufd-mock-pgfault";
 	int fd = (int)syscall(SYS_memfd_create, name,
 			      cloexec ? MFD_CLOEXEC : 0);
 
@@ -440,7 +445,7 @@ MOCK_EXPORT int ioctl(int fd, unsigned long request, ...)
 		mock_unlock();
 		return resolve_ioctl()(fd, request, arg);
 	}
-	/* The access file has no ioctl method: ENOTTY, as for any such file. */
+	/* Access and fault files have no ioctl method: ENOTTY, as in the kernel. */
 	rc = f.kind == MOCK_FILE_CTX ? mock_ctx_ioctl(f.ctx, request, arg) :
 				       -ENOTTY;
 	mock_unlock();

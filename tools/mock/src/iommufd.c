@@ -58,6 +58,7 @@ enum obj_type {
 	OBJ_HWPT_PAGING,
 	OBJ_HWPT_NESTED,
 	OBJ_SELFTEST,
+	OBJ_FAULT,
 	OBJ_ANY,
 };
 
@@ -150,6 +151,7 @@ struct mhwpt {
 	uint64_t pgsize_bitmap;
 	struct itree dirty;
 	uint32_t iotlb[MOCK_NESTED_DOMAIN_IOTLB_NUM];
+	struct mfault *fault;
 };
 
 struct mdevice {
@@ -180,6 +182,13 @@ struct maccess {
 	unsigned int next_id;
 	int file_refs;
 	bool file_alive;
+};
+
+/* A fault queue (iommufd_fault); events are not emulated, see README. */
+struct mfault {
+	struct mobj obj;
+	struct mock_ctx *ctx;
+	int file_refs;
 };
 
 struct mock_ctx {
@@ -1242,6 +1251,8 @@ static void hwpt_destroy(struct mhwpt *hwpt)
 	} else {
 		hwpt->parent->obj.users--;
 	}
+	if (hwpt->fault)
+		hwpt->fault->obj.users--;
 	while ((n = itree_min(&hwpt->dirty))) {
 		itree_remove(&hwpt->dirty, n);
 		free(itree_entry(n, struct mdirty, node));
@@ -2058,9 +2069,15 @@ static int ioctl_hwpt_alloc(struct ucmd *u)
 		return -EINVAL;
 	}
 	if (cmd->flags & IOMMU_HWPT_FAULT_ID_VALID) {
-		/* No fault objects exist in the mock: iommufd_get_fault() */
-		rc = -ENOENT;
-		goto out_abort;
+		struct mfault *fault;
+
+		fault = (struct mfault *)obj_get(ctx, cmd->fault_id, OBJ_FAULT);
+		if (!fault) {
+			rc = -ENOENT;
+			goto out_abort;
+		}
+		hwpt->fault = fault;
+		fault->obj.users++;
 	}
 	cmd->out_hwpt_id = hwpt->obj.id;
 	rc = respond(u, sizeof(*cmd));
@@ -2945,6 +2962,59 @@ static int ioctl_test(struct ucmd *u)
 	}
 }
 
+/* ------------------------------------------------------ fault queues -- */
+
+void mock_fault_file_get(struct mock_fault *file)
+{
+	((struct mfault *)file)->file_refs++;
+}
+
+/* iommufd_fault_fops_release() */
+void mock_fault_file_put(struct mock_fault *file)
+{
+	struct mfault *fault = (struct mfault *)file;
+	struct mock_ctx *ctx = fault->ctx;
+
+	if (--fault->file_refs)
+		return;
+	fault->obj.users--;
+	mock_ctx_put(ctx);
+}
+
+/* iommufd_fault_alloc(): an object and an fd that holds it and the ctx. */
+static int ioctl_fault_alloc(struct ucmd *u)
+{
+	struct iommu_fault_alloc *cmd = u->cmd;
+	struct mock_file file = { .kind = MOCK_FILE_FAULT };
+	struct mfault *fault;
+	int fd, rc;
+
+	if (cmd->flags)
+		return -EOPNOTSUPP;
+	fault = obj_alloc(u->ctx, sizeof(*fault), OBJ_FAULT);
+	if (!fault)
+		return -ENOMEM;
+	fault->ctx = u->ctx;
+	file.fault = (struct mock_fault *)fault;
+	fd = mock_file_install(file, true);
+	if (fd < 0) {
+		obj_free(u->ctx, &fault->obj);
+		return -EMFILE;
+	}
+	fault->obj.users++;
+	fault->file_refs = 1;
+	mock_ctx_get(u->ctx);
+	cmd->out_fault_id = fault->obj.id;
+	cmd->out_fault_fd = fd;
+	rc = respond(u, sizeof(*cmd));
+	if (rc) {
+		/* The fd was never handed out: closing it drops its refs. */
+		close(fd);
+		obj_destroy(u->ctx, &fault->obj);
+	}
+	return rc;
+}
+
 /* ------------------------------------------------- VFIO compatibility -- */
 
 /*
@@ -3268,6 +3338,7 @@ static long vfio_ioctl(struct mock_ctx *ctx, unsigned long cmd, uint64_t arg)
 
 union ucmd_buffer {
 	struct iommu_destroy destroy;
+	struct iommu_fault_alloc fault;
 	struct iommu_hw_info info;
 	struct iommu_hwpt_alloc hwpt;
 	struct iommu_hwpt_get_dirty_bitmap get_dirty_bitmap;
@@ -3298,12 +3369,11 @@ struct ioctl_op {
 		.execute = _fn,                                              \
 	}
 
-/*
- * The table of the kernel it was built against, minus FAULT_QUEUE_ALLOC,
- * whose slot answers as an unknown command would (see README).
- */
+/* The table of the kernel the mock is built against (main.c). */
 static const struct ioctl_op ioctl_ops[] = {
 	IOCTL_OP(IOMMU_DESTROY, ioctl_destroy, struct iommu_destroy, id),
+	IOCTL_OP(IOMMU_FAULT_QUEUE_ALLOC, ioctl_fault_alloc,
+		 struct iommu_fault_alloc, out_fault_fd),
 	IOCTL_OP(IOMMU_GET_HW_INFO, ioctl_get_hw_info, struct iommu_hw_info,
 		 __reserved),
 	IOCTL_OP(IOMMU_HWPT_ALLOC, ioctl_hwpt_alloc, struct iommu_hwpt_alloc,

@@ -23,12 +23,14 @@
 
 struct mock_ctx;
 struct mock_access;
+struct mock_fault;
 
 /* What a tracked fd refers to: an iommufd context or a selftest access. */
 enum mock_file_kind {
 	MOCK_FILE_NONE,
 	MOCK_FILE_CTX,
 	MOCK_FILE_ACCESS,
+	MOCK_FILE_FAULT,
 };
 
 struct mock_file {
@@ -36,6 +38,7 @@ struct mock_file {
 	union {
 		struct mock_ctx *ctx;
 		struct mock_access *access;
+		struct mock_fault *fault;
 	};
 };
 
@@ -53,6 +56,8 @@ void mock_ctx_get(struct mock_ctx *ctx) MOCK_HIDDEN;
 void mock_ctx_put(struct mock_ctx *ctx) MOCK_HIDDEN;
 void mock_access_file_put(struct mock_access *access) MOCK_HIDDEN;
 void mock_access_file_get(struct mock_access *access) MOCK_HIDDEN;
+void mock_fault_file_get(struct mock_fault *fault) MOCK_HIDDEN;
+void mock_fault_file_put(struct mock_fault *fault) MOCK_HIDDEN;
 /* Returns 0 or a negative errno, as a kernel ioctl handler does. */
 long mock_ctx_ioctl(struct mock_ctx *ctx, unsigned long cmd, void *arg) MOCK_HIDDEN;
 
