@@ -311,12 +311,13 @@ static bool is_iommu_path(int dirfd, const char *path)
 }
 
 /* iommufd_fops_open(): a fresh context per open, like the kernel. */
-static int mock_open(int flags)
+static int mock_open(const char *path, int flags)
 {
 	struct mock_file f = { .kind = MOCK_FILE_CTX };
 	int fd;
 
-	if (flags & O_DIRECTORY) {
+	/* "/dev/iommu/" or O_DIRECTORY: the node is not a directory. */
+	if ((flags & O_DIRECTORY) || path[strlen(path) - 1] == '/') {
 		errno = ENOTDIR;
 		return -1;
 	}
@@ -357,7 +358,7 @@ static bool needs_mode(int flags)
 			va_end(ap);                                          \
 		}                                                            \
 		if (is_iommu_path(dirfd, path))                              \
-			return mock_open(flags);                             \
+			return mock_open(path, flags);                             \
 		return real_call;                                            \
 	} while (0)
 
@@ -385,28 +386,28 @@ MOCK_EXPORT int openat64(int dirfd, const char *path, int flags, ...)
 MOCK_EXPORT int __open_2(const char *path, int flags)
 {
 	if (is_iommu_path(AT_FDCWD, path))
-		return mock_open(flags);
+		return mock_open(path, flags);
 	return resolve___open_2()(path, flags);
 }
 
 MOCK_EXPORT int __open64_2(const char *path, int flags)
 {
 	if (is_iommu_path(AT_FDCWD, path))
-		return mock_open(flags);
+		return mock_open(path, flags);
 	return resolve___open64_2()(path, flags);
 }
 
 MOCK_EXPORT int __openat_2(int dirfd, const char *path, int flags)
 {
 	if (is_iommu_path(dirfd, path))
-		return mock_open(flags);
+		return mock_open(path, flags);
 	return resolve___openat_2()(dirfd, path, flags);
 }
 
 MOCK_EXPORT int __openat64_2(int dirfd, const char *path, int flags)
 {
 	if (is_iommu_path(dirfd, path))
-		return mock_open(flags);
+		return mock_open(path, flags);
 	return resolve___openat64_2()(dirfd, path, flags);
 }
 
@@ -414,14 +415,14 @@ MOCK_EXPORT int __openat64_2(int dirfd, const char *path, int flags)
 MOCK_EXPORT int creat(const char *path, mode_t mode)
 {
 	if (is_iommu_path(AT_FDCWD, path))
-		return mock_open(O_WRONLY);
+		return mock_open(path, O_WRONLY);
 	return resolve_creat()(path, mode);
 }
 
 MOCK_EXPORT int creat64(const char *path, mode_t mode)
 {
 	if (is_iommu_path(AT_FDCWD, path))
-		return mock_open(O_WRONLY);
+		return mock_open(path, O_WRONLY);
 	return resolve_creat64()(path, mode);
 }
 

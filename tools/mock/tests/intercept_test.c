@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Description: run with libiommufd_mock.so preloaded: every libc way of
+ * reaching /dev/iommu gets a mock context; dup'ed fds share it and it dies
+ * with the last one; fork gives the child a copy; the ioctl struct-size
+ * rules; and fds that are not ours pass through untouched.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <linux/iommufd.h>
+
+static int failures;
+
+#define CHECK(cond, ...)                                                     \
+	do {                                                                 \
+		if (!(cond)) {                                               \
+			fprintf(stderr, "intercept_test:%d: %s: ", __LINE__, \
+				#cond);                                      \
+			fprintf(stderr, __VA_ARGS__);                        \
+			fprintf(stderr, " (errno %s)\n", strerror(errno));   \
+			failures++;                                          \
+		}                                                            \
+	} while (0)
+
+static int ioas_alloc(int fd, __u32 *id)
+{
+	struct iommu_ioas_alloc cmd = { .size = sizeof(cmd) };
+	int rc = ioctl(fd, IOMMU_IOAS_ALLOC, &cmd);
+
+	*id = rc ? 0 : cmd.out_ioas_id;
+	return rc;
+}
+
+static int destroy(int fd, __u32 id)
+{
+	struct iommu_destroy cmd = { .size = sizeof(cmd), .id = id };
+
+	return ioctl(fd, IOMMU_DESTROY, &cmd);
+}
+
+static void test_paths(void)
+{
+	const char *paths[] = { "/dev/iommu", "//dev/iommu", "/dev/./iommu",
+				"/dev/../dev/iommu", "/dev//iommu" };
+	struct stat st;
+	__u32 id;
+	int fd, dirfd;
+
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		fd = open(paths[i], O_RDWR);
+		CHECK(fd >= 0 && !ioas_alloc(fd, &id) && id == 1, "%s", paths[i]);
+		close(fd);
+	}
+	dirfd = open("/dev", O_RDONLY | O_DIRECTORY);
+	fd = openat(dirfd, "iommu", O_RDWR);
+	CHECK(fd >= 0 && !ioas_alloc(fd, &id), "openat(/dev, iommu)");
+	close(fd);
+	close(dirfd);
+	CHECK(!chdir("/dev"), "chdir");
+	fd = open("iommu", O_RDWR);
+	CHECK(fd >= 0 && !ioas_alloc(fd, &id), "relative open");
+	close(fd);
+	CHECK(!chdir("/"), "chdir");
+	fd = open("/dev/iommu", O_RDWR | O_DIRECTORY);
+	CHECK(fd < 0 && errno == ENOTDIR, "O_DIRECTORY");
+	fd = open("/dev/iommu/", O_RDWR);
+	CHECK(fd < 0 && errno == ENOTDIR, "trailing slash");
+	/* Other names are not ours. */
+	fd = open("/dev/iommux", O_RDWR);
+	CHECK(fd < 0 && errno == ENOENT, "/dev/iommux");
+	CHECK(!access("/dev/iommu", R_OK | W_OK), "access");
+	CHECK(!stat("/dev/iommu", &st) && S_ISCHR(st.st_mode), "stat");
+}
+
+static void test_dup_and_close(void)
+{
+	int fd = open("/dev/iommu", O_RDWR | O_CLOEXEC), fd2, fd3, other;
+	__u32 a, b, c;
+
+	CHECK(fcntl(fd, F_GETFD) == FD_CLOEXEC, "O_CLOEXEC kept");
+	CHECK(!ioas_alloc(fd, &a) && a == 1, "first id");
+	fd2 = dup(fd);
+	CHECK(fcntl(fd2, F_GETFD) == 0, "dup clears FD_CLOEXEC");
+	/* Same context: the next id, and objects are visible through both. */
+	CHECK(!ioas_alloc(fd2, &b) && b == 2, "shared ids");
+	close(fd);
+	CHECK(!destroy(fd2, a), "context outlives the first fd");
+	fd3 = fcntl(fd2, F_DUPFD_CLOEXEC, 100);
+	CHECK(fd3 >= 100 && fcntl(fd3, F_GETFD) == FD_CLOEXEC, "F_DUPFD_CLOEXEC");
+	close(fd2);
+	/* The lowest free id is reused, as xa_alloc() does. */
+	CHECK(!ioas_alloc(fd3, &c) && c == 1, "lowest free id");
+	close(fd3);
+	/* Last fd gone: a new open is a new, empty context. */
+	fd = open("/dev/iommu", O_RDWR);
+	CHECK(!ioas_alloc(fd, &a) && a == 1, "fresh context");
+	/* dup2 over a mock fd drops that fd's reference. */
+	other = open("/dev/null", O_RDONLY);
+	fd2 = open("/dev/iommu", O_RDWR);
+	CHECK(dup2(other, fd2) == fd2, "dup2");
+	CHECK(ioas_alloc(fd2, &b) && errno == ENOTTY, "fd2 is /dev/null now");
+	CHECK(!ioas_alloc(fd, &b) && b == 2, "fd unaffected");
+	close(other);
+	close(fd2);
+	close(fd);
+}
+
+static void test_fork(void)
+{
+	int fd = open("/dev/iommu", O_RDWR), status = 0;
+	__u32 id;
+	pid_t pid;
+
+	CHECK(!ioas_alloc(fd, &id) && id == 1, "parent id");
+	pid = fork();
+	if (!pid) {
+		/* The child works on its own copy of the context. */
+		_exit(ioas_alloc(fd, &id) || id != 2 || destroy(fd, 1));
+	}
+	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+		      !WEXITSTATUS(status), "child");
+	CHECK(!ioas_alloc(fd, &id) && id == 2, "parent unaffected by the child");
+	CHECK(!destroy(fd, 1), "parent still has id 1");
+	close(fd);
+}
+
+static void test_struct_size(void)
+{
+	int fd = open("/dev/iommu", O_RDWR), pfd[2];
+	struct {
+		struct iommu_ioas_alloc cmd;
+		__u32 tail;
+	} big = { .cmd = { .size = sizeof(big) } };
+	struct iommu_ioas_alloc small = { .size = 4 };
+	int avail = -1;
+
+	CHECK(ioctl(fd, IOMMU_IOAS_ALLOC, &small) && errno == EINVAL, "short");
+	big.tail = 1;
+	CHECK(ioctl(fd, IOMMU_IOAS_ALLOC, &big) && errno == E2BIG, "tail");
+	big.tail = 0;
+	CHECK(!ioctl(fd, IOMMU_IOAS_ALLOC, &big), "zero tail");
+	CHECK(ioctl(fd, IOMMU_IOAS_ALLOC, (void *)8) && errno == EFAULT, "bad ptr");
+	CHECK(ioctl(fd, _IO(IOMMUFD_TYPE, 0x9f), &big) && errno == ENOTTY,
+	      "unknown");
+	close(fd);
+	/* Not ours: a pipe answers FIONREAD as usual. */
+	CHECK(!pipe(pfd) && write(pfd[1], "abc", 3) == 3, "pipe");
+	CHECK(!ioctl(pfd[0], FIONREAD, &avail) && avail == 3, "FIONREAD");
+	close(pfd[0]);
+	close(pfd[1]);
+}
+
+int main(void)
+{
+	test_paths();
+	test_dup_and_close();
+	test_fork();
+	test_struct_size();
+	if (failures) {
+		printf("not ok intercept_test: %d failures\n", failures);
+		return 1;
+	}
+	printf("ok intercept_test\n");
+	return 0;
+}
