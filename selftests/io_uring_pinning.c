@@ -237,8 +237,9 @@ FIXTURE_SETUP(uring_budget)
 	iommufd_test_cmd_or_skip(self->fd);
 	uring_init_or_skip(&probe);
 	io_uring_queue_exit(&probe);
-	if (geteuid() != 0)
-		SKIP(return, "needs root to switch to a fresh uid");
+	if (!iommufd_has_cap(CAP_SETUID) || !iommufd_has_cap(CAP_SETGID))
+		SKIP(return, "needs CAP_SETUID/CAP_SETGID to switch to a "
+		     "fresh uid");
 	self->psize = iommufd_page_size();
 }
 
@@ -269,9 +270,15 @@ static int budget_child(int fd, size_t psize, bool mm_mode)
 
 	if (mem == MAP_FAILED)
 		return 1;
-	/* The accounting mode is chosen while privileged, before any object. */
+	/*
+	 * The accounting mode is chosen while privileged, before any object;
+	 * per user is the default of a fresh /dev/iommu.
+	 */
+	if (mm_mode && _test_ioctl_option(fd, IOMMU_OPTION_RLIMIT_MODE,
+					  IOMMU_OPTION_OP_SET, 0, &val))
+		return 2;
 	if (_test_ioctl_option(fd, IOMMU_OPTION_RLIMIT_MODE,
-			       IOMMU_OPTION_OP_SET, 0, &val))
+			       IOMMU_OPTION_OP_GET, 0, &val) || val != mm_mode)
 		return 2;
 	if (setrlimit(RLIMIT_MEMLOCK, &rl))
 		return 3;
@@ -380,6 +387,8 @@ TEST_F(uring_budget, user_mode_shares_one_budget)
 
 TEST_F(uring_budget, mm_mode_keeps_budgets_apart)
 {
+	if (!iommufd_has_cap(CAP_SYS_RESOURCE))
+		SKIP(return, "IOMMU_OPTION_RLIMIT_MODE=1 needs CAP_SYS_RESOURCE");
 	run_budget(true);
 }
 

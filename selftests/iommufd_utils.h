@@ -32,7 +32,9 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+#include <linux/capability.h>
 
 #if defined(__has_include)
 #if __has_include(<linux/iommufd.h>)
@@ -67,6 +69,22 @@ static inline size_t iommufd_page_size(void)
 		ASSERT_LE(0, *(_fdp)) TH_LOG("open %s: %s", IOMMUFD_DEV_PATH, \
 					     strerror(errno));               \
 	} while (0)
+
+/*
+ * Whether this process has capability `cap` in its effective set (root in a
+ * container often lacks some, e.g. CAP_SYS_RESOURCE).
+ */
+static inline bool iommufd_has_cap(int cap)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2] = {};
+
+	if (syscall(SYS_capget, &hdr, data))
+		return false;
+	return data[cap / 32].effective >> (cap % 32) & 1;
+}
 
 /* Anonymous, page-aligned, pre-faulted memory for mapping. */
 static inline void *iommufd_test_buffer(size_t length)
