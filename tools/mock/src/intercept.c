@@ -35,6 +35,13 @@
 #define MOCK_EXPORT __attribute__((visibility("default")))
 #define MOCK_DEV_PATH "/dev/iommu"
 
+/*
+ * Lets a program tell the mock from a kernel, for the few behaviours the mock
+ * cannot reproduce (README.md, "Not emulated"):
+ *   dlsym(RTLD_DEFAULT, "iommufd_mock_version") != NULL
+ */
+MOCK_EXPORT const char iommufd_mock_version[] = "iommufd-mock 6.12";
+
 static pthread_mutex_t g_lock;
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 static struct mock_file *g_files;
