@@ -3,8 +3,9 @@
  * The calling process's memory, seen the way the kernel's iommufd sees it.
  *
  * copy_from_user()/copy_to_user() become process_vm_readv()/writev() on
- * ourselves, so a bad pointer in an ioctl argument gives EFAULT instead of a
- * crash, exactly as the kernel answers.
+ * ourselves (or a pipe where those are not built), so a bad pointer in an
+ * ioctl argument gives EFAULT instead of a crash, exactly as the kernel
+ * answers.
  *
  * pin_user_pages(FOLL_LONGTERM [| FOLL_WRITE]) refuses ranges that are not
  * mapped, lack read (or write) permission, are VM_IO/VM_PFNMAP (device
@@ -324,6 +325,34 @@ int umem_page_id(uint64_t va, struct umem_page_id *id)
 	return 0;
 }
 
+/*
+ * Without CONFIG_CROSS_MEMORY_ATTACH (tinyconfig-based guests) there is no
+ * process_vm_readv(); a pipe does the same job: the kernel copies from or to
+ * the user pointer and answers EFAULT for memory it cannot reach. The pipe
+ * lives only for the call so the process never sees an extra fd.
+ */
+static bool have_process_vm = true;
+
+static int pipe_copy(void *dst, const void *src, size_t len)
+{
+	const size_t chunk = 65536;	/* the default pipe capacity */
+	int p[2], rc = 0;
+
+	if (syscall(SYS_pipe2, p, O_CLOEXEC))
+		return -ENOMEM;
+	for (size_t off = 0; off < len && !rc; off += chunk) {
+		size_t n = len - off < chunk ? len - off : chunk;
+
+		if (syscall(SYS_write, p[1], (const char *)src + off, n) !=
+			    (ssize_t)n ||
+		    syscall(SYS_read, p[0], (char *)dst + off, n) != (ssize_t)n)
+			rc = -EFAULT;
+	}
+	syscall(SYS_close, p[0]);
+	syscall(SYS_close, p[1]);
+	return rc;
+}
+
 int umem_copy_from(void *dst, uint64_t uptr, size_t len)
 {
 	struct iovec local = { dst, len };
@@ -332,8 +361,15 @@ int umem_copy_from(void *dst, uint64_t uptr, size_t len)
 
 	if (!len)
 		return 0;
-	rc = process_vm_readv(getpid(), &local, 1, &remote, 1, 0);
-	return rc == (ssize_t)len ? 0 : -EFAULT;
+	if (have_process_vm) {
+		rc = process_vm_readv(getpid(), &local, 1, &remote, 1, 0);
+		if (rc == (ssize_t)len)
+			return 0;
+		if (rc >= 0 || errno != ENOSYS)
+			return -EFAULT;
+		have_process_vm = false;
+	}
+	return pipe_copy(dst, (const void *)(uintptr_t)uptr, len);
 }
 
 int umem_copy_to(uint64_t uptr, const void *src, size_t len)
@@ -344,9 +380,17 @@ int umem_copy_to(uint64_t uptr, const void *src, size_t len)
 
 	if (!len)
 		return 0;
-	rc = process_vm_writev(getpid(), &local, 1, &remote, 1, 0);
-	if (rc != (ssize_t)len)
+	if (have_process_vm) {
+		rc = process_vm_writev(getpid(), &local, 1, &remote, 1, 0);
+		if (rc == (ssize_t)len)
+			goto out_defined;
+		if (rc >= 0 || errno != ENOSYS)
+			return -EFAULT;
+		have_process_vm = false;
+	}
+	if (pipe_copy((void *)(uintptr_t)uptr, src, len))
 		return -EFAULT;
+out_defined:
 	VALGRIND_MAKE_MEM_DEFINED((void *)(uintptr_t)uptr, len);
 	return 0;
 }

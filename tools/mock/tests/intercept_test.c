@@ -16,7 +16,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <linux/filter.h>
 #include <linux/iommufd.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 
 static int failures;
 
@@ -159,12 +164,56 @@ static void test_struct_size(void)
 	close(pfd[1]);
 }
 
+/* Kernels without CONFIG_CROSS_MEMORY_ATTACH answer ENOSYS; so does this. */
+static int deny_process_vm(void)
+{
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_process_vm_readv, 2, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_process_vm_writev, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+	};
+	struct sock_fprog prog = { .len = sizeof(f) / sizeof(f[0]), .filter = f };
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+		return -1;
+	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
+}
+
+/* The same rules when user memory is reached through the pipe fallback. */
+static void test_without_process_vm(void)
+{
+	int status = 0;
+	pid_t pid = fork();
+
+	if (!pid) {
+		struct iommu_ioas_iova_ranges r = { .size = sizeof(r) };
+		int fd;
+
+		if (deny_process_vm())
+			_exit(3);
+		test_struct_size();
+		fd = open("/dev/iommu", O_RDWR);
+		CHECK(!ioas_alloc(fd, &r.ioas_id), "alloc");
+		CHECK(ioctl(fd, IOMMU_IOAS_IOVA_RANGES, &r) && errno == EMSGSIZE &&
+			      r.num_iovas == 1 && r.out_iova_alignment == 1,
+		      "IOVA_RANGES written back through the pipe");
+		close(fd);
+		_exit(failures ? 1 : 0);
+	}
+	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+		      !WEXITSTATUS(status), "child without process_vm_*: %d",
+	      WEXITSTATUS(status));
+}
+
 int main(void)
 {
 	test_paths();
 	test_dup_and_close();
 	test_fork();
 	test_struct_size();
+	test_without_process_vm();
 	if (failures) {
 		printf("not ok intercept_test: %d failures\n", failures);
 		return 1;
