@@ -481,6 +481,230 @@ TEST_F(domain, get_hw_info_of_mock_device)
 }
 #endif
 
+/* ---- Nested translation: a mock stage-1 domain on a stage-2 parent ---- */
+
+#ifdef IOMMUFD_UAPI_HAS_NESTED
+FIXTURE(nested)
+{
+	int fd;
+	__u32 ioas_id, stdev_id, idev_id, auto_hwpt;
+	__u32 parent_id;	/* paging, IOMMU_HWPT_ALLOC_NEST_PARENT */
+	__u32 nested_id;
+};
+
+FIXTURE_SETUP(nested)
+{
+	int ret;
+
+	iommufd_open_or_skip(&self->fd);
+	iommufd_test_cmd_or_skip(self->fd);
+	test_cmd_ioas_alloc(&self->ioas_id);
+	test_cmd_mock_domain(self->ioas_id, &self->stdev_id, &self->auto_hwpt,
+			     &self->idev_id);
+	ret = iommufd_probe_or_skip(
+		_test_ioctl_hwpt_alloc(self->fd, self->idev_id, self->ioas_id,
+				       IOMMU_HWPT_ALLOC_NEST_PARENT,
+				       &self->parent_id),
+		"IOMMU_HWPT_ALLOC");
+	ASSERT_EQ(0, ret) TH_LOG("parent: %s", strerror(errno));
+	ret = iommufd_probe_or_skip(
+		({
+			struct iommu_hwpt_selftest data = {
+				.iotlb = IOMMU_TEST_IOTLB_DEFAULT,
+			};
+			_test_ioctl_hwpt_alloc_data(self->fd, self->idev_id,
+						    self->parent_id, 0,
+						    IOMMU_HWPT_DATA_SELFTEST,
+						    &data, sizeof(data),
+						    &self->nested_id);
+		}),
+		"nested IOMMU_HWPT_ALLOC");
+	ASSERT_EQ(0, ret) TH_LOG("nested: %s", strerror(errno));
+}
+
+FIXTURE_TEARDOWN(nested)
+{
+	close(self->fd);
+}
+
+#define check_iotlbs(_hwpt, _v0, _v1, _v2, _v3)                              \
+	do {                                                                 \
+		test_cmd_md_check_iotlb(_hwpt, 0, _v0);                      \
+		test_cmd_md_check_iotlb(_hwpt, 1, _v1);                      \
+		test_cmd_md_check_iotlb(_hwpt, 2, _v2);                      \
+		test_cmd_md_check_iotlb(_hwpt, 3, _v3);                      \
+	} while (0)
+
+TEST_F(nested, alloc_takes_driver_data)
+{
+	__u32 other;
+	const __u32 d = IOMMU_TEST_IOTLB_DEFAULT;
+
+	/* The mock copies the user's iotlb value into every entry. */
+	check_iotlbs(self->nested_id, d, d, d, d);
+	test_cmd_hwpt_alloc_nested(self->idev_id, self->parent_id, 0x1234,
+				   &other);
+	check_iotlbs(other, 0x1234, 0x1234, 0x1234, 0x1234);
+	/* Only four entries exist; a paging hwpt has no IOTLB to check. */
+	test_err_md_check_iotlb(EINVAL, self->nested_id, 4, d);
+	test_err_md_check_iotlb(ENOENT, self->parent_id, 0, d);
+	test_cmd_destroy(other);
+}
+
+TEST_F(nested, alloc_rejects_bad_parents_and_data)
+{
+	struct iommu_hwpt_selftest data = { .iotlb = 1 };
+	__u32 plain, id;
+
+	/* A paging parent without NEST_PARENT, or an automatic one. */
+	test_cmd_hwpt_alloc(self->idev_id, self->ioas_id, 0, &plain);
+	test_err(EINVAL, _test_ioctl_hwpt_alloc_data(
+				 self->fd, self->idev_id, plain, 0,
+				 IOMMU_HWPT_DATA_SELFTEST, &data,
+				 sizeof(data), &id));
+	test_err(EINVAL, _test_ioctl_hwpt_alloc_data(
+				 self->fd, self->idev_id, self->auto_hwpt, 0,
+				 IOMMU_HWPT_DATA_SELFTEST, &data,
+				 sizeof(data), &id));
+	/* data_len must match data_type: none with data, data with none. */
+	test_err(EINVAL, _test_ioctl_hwpt_alloc_data(
+				 self->fd, self->idev_id, self->parent_id, 0,
+				 IOMMU_HWPT_DATA_NONE, &data, sizeof(data),
+				 &id));
+	test_err(EINVAL, _test_ioctl_hwpt_alloc_data(
+				 self->fd, self->idev_id, self->parent_id, 0,
+				 IOMMU_HWPT_DATA_SELFTEST, &data, 0, &id));
+	/* A type the mock driver does not speak. */
+	test_err(EOPNOTSUPP, _test_ioctl_hwpt_alloc_data(
+				     self->fd, self->idev_id, self->parent_id,
+				     0, 0xbad, &data, sizeof(data), &id));
+	/* A nested domain cannot itself be a parent. */
+	test_err(EOPNOTSUPP, _test_ioctl_hwpt_alloc_data(
+				     self->fd, self->idev_id, self->parent_id,
+				     IOMMU_HWPT_ALLOC_NEST_PARENT,
+				     IOMMU_HWPT_DATA_SELFTEST, &data,
+				     sizeof(data), &id));
+	test_err(EINVAL, _test_ioctl_hwpt_alloc_data(
+				 self->fd, self->idev_id, self->nested_id, 0,
+				 IOMMU_HWPT_DATA_SELFTEST, &data,
+				 sizeof(data), &id));
+	test_cmd_destroy(plain);
+}
+
+TEST_F(nested, invalidate_entries)
+{
+	struct iommu_hwpt_invalidate_selftest inv[2] = {
+		{ .iotlb_id = 1 }, { .iotlb_id = 3 },
+	};
+	const __u32 d = IOMMU_TEST_IOTLB_DEFAULT;
+	__u32 num;
+
+	/* Zero entries: nothing to do, and nothing done. */
+	num = 0;
+	test_cmd_hwpt_invalidate(self->nested_id, inv,
+				 IOMMU_HWPT_INVALIDATE_DATA_SELFTEST,
+				 sizeof(inv[0]), &num);
+	ASSERT_EQ(0, num);
+	check_iotlbs(self->nested_id, d, d, d, d);
+
+	num = 2;
+	test_cmd_hwpt_invalidate(self->nested_id, inv,
+				 IOMMU_HWPT_INVALIDATE_DATA_SELFTEST,
+				 sizeof(inv[0]), &num);
+	ASSERT_EQ(2, num);
+	check_iotlbs(self->nested_id, d, 0, d, 0);
+
+	/*
+	 * Unlike the ioctl structs, driver entries may not be longer than the
+	 * kernel's, even with a zero tail (the driver's copy helper refuses
+	 * data_len < entry_len), nor shorter than their first version.
+	 */
+	{
+		struct { struct iommu_hwpt_invalidate_selftest e; __u32 z; }
+			big = { .e = { .iotlb_id = 0 } };
+
+		num = 1;
+		test_err_hwpt_invalidate(EINVAL, self->nested_id, &big,
+					 IOMMU_HWPT_INVALIDATE_DATA_SELFTEST,
+					 sizeof(big), &num);
+		ASSERT_EQ(0, num);
+		num = 1;
+		test_err_hwpt_invalidate(EINVAL, self->nested_id, &big,
+					 IOMMU_HWPT_INVALIDATE_DATA_SELFTEST,
+					 sizeof(__u32), &num);
+		ASSERT_EQ(0, num);
+	}
+	check_iotlbs(self->nested_id, d, 0, d, 0);
+
+	inv[0].flags = IOMMU_TEST_INVALIDATE_FLAG_ALL;
+	inv[0].iotlb_id = 0;
+	num = 1;
+	test_cmd_hwpt_invalidate(self->nested_id, inv,
+				 IOMMU_HWPT_INVALIDATE_DATA_SELFTEST,
+				 sizeof(inv[0]), &num);
+	check_iotlbs(self->nested_id, 0, 0, 0, 0);
+}
+
+TEST_F(nested, invalidate_reports_how_far_it_got)
+{
+	struct iommu_hwpt_invalidate_selftest inv[3] = {
+		{ .iotlb_id = 0 }, { .iotlb_id = 9 }, { .iotlb_id = 2 },
+	};
+	const __u32 d = IOMMU_TEST_IOTLB_DEFAULT;
+	__u32 num = 3;
+
+	/* The second entry is bad: one handled, then EINVAL. */
+	test_err_hwpt_invalidate(EINVAL, self->nested_id, inv,
+				 IOMMU_HWPT_INVALIDATE_DATA_SELFTEST,
+				 sizeof(inv[0]), &num);
+	ASSERT_EQ(1, num);
+	check_iotlbs(self->nested_id, 0, d, d, d);
+	/* Unknown flags in an entry. */
+	inv[0].flags = 1U << 7;
+	num = 1;
+	test_err_hwpt_invalidate(EOPNOTSUPP, self->nested_id, inv,
+				 IOMMU_HWPT_INVALIDATE_DATA_SELFTEST,
+				 sizeof(inv[0]), &num);
+	ASSERT_EQ(0, num);
+	/* The wrong data type, a zero entry length, a missing array. */
+	num = 1;
+	test_err_hwpt_invalidate(EINVAL, self->nested_id, inv,
+				 IOMMU_HWPT_INVALIDATE_DATA_SELFTEST_INVALID,
+				 sizeof(inv[0]), &num);
+	ASSERT_EQ(0, num);
+	num = 1;
+	test_err_hwpt_invalidate(EINVAL, self->nested_id, inv,
+				 IOMMU_HWPT_INVALIDATE_DATA_SELFTEST, 0, &num);
+	num = 1;
+	test_err_hwpt_invalidate(EINVAL, self->nested_id, NULL,
+				 IOMMU_HWPT_INVALIDATE_DATA_SELFTEST,
+				 sizeof(inv[0]), &num);
+	/* Only nested page tables take invalidations from userspace. */
+	num = 0;
+	test_err_hwpt_invalidate(ENOENT, self->parent_id, inv,
+				 IOMMU_HWPT_INVALIDATE_DATA_SELFTEST,
+				 sizeof(inv[0]), &num);
+	check_iotlbs(self->nested_id, 0, d, d, d);
+}
+
+TEST_F(nested, device_attaches_to_nested_domain)
+{
+	__u32 got = 0;
+
+	test_cmd_mock_domain_replace(self->stdev_id, self->nested_id, &got);
+	ASSERT_EQ(self->nested_id, got);
+	/* In use: neither the nested domain nor its parent can go. */
+	test_err_destroy(EBUSY, self->nested_id);
+	test_err_destroy(EBUSY, self->parent_id);
+	test_cmd_mock_domain_replace(self->stdev_id, self->parent_id, &got);
+	ASSERT_EQ(self->parent_id, got);
+	test_cmd_destroy(self->nested_id);
+	test_err_destroy(EBUSY, self->parent_id);
+	test_cmd_mock_domain_replace(self->stdev_id, self->ioas_id, &got);
+	test_cmd_destroy(self->parent_id);
+}
+#endif /* IOMMUFD_UAPI_HAS_NESTED */
+
 #endif /* IOMMUFD_HAVE_UAPI */
 
 IOMMUFD_TEST_MAIN

@@ -458,6 +458,64 @@ static inline int _test_ioctl_hwpt_alloc(int fd, __u32 dev_id, __u32 pt_id,
 						_hwptp))
 #endif
 
+#ifdef IOMMU_HWPT_INVALIDATE
+#define IOMMUFD_UAPI_HAS_NESTED 1		/* 6.8: data_type + INVALIDATE */
+/* ---- IOMMU_HWPT_ALLOC with driver data (nested), IOMMU_HWPT_INVALIDATE ---- */
+static inline int _test_ioctl_hwpt_alloc_data(int fd, __u32 dev_id,
+					      __u32 pt_id, __u32 flags,
+					      __u32 data_type, void *data,
+					      __u32 data_len, __u32 *hwpt_id)
+{
+	struct iommu_hwpt_alloc cmd = {
+		.size = sizeof(cmd),
+		.flags = flags,
+		.dev_id = dev_id,
+		.pt_id = pt_id,
+		.data_type = data_type,
+		.data_len = data_len,
+		.data_uptr = (uintptr_t)data,
+	};
+	int ret = ioctl(fd, IOMMU_HWPT_ALLOC, &cmd);
+
+	if (!ret && hwpt_id)
+		*hwpt_id = cmd.out_hwpt_id;
+	return ret;
+}
+#define test_cmd_hwpt_alloc_nested(_dev, _parent, _iotlb, _hwptp)            \
+	({                                                                   \
+		struct iommu_hwpt_selftest __data = { .iotlb = (_iotlb) };   \
+		test_cmd(_test_ioctl_hwpt_alloc_data(                        \
+				self->fd, _dev, _parent, 0,                  \
+				IOMMU_HWPT_DATA_SELFTEST, &__data,           \
+				sizeof(__data), _hwptp));                    \
+	})
+
+/* *entry_num: in, how many; out, how many the kernel handled. */
+static inline int _test_ioctl_hwpt_invalidate(int fd, __u32 hwpt_id,
+					      void *reqs, __u32 data_type,
+					      __u32 entry_len, __u32 *entry_num)
+{
+	struct iommu_hwpt_invalidate cmd = {
+		.size = sizeof(cmd),
+		.hwpt_id = hwpt_id,
+		.data_uptr = (uintptr_t)reqs,
+		.data_type = data_type,
+		.entry_len = entry_len,
+		.entry_num = *entry_num,
+	};
+	int ret = ioctl(fd, IOMMU_HWPT_INVALIDATE, &cmd);
+
+	*entry_num = cmd.entry_num;
+	return ret;
+}
+#define test_cmd_hwpt_invalidate(_hwpt, _reqs, _type, _len, _nump)           \
+	test_cmd(_test_ioctl_hwpt_invalidate(self->fd, _hwpt, _reqs, _type,  \
+					     _len, _nump))
+#define test_err_hwpt_invalidate(_errno, _hwpt, _reqs, _type, _len, _nump)   \
+	test_err(_errno, _test_ioctl_hwpt_invalidate(self->fd, _hwpt, _reqs, \
+						     _type, _len, _nump))
+#endif
+
 #ifdef IOMMUFD_UAPI_HAS_HW_INFO
 /* ---- IOMMU_GET_HW_INFO ---- */
 static inline int _test_ioctl_get_hw_info(int fd, __u32 dev_id, void *data,
@@ -819,6 +877,24 @@ static inline int _test_cmd_access_rw(int fd, int access_fd, __u64 iova,
 #define test_err_access_rw(_errno, _afd, _iova, _buf, _len, _flags)          \
 	test_err(_errno, _test_cmd_access_rw(self->fd, _afd, _iova, _buf,    \
 					     _len, _flags))
+
+/* Checks the mock nested domain's emulated IOTLB entry iotlb_id. */
+static inline int _test_cmd_md_check_iotlb(int fd, __u32 hwpt_id,
+					   __u32 iotlb_id, __u32 expected)
+{
+	struct iommu_test_cmd cmd = {
+		.size = sizeof(cmd),
+		.op = IOMMU_TEST_OP_MD_CHECK_IOTLB,
+		.id = hwpt_id,
+		.check_iotlb = { .id = iotlb_id, .iotlb = expected },
+	};
+
+	return ioctl(fd, IOMMU_TEST_CMD, &cmd);
+}
+#define test_cmd_md_check_iotlb(_hwpt, _id, _val)                            \
+	test_cmd(_test_cmd_md_check_iotlb(self->fd, _hwpt, _id, _val))
+#define test_err_md_check_iotlb(_errno, _hwpt, _id, _val)                    \
+	test_err(_errno, _test_cmd_md_check_iotlb(self->fd, _hwpt, _id, _val))
 
 /*
  * Shrinks the kernel's temporary page-list budget (pages.c batches) so the
