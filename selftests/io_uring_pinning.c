@@ -399,4 +399,4 @@ TEST(io_uring_pinning)
 }
 #endif
 
-IOMMUFD_TEST_MAIN
+IOMMUFD_TEST_MAIN_NEEDS_TEST_CMD

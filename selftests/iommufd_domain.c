@@ -710,4 +710,4 @@ TEST_F(nested, device_attaches_to_nested_domain)
 
 #endif /* IOMMUFD_HAVE_UAPI */
 
-IOMMUFD_TEST_MAIN
+IOMMUFD_TEST_MAIN_NEEDS_TEST_CMD
