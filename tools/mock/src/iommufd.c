@@ -2316,9 +2316,13 @@ static int ioctl_hwpt_invalidate(struct ucmd *u)
 	for (uint32_t i = 0; i < cmd->entry_num; i++) {
 		struct iommu_hwpt_invalidate_selftest inv;
 
-		/* iommu_copy_struct_from_user_array() */
-		if (cmd->entry_len < offsetof(typeof(inv), iotlb_id) +
-					     sizeof(inv.iotlb_id)) {
+		/*
+		 * iommu_copy_struct_from_user_array(): unlike the ioctl
+		 * structs, an entry longer than the driver's is EINVAL even
+		 * with a zero tail.
+		 */
+		if (cmd->entry_len < offsetofend(typeof(inv), iotlb_id) ||
+		    sizeof(inv) < cmd->entry_len) {
 			rc = -EINVAL;
 			break;
 		}
