@@ -234,7 +234,7 @@ FIXTURE_SETUP(uring_budget)
 	struct io_uring probe;
 
 	iommufd_open_or_skip(&self->fd);
-	iommufd_test_cmd_or_skip(self->fd);
+	iommufd_mock_domain_or_skip(self->fd);
 	uring_init_or_skip(&probe);
 	io_uring_queue_exit(&probe);
 	if (!iommufd_has_cap(CAP_SETUID) || !iommufd_has_cap(CAP_SETGID))

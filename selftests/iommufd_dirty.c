@@ -58,7 +58,7 @@ FIXTURE_SETUP(dirty)
 	int ret;
 
 	iommufd_open_or_skip(&self->fd);
-	iommufd_test_cmd_or_skip(self->fd);
+	iommufd_mock_domain_or_skip(self->fd);
 	self->length = variant->length;
 	self->buffer = iommufd_test_buffer_aligned(self->length, 2UL << 20);
 	ASSERT_NE(NULL, self->buffer);

@@ -22,7 +22,7 @@ FIXTURE(domain)
 FIXTURE_SETUP(domain)
 {
 	iommufd_open_or_skip(&self->fd);
-	iommufd_test_cmd_or_skip(self->fd);
+	iommufd_mock_domain_or_skip(self->fd);
 	self->psize = iommufd_page_size();
 	self->length = 32 * self->psize;
 	self->buffer = iommufd_test_buffer(self->length);
@@ -500,7 +500,7 @@ FIXTURE_SETUP(nested)
 	int ret;
 
 	iommufd_open_or_skip(&self->fd);
-	iommufd_test_cmd_or_skip(self->fd);
+	iommufd_mock_domain_or_skip(self->fd);
 	test_cmd_ioas_alloc(&self->ioas_id);
 	test_cmd_mock_domain(self->ioas_id, &self->stdev_id, &self->auto_hwpt,
 			     &self->idev_id);

@@ -96,6 +96,8 @@ FIXTURE(fail_nth)
 	size_t length;
 	size_t psize;
 	bool has_test_cmd;
+	bool has_mock_domain;
+	int mock_domain_errno;
 	bool has_hwpt_alloc;
 };
 
@@ -120,6 +122,8 @@ FIXTURE_SETUP(fail_nth)
 		SKIP(return, "%s: %s", IOMMUFD_DEV_PATH, strerror(errno));
 	ASSERT_LE(0, fd);
 	self->has_test_cmd = iommufd_has_test_cmd(fd);
+	self->has_mock_domain = iommufd_has_mock_domain(fd);
+	self->mock_domain_errno = errno;
 #ifdef IOMMUFD_UAPI_HAS_HWPT_ALLOC
 	self->has_hwpt_alloc =
 		_test_ioctl_hwpt_alloc(fd, 0, 0, 0, NULL) == 0 ||
@@ -196,6 +200,7 @@ static int fn_learn_free_id(struct fn_state *st)
 struct fn_path {
 	const char *name;
 	bool needs_test_cmd;
+	bool needs_mock_domain;
 	int (*prepare)(struct fn_state *st);
 	int (*run)(struct fn_state *st);
 	/* After a successful run, outside the window: undo and verify. */
@@ -388,6 +393,9 @@ static void fn_sweep(struct __test_metadata *_metadata,
 
 	if (p->needs_test_cmd && !self->has_test_cmd)
 		SKIP(return, IOMMUFD_NO_TEST_CMD_REASON);
+	if (p->needs_mock_domain && !self->has_mock_domain)
+		SKIP(return, "IOMMU_TEST_OP_MOCK_DOMAIN: %s (no usable mock "
+		     "IOMMU)", strerror(self->mock_domain_errno));
 
 	for (n = 1; fired; n++) {
 		struct fn_state st = {
@@ -464,21 +472,23 @@ static void fn_sweep(struct __test_metadata *_metadata,
 	TEST_F(fail_nth, _name)                                              \
 	{                                                                    \
 		static const struct fn_path path = {                         \
-			.name = #_name, .needs_test_cmd = _needs,            \
+			.name = #_name, .needs_test_cmd = _needs != 0,       \
+			.needs_mock_domain = _needs == 2,                    \
 			.prepare = _prep, .run = _run, .settle = _settle,    \
 		};                                                           \
 		fn_sweep(_metadata, self, &path);                            \
 	}
 
-FN_TEST(ioas_alloc, false, prep_empty, run_ioas_alloc, NULL)
-FN_TEST(map, false, prep_ioas, run_map, settle_map)
-FN_TEST(map_into_domains, true, prep_ioas_domains, run_map, settle_map)
-FN_TEST(copy_into_domain, true, prep_copy, run_copy, settle_copy)
-FN_TEST(access_rw, true, prep_access_rw, run_access_rw, settle_access_rw)
-FN_TEST(access_pin, true, prep_access_pin, run_access_pin, settle_access_pin)
-FN_TEST(access_pin_with_domain, true, prep_access_pin_domain, run_access_pin,
+/* Needs: 0 nothing, 1 IOMMU_TEST_CMD, 2 mock domains too. */
+FN_TEST(ioas_alloc, 0, prep_empty, run_ioas_alloc, NULL)
+FN_TEST(map, 0, prep_ioas, run_map, settle_map)
+FN_TEST(map_into_domains, 2, prep_ioas_domains, run_map, settle_map)
+FN_TEST(copy_into_domain, 2, prep_copy, run_copy, settle_copy)
+FN_TEST(access_rw, 1, prep_access_rw, run_access_rw, settle_access_rw)
+FN_TEST(access_pin, 1, prep_access_pin, run_access_pin, settle_access_pin)
+FN_TEST(access_pin_with_domain, 2, prep_access_pin_domain, run_access_pin,
 	settle_access_pin)
-FN_TEST(device_attach, true, prep_ioas_mapped, run_attach, settle_attach)
+FN_TEST(device_attach, 2, prep_ioas_mapped, run_attach, settle_attach)
 
 #endif /* IOMMUFD_HAVE_UAPI */
 

@@ -927,7 +927,7 @@ TEST_F(ioas, domain_attached_after_map_is_filled)
 {
 	__u32 stdev = 0, hwpt = 0;
 
-	skip_without_test_cmd();
+	iommufd_mock_domain_or_skip(self->fd);
 	test_cmd_ioas_map_fixed(self->ioas_id, BUF(0), PG(8), IOVA(0));
 	test_cmd_ioas_map_fixed(self->ioas_id, BUF(16), PG(4), IOVA(32));
 	/* A late device joins an existing auto domain or gets a new one. */

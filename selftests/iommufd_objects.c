@@ -117,7 +117,7 @@ TEST_F(objects, mock_device_objects)
 {
 	__u32 ioas, stdev = 0, hwpt = 0, idev = 0;
 
-	iommufd_test_cmd_or_skip(self->fd);
+	iommufd_mock_domain_or_skip(self->fd);
 	test_cmd_ioas_alloc(&ioas);
 	test_cmd_mock_domain(ioas, &stdev, &hwpt, &idev);
 	/* Four objects, four ids. */
@@ -147,7 +147,7 @@ TEST_F(objects, mock_domain_on_bad_ids)
 {
 	__u32 ioas, stdev;
 
-	iommufd_test_cmd_or_skip(self->fd);
+	iommufd_mock_domain_or_skip(self->fd);
 	test_err_mock_domain(ENOENT, 999, NULL, NULL, NULL);
 	test_cmd_ioas_alloc(&ioas);
 	test_cmd_mock_domain(ioas, &stdev, NULL, NULL);
@@ -162,7 +162,7 @@ TEST_F(objects, ids_of_the_wrong_type)
 	__u32 ioas, stdev, hwpt, idev;
 	__u64 iova = IOVA0;
 
-	iommufd_test_cmd_or_skip(self->fd);
+	iommufd_mock_domain_or_skip(self->fd);
 	test_cmd_ioas_alloc(&ioas);
 	test_cmd_mock_domain(ioas, &stdev, &hwpt, &idev);
 	test_cmd_ioas_map_fixed(ioas, self->buffer, PG(2), IOVA0);
@@ -202,7 +202,7 @@ TEST_F(objects, close_releases_every_object)
 	int access_fd;
 
 	ASSERT_LE(0, fd2);
-	iommufd_test_cmd_or_skip(self->fd);
+	iommufd_mock_domain_or_skip(self->fd);
 	/* A graph of objects in the second context, pages pinned. */
 	ASSERT_EQ(0, _test_ioctl_ioas_alloc(fd2, &ioas));
 	ASSERT_EQ(0, _test_cmd_mock_domain(fd2, ioas, &stdev, &hwpt, NULL));

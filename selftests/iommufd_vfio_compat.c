@@ -297,7 +297,7 @@ TEST_F(vfio_compat, get_info_with_mock_domain)
 {
 	struct vfio_iommu_type1_info info = { .argsz = sizeof(info) };
 
-	iommufd_test_cmd_or_skip(self->fd);
+	iommufd_mock_domain_or_skip(self->fd);
 	compat_set_ioas();
 	test_cmd_mock_domain(self->ioas_id, NULL, NULL, NULL);
 	ASSERT_EQ(0, ioctl(self->fd, VFIO_IOMMU_GET_INFO, &info));
