@@ -140,11 +140,7 @@ TEST_F(dma, writeable_map_receives_device_writes)
  * domain makes the map pin at once, as a real device's domain would.
  */
 #define dma_attach_mock_domain(_stdev)                                       \
-	do {                                                                 \
-		iommufd_test_cmd_or_skip(self->fd);                          \
-		test_cmd(_test_cmd_mock_domain(self->fd, self->ioas_id,      \
-					       _stdev, NULL, NULL));         \
-	} while (0)
+	backend_mock_domain(self->fd, self->ioas_id, _stdev, 0)
 
 #define ASSERT_EFAULT_WARNING(_vaddr)                                        \
 	do {                                                                 \
@@ -208,9 +204,7 @@ TEST_F(dma, without_domain_pinning_waits)
 					     self->page, hole, false));
 	ASSERT_EQ(0, self->rep.count);
 	/* ... and the failure moves to whoever needs the pages. */
-	iommufd_test_cmd_or_skip(self->fd);
-	test_err(EFAULT, _test_cmd_mock_domain(self->fd, self->ioas_id, NULL,
-					       NULL, NULL));
+	backend_mock_domain(self->fd, self->ioas_id, NULL, EFAULT);
 }
 
 TEST_F(dma, other_map_failures_are_errors)

@@ -289,8 +289,13 @@ static void *lifecycle_stress_thread(void *arg)
 			__atomic_add_fetch(&s->errors, 1, __ATOMIC_RELAXED);
 			continue;
 		}
-		/* While we are a user the fd must stay open. */
-		if (!backend_fd_is_open(iommufd_backend_fd(s->be)))
+		/*
+		 * While we are a user the count includes us and the fd stays
+		 * open. A lost update in the count shows here, where the final
+		 * count could not show it (extra disconnects at 0 are no-ops).
+		 */
+		if (!iommufd_backend_users(s->be) ||
+		    !backend_fd_is_open(iommufd_backend_fd(s->be)))
 			__atomic_add_fetch(&s->errors, 1, __ATOMIC_RELAXED);
 		iommufd_backend_disconnect(s->be);
 	}
