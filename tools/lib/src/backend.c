@@ -294,17 +294,3 @@ bool iommufd_backend_owned(const struct iommufd_backend *be)
 {
 	return be ? __atomic_load_n(&be->owned, __ATOMIC_RELAXED) : false;
 }
-
-int iommufd_backend_fd_for(const struct iommufd_backend *be, const char *op)
-{
-	if (!be) {
-		iommufd_error(NULL, op, EINVAL, "backend is NULL");
-		return -EINVAL;
-	}
-	if (!__atomic_load_n(&be->users, __ATOMIC_ACQUIRE)) {
-		iommufd_error(be, op, EBADF,
-			      "backend is not connected (call iommufd_backend_connect() first)");
-		return -EBADF;
-	}
-	return __atomic_load_n(&be->fd, __ATOMIC_RELAXED);
-}

@@ -3,6 +3,7 @@
 #ifndef LIBIOMMUFD_INTERNAL_H
 #define LIBIOMMUFD_INTERNAL_H
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -45,7 +46,21 @@ void iommufd_report(const struct iommufd_backend *be,
 /*
  * The fd of a backend a DMA operation may use: NULL and unconnected
  * backends are reported and refused. Returns the fd or a negative errno.
+ * Inline: it sits on the map/unmap fast path, in front of every ioctl.
  */
-int iommufd_backend_fd_for(const struct iommufd_backend *be, const char *op);
+static inline int iommufd_backend_fd_for(const struct iommufd_backend *be,
+					 const char *op)
+{
+	if (__builtin_expect(!be, 0)) {
+		iommufd_error(NULL, op, EINVAL, "backend is NULL");
+		return -EINVAL;
+	}
+	if (__builtin_expect(!__atomic_load_n(&be->users, __ATOMIC_ACQUIRE), 0)) {
+		iommufd_error(be, op, EBADF,
+			      "backend is not connected (call iommufd_backend_connect() first)");
+		return -EBADF;
+	}
+	return __atomic_load_n(&be->fd, __ATOMIC_RELAXED);
+}
 
 #endif /* LIBIOMMUFD_INTERNAL_H */

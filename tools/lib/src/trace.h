@@ -26,8 +26,12 @@
 #define IOMMUFD_USDT(name, ...) do { } while (0)
 #endif
 
-/* Set once by a constructor from the IOMMUFD_TRACE environment variable. */
-extern int iommufd_trace_enabled;
+/*
+ * Set once by a constructor from the IOMMUFD_TRACE environment variable.
+ * Hidden on the declaration too, so that -fPIC code reads it directly
+ * instead of through the GOT: it is read on every operation.
+ */
+extern int iommufd_trace_enabled __attribute__((visibility("hidden")));
 
 void iommufd_trace_emit(const char *name, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
