@@ -3407,7 +3407,7 @@ static const struct ioctl_op ioctl_ops[] = {
 
 
 /* iommufd_fops_ioctl() */
-long mock_ctx_ioctl(struct mock_ctx *ctx, unsigned long cmd, void *arg)
+static long ctx_ioctl(struct mock_ctx *ctx, unsigned long cmd, void *arg)
 {
 	const struct ioctl_op *op;
 	union ucmd_buffer buf;
@@ -3417,9 +3417,7 @@ long mock_ctx_ioctl(struct mock_ctx *ctx, unsigned long cmd, void *arg)
 
 	if (nr < IOMMUFD_CMD_BASE ||
 	    nr - IOMMUFD_CMD_BASE >= sizeof(ioctl_ops) / sizeof(ioctl_ops[0])) {
-		rc = vfio_ioctl(ctx, cmd, (uintptr_t)arg);
-		umem_snapshot_drop();
-		return rc;
+		return vfio_ioctl(ctx, cmd, (uintptr_t)arg);
 	}
 	rc = umem_copy_from(&u.user_size, u.ubuf, sizeof(u.user_size));
 	if (rc)
@@ -3432,7 +3430,14 @@ long mock_ctx_ioctl(struct mock_ctx *ctx, unsigned long cmd, void *arg)
 	rc = copy_struct_from_user(&buf, op->size, u.ubuf, u.user_size);
 	if (rc)
 		return rc;
-	rc = op->execute(&u);
+	return op->execute(&u);
+}
+
+long mock_ctx_ioctl(struct mock_ctx *ctx, unsigned long cmd, void *arg)
+{
+	long rc = ctx_ioctl(ctx, cmd, arg);
+
+	/* Whatever the outcome, the call's snapshot and pipe end with it. */
 	umem_snapshot_drop();
 	return rc;
 }

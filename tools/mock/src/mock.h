@@ -74,7 +74,7 @@ struct umem_page_id {
 	uint64_t dev, inode, offset;
 };
 int umem_page_id(uint64_t va, struct umem_page_id *id) MOCK_HIDDEN;
-/* Forgets the VMA snapshot taken for the current call. */
+/* Ends a call: forgets its VMA snapshot, closes its copy pipe. */
 void umem_snapshot_drop(void) MOCK_HIDDEN;
 uint64_t umem_page_size(void) MOCK_HIDDEN;
 /* VmLck of this process in pages (mlock()ed memory the kernel counts). */

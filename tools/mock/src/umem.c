@@ -247,9 +247,12 @@ static int snapshot_load(void)
 	return 0;
 }
 
+static void pipe_drop(void);
+
 void umem_snapshot_drop(void)
 {
 	snap.valid = false;
+	pipe_drop();
 }
 
 /* Index of the VMA containing addr, or of the first one after it. */
@@ -329,28 +332,44 @@ int umem_page_id(uint64_t va, struct umem_page_id *id)
  * Without CONFIG_CROSS_MEMORY_ATTACH (tinyconfig-based guests) there is no
  * process_vm_readv(); a pipe does the same job: the kernel copies from or to
  * the user pointer and answers EFAULT for memory it cannot reach. The pipe
- * lives only for the call so the process never sees an extra fd.
+ * is made at the first copy of an ioctl and closed when the ioctl ends
+ * (umem_snapshot_drop()), so the program never sees an extra fd of ours.
  */
 static bool have_process_vm = true;
+static int call_pipe[2] = { -1, -1 };
 
 static int pipe_copy(void *dst, const void *src, size_t len)
 {
 	const size_t chunk = 65536;	/* the default pipe capacity */
-	int p[2], rc = 0;
 
-	if (syscall(SYS_pipe2, p, O_CLOEXEC))
+	if (call_pipe[0] < 0 && syscall(SYS_pipe2, call_pipe, O_CLOEXEC)) {
+		call_pipe[0] = call_pipe[1] = -1;
 		return -ENOMEM;
-	for (size_t off = 0; off < len && !rc; off += chunk) {
-		size_t n = len - off < chunk ? len - off : chunk;
-
-		if (syscall(SYS_write, p[1], (const char *)src + off, n) !=
-			    (ssize_t)n ||
-		    syscall(SYS_read, p[0], (char *)dst + off, n) != (ssize_t)n)
-			rc = -EFAULT;
 	}
-	syscall(SYS_close, p[0]);
-	syscall(SYS_close, p[1]);
-	return rc;
+	for (size_t off = 0; off < len; off += chunk) {
+		size_t n = len - off < chunk ? len - off : chunk;
+		ssize_t w = syscall(SYS_write, call_pipe[1],
+				    (const char *)src + off, n);
+
+		if (w > 0 && syscall(SYS_read, call_pipe[0], (char *)dst + off,
+				     (size_t)w) == w && w == (ssize_t)n)
+			continue;
+		/* A fault leaves bytes behind: this pipe is done for. */
+		syscall(SYS_close, call_pipe[0]);
+		syscall(SYS_close, call_pipe[1]);
+		call_pipe[0] = call_pipe[1] = -1;
+		return -EFAULT;
+	}
+	return 0;
+}
+
+static void pipe_drop(void)
+{
+	if (call_pipe[0] < 0)
+		return;
+	syscall(SYS_close, call_pipe[0]);
+	syscall(SYS_close, call_pipe[1]);
+	call_pipe[0] = call_pipe[1] = -1;
 }
 
 int umem_copy_from(void *dst, uint64_t uptr, size_t len)

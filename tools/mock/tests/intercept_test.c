@@ -181,6 +181,17 @@ static int deny_process_vm(void)
 	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
 }
 
+static int count_fds(void)
+{
+	int n = 0, fd;
+
+	/* The lowest free number, probed upwards: no opendir() fd of our own. */
+	for (fd = 0; fd < 256; fd++)
+		if (fcntl(fd, F_GETFD) >= 0)
+			n++;
+	return n;
+}
+
 /* The same rules when user memory is reached through the pipe fallback. */
 static void test_without_process_vm(void)
 {
@@ -191,14 +202,31 @@ static void test_without_process_vm(void)
 		struct iommu_ioas_iova_ranges r = { .size = sizeof(r) };
 		int fd;
 
+		int fds;
+
 		if (deny_process_vm())
 			_exit(3);
 		test_struct_size();
 		fd = open("/dev/iommu", O_RDWR);
+		fds = count_fds();
 		CHECK(!ioas_alloc(fd, &r.ioas_id), "alloc");
 		CHECK(ioctl(fd, IOMMU_IOAS_IOVA_RANGES, &r) && errno == EMSGSIZE &&
 			      r.num_iovas == 1 && r.out_iova_alignment == 1,
 		      "IOVA_RANGES written back through the pipe");
+		CHECK(ioctl(fd, IOMMU_IOAS_ALLOC, (void *)8) && errno == EFAULT,
+		      "EFAULT through the pipe");
+		{
+			/* Fails after the size was read: E2BIG. */
+			struct {
+				struct iommu_ioas_alloc cmd;
+				__u32 tail;
+			} big = { .cmd = { .size = sizeof(big) }, .tail = 1 };
+
+			CHECK(ioctl(fd, IOMMU_IOAS_ALLOC, &big) && errno == E2BIG,
+			      "E2BIG through the pipe");
+		}
+		/* The pipe lives for one ioctl, whatever its outcome. */
+		CHECK(count_fds() == fds, "%d fds, expected %d", count_fds(), fds);
 		close(fd);
 		_exit(failures ? 1 : 0);
 	}
