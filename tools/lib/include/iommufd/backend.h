@@ -70,6 +70,8 @@ typedef void (*iommufd_report_fn)(void *opaque,
  * Writes one line "iommufd: [warning: ]<op>: <msg>[: <strerror(err)>]" to
  * stderr. Exported so a caller that replaced the hook can chain to it or
  * put it back.
+ *
+ * Return: nothing; a failed write to stderr is ignored.
  */
 void iommufd_report_stderr(void *opaque, enum iommufd_report_level level,
 			   const char *op, int err, const char *msg);
@@ -82,6 +84,8 @@ void iommufd_report_stderr(void *opaque, enum iommufd_report_level level,
  * Backends without a hook of their own (iommufd_backend_set_report_fn())
  * and failures that have no backend (a NULL backend) report here. Not
  * meant to race with reports from other threads: set it at start-up.
+ *
+ * Return: nothing; it cannot fail.
  */
 void iommufd_report_set_fn(iommufd_report_fn fn, void *opaque);
 
@@ -200,6 +204,9 @@ int iommufd_backend_connect(struct iommufd_backend *be);
  * The last user closes the fd if the library opened it. Without users (or
  * with a NULL @be) this does nothing. Thread-safe against connect and
  * disconnect.
+ *
+ * Return: nothing; it cannot fail (an error from close() is not reported:
+ * the fd is released either way).
  */
 void iommufd_backend_disconnect(struct iommufd_backend *be);
 
