@@ -207,30 +207,6 @@ static inline int backend_count_lines(const char *text, const char *prefix,
 /* ---- the mock domain, where it can exist ---- */
 
 /*
- * Names the first hardware IOMMU the kernel registered (/sys/class/iommu),
- * or returns false. With one active (VT-d in the runner's vfio lane), 6.12
- * probes the mock bus's devices through that driver, which refuses them, so
- * IOMMU_TEST_OP_MOCK_DOMAIN fails with EINVAL: an environment without mock
- * domains, not a library failure.
- */
-static inline bool backend_hw_iommu(char *name, size_t len)
-{
-	DIR *d = opendir("/sys/class/iommu");
-	struct dirent *e;
-	bool found = false;
-
-	if (!d)
-		return false;
-	while (!found && (e = readdir(d)))
-		if (e->d_name[0] != '.') {
-			snprintf(name, len, "%.32s", e->d_name);
-			found = true;
-		}
-	closedir(d);
-	return found;
-}
-
-/*
  * Attaches a mock domain to the IOAS (the returned stdev id detaches it),
  * or skips with the reason where mock domains cannot exist. _expect is the
  * errno the attach must fail with, or 0 for success.
@@ -244,8 +220,8 @@ static inline bool backend_hw_iommu(char *name, size_t len)
 		__ret = _test_cmd_mock_domain(_fd, _ioas, _stdevp, NULL,     \
 					      NULL);                         \
 		__err = __ret ? errno : 0;                                   \
-		if (__err == EINVAL && backend_hw_iommu(__iommu,             \
-							sizeof(__iommu)))    \
+		if (__err == EINVAL && iommufd_hw_iommu_name(__iommu,        \
+							 sizeof(__iommu)))   \
 			SKIP(return, "IOMMU_TEST_OP_MOCK_DOMAIN: EINVAL while "  \
 			     "hardware IOMMU %s is active (mock devices are " \
 			     "not probed then)", __iommu);                    \
