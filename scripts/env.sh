@@ -21,7 +21,8 @@ HARNESS_KSRC_DEFAULT=$HARNESS_CACHE/src/linux-source-$HARNESS_KERNEL_SERIES
 # (immutable, unpacked by setup) however it reached us.
 if [ -n "${KSRC:-}" ] && [ "$KSRC" != "$HARNESS_KSRC_DEFAULT" ]; then
 	HARNESS_KSRC_OWNED=0
-	KSRC=$(cd "$KSRC" 2>/dev/null && pwd) || { echo "KSRC=$KSRC: no such directory" >&2; exit 2; }
+	HARNESS_KSRC_GIVEN=$KSRC
+	KSRC=$(cd "$KSRC" 2>/dev/null && pwd) || { echo "KSRC=$HARNESS_KSRC_GIVEN: no such directory" >&2; exit 2; }
 else
 	HARNESS_KSRC_OWNED=1
 	KSRC=$HARNESS_KSRC_DEFAULT
