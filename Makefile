@@ -5,7 +5,8 @@
 #   make check       all tests: host builds, library install, mock runs under
 #                    ASan/UBSan, both guest lanes, the runner's own tests
 #
-# Variables: TESTS="prog ..." (subset), LANE=mock|vfio, ACCEL=auto|kvm|tcg,
+# Variables: TESTS="prog ..." (subset), LANE=mock|vfio, TARGET=kernel|mock|both,
+# ACCEL=auto|kvm|tcg,
 # TIMEOUT=seconds, PROFILE=default|debug, CMD="guest command" (instead of the
 # suite), KSRC=/your/kernel/tree, HARNESS_CACHE=/cache/dir, V=1.
 
@@ -13,6 +14,7 @@ TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 export PROFILE ?= default
 
 VMTEST_ARGS := $(if $(TESTS),--tests "$(TESTS)") $(if $(LANE),--lane $(LANE)) \
+	$(if $(TARGET),--target $(TARGET)) \
 	$(if $(ACCEL),--accel $(ACCEL)) $(if $(TIMEOUT),--timeout $(TIMEOUT)) \
 	--profile $(PROFILE) $(if $(CMD),-- $(CMD))
 

@@ -3,6 +3,11 @@
 # Everything heavy (kernel source, kernel builds, virtme-ng) lives in a cache
 # outside the repository so a fresh clone stays small and rebuilds nothing.
 
+# Each script is an entry point: a parent make's flags and command-line
+# variables (MAKEFLAGS: "-s", TARGET=, a jobserver) must not leak into the
+# makes we run, such as the kernel build (-s would empty its log).
+unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES
+
 HARNESS_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 HARNESS_CACHE=${HARNESS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/iommufd-harness}
 
