@@ -235,6 +235,23 @@ TEST_F(vfio_device, map_of_its_own_bar_is_efault)
  * After a teardown: a new backend, IOAS, cdev fd, bind, attach and map work
  * as the first did, which they could not if the old binding lingered.
  */
+/*
+ * Binds the open device to the backend, attaches it to the IOAS (*hwpt_id:
+ * the domain the kernel chose) and maps the buffer, which pins it.
+ */
+static void vfio_device_bind_attach_map(struct __test_metadata *_metadata,
+					FIXTURE_DATA(vfio_device) *self,
+					__u32 *hwpt_id)
+{
+	test_cmd_vfio_bind(self->dev.fd, iommufd_backend_fd(self->be),
+			   &self->dev.devid);
+	test_cmd_vfio_attach(self->dev.fd, self->ioas_id, hwpt_id);
+	test_cmd_be(iommufd_backend_map_dma(self->be, self->ioas_id,
+					    DEVICE_IOVA, self->length,
+					    self->buffer, false));
+	ASSERT_PINNED_KB(self->length / 1024);
+}
+
 static void vfio_device_bind_afresh(struct __test_metadata *_metadata,
 				    FIXTURE_DATA(vfio_device) *self)
 {
@@ -245,28 +262,16 @@ static void vfio_device_bind_afresh(struct __test_metadata *_metadata,
 	test_cmd_be(iommufd_backend_alloc_ioas(self->be, &self->ioas_id));
 	self->dev.fd = vfio_pci_cdev_open(&self->dev, why, sizeof(why));
 	ASSERT_LE(0, self->dev.fd) TH_LOG("%s", why);
-	test_cmd_vfio_bind(self->dev.fd, iommufd_backend_fd(self->be),
-			   &self->dev.devid);
-	test_cmd_vfio_attach(self->dev.fd, self->ioas_id, &hwpt_id);
-	test_cmd_be(iommufd_backend_map_dma(self->be, self->ioas_id,
-					    DEVICE_IOVA, self->length,
-					    self->buffer, false));
-	ASSERT_PINNED_KB(self->length / 1024);
+	vfio_device_bind_attach_map(_metadata, self, &hwpt_id);
 }
 
 TEST_F(vfio_device, backend_disconnect_then_device_close)
 {
 	long kb = self->length / 1024;
-	int fds = backend_count_fds(), iommufd;
+	int fds = backend_count_fds(), iommufd = iommufd_backend_fd(self->be);
 	__u32 hwpt_id;
 
-	iommufd = iommufd_backend_fd(self->be);
-	test_cmd_vfio_bind(self->dev.fd, iommufd, &self->dev.devid);
-	test_cmd_vfio_attach(self->dev.fd, self->ioas_id, &hwpt_id);
-	test_cmd_be(iommufd_backend_map_dma(self->be, self->ioas_id,
-					    DEVICE_IOVA, self->length,
-					    self->buffer, false));
-	ASSERT_PINNED_KB(kb);
+	vfio_device_bind_attach_map(_metadata, self, &hwpt_id);
 
 	/* The last user: the library closes the fd it opened. */
 	iommufd_backend_disconnect(self->be);
@@ -291,17 +296,10 @@ TEST_F(vfio_device, backend_disconnect_then_device_close)
 
 TEST_F(vfio_device, device_close_then_backend_disconnect)
 {
-	long kb = self->length / 1024;
-	int fds = backend_count_fds(), iommufd;
+	int fds = backend_count_fds(), iommufd = iommufd_backend_fd(self->be);
 	__u32 hwpt_id;
 
-	iommufd = iommufd_backend_fd(self->be);
-	test_cmd_vfio_bind(self->dev.fd, iommufd, &self->dev.devid);
-	test_cmd_vfio_attach(self->dev.fd, self->ioas_id, &hwpt_id);
-	test_cmd_be(iommufd_backend_map_dma(self->be, self->ioas_id,
-					    DEVICE_IOVA, self->length,
-					    self->buffer, false));
-	ASSERT_PINNED_KB(kb);
+	vfio_device_bind_attach_map(_metadata, self, &hwpt_id);
 
 	/* Closing the device unbinds it: its domain and the pins go. */
 	close(self->dev.fd);
