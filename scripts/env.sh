@@ -11,19 +11,42 @@ unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES
 HARNESS_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 HARNESS_CACHE=${HARNESS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/iommufd-harness}
 
-# The kernel release whose source Debian ships as a package; a user tree
-# given as KSRC replaces it and nothing is unpacked.
-HARNESS_KERNEL_SERIES=6.12
-HARNESS_KERNEL_TARBALL=/usr/src/linux-source-$HARNESS_KERNEL_SERIES.tar.xz
+# The kernels we support, by name (config/kernels: name, Debian package,
+# suite, version; the last row is the newest and the default). KERNEL picks
+# one; a user tree given as KSRC wins over it and nothing is fetched.
+HARNESS_KERNELS_TABLE=$HARNESS_TOP/config/kernels
+harness_kernel_names() { awk '!/^[[:space:]]*(#|$)/ { print $1 }' "$HARNESS_KERNELS_TABLE"; }
+# harness_kernel_field NAME package|suite|version
+harness_kernel_field() {
+	awk -v name="$1" -v field="$2" '
+		BEGIN { col["package"] = 2; col["suite"] = 3; col["version"] = 4 }
+		!/^[[:space:]]*(#|$)/ && $1 == name { print $col[field]; found = 1; exit }
+		END { exit !found }' "$HARNESS_KERNELS_TABLE"
+}
+HARNESS_KERNEL_DEFAULT=$(harness_kernel_names | tail -1)
+KERNEL=${KERNEL:-$HARNESS_KERNEL_DEFAULT}
+# KERNEL=all is a loop over the table, for the scripts that run one (they set
+# HARNESS_KERNEL_ALL_OK before sourcing this); everything else needs one tree.
+if [ "$KERNEL" = all ] && [ -n "${HARNESS_KERNEL_ALL_OK:-}" ]; then
+	:
+elif ! harness_kernel_field "$KERNEL" package >/dev/null; then
+	echo "KERNEL=$KERNEL is not a kernel this harness knows (config/kernels: $(harness_kernel_names | paste -sd " ")${HARNESS_KERNEL_ALL_OK:+, or all})" >&2
+	exit 2
+fi
 
 # virtme-ng is pinned: its command line and guest init change between releases.
 HARNESS_VNG_VERSION=1.42
 HARNESS_VENV=$HARNESS_CACHE/venv
 HARNESS_VNG=$HARNESS_VENV/bin/vng
 
-HARNESS_KSRC_DEFAULT=$HARNESS_CACHE/src/linux-source-$HARNESS_KERNEL_SERIES
-# KSRC is exported to child scripts; the cache's own tree stays "owned"
-# (immutable, unpacked by setup) however it reached us.
+# KSRC is exported to child scripts; a tree in the cache stays "owned"
+# (immutable, unpacked by setup) however it reached us, and names its kernel.
+for name in $(harness_kernel_names); do
+	if [ "${KSRC:-}" = "$HARNESS_CACHE/src/linux-source-$name" ]; then KERNEL=$name; fi
+done
+# For KERNEL=all, the default kernel's tree stands for "a tree" (the host's
+# builds); each kernel of the loop gets its own.
+HARNESS_KSRC_DEFAULT=$HARNESS_CACHE/src/linux-source-$([ "$KERNEL" = all ] && echo "$HARNESS_KERNEL_DEFAULT" || echo "$KERNEL")
 if [ -n "${KSRC:-}" ] && [ "$KSRC" != "$HARNESS_KSRC_DEFAULT" ]; then
 	HARNESS_KSRC_OWNED=0
 	HARNESS_KSRC_GIVEN=$KSRC
@@ -39,4 +62,4 @@ HARNESS_KHDR=$HARNESS_CACHE/headers/$HARNESS_KSRC_KEY
 
 harness_say() { printf '%s: %s\n' "${HARNESS_TOOL:-harness}" "$*" >&2; }
 harness_die() { harness_say "error: $*"; exit 2; }
-export HARNESS_TOP HARNESS_CACHE KSRC HARNESS_KHDR HARNESS_VNG
+export HARNESS_TOP HARNESS_CACHE KSRC HARNESS_KHDR HARNESS_VNG KERNEL
