@@ -5,7 +5,8 @@
 #   make check       all tests: host builds, library install, mock runs under
 #                    ASan/UBSan, both guest lanes, the runner's own tests
 #
-# Variables: TESTS="prog ..." (subset), LANE=mock|vfio, TARGET=kernel|mock|both,
+# Variables: KERNEL=6.12|7.3|all (config/kernels; default the newest),
+# TESTS="prog ..." (subset), LANE=mock|vfio, TARGET=kernel|mock|both,
 # ACCEL=auto|kvm|tcg,
 # TIMEOUT=seconds, PROFILE=default|debug, CMD="guest command" (instead of the
 # suite), KSRC=/your/kernel/tree, HARNESS_CACHE=/cache/dir, V=1.
@@ -13,16 +14,22 @@
 TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 export PROFILE ?= default
 
-VMTEST_ARGS := $(if $(TESTS),--tests "$(TESTS)") $(if $(LANE),--lane $(LANE)) \
+VMTEST_ARGS := $(if $(KERNEL),--kernel $(KERNEL)) $(if $(TESTS),--tests "$(TESTS)") $(if $(LANE),--lane $(LANE)) \
 	$(if $(TARGET),--target $(TARGET)) \
 	$(if $(ACCEL),--accel $(ACCEL)) $(if $(TIMEOUT),--timeout $(TIMEOUT)) \
 	--profile $(PROFILE) $(if $(CMD),-- $(CMD))
+
+# The userspace mock is built against the newest kernel whose uAPI it speaks
+# (scripts/env.sh), whatever KERNEL says; evaluated only when "all" runs.
+MOCK_KERNEL = $(shell $(TOP)/scripts/paths MOCK_KERNEL)
+MOCK_TREE = KSRC=$(shell KERNEL=$(MOCK_KERNEL) KSRC= $(TOP)/scripts/paths KSRC) \
+	HARNESS_KHDR=$(shell KERNEL=$(MOCK_KERNEL) KSRC= $(TOP)/scripts/paths HARNESS_KHDR)
 
 .PHONY: all setup kernel vmtest check lib mock bench clean install
 
 all: lib
 	$(MAKE) -C selftests all
-	$(MAKE) -C tools/mock
+	$(MAKE) -C tools/mock $(MOCK_TREE)
 	$(MAKE) -C tools/bench
 	$(MAKE) -C tools/cli
 

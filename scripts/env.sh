@@ -34,6 +34,10 @@ elif ! harness_kernel_field "$KERNEL" package >/dev/null; then
 	exit 2
 fi
 
+# The kernels whose uAPI the userspace mock (tools/mock) speaks: it is built
+# against, and compared with, these only.
+HARNESS_MOCK_KERNELS="6.12"
+
 # virtme-ng is pinned: its command line and guest init change between releases.
 HARNESS_VNG_VERSION=1.42
 HARNESS_VENV=$HARNESS_CACHE/venv
@@ -62,4 +66,4 @@ HARNESS_KHDR=$HARNESS_CACHE/headers/$HARNESS_KSRC_KEY
 
 harness_say() { printf '%s: %s\n' "${HARNESS_TOOL:-harness}" "$*" >&2; }
 harness_die() { harness_say "error: $*"; exit 2; }
-export HARNESS_TOP HARNESS_CACHE KSRC HARNESS_KHDR HARNESS_VNG KERNEL
+export HARNESS_TOP HARNESS_CACHE KSRC HARNESS_KHDR HARNESS_VNG KERNEL HARNESS_MOCK_KERNELS
