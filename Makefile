@@ -6,7 +6,8 @@
 #                    ASan/UBSan, both guest lanes, the runner's own tests
 #
 # Variables: KERNEL=6.12|7.3|all (config/kernels; default the newest),
-# TESTS="prog ..." (subset), LANE=mock|vfio, TARGET=kernel|mock|both,
+# TESTS="prog ..." (subset), LANE=mock|vfio, IOMMU=intel|amd|virtio|all (vfio
+# lane), TARGET=kernel|mock|both,
 # ACCEL=auto|kvm|tcg,
 # TIMEOUT=seconds, PROFILE=default|debug, CMD="guest command" (instead of the
 # suite), KSRC=/your/kernel/tree, HARNESS_CACHE=/cache/dir, V=1.
@@ -15,7 +16,7 @@ TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 export PROFILE ?= default
 
 VMTEST_ARGS := $(if $(KERNEL),--kernel $(KERNEL)) $(if $(TESTS),--tests "$(TESTS)") $(if $(LANE),--lane $(LANE)) \
-	$(if $(TARGET),--target $(TARGET)) \
+	$(if $(TARGET),--target $(TARGET)) $(if $(IOMMU),--iommu $(IOMMU)) \
 	$(if $(ACCEL),--accel $(ACCEL)) $(if $(TIMEOUT),--timeout $(TIMEOUT)) \
 	--profile $(PROFILE) $(if $(CMD),-- $(CMD))
 
