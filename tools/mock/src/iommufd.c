@@ -39,7 +39,7 @@
 #include "iommufd_test.h"
 
 #include "itree.h"
-#include "mock.h"
+#include "iommufd_private.h"
 
 #define MOCK_IO_PAGE_SIZE (umem_page_size() / 2)
 #define MOCK_HUGE_PAGE_SIZE (512 * MOCK_IO_PAGE_SIZE)
@@ -180,15 +180,12 @@ struct maccess {
 	struct mitem *items;
 	size_t nitems;
 	unsigned int next_id;
-	int file_refs;
-	bool file_alive;
 };
 
 /* A fault queue (iommufd_fault); events are not emulated, see README. */
 struct mfault {
 	struct mobj obj;
 	struct mock_ctx *ctx;
-	int file_refs;
 };
 
 struct mock_ctx {
@@ -1330,7 +1327,7 @@ static int obj_remove_user(struct mock_ctx *ctx, uint32_t id)
 	return 0;
 }
 
-struct mock_ctx *mock_ctx_new(void)
+static struct mock_ctx *mock_ctx_new(void)
 {
 	struct mock_ctx *ctx = calloc(1, sizeof(*ctx));
 
@@ -1342,13 +1339,13 @@ struct mock_ctx *mock_ctx_new(void)
 	return ctx;
 }
 
-void mock_ctx_get(struct mock_ctx *ctx)
+static void mock_ctx_get(struct mock_ctx *ctx)
 {
 	ctx->refs++;
 }
 
 /* iommufd_fops_release(): destroy leaves until nothing is left. */
-void mock_ctx_put(struct mock_ctx *ctx)
+static void mock_ctx_put(struct mock_ctx *ctx)
 {
 	if (--ctx->refs)
 		return;
@@ -1371,25 +1368,23 @@ void mock_ctx_put(struct mock_ctx *ctx)
 	free(ctx);
 }
 
-void mock_access_file_get(struct mock_access *file)
-{
-	((struct maccess *)file)->file_refs++;
-}
-
 /* iommufd_test_staccess_release(): the access file's last fd is gone. */
-void mock_access_file_put(struct mock_access *file)
+static void access_file_release(void *private_data)
 {
-	struct maccess *acc = (struct maccess *)file;
+	struct maccess *acc = private_data;
 	struct mock_ctx *ctx = acc->ctx;
 
-	if (--acc->file_refs)
-		return;
 	access_notify_unmap(acc, 0, UINT64_MAX);
 	/* iommufd_access_destroy(): drop the driver's reference and remove */
 	acc->obj.users--;
 	obj_destroy(ctx, &acc->obj);
 	mock_ctx_put(ctx);
 }
+
+static const struct iommufd_file_ops access_fops = {
+	.name = "iommufd-mock-access",
+	.release = access_file_release,
+};
 
 /* ------------------------------------------------------ ioctl helpers -- */
 
@@ -2534,19 +2529,16 @@ static int test_md_check_iotlb(struct ucmd *u, struct iommu_test_cmd *cmd)
 /* iommufd_access_get(): the id is an fd of this process. */
 static struct maccess *access_get(uint32_t fd, int *rc)
 {
-	struct mock_file f = mock_file_lookup((int)fd);
+	struct maccess *acc = iommufd_file_private((int)fd, &access_fops);
 
-	if (f.kind != MOCK_FILE_ACCESS) {
+	if (!acc)
 		*rc = -EBADFD;
-		return NULL;
-	}
-	return (struct maccess *)f.access;
+	return acc;
 }
 
 static int test_create_access(struct ucmd *u, struct iommu_test_cmd *cmd)
 {
 	struct mock_ctx *ctx = u->ctx;
-	struct mock_file file;
 	struct maccess *acc;
 	struct mioas *ioas;
 	int rc, fd;
@@ -2568,19 +2560,16 @@ static int test_create_access(struct ucmd *u, struct iommu_test_cmd *cmd)
 	rc = ioas ? access_change_ioas(acc, ioas) : -ENOENT;
 	if (rc)
 		goto out_destroy;
-	file.kind = MOCK_FILE_ACCESS;
-	file.access = (struct mock_access *)acc;
-	fd = mock_file_install(file, true);
+	fd = iommufd_file_install(&access_fops, acc, true);
 	if (fd < 0) {
 		rc = -ENOMEM;
 		goto out_destroy;
 	}
-	acc->file_refs = 1;
 	cmd->create_access.out_access_fd = fd;
 	rc = respond(u, sizeof(*cmd));
 	if (rc) {
-		/* The fd was never handed out; closing it releases the access. */
-		close(fd);
+		/* The fd was never handed out; discarding it releases the access. */
+		iommufd_file_discard(fd);
 		return rc;
 	}
 	return 0;
@@ -2968,28 +2957,25 @@ static int ioctl_test(struct ucmd *u)
 
 /* ------------------------------------------------------ fault queues -- */
 
-void mock_fault_file_get(struct mock_fault *file)
-{
-	((struct mfault *)file)->file_refs++;
-}
-
 /* iommufd_fault_fops_release() */
-void mock_fault_file_put(struct mock_fault *file)
+static void fault_file_release(void *private_data)
 {
-	struct mfault *fault = (struct mfault *)file;
+	struct mfault *fault = private_data;
 	struct mock_ctx *ctx = fault->ctx;
 
-	if (--fault->file_refs)
-		return;
 	fault->obj.users--;
 	mock_ctx_put(ctx);
 }
+
+static const struct iommufd_file_ops fault_fops = {
+	.name = "iommufd-mock-pgfault",
+	.release = fault_file_release,
+};
 
 /* iommufd_fault_alloc(): an object and an fd that holds it and the ctx. */
 static int ioctl_fault_alloc(struct ucmd *u)
 {
 	struct iommu_fault_alloc *cmd = u->cmd;
-	struct mock_file file = { .kind = MOCK_FILE_FAULT };
 	struct mfault *fault;
 	int fd, rc;
 
@@ -2999,21 +2985,19 @@ static int ioctl_fault_alloc(struct ucmd *u)
 	if (!fault)
 		return -ENOMEM;
 	fault->ctx = u->ctx;
-	file.fault = (struct mock_fault *)fault;
-	fd = mock_file_install(file, true);
+	fd = iommufd_file_install(&fault_fops, fault, true);
 	if (fd < 0) {
 		obj_free(u->ctx, &fault->obj);
 		return -EMFILE;
 	}
 	fault->obj.users++;
-	fault->file_refs = 1;
 	mock_ctx_get(u->ctx);
 	cmd->out_fault_id = fault->obj.id;
 	cmd->out_fault_fd = fd;
 	rc = respond(u, sizeof(*cmd));
 	if (rc) {
-		/* The fd was never handed out: closing it drops its refs. */
-		close(fd);
+		/* The fd was never handed out: discarding it drops its refs. */
+		iommufd_file_discard(fd);
 		obj_destroy(u->ctx, &fault->obj);
 	}
 	return rc;
@@ -3433,11 +3417,37 @@ static long ctx_ioctl(struct mock_ctx *ctx, unsigned long cmd, void *arg)
 	return op->execute(&u);
 }
 
-long mock_ctx_ioctl(struct mock_ctx *ctx, unsigned long cmd, void *arg)
+static long fops_ioctl(void *private_data, unsigned long cmd, void *arg)
 {
-	long rc = ctx_ioctl(ctx, cmd, arg);
+	long rc = ctx_ioctl(private_data, cmd, arg);
 
 	/* Whatever the outcome, the call's snapshot and pipe end with it. */
 	umem_snapshot_drop();
 	return rc;
+}
+
+/* iommufd_fops_release(): the file's reference on the context goes. */
+static void fops_release(void *private_data)
+{
+	mock_ctx_put(private_data);
+}
+
+const struct iommufd_file_ops iommufd_fops = {
+	.name = "iommufd-mock",
+	.ioctl = fops_ioctl,
+	.release = fops_release,
+};
+
+/* iommufd_fops_open(): a fresh context per open, like the kernel. */
+int iommufd_fops_open(bool cloexec)
+{
+	struct mock_ctx *ctx = mock_ctx_new();
+	int fd;
+
+	if (!ctx)
+		return -ENOMEM;
+	fd = iommufd_file_install(&iommufd_fops, ctx, cloexec);
+	if (fd < 0)
+		mock_ctx_put(ctx);
+	return fd;
 }

@@ -25,7 +25,7 @@
 #include <unistd.h>
 #include <linux/magic.h>
 
-#include "mock.h"
+#include "iommufd_private.h"
 
 /*
  * Under valgrind, memory written through process_vm_writev() looks like

@@ -22,44 +22,31 @@
 #define MOCK_HIDDEN __attribute__((visibility("hidden")))
 
 struct mock_ctx;
-struct mock_access;
-struct mock_fault;
 
-/* What a tracked fd refers to: an iommufd context or a selftest access. */
-enum mock_file_kind {
-	MOCK_FILE_NONE,
-	MOCK_FILE_CTX,
-	MOCK_FILE_ACCESS,
-	MOCK_FILE_FAULT,
+/* file.c: struct file and the fd table, for the emulation (lock held) */
+struct iommufd_file_ops {
+	const char *name;	/* of the memfd that stands for the file */
+	/* NULL: no ioctl method (ENOTTY); else 0 or more, or a -errno */
+	long (*ioctl)(void *private_data, unsigned long cmd, void *arg);
+	/* the last fd of the file is gone */
+	void (*release)(void *private_data);
 };
 
-struct mock_file {
-	enum mock_file_kind kind;
-	union {
-		struct mock_ctx *ctx;
-		struct mock_access *access;
-		struct mock_fault *fault;
-	};
-};
-
-/* intercept.c */
-void mock_lock(void) MOCK_HIDDEN;
-void mock_unlock(void) MOCK_HIDDEN;
-/* Creates a real fd standing for a mock file and tracks it (lock held). */
-int mock_file_install(struct mock_file file, bool cloexec) MOCK_HIDDEN;
-/* Looks up a tracked fd (lock held); kind NONE if it is not ours. */
-struct mock_file mock_file_lookup(int fd) MOCK_HIDDEN;
+/* Creates an fd for a new file (get_unused_fd + fd_install): fd or -errno. */
+int iommufd_file_install(const struct iommufd_file_ops *fops,
+			 void *private_data, bool cloexec) MOCK_HIDDEN;
+/* The private_data of fd if it is a file with these fops, else NULL. */
+void *iommufd_file_private(int fd, const struct iommufd_file_ops *fops) MOCK_HIDDEN;
+/*
+ * Takes back an fd that was installed but never handed to the program (an
+ * ioctl failed after creating it): forgets it, puts the file, closes it.
+ */
+void iommufd_file_discard(int fd) MOCK_HIDDEN;
 
 /* iommufd.c; all called with the lock held */
-struct mock_ctx *mock_ctx_new(void) MOCK_HIDDEN;
-void mock_ctx_get(struct mock_ctx *ctx) MOCK_HIDDEN;
-void mock_ctx_put(struct mock_ctx *ctx) MOCK_HIDDEN;
-void mock_access_file_put(struct mock_access *access) MOCK_HIDDEN;
-void mock_access_file_get(struct mock_access *access) MOCK_HIDDEN;
-void mock_fault_file_get(struct mock_fault *fault) MOCK_HIDDEN;
-void mock_fault_file_put(struct mock_fault *fault) MOCK_HIDDEN;
-/* Returns 0 or a negative errno, as a kernel ioctl handler does. */
-long mock_ctx_ioctl(struct mock_ctx *ctx, unsigned long cmd, void *arg) MOCK_HIDDEN;
+/* The /dev/iommu file: its open makes a context and installs an fd. */
+extern const struct iommufd_file_ops iommufd_fops MOCK_HIDDEN;
+int iommufd_fops_open(bool cloexec) MOCK_HIDDEN;
 
 /* umem.c */
 int umem_copy_from(void *dst, uint64_t uptr, size_t len) MOCK_HIDDEN;
