@@ -50,26 +50,26 @@
 #define offsetofend(type, member)                                            \
 	(offsetof(type, member) + sizeof(((type *)0)->member))
 
-enum obj_type {
-	OBJ_NONE,
-	OBJ_ACCESS,
-	OBJ_DEVICE,
-	OBJ_IOAS,
-	OBJ_HWPT_PAGING,
-	OBJ_HWPT_NESTED,
-	OBJ_SELFTEST,
-	OBJ_FAULT,
-	OBJ_ANY,
+enum iommufd_object_type {
+	IOMMUFD_OBJ_NONE,
+	IOMMUFD_OBJ_ACCESS,
+	IOMMUFD_OBJ_DEVICE,
+	IOMMUFD_OBJ_IOAS,
+	IOMMUFD_OBJ_HWPT_PAGING,
+	IOMMUFD_OBJ_HWPT_NESTED,
+	IOMMUFD_OBJ_SELFTEST,
+	IOMMUFD_OBJ_FAULT,
+	IOMMUFD_OBJ_ANY,
 };
 
-enum account_mode {
-	ACCOUNT_NONE,
-	ACCOUNT_USER,
-	ACCOUNT_MM,
+enum iopt_pages_account_mode {
+	IOPT_PAGES_ACCOUNT_NONE,
+	IOPT_PAGES_ACCOUNT_USER,
+	IOPT_PAGES_ACCOUNT_MM,
 };
 
-struct mobj {
-	enum obj_type type;
+struct iommufd_object {
+	enum iommufd_object_type type;
 	uint32_t id;
 	/* The kernel's obj->users: 1 for the id table, plus one per holder. */
 	int users;
@@ -77,33 +77,33 @@ struct mobj {
 
 /* The pins of one page range of the process (the kernel's iopt_pages). */
 #define HOLDER_CHUNK 4096
-struct mpages {
+struct iopt_pages {
 	int refs;
 	uint64_t uptr;		/* page aligned */
 	uint64_t npages;
 	bool writable;
-	enum account_mode account_mode;
+	enum iopt_pages_account_mode account_mode;
 	uint64_t npinned;
 	/* holders[i]: how many areas-in-a-domain and accesses need page i */
 	uint32_t **holders;
-	struct itree accesses;	/* struct mrange, in page indexes */
+	struct itree accesses;	/* struct iopt_pages_access, in page indexes */
 	struct itree_node uva_node;
 };
 
-/* An access's exact pinned range inside an mpages (iopt_pages_access). */
-struct mrange {
+/* An access's exact pinned range inside an iopt_pages (iopt_pages_access). */
+struct iopt_pages_access {
 	struct itree_node node;
 	unsigned int users;
 };
 
 enum used_kind { USED_AREA, USED_RESV };
 
-struct mioas;
+struct iommufd_ioas;
 
-struct marea {
+struct iopt_area {
 	struct itree_node node;	/* [iova, last] in ioas->used */
 	enum used_kind kind;
-	struct mpages *pages;
+	struct iopt_pages *pages;
 	uint64_t start_byte;	/* offset of iova inside pages */
 	int prot;
 	unsigned int num_accesses;
@@ -111,39 +111,39 @@ struct marea {
 	bool domain_pinned;	/* holds pins because the IOAS has domains */
 };
 
-struct mresv {
+struct iopt_reserved {
 	struct itree_node node;
 	const void *owner;
 };
 
-struct mhwpt;
-struct maccess;
+struct iommufd_hw_pagetable;
+struct iommufd_access;
 
-struct mioas {
-	struct mobj obj;
+struct iommufd_ioas {
+	struct iommufd_object obj;
 	struct itree used;	/* areas and the union of reserved ranges */
-	struct itree reserved;	/* struct mresv, may overlap */
-	struct itree allowed;	/* struct mresv (owner unused) */
-	struct marea *resv_segs;
+	struct itree reserved;	/* struct iopt_reserved, may overlap */
+	struct itree allowed;	/* struct iopt_reserved (owner unused) */
+	struct iopt_area *resv_segs;
 	size_t nresv_segs;
 	uint64_t nareas;
 	uint64_t iova_alignment;
 	bool disable_large_pages;
 	/* ioas->hwpt_list and iopt->domains: the paging hwpts on this IOAS */
-	struct mhwpt **hwpts;
+	struct iommufd_hw_pagetable **hwpts;
 	size_t nhwpts;
-	struct maccess **accesses;
+	struct iommufd_access **accesses;
 	size_t naccesses;
 };
 
-struct mdirty {
+struct mock_dirty_entry {
 	struct itree_node node;	/* [index, index] of a 2K domain entry */
 };
 
-struct mhwpt {
-	struct mobj obj;
-	struct mioas *ioas;	/* paging */
-	struct mhwpt *parent;	/* nested */
+struct iommufd_hw_pagetable {
+	struct iommufd_object obj;
+	struct iommufd_ioas *ioas;	/* paging */
+	struct iommufd_hw_pagetable *parent;	/* nested */
 	bool auto_domain;
 	bool nest_parent;
 	bool dirty_ops;
@@ -151,163 +151,163 @@ struct mhwpt {
 	uint64_t pgsize_bitmap;
 	struct itree dirty;
 	uint32_t iotlb[MOCK_NESTED_DOMAIN_IOTLB_NUM];
-	struct mfault *fault;
+	struct iommufd_fault *fault;
 };
 
-struct mdevice {
-	struct mobj obj;
+struct iommufd_device {
+	struct iommufd_object obj;
 	uint32_t flags;
-	struct mhwpt *hwpt;
+	struct iommufd_hw_pagetable *hwpt;
 };
 
-struct mselftest {
-	struct mobj obj;
-	struct mdevice *idev;
+struct selftest_obj {
+	struct iommufd_object obj;
+	struct iommufd_device *idev;
 };
 
-struct mitem {
+struct selftest_access_item {
 	uint64_t iova, length;
 	unsigned int id;
 };
 
-struct maccess {
-	struct mobj obj;
-	struct mock_ctx *ctx;
-	struct mioas *ioas;
+struct iommufd_access {
+	struct iommufd_object obj;
+	struct iommufd_ctx *ictx;
+	struct iommufd_ioas *ioas;
 	bool needs_pin;
 	uint64_t iova_alignment;
 	/* the selftest driver's side (struct selftest_access) */
-	struct mitem *items;
+	struct selftest_access_item *items;
 	size_t nitems;
 	unsigned int next_id;
 };
 
 /* A fault queue (iommufd_fault); events are not emulated, see README. */
-struct mfault {
-	struct mobj obj;
-	struct mock_ctx *ctx;
+struct iommufd_fault {
+	struct iommufd_object obj;
+	struct iommufd_ctx *ictx;
 };
 
-struct mock_ctx {
+struct iommufd_ctx {
 	int refs;		/* fds plus live accesses (iommufd_ctx_get) */
-	enum account_mode account_mode;
-	struct mobj **objs;	/* indexed by id */
+	enum iopt_pages_account_mode account_mode;
+	struct iommufd_object **objs;	/* indexed by id */
 	uint32_t objs_cap;
 	uint32_t next_fresh;	/* lowest id never handed out */
 	uint32_t *free_ids;	/* min-heap of freed ids below next_fresh */
 	uint32_t nfree, free_cap;
 	uint64_t nobjs;
-	struct mioas *vfio_ioas;
+	struct iommufd_ioas *vfio_ioas;
 };
 
 /* Pages accounted in IOPT_PAGES_ACCOUNT_USER and _MM modes, process wide. */
 static uint64_t g_user_locked_vm, g_mm_locked_vm;
-/* Every mpages of the process by user VA, for MD_CHECK_REFS. */
+/* Every iopt_pages of the process by user VA, for MD_CHECK_REFS. */
 static struct itree g_pages_by_uva;
 static size_t g_memory_limit = 65536;
 
 /* ---------------------------------------------------------------- ids -- */
 
-static void heap_push(struct mock_ctx *ctx, uint32_t id)
+static void heap_push(struct iommufd_ctx *ictx, uint32_t id)
 {
 	uint32_t i;
 
-	if (ctx->nfree == ctx->free_cap) {
-		uint32_t ncap = ctx->free_cap ? ctx->free_cap * 2 : 64;
-		uint32_t *n = realloc(ctx->free_ids, ncap * sizeof(*n));
+	if (ictx->nfree == ictx->free_cap) {
+		uint32_t ncap = ictx->free_cap ? ictx->free_cap * 2 : 64;
+		uint32_t *n = realloc(ictx->free_ids, ncap * sizeof(*n));
 
 		if (!n)
 			abort();
-		ctx->free_ids = n;
-		ctx->free_cap = ncap;
+		ictx->free_ids = n;
+		ictx->free_cap = ncap;
 	}
-	i = ctx->nfree++;
-	while (i && ctx->free_ids[(i - 1) / 2] > id) {
-		ctx->free_ids[i] = ctx->free_ids[(i - 1) / 2];
+	i = ictx->nfree++;
+	while (i && ictx->free_ids[(i - 1) / 2] > id) {
+		ictx->free_ids[i] = ictx->free_ids[(i - 1) / 2];
 		i = (i - 1) / 2;
 	}
-	ctx->free_ids[i] = id;
+	ictx->free_ids[i] = id;
 }
 
-static uint32_t heap_pop(struct mock_ctx *ctx)
+static uint32_t heap_pop(struct iommufd_ctx *ictx)
 {
-	uint32_t top = ctx->free_ids[0], last = ctx->free_ids[--ctx->nfree];
+	uint32_t top = ictx->free_ids[0], last = ictx->free_ids[--ictx->nfree];
 	uint32_t i = 0;
 
 	for (;;) {
 		uint32_t c = 2 * i + 1;
 
-		if (c >= ctx->nfree)
+		if (c >= ictx->nfree)
 			break;
-		if (c + 1 < ctx->nfree && ctx->free_ids[c + 1] < ctx->free_ids[c])
+		if (c + 1 < ictx->nfree && ictx->free_ids[c + 1] < ictx->free_ids[c])
 			c++;
-		if (ctx->free_ids[c] >= last)
+		if (ictx->free_ids[c] >= last)
 			break;
-		ctx->free_ids[i] = ctx->free_ids[c];
+		ictx->free_ids[i] = ictx->free_ids[c];
 		i = c;
 	}
-	if (ctx->nfree)
-		ctx->free_ids[i] = last;
+	if (ictx->nfree)
+		ictx->free_ids[i] = last;
 	return top;
 }
 
 /* _iommufd_object_alloc(): xa_alloc() of the lowest free id >= 1. */
-static void *obj_alloc(struct mock_ctx *ctx, size_t size, enum obj_type type)
+static void *_iommufd_object_alloc(struct iommufd_ctx *ictx, size_t size, enum iommufd_object_type type)
 {
-	struct mobj *obj;
+	struct iommufd_object *obj;
 	uint32_t id;
 
-	if (!ctx->nfree && ctx->next_fresh > INT32_MAX)
+	if (!ictx->nfree && ictx->next_fresh > INT32_MAX)
 		return NULL;
 	obj = calloc(1, size);
 	if (!obj)
 		return NULL;
-	id = ctx->nfree ? heap_pop(ctx) : ctx->next_fresh++;
-	if (id >= ctx->objs_cap) {
-		uint32_t ncap = ctx->objs_cap ? ctx->objs_cap : 64;
-		struct mobj **n;
+	id = ictx->nfree ? heap_pop(ictx) : ictx->next_fresh++;
+	if (id >= ictx->objs_cap) {
+		uint32_t ncap = ictx->objs_cap ? ictx->objs_cap : 64;
+		struct iommufd_object **n;
 
 		while (ncap <= id)
 			ncap *= 2;
-		n = realloc(ctx->objs, ncap * sizeof(*n));
+		n = realloc(ictx->objs, ncap * sizeof(*n));
 		if (!n)
 			abort();
-		memset(n + ctx->objs_cap, 0,
-		       (ncap - ctx->objs_cap) * sizeof(*n));
-		ctx->objs = n;
-		ctx->objs_cap = ncap;
+		memset(n + ictx->objs_cap, 0,
+		       (ncap - ictx->objs_cap) * sizeof(*n));
+		ictx->objs = n;
+		ictx->objs_cap = ncap;
 	}
 	obj->type = type;
 	obj->id = id;
 	obj->users = 1;
-	ctx->objs[id] = obj;
-	ctx->nobjs++;
+	ictx->objs[id] = obj;
+	ictx->nobjs++;
 	return obj;
 }
 
 /* Removes the id and frees the object (iommufd_object_abort/remove). */
-static void obj_free(struct mock_ctx *ctx, struct mobj *obj)
+static void iommufd_object_abort(struct iommufd_ctx *ictx, struct iommufd_object *obj)
 {
-	ctx->objs[obj->id] = NULL;
-	ctx->nobjs--;
-	heap_push(ctx, obj->id);
+	ictx->objs[obj->id] = NULL;
+	ictx->nobjs--;
+	heap_push(ictx, obj->id);
 	free(obj);
 }
 
 /* iommufd_get_object(): wrong type or absent is ENOENT. */
-static struct mobj *obj_get(struct mock_ctx *ctx, uint32_t id,
-			    enum obj_type type)
+static struct iommufd_object *iommufd_get_object(struct iommufd_ctx *ictx, uint32_t id,
+			    enum iommufd_object_type type)
 {
-	struct mobj *obj = id < ctx->objs_cap ? ctx->objs[id] : NULL;
+	struct iommufd_object *obj = id < ictx->objs_cap ? ictx->objs[id] : NULL;
 
-	if (!obj || (type != OBJ_ANY && obj->type != type))
+	if (!obj || (type != IOMMUFD_OBJ_ANY && obj->type != type))
 		return NULL;
 	return obj;
 }
 
 /* --------------------------------------------------------- accounting -- */
 
-static bool has_cap(int cap)
+static bool capable(int cap)
 {
 	struct __user_cap_header_struct hdr = {
 		.version = _LINUX_CAPABILITY_VERSION_3,
@@ -329,19 +329,19 @@ static uint64_t memlock_limit_pages(void)
 }
 
 /* do_update_pinned(): USER mode is per user, MM mode per mm (with mlock). */
-static int account_pinned(struct mpages *p, uint64_t npages, bool inc)
+static int do_update_pinned(struct iopt_pages *p, uint64_t npages, bool inc)
 {
 	uint64_t *ctr;
 
 	switch (p->account_mode) {
-	case ACCOUNT_NONE:
+	case IOPT_PAGES_ACCOUNT_NONE:
 		return 0;
-	case ACCOUNT_USER:
+	case IOPT_PAGES_ACCOUNT_USER:
 		ctr = &g_user_locked_vm;
 		if (inc && *ctr + npages > memlock_limit_pages())
 			return -ENOMEM;
 		break;
-	case ACCOUNT_MM:
+	case IOPT_PAGES_ACCOUNT_MM:
 		ctr = &g_mm_locked_vm;
 		if (inc && umem_vmlck_pages() + *ctr + npages >
 				   memlock_limit_pages())
@@ -359,7 +359,7 @@ static int account_pinned(struct mpages *p, uint64_t npages, bool inc)
 
 /* ------------------------------------------------------------- pages -- */
 
-static uint32_t holder_get(const struct mpages *p, uint64_t idx)
+static uint32_t holder_get(const struct iopt_pages *p, uint64_t idx)
 {
 	const uint32_t *chunk;
 
@@ -369,7 +369,7 @@ static uint32_t holder_get(const struct mpages *p, uint64_t idx)
 	return chunk ? chunk[idx % HOLDER_CHUNK] : 0;
 }
 
-static int holder_add(struct mpages *p, uint64_t idx, int delta)
+static int holder_add(struct iopt_pages *p, uint64_t idx, int delta)
 {
 	uint32_t **slot;
 
@@ -390,11 +390,11 @@ static int holder_add(struct mpages *p, uint64_t idx, int delta)
 }
 
 /* iopt_alloc_pages() */
-static struct mpages *pages_alloc(struct mock_ctx *ctx, uint64_t uptr,
+static struct iopt_pages *iopt_alloc_pages(struct iommufd_ctx *ictx, uint64_t uptr,
 				  uint64_t length, bool writable, int *rc)
 {
 	uint64_t ps = umem_page_size(), end;
-	struct mpages *p;
+	struct iopt_pages *p;
 
 	if (length > SIZE_MAX - ps || length == 0) {
 		*rc = -EINVAL;
@@ -413,17 +413,17 @@ static struct mpages *pages_alloc(struct mock_ctx *ctx, uint64_t uptr,
 	p->uptr = uptr & ~(ps - 1);
 	p->npages = (length + (uptr - p->uptr) + ps - 1) / ps;
 	p->writable = writable;
-	p->account_mode = has_cap(CAP_IPC_LOCK) ? ACCOUNT_NONE : ACCOUNT_USER;
-	if (ctx->account_mode == ACCOUNT_MM &&
-	    p->account_mode == ACCOUNT_USER)
-		p->account_mode = ACCOUNT_MM;
+	p->account_mode = capable(CAP_IPC_LOCK) ? IOPT_PAGES_ACCOUNT_NONE : IOPT_PAGES_ACCOUNT_USER;
+	if (ictx->account_mode == IOPT_PAGES_ACCOUNT_MM &&
+	    p->account_mode == IOPT_PAGES_ACCOUNT_USER)
+		p->account_mode = IOPT_PAGES_ACCOUNT_MM;
 	p->uva_node.start = p->uptr;
 	p->uva_node.last = p->uptr + p->npages * ps - 1;
 	itree_insert(&g_pages_by_uva, &p->uva_node);
 	return p;
 }
 
-static void pages_put(struct mpages *p)
+static void iopt_put_pages(struct iopt_pages *p)
 {
 	if (--p->refs)
 		return;
@@ -441,7 +441,7 @@ static void pages_put(struct mpages *p)
  * "pinned" now: pin_user_pages() rules (EFAULT) and then the memlock
  * accounting (ENOMEM), the order pfn_reader_fill_span() meets them.
  */
-static int pages_pin(struct mpages *p, uint64_t first, uint64_t last)
+static int iopt_pages_pin(struct iopt_pages *p, uint64_t first, uint64_t last)
 {
 	uint64_t ps = umem_page_size(), idx, newly = 0;
 	int rc;
@@ -462,7 +462,7 @@ static int pages_pin(struct mpages *p, uint64_t first, uint64_t last)
 		newly += run - idx;
 		idx = run;
 	}
-	rc = account_pinned(p, newly, true);
+	rc = do_update_pinned(p, newly, true);
 	if (rc)
 		return rc;
 	for (idx = first; idx <= last; idx++) {
@@ -470,7 +470,7 @@ static int pages_pin(struct mpages *p, uint64_t first, uint64_t last)
 		if (rc) {
 			while (idx-- > first)
 				holder_add(p, idx, -1);
-			account_pinned(p, newly, false);
+			do_update_pinned(p, newly, false);
 			return rc;
 		}
 	}
@@ -478,7 +478,7 @@ static int pages_pin(struct mpages *p, uint64_t first, uint64_t last)
 	return 0;
 }
 
-static void pages_unpin(struct mpages *p, uint64_t first, uint64_t last)
+static void iopt_pages_unpin(struct iopt_pages *p, uint64_t first, uint64_t last)
 {
 	uint64_t idx, released = 0;
 
@@ -488,118 +488,118 @@ static void pages_unpin(struct mpages *p, uint64_t first, uint64_t last)
 			released++;
 	}
 	p->npinned -= released;
-	account_pinned(p, released, false);
+	do_update_pinned(p, released, false);
 }
 
 /* ------------------------------------------------------------- areas -- */
 
-static struct marea *node_area(struct itree_node *n)
+static struct iopt_area *to_iopt_area(struct itree_node *n)
 {
-	return n ? itree_entry(n, struct marea, node) : NULL;
+	return n ? itree_entry(n, struct iopt_area, node) : NULL;
 }
 
-static uint64_t area_iova(const struct marea *a)
+static uint64_t iopt_area_iova(const struct iopt_area *a)
 {
 	return a->node.start;
 }
 
-static uint64_t area_last(const struct marea *a)
+static uint64_t iopt_area_last_iova(const struct iopt_area *a)
 {
 	return a->node.last;
 }
 
-static uint64_t area_length(const struct marea *a)
+static uint64_t iopt_area_length(const struct iopt_area *a)
 {
 	return a->node.last - a->node.start + 1;
 }
 
-static uint64_t area_start_byte(const struct marea *a, uint64_t iova)
+static uint64_t iopt_area_start_byte(const struct iopt_area *a, uint64_t iova)
 {
-	return a->start_byte + (iova - area_iova(a));
+	return a->start_byte + (iova - iopt_area_iova(a));
 }
 
-static uint64_t area_index(const struct marea *a, uint64_t iova)
+static uint64_t iopt_area_iova_to_index(const struct iopt_area *a, uint64_t iova)
 {
-	return area_start_byte(a, iova) / umem_page_size();
+	return iopt_area_start_byte(a, iova) / umem_page_size();
 }
 
-static uint64_t area_first_index(const struct marea *a)
+static uint64_t iopt_area_index(const struct iopt_area *a)
 {
 	return a->start_byte / umem_page_size();
 }
 
-static uint64_t area_last_index(const struct marea *a)
+static uint64_t iopt_area_last_index(const struct iopt_area *a)
 {
-	return (a->start_byte + area_length(a) - 1) / umem_page_size();
+	return (a->start_byte + iopt_area_length(a) - 1) / umem_page_size();
 }
 
 /* iopt_area_iter_first()/next(): areas only, skipping reserved segments. */
-static struct marea *area_first(struct mioas *ioas, uint64_t s, uint64_t l)
+static struct iopt_area *iopt_area_iter_first(struct iommufd_ioas *ioas, uint64_t s, uint64_t l)
 {
 	struct itree_node *n = itree_first(&ioas->used, s, l);
 
-	while (n && node_area(n)->kind != USED_AREA)
+	while (n && to_iopt_area(n)->kind != USED_AREA)
 		n = itree_next(n, s, l);
-	return node_area(n);
+	return to_iopt_area(n);
 }
 
-static struct marea *area_next(struct marea *a, uint64_t s, uint64_t l)
+static struct iopt_area *iopt_area_iter_next(struct iopt_area *a, uint64_t s, uint64_t l)
 {
 	struct itree_node *n = itree_next(&a->node, s, l);
 
-	while (n && node_area(n)->kind != USED_AREA)
+	while (n && to_iopt_area(n)->kind != USED_AREA)
 		n = itree_next(n, s, l);
-	return node_area(n);
+	return to_iopt_area(n);
 }
 
 /* iopt_area_contig_iter: areas that cover [iova, last] without a gap. */
-struct contig {
-	struct mioas *ioas;
+struct iopt_area_contig_iter {
+	struct iommufd_ioas *ioas;
 	uint64_t cur, last;
-	struct marea *area;
+	struct iopt_area *area;
 };
 
-static struct marea *contig_init(struct contig *c, struct mioas *ioas,
+static struct iopt_area *iopt_area_contig_init(struct iopt_area_contig_iter *c, struct iommufd_ioas *ioas,
 				 uint64_t iova, uint64_t last)
 {
 	c->ioas = ioas;
 	c->cur = iova;
 	c->last = last;
-	c->area = area_first(ioas, iova, iova);
+	c->area = iopt_area_iter_first(ioas, iova, iova);
 	return c->area;
 }
 
-static struct marea *contig_next(struct contig *c)
+static struct iopt_area *iopt_area_contig_next(struct iopt_area_contig_iter *c)
 {
 	uint64_t alast;
 
 	if (!c->area)
 		return NULL;
-	alast = area_last(c->area);
+	alast = iopt_area_last_iova(c->area);
 	if (c->last <= alast)
 		return NULL;
 	c->cur = alast + 1;
-	c->area = area_next(c->area, c->cur, c->last);
-	if (c->area && area_iova(c->area) != c->cur)
+	c->area = iopt_area_iter_next(c->area, c->cur, c->last);
+	if (c->area && iopt_area_iova(c->area) != c->cur)
 		c->area = NULL;
 	return c->area;
 }
 
-static bool contig_done(const struct contig *c)
+static bool iopt_area_contig_done(const struct iopt_area_contig_iter *c)
 {
-	return c->area && c->last <= area_last(c->area);
+	return c->area && c->last <= iopt_area_last_iova(c->area);
 }
 
-#define for_each_contig(c, a, ioas, iova, last)                              \
-	for (a = contig_init(c, ioas, iova, last); a; a = contig_next(c))
+#define iopt_for_each_contig_area(c, a, ioas, iova, last)                              \
+	for (a = iopt_area_contig_init(c, ioas, iova, last); a; a = iopt_area_contig_next(c))
 
 /* ------------------------------------------------------ reserved IOVA -- */
 
 /* Rebuilds the union of the reserved ranges inside the "used" tree. */
-static int ioas_resv_rebuild(struct mioas *ioas)
+static int iopt_reserved_rebuild(struct iommufd_ioas *ioas)
 {
 	struct itree_node *n;
-	struct marea *segs = NULL;
+	struct iopt_area *segs = NULL;
 	size_t nsegs = 0, cap = 0, i;
 
 	for (n = itree_min(&ioas->reserved); n; n = itree_succ(n)) {
@@ -610,7 +610,7 @@ static int ioas_resv_rebuild(struct mioas *ioas)
 			continue;
 		}
 		if (nsegs == cap) {
-			struct marea *ns;
+			struct iopt_area *ns;
 
 			cap = cap ? cap * 2 : 8;
 			ns = realloc(segs, cap * sizeof(*ns));
@@ -637,12 +637,12 @@ static int ioas_resv_rebuild(struct mioas *ioas)
 }
 
 /* iopt_reserve_iova() */
-static int ioas_reserve(struct mioas *ioas, uint64_t start, uint64_t last,
+static int iopt_reserve_iova(struct iommufd_ioas *ioas, uint64_t start, uint64_t last,
 			const void *owner)
 {
-	struct mresv *r;
+	struct iopt_reserved *r;
 
-	if (area_first(ioas, start, last) ||
+	if (iopt_area_iter_first(ioas, start, last) ||
 	    itree_first(&ioas->allowed, start, last))
 		return -EADDRINUSE;
 	r = calloc(1, sizeof(*r));
@@ -652,16 +652,16 @@ static int ioas_reserve(struct mioas *ioas, uint64_t start, uint64_t last,
 	r->node.last = last;
 	r->owner = owner;
 	itree_insert(&ioas->reserved, &r->node);
-	return ioas_resv_rebuild(ioas);
+	return iopt_reserved_rebuild(ioas);
 }
 
 /* __iopt_remove_reserved_iova() */
-static void ioas_unreserve(struct mioas *ioas, const void *owner)
+static void iopt_remove_reserved_iova(struct iommufd_ioas *ioas, const void *owner)
 {
 	struct itree_node *n, *next;
 
 	for (n = itree_min(&ioas->reserved); n; n = next) {
-		struct mresv *r = itree_entry(n, struct mresv, node);
+		struct iopt_reserved *r = itree_entry(n, struct iopt_reserved, node);
 
 		next = itree_succ(n);
 		if (r->owner == owner) {
@@ -669,62 +669,62 @@ static void ioas_unreserve(struct mioas *ioas, const void *owner)
 			free(r);
 		}
 	}
-	ioas_resv_rebuild(ioas);
+	iopt_reserved_rebuild(ioas);
 }
 
 /* ------------------------------------------------------ domains & pins -- */
 
-static void hwpt_dirty_clear_range(struct mhwpt *hwpt, uint64_t first,
+static void hwpt_dirty_clear_range(struct iommufd_hw_pagetable *hwpt, uint64_t first,
 				   uint64_t last)
 {
 	struct itree_node *n;
 
 	while ((n = itree_first(&hwpt->dirty, first, last))) {
 		itree_remove(&hwpt->dirty, n);
-		free(itree_entry(n, struct mdirty, node));
+		free(itree_entry(n, struct mock_dirty_entry, node));
 	}
 }
 
-static int area_domain_pin(struct marea *a)
+static int iopt_area_fill_domains(struct iopt_area *a)
 {
 	int rc;
 
 	if (a->domain_pinned)
 		return 0;
-	rc = pages_pin(a->pages, area_first_index(a), area_last_index(a));
+	rc = iopt_pages_pin(a->pages, iopt_area_index(a), iopt_area_last_index(a));
 	if (!rc)
 		a->domain_pinned = true;
 	return rc;
 }
 
-static void area_domain_unpin(struct marea *a)
+static void iopt_area_unpin_domains(struct iopt_area *a)
 {
 	if (!a->domain_pinned)
 		return;
-	pages_unpin(a->pages, area_first_index(a), area_last_index(a));
+	iopt_pages_unpin(a->pages, iopt_area_index(a), iopt_area_last_index(a));
 	a->domain_pinned = false;
 }
 
 /* The domains lose the area's entries (iopt_area_unfill_domains()). */
-static void area_unfill_domains(struct mioas *ioas, struct marea *a)
+static void iopt_area_unfill_domains(struct iommufd_ioas *ioas, struct iopt_area *a)
 {
 	uint64_t io = MOCK_IO_PAGE_SIZE;
 
 	for (size_t i = 0; i < ioas->nhwpts; i++)
-		hwpt_dirty_clear_range(ioas->hwpts[i], area_iova(a) / io,
-				       area_last(a) / io);
-	area_domain_unpin(a);
+		hwpt_dirty_clear_range(ioas->hwpts[i], iopt_area_iova(a) / io,
+				       iopt_area_last_iova(a) / io);
+	iopt_area_unpin_domains(a);
 }
 
 /* iopt_check_iova_alignment() */
-static int ioas_check_alignment(struct mioas *ioas, uint64_t align)
+static int iopt_check_iova_alignment(struct iommufd_ioas *ioas, uint64_t align)
 {
 	uint64_t mask = align - 1;
-	struct marea *a;
+	struct iopt_area *a;
 
-	for (a = area_first(ioas, 0, UINT64_MAX); a;
-	     a = area_next(a, 0, UINT64_MAX))
-		if ((area_iova(a) & mask) || (area_length(a) & mask) ||
+	for (a = iopt_area_iter_first(ioas, 0, UINT64_MAX); a;
+	     a = iopt_area_iter_next(a, 0, UINT64_MAX))
+		if ((iopt_area_iova(a) & mask) || (iopt_area_length(a) & mask) ||
 		    ((a->start_byte % umem_page_size()) & mask))
 			return -EADDRINUSE;
 	return 0;
@@ -736,7 +736,7 @@ static uint64_t lowest_bit(uint64_t v)
 }
 
 /* iopt_calculate_iova_alignment() */
-static int ioas_recalc_alignment(struct mioas *ioas)
+static int iopt_calculate_iova_alignment(struct iommufd_ioas *ioas)
 {
 	uint64_t align = ioas->disable_large_pages ? umem_page_size() : 1;
 	size_t i;
@@ -749,7 +749,7 @@ static int ioas_recalc_alignment(struct mioas *ioas)
 		if (ioas->accesses[i]->iova_alignment > align)
 			align = ioas->accesses[i]->iova_alignment;
 	if (align > ioas->iova_alignment) {
-		rc = ioas_check_alignment(ioas, align);
+		rc = iopt_check_iova_alignment(ioas, align);
 		if (rc)
 			return rc;
 	}
@@ -784,10 +784,10 @@ static void ptr_array_del(void *arrayp, size_t *n, void *elm)
 }
 
 /* iopt_table_add_domain(): aperture, alignment, then fill (pin). */
-static int ioas_add_domain(struct mioas *ioas, struct mhwpt *hwpt)
+static int iopt_table_add_domain(struct iommufd_ioas *ioas, struct iommufd_hw_pagetable *hwpt)
 {
 	uint64_t align = lowest_bit(hwpt->pgsize_bitmap);
-	struct marea *a, *b;
+	struct iopt_area *a, *b;
 	int rc;
 
 	if (ioas->iova_alignment > align)
@@ -795,26 +795,26 @@ static int ioas_add_domain(struct mioas *ioas, struct mhwpt *hwpt)
 	if (align > umem_page_size())
 		return -EINVAL;
 	if (align != ioas->iova_alignment) {
-		rc = ioas_check_alignment(ioas, align);
+		rc = iopt_check_iova_alignment(ioas, align);
 		if (rc)
 			return rc;
 	}
-	rc = ioas_reserve(ioas, 0, MOCK_APERTURE_START - 1, hwpt);
+	rc = iopt_reserve_iova(ioas, 0, MOCK_APERTURE_START - 1, hwpt);
 	if (rc)
 		goto out_unreserve;
-	rc = ioas_reserve(ioas, (uint64_t)MOCK_APERTURE_LAST + 1, UINT64_MAX,
+	rc = iopt_reserve_iova(ioas, (uint64_t)MOCK_APERTURE_LAST + 1, UINT64_MAX,
 			  hwpt);
 	if (rc)
 		goto out_unreserve;
 	/* The first domain pins every area; later ones share those pins. */
 	if (!ioas->nhwpts) {
-		for (a = area_first(ioas, 0, UINT64_MAX); a;
-		     a = area_next(a, 0, UINT64_MAX)) {
-			rc = area_domain_pin(a);
+		for (a = iopt_area_iter_first(ioas, 0, UINT64_MAX); a;
+		     a = iopt_area_iter_next(a, 0, UINT64_MAX)) {
+			rc = iopt_area_fill_domains(a);
 			if (rc) {
-				for (b = area_first(ioas, 0, UINT64_MAX);
-				     b != a; b = area_next(b, 0, UINT64_MAX))
-					area_domain_unpin(b);
+				for (b = iopt_area_iter_first(ioas, 0, UINT64_MAX);
+				     b != a; b = iopt_area_iter_next(b, 0, UINT64_MAX))
+					iopt_area_unpin_domains(b);
 				goto out_unreserve;
 			}
 		}
@@ -827,25 +827,25 @@ static int ioas_add_domain(struct mioas *ioas, struct mhwpt *hwpt)
 
 out_unreserve:
 	if (!ioas->nhwpts)
-		for (a = area_first(ioas, 0, UINT64_MAX); a;
-		     a = area_next(a, 0, UINT64_MAX))
-			area_domain_unpin(a);
-	ioas_unreserve(ioas, hwpt);
+		for (a = iopt_area_iter_first(ioas, 0, UINT64_MAX); a;
+		     a = iopt_area_iter_next(a, 0, UINT64_MAX))
+			iopt_area_unpin_domains(a);
+	iopt_remove_reserved_iova(ioas, hwpt);
 	return rc;
 }
 
 /* iopt_table_remove_domain() */
-static void ioas_remove_domain(struct mioas *ioas, struct mhwpt *hwpt)
+static void iopt_table_remove_domain(struct iommufd_ioas *ioas, struct iommufd_hw_pagetable *hwpt)
 {
-	struct marea *a;
+	struct iopt_area *a;
 
 	ptr_array_del(&ioas->hwpts, &ioas->nhwpts, hwpt);
 	if (!ioas->nhwpts)
-		for (a = area_first(ioas, 0, UINT64_MAX); a;
-		     a = area_next(a, 0, UINT64_MAX))
-			area_domain_unpin(a);
-	ioas_unreserve(ioas, hwpt);
-	ioas_recalc_alignment(ioas);
+		for (a = iopt_area_iter_first(ioas, 0, UINT64_MAX); a;
+		     a = iopt_area_iter_next(a, 0, UINT64_MAX))
+			iopt_area_unpin_domains(a);
+	iopt_remove_reserved_iova(ioas, hwpt);
+	iopt_calculate_iova_alignment(ioas);
 }
 
 /* --------------------------------------------------------- IOVA alloc -- */
@@ -855,7 +855,7 @@ struct alloc_arg {
 };
 
 /* __alloc_iova_check_range() */
-static bool alloc_check_range(uint64_t *start, uint64_t last, void *argp)
+static bool __alloc_iova_check_range(uint64_t *start, uint64_t last, void *argp)
 {
 	struct alloc_arg *arg = argp;
 	uint64_t aligned;
@@ -876,7 +876,7 @@ static uint64_t roundup_pow2(uint64_t v)
 }
 
 /* iopt_alloc_iova(): the lowest fitting hole, allowed spans first. */
-static int ioas_alloc_iova(struct mioas *ioas, uint64_t *iova, uint64_t uptr,
+static int iopt_alloc_iova(struct iommufd_ioas *ioas, uint64_t *iova, uint64_t uptr,
 			   uint64_t length)
 {
 	uint64_t ps = umem_page_size();
@@ -902,9 +902,9 @@ static int ioas_alloc_iova(struct mioas *ioas, uint64_t *iova, uint64_t uptr,
 	if (!n) {
 		uint64_t start = lo;
 
-		if (alloc_check_range(&start, hi, &arg) &&
+		if (__alloc_iova_check_range(&start, hi, &arg) &&
 		    itree_find_hole(&ioas->used, start, hi, length,
-				    alloc_check_range, &arg, iova))
+				    __alloc_iova_check_range, &arg, iova))
 			return 0;
 		return -ENOSPC;
 	}
@@ -922,17 +922,17 @@ static int ioas_alloc_iova(struct mioas *ioas, uint64_t *iova, uint64_t uptr,
 			s = lo;
 		if (l > hi)
 			l = hi;
-		if (!alloc_check_range(&s, l, &arg))
+		if (!__alloc_iova_check_range(&s, l, &arg))
 			continue;
 		if (itree_find_hole(&ioas->used, s, l, length,
-				    alloc_check_range, &arg, iova))
+				    __alloc_iova_check_range, &arg, iova))
 			return 0;
 	}
 	return -ENOSPC;
 }
 
 /* iopt_check_iova() */
-static int ioas_check_iova(struct mioas *ioas, uint64_t iova, uint64_t length)
+static int iopt_check_iova(struct iommufd_ioas *ioas, uint64_t iova, uint64_t length)
 {
 	uint64_t last;
 
@@ -942,21 +942,21 @@ static int ioas_check_iova(struct mioas *ioas, uint64_t iova, uint64_t length)
 		return -EOVERFLOW;
 	if (itree_first(&ioas->reserved, iova, last))
 		return -EINVAL;
-	if (area_first(ioas, iova, last))
+	if (iopt_area_iter_first(ioas, iova, last))
 		return -EEXIST;
 	return 0;
 }
 
 /* ------------------------------------------------------------ mapping -- */
 
-struct pages_elm {
-	struct mpages *pages;
+struct iopt_pages_list {
+	struct iopt_pages *pages;
 	uint64_t start_byte, length;
-	struct marea *area;
+	struct iopt_area *area;
 };
 
 /* iopt_map_pages(): reserve IOVA, insert areas, fill domains. */
-static int ioas_map_pages(struct mioas *ioas, struct pages_elm *elms,
+static int iopt_map_pages(struct iommufd_ioas *ioas, struct iopt_pages_list *elms,
 			  size_t nelms, uint64_t length, uint64_t *iova,
 			  int prot, bool alloc)
 {
@@ -967,22 +967,22 @@ static int ioas_map_pages(struct mioas *ioas, struct pages_elm *elms,
 	if ((length & (ioas->iova_alignment - 1)) || !length)
 		return -EINVAL;
 	if (alloc) {
-		rc = ioas_alloc_iova(ioas, iova,
+		rc = iopt_alloc_iova(ioas, iova,
 				     elms[0].pages->uptr + elms[0].start_byte,
 				     length);
 		if (rc)
 			return rc;
-		if (ioas_check_iova(ioas, *iova, length))
+		if (iopt_check_iova(ioas, *iova, length))
 			return -EINVAL;
 	} else {
-		rc = ioas_check_iova(ioas, *iova, length);
+		rc = iopt_check_iova(ioas, *iova, length);
 		if (rc)
 			return rc;
 	}
 	cur = *iova;
 	for (i = 0; i < nelms; i++) {
-		struct pages_elm *e = &elms[i];
-		struct marea *a;
+		struct iopt_pages_list *e = &elms[i];
+		struct iopt_area *a;
 
 		/* iopt_insert_area() */
 		if ((prot & IOMMU_IOAS_MAP_WRITEABLE) && !e->pages->writable) {
@@ -1014,12 +1014,12 @@ static int ioas_map_pages(struct mioas *ioas, struct pages_elm *elms,
 	}
 	/* iopt_fill_domains_pages() */
 	for (size_t j = 0; !rc && j < nelms && ioas->nhwpts; j++)
-		rc = area_domain_pin(elms[j].area);
+		rc = iopt_area_fill_domains(elms[j].area);
 	if (rc) {
 		for (i = 0; i < nelms; i++) {
 			if (!elms[i].area)
 				continue;
-			area_domain_unpin(elms[i].area);
+			iopt_area_unpin_domains(elms[i].area);
 			itree_remove(&ioas->used, &elms[i].area->node);
 			free(elms[i].area);
 			elms[i].area = NULL;
@@ -1034,29 +1034,29 @@ static int ioas_map_pages(struct mioas *ioas, struct pages_elm *elms,
 }
 
 /* Removes one area that has no accesses; the caller checked the rules. */
-static void ioas_remove_area(struct mioas *ioas, struct marea *a)
+static void iopt_remove_area(struct iommufd_ioas *ioas, struct iopt_area *a)
 {
-	area_unfill_domains(ioas, a);
+	iopt_area_unfill_domains(ioas, a);
 	itree_remove(&ioas->used, &a->node);
 	ioas->nareas--;
-	pages_put(a->pages);
+	iopt_put_pages(a->pages);
 	free(a);
 }
 
-static void access_notify_unmap(struct maccess *acc, uint64_t iova,
+static void iommufd_test_access_unmap(struct iommufd_access *acc, uint64_t iova,
 				uint64_t length);
 
 /* iopt_unmap_iova_range() */
-static int ioas_unmap_range(struct mioas *ioas, uint64_t start, uint64_t last,
+static int iopt_unmap_iova_range(struct iommufd_ioas *ioas, uint64_t start, uint64_t last,
 			    uint64_t *unmapped)
 {
 	uint64_t done = 0;
 	unsigned int tries = 0;
-	struct marea *a;
+	struct iopt_area *a;
 	int rc = 0;
 
-	while ((a = area_first(ioas, start, last))) {
-		uint64_t afirst = area_iova(a), alast = area_last(a);
+	while ((a = iopt_area_iter_first(ioas, start, last))) {
+		uint64_t afirst = iopt_area_iova(a), alast = iopt_area_last_iova(a);
 
 		if (afirst < start || alast > last) {
 			rc = -ENOENT;
@@ -1069,7 +1069,7 @@ static int ioas_unmap_range(struct mioas *ioas, uint64_t start, uint64_t last,
 			a->prevent_access = true;
 			/* iommufd_access_notify_unmap() */
 			for (size_t i = 0; i < ioas->naccesses; i++)
-				access_notify_unmap(ioas->accesses[i], afirst,
+				iommufd_test_access_unmap(ioas->accesses[i], afirst,
 						    alast - afirst + 1);
 			if (++tries > 100) {
 				rc = -EDEADLK;
@@ -1077,7 +1077,7 @@ static int ioas_unmap_range(struct mioas *ioas, uint64_t start, uint64_t last,
 			}
 			continue;
 		}
-		ioas_remove_area(ioas, a);
+		iopt_remove_area(ioas, a);
 		done += alast - afirst + 1;
 		if (alast >= last)
 			break;
@@ -1091,12 +1091,12 @@ static int ioas_unmap_range(struct mioas *ioas, uint64_t start, uint64_t last,
 /* ---------------------------------------------------------- accesses -- */
 
 /* iopt_area_add_access() */
-static int area_add_access(struct marea *a, uint64_t first, uint64_t last,
+static int iopt_area_add_access(struct iopt_area *a, uint64_t first, uint64_t last,
 			   bool write)
 {
-	struct mpages *p = a->pages;
+	struct iopt_pages *p = a->pages;
 	struct itree_node *n;
-	struct mrange *r;
+	struct iopt_pages_access *r;
 	int rc;
 
 	if (write && !p->writable)
@@ -1104,7 +1104,7 @@ static int area_add_access(struct marea *a, uint64_t first, uint64_t last,
 	for (n = itree_first(&p->accesses, first, last); n;
 	     n = itree_next(n, first, last)) {
 		if (n->start == first && n->last == last) {
-			r = itree_entry(n, struct mrange, node);
+			r = itree_entry(n, struct iopt_pages_access, node);
 			r->users++;
 			a->num_accesses++;
 			return 0;
@@ -1113,7 +1113,7 @@ static int area_add_access(struct marea *a, uint64_t first, uint64_t last,
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		return -ENOMEM;
-	rc = pages_pin(p, first, last);
+	rc = iopt_pages_pin(p, first, last);
 	if (rc) {
 		free(r);
 		return rc;
@@ -1127,14 +1127,14 @@ static int area_add_access(struct marea *a, uint64_t first, uint64_t last,
 }
 
 /* iopt_area_remove_access() */
-static void area_remove_access(struct marea *a, uint64_t first, uint64_t last)
+static void iopt_area_remove_access(struct iopt_area *a, uint64_t first, uint64_t last)
 {
-	struct mpages *p = a->pages;
+	struct iopt_pages *p = a->pages;
 	struct itree_node *n;
 
 	for (n = itree_first(&p->accesses, first, last); n;
 	     n = itree_next(n, first, last)) {
-		struct mrange *r = itree_entry(n, struct mrange, node);
+		struct iopt_pages_access *r = itree_entry(n, struct iopt_pages_access, node);
 
 		if (n->start != first || n->last != last)
 			continue;
@@ -1142,28 +1142,28 @@ static void area_remove_access(struct marea *a, uint64_t first, uint64_t last)
 		if (--r->users)
 			return;
 		itree_remove(&p->accesses, n);
-		pages_unpin(p, first, last);
+		iopt_pages_unpin(p, first, last);
 		free(r);
 		return;
 	}
 }
 
 /* iommufd_access_unpin_pages() */
-static void access_unpin(struct maccess *acc, uint64_t iova, uint64_t length)
+static void iommufd_access_unpin_pages(struct iommufd_access *acc, uint64_t iova, uint64_t length)
 {
 	uint64_t last = iova + length - 1;
-	struct contig c;
-	struct marea *a;
+	struct iopt_area_contig_iter c;
+	struct iopt_area *a;
 
 	if (!acc->ioas)
 		return;
-	for_each_contig(&c, a, acc->ioas, iova, last)
-		area_remove_access(a, area_index(a, c.cur),
-				   area_index(a, last < area_last(a) ?
-						       last : area_last(a)));
+	iopt_for_each_contig_area(&c, a, acc->ioas, iova, last)
+		iopt_area_remove_access(a, iopt_area_iova_to_index(a, c.cur),
+				   iopt_area_iova_to_index(a, last < iopt_area_last_iova(a) ?
+						       last : iopt_area_last_iova(a)));
 }
 
-static void access_item_del(struct maccess *acc, size_t i)
+static void iommufd_test_access_item_del(struct iommufd_access *acc, size_t i)
 {
 	memmove(&acc->items[i], &acc->items[i + 1],
 		(acc->nitems - i - 1) * sizeof(*acc->items));
@@ -1171,27 +1171,27 @@ static void access_item_del(struct maccess *acc, size_t i)
 }
 
 /* iommufd_test_access_unmap(): the selftest driver drops overlapping items. */
-static void access_notify_unmap(struct maccess *acc, uint64_t iova,
+static void iommufd_test_access_unmap(struct iommufd_access *acc, uint64_t iova,
 				uint64_t length)
 {
 	uint64_t last = iova + length - 1;
 
 	for (size_t i = 0; i < acc->nitems;) {
-		struct mitem *it = &acc->items[i];
+		struct selftest_access_item *it = &acc->items[i];
 
 		if (iova > it->iova + it->length - 1 || last < it->iova) {
 			i++;
 			continue;
 		}
-		access_unpin(acc, it->iova, it->length);
-		access_item_del(acc, i);
+		iommufd_access_unpin_pages(acc, it->iova, it->length);
+		iommufd_test_access_item_del(acc, i);
 	}
 }
 
 /* iommufd_access_change_ioas() */
-static int access_change_ioas(struct maccess *acc, struct mioas *new)
+static int iommufd_access_change_ioas(struct iommufd_access *acc, struct iommufd_ioas *new)
 {
-	struct mioas *cur = acc->ioas;
+	struct iommufd_ioas *cur = acc->ioas;
 	int rc;
 
 	if (cur == new)
@@ -1200,7 +1200,7 @@ static int access_change_ioas(struct maccess *acc, struct mioas *new)
 		rc = ptr_array_add(&new->accesses, &new->naccesses, acc);
 		if (rc)
 			return rc;
-		rc = ioas_recalc_alignment(new);
+		rc = iopt_calculate_iova_alignment(new);
 		if (rc) {
 			ptr_array_del(&new->accesses, &new->naccesses, acc);
 			return rc;
@@ -1208,9 +1208,9 @@ static int access_change_ioas(struct maccess *acc, struct mioas *new)
 		new->obj.users++;
 	}
 	if (cur) {
-		access_notify_unmap(acc, 0, UINT64_MAX);
+		iommufd_test_access_unmap(acc, 0, UINT64_MAX);
 		ptr_array_del(&cur->accesses, &cur->naccesses, acc);
-		ioas_recalc_alignment(cur);
+		iopt_calculate_iova_alignment(cur);
 		cur->obj.users--;
 	}
 	acc->ioas = new;
@@ -1219,31 +1219,31 @@ static int access_change_ioas(struct maccess *acc, struct mioas *new)
 
 /* ------------------------------------------------------- destruction -- */
 
-static void ioas_destroy(struct mioas *ioas)
+static void iommufd_ioas_destroy(struct iommufd_ioas *ioas)
 {
 	struct itree_node *n;
 
-	ioas_unmap_range(ioas, 0, UINT64_MAX, NULL);
+	iopt_unmap_iova_range(ioas, 0, UINT64_MAX, NULL);
 	while ((n = itree_min(&ioas->reserved))) {
 		itree_remove(&ioas->reserved, n);
-		free(itree_entry(n, struct mresv, node));
+		free(itree_entry(n, struct iopt_reserved, node));
 	}
-	ioas_resv_rebuild(ioas);
+	iopt_reserved_rebuild(ioas);
 	while ((n = itree_min(&ioas->allowed))) {
 		itree_remove(&ioas->allowed, n);
-		free(itree_entry(n, struct mresv, node));
+		free(itree_entry(n, struct iopt_reserved, node));
 	}
 	free(ioas->resv_segs);
 	free(ioas->hwpts);
 	free(ioas->accesses);
 }
 
-static void hwpt_destroy(struct mhwpt *hwpt)
+static void iommufd_hwpt_destroy(struct iommufd_hw_pagetable *hwpt)
 {
 	struct itree_node *n;
 
-	if (hwpt->obj.type == OBJ_HWPT_PAGING) {
-		ioas_remove_domain(hwpt->ioas, hwpt);
+	if (hwpt->obj.type == IOMMUFD_OBJ_HWPT_PAGING) {
+		iopt_table_remove_domain(hwpt->ioas, hwpt);
 		hwpt->ioas->obj.users--;
 	} else {
 		hwpt->parent->obj.users--;
@@ -1252,154 +1252,154 @@ static void hwpt_destroy(struct mhwpt *hwpt)
 		hwpt->fault->obj.users--;
 	while ((n = itree_min(&hwpt->dirty))) {
 		itree_remove(&hwpt->dirty, n);
-		free(itree_entry(n, struct mdirty, node));
+		free(itree_entry(n, struct mock_dirty_entry, node));
 	}
 }
 
-static void obj_destroy(struct mock_ctx *ctx, struct mobj *obj);
+static void iommufd_object_abort_and_destroy(struct iommufd_ctx *ictx, struct iommufd_object *obj);
 
 /*
  * iommufd_hw_pagetable_put(): an automatic domain dies with its last
  * device (iommufd_object_put_and_try_destroy()), a user's hwpt does not.
  */
-static void hwpt_put(struct mock_ctx *ctx, struct mhwpt *hwpt)
+static void iommufd_hw_pagetable_put(struct iommufd_ctx *ictx, struct iommufd_hw_pagetable *hwpt)
 {
 	hwpt->obj.users--;
-	if (hwpt->obj.type == OBJ_HWPT_PAGING && hwpt->auto_domain &&
+	if (hwpt->obj.type == IOMMUFD_OBJ_HWPT_PAGING && hwpt->auto_domain &&
 	    hwpt->obj.users == 1)
-		obj_destroy(ctx, &hwpt->obj);
+		iommufd_object_abort_and_destroy(ictx, &hwpt->obj);
 }
 
 /* iommufd_device_detach() */
-static void device_detach(struct mock_ctx *ctx, struct mdevice *idev)
+static void iommufd_device_detach(struct iommufd_ctx *ictx, struct iommufd_device *idev)
 {
-	struct mhwpt *hwpt = idev->hwpt;
+	struct iommufd_hw_pagetable *hwpt = idev->hwpt;
 
 	idev->hwpt = NULL;
-	hwpt_put(ctx, hwpt);
+	iommufd_hw_pagetable_put(ictx, hwpt);
 	idev->obj.users--;
 }
 
-static void obj_destroy(struct mock_ctx *ctx, struct mobj *obj)
+static void iommufd_object_abort_and_destroy(struct iommufd_ctx *ictx, struct iommufd_object *obj)
 {
 	switch (obj->type) {
-	case OBJ_IOAS:
-		if (ctx->vfio_ioas == (struct mioas *)obj)
-			ctx->vfio_ioas = NULL;
-		ioas_destroy((struct mioas *)obj);
+	case IOMMUFD_OBJ_IOAS:
+		if (ictx->vfio_ioas == (struct iommufd_ioas *)obj)
+			ictx->vfio_ioas = NULL;
+		iommufd_ioas_destroy((struct iommufd_ioas *)obj);
 		break;
-	case OBJ_HWPT_PAGING:
-	case OBJ_HWPT_NESTED:
-		hwpt_destroy((struct mhwpt *)obj);
+	case IOMMUFD_OBJ_HWPT_PAGING:
+	case IOMMUFD_OBJ_HWPT_NESTED:
+		iommufd_hwpt_destroy((struct iommufd_hw_pagetable *)obj);
 		break;
-	case OBJ_SELFTEST: {
-		struct mselftest *st = (struct mselftest *)obj;
+	case IOMMUFD_OBJ_SELFTEST: {
+		struct selftest_obj *st = (struct selftest_obj *)obj;
 
 		if (st->idev->hwpt)
-			device_detach(ctx, st->idev);
+			iommufd_device_detach(ictx, st->idev);
 		/* iommufd_device_unbind() */
-		obj_free(ctx, &st->idev->obj);
+		iommufd_object_abort(ictx, &st->idev->obj);
 		break;
 	}
-	case OBJ_ACCESS: {
-		struct maccess *acc = (struct maccess *)obj;
+	case IOMMUFD_OBJ_ACCESS: {
+		struct iommufd_access *acc = (struct iommufd_access *)obj;
 
-		access_change_ioas(acc, NULL);
+		iommufd_access_change_ioas(acc, NULL);
 		free(acc->items);
 		break;
 	}
 	default:
 		break;
 	}
-	obj_free(ctx, obj);
+	iommufd_object_abort(ictx, obj);
 }
 
 /* iommufd_object_remove() on behalf of IOMMU_DESTROY */
-static int obj_remove_user(struct mock_ctx *ctx, uint32_t id)
+static int iommufd_object_remove(struct iommufd_ctx *ictx, uint32_t id)
 {
-	struct mobj *obj = obj_get(ctx, id, OBJ_ANY);
+	struct iommufd_object *obj = iommufd_get_object(ictx, id, IOMMUFD_OBJ_ANY);
 
 	if (!obj)
 		return -ENOENT;
 	if (obj->users != 1)
 		return -EBUSY;
-	obj_destroy(ctx, obj);
+	iommufd_object_abort_and_destroy(ictx, obj);
 	return 0;
 }
 
-static struct mock_ctx *mock_ctx_new(void)
+static struct iommufd_ctx *iommufd_ctx_alloc(void)
 {
-	struct mock_ctx *ctx = calloc(1, sizeof(*ctx));
+	struct iommufd_ctx *ictx = calloc(1, sizeof(*ictx));
 
-	if (!ctx)
+	if (!ictx)
 		return NULL;
-	ctx->refs = 1;
-	ctx->next_fresh = 1;
-	ctx->account_mode = ACCOUNT_USER;
-	return ctx;
+	ictx->refs = 1;
+	ictx->next_fresh = 1;
+	ictx->account_mode = IOPT_PAGES_ACCOUNT_USER;
+	return ictx;
 }
 
-static void mock_ctx_get(struct mock_ctx *ctx)
+static void iommufd_ctx_get(struct iommufd_ctx *ictx)
 {
-	ctx->refs++;
+	ictx->refs++;
 }
 
 /* iommufd_fops_release(): destroy leaves until nothing is left. */
-static void mock_ctx_put(struct mock_ctx *ctx)
+static void iommufd_ctx_put(struct iommufd_ctx *ictx)
 {
-	if (--ctx->refs)
+	if (--ictx->refs)
 		return;
-	while (ctx->nobjs) {
+	while (ictx->nobjs) {
 		unsigned int destroyed = 0;
 
-		for (uint32_t id = 1; id < ctx->next_fresh; id++) {
-			struct mobj *obj = ctx->objs[id];
+		for (uint32_t id = 1; id < ictx->next_fresh; id++) {
+			struct iommufd_object *obj = ictx->objs[id];
 
 			if (!obj || obj->users != 1)
 				continue;
-			obj_destroy(ctx, obj);
+			iommufd_object_abort_and_destroy(ictx, obj);
 			destroyed++;
 		}
 		if (!destroyed)
 			break;
 	}
-	free(ctx->objs);
-	free(ctx->free_ids);
-	free(ctx);
+	free(ictx->objs);
+	free(ictx->free_ids);
+	free(ictx);
 }
 
 /* iommufd_test_staccess_release(): the access file's last fd is gone. */
-static void access_file_release(void *private_data)
+static void iommufd_test_staccess_release(void *private_data)
 {
-	struct maccess *acc = private_data;
-	struct mock_ctx *ctx = acc->ctx;
+	struct iommufd_access *acc = private_data;
+	struct iommufd_ctx *ictx = acc->ictx;
 
-	access_notify_unmap(acc, 0, UINT64_MAX);
+	iommufd_test_access_unmap(acc, 0, UINT64_MAX);
 	/* iommufd_access_destroy(): drop the driver's reference and remove */
 	acc->obj.users--;
-	obj_destroy(ctx, &acc->obj);
-	mock_ctx_put(ctx);
+	iommufd_object_abort_and_destroy(ictx, &acc->obj);
+	iommufd_ctx_put(ictx);
 }
 
-static const struct iommufd_file_ops access_fops = {
+static const struct iommufd_file_ops iommufd_test_staccess_fops = {
 	.name = "iommufd-mock-access",
-	.release = access_file_release,
+	.release = iommufd_test_staccess_release,
 };
 
 /* ------------------------------------------------------ ioctl helpers -- */
 
-struct ucmd {
-	struct mock_ctx *ctx;
-	uint64_t ubuf;
+struct iommufd_ucmd {
+	struct iommufd_ctx *ictx;
+	uint64_t ubuffer;
 	uint32_t user_size;
 	void *cmd;
 };
 
 /* iommufd_ucmd_respond() */
-static int respond(struct ucmd *u, size_t len)
+static int iommufd_ucmd_respond(struct iommufd_ucmd *ucmd, size_t len)
 {
-	return umem_copy_to(u->ubuf, u->cmd,
-			    u->user_size < len ? u->user_size : len);
+	return umem_copy_to(ucmd->ubuffer, ucmd->cmd,
+			    ucmd->user_size < len ? ucmd->user_size : len);
 }
 
 /*
@@ -1433,51 +1433,51 @@ static int copy_struct_from_user(void *dst, size_t ksize, uint64_t src,
 	return umem_copy_from(dst, src, size);
 }
 
-static struct mioas *get_ioas(struct mock_ctx *ctx, uint32_t id)
+static struct iommufd_ioas *iommufd_get_ioas(struct iommufd_ctx *ictx, uint32_t id)
 {
-	return (struct mioas *)obj_get(ctx, id, OBJ_IOAS);
+	return (struct iommufd_ioas *)iommufd_get_object(ictx, id, IOMMUFD_OBJ_IOAS);
 }
 
 /* ------------------------------------------------------- IOAS ioctls -- */
 
-static int ioctl_destroy(struct ucmd *u)
+static int iommufd_destroy(struct iommufd_ucmd *ucmd)
 {
-	struct iommu_destroy *cmd = u->cmd;
+	struct iommu_destroy *cmd = ucmd->cmd;
 
-	return obj_remove_user(u->ctx, cmd->id);
+	return iommufd_object_remove(ucmd->ictx, cmd->id);
 }
 
-static int ioctl_ioas_alloc(struct ucmd *u)
+static int iommufd_ioas_alloc_ioctl(struct iommufd_ucmd *ucmd)
 {
-	struct iommu_ioas_alloc *cmd = u->cmd;
-	struct mioas *ioas;
+	struct iommu_ioas_alloc *cmd = ucmd->cmd;
+	struct iommufd_ioas *ioas;
 	int rc;
 
 	if (cmd->flags)
 		return -EOPNOTSUPP;
-	ioas = obj_alloc(u->ctx, sizeof(*ioas), OBJ_IOAS);
+	ioas = _iommufd_object_alloc(ucmd->ictx, sizeof(*ioas), IOMMUFD_OBJ_IOAS);
 	if (!ioas)
 		return -ENOMEM;
 	ioas->iova_alignment = 1;
 	cmd->out_ioas_id = ioas->obj.id;
-	rc = respond(u, sizeof(*cmd));
+	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
 	if (rc)
-		obj_free(u->ctx, &ioas->obj);
+		iommufd_object_abort(ucmd->ictx, &ioas->obj);
 	return rc;
 }
 
-static int ioctl_iova_ranges(struct ucmd *u)
+static int iommufd_ioas_iova_ranges(struct iommufd_ucmd *ucmd)
 {
-	struct iommu_ioas_iova_ranges *cmd = u->cmd;
+	struct iommu_ioas_iova_ranges *cmd = ucmd->cmd;
 	uint32_t max = cmd->num_iovas, count = 0;
 	uint64_t next = 0;
 	bool exhausted = false;
-	struct mioas *ioas;
+	struct iommufd_ioas *ioas;
 	int rc;
 
 	if (cmd->__reserved)
 		return -EOPNOTSUPP;
-	ioas = get_ioas(u->ctx, cmd->ioas_id);
+	ioas = iommufd_get_ioas(ucmd->ictx, cmd->ioas_id);
 	if (!ioas)
 		return -ENOENT;
 	cmd->out_iova_alignment = ioas->iova_alignment;
@@ -1506,29 +1506,29 @@ static int ioctl_iova_ranges(struct ucmd *u)
 		count++;
 	}
 	cmd->num_iovas = count;
-	rc = respond(u, sizeof(*cmd));
+	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
 	if (rc)
 		return rc;
 	return count > max ? -EMSGSIZE : 0;
 }
 
-static int ioctl_allow_iovas(struct ucmd *u)
+static int iommufd_ioas_allow_iovas(struct iommufd_ucmd *ucmd)
 {
-	struct iommu_ioas_allow_iovas *cmd = u->cmd;
+	struct iommu_ioas_allow_iovas *cmd = ucmd->cmd;
 	struct itree loaded = {};
 	struct itree_node *n;
-	struct mioas *ioas;
+	struct iommufd_ioas *ioas;
 	int rc = 0;
 
 	if (cmd->__reserved)
 		return -EOPNOTSUPP;
-	ioas = get_ioas(u->ctx, cmd->ioas_id);
+	ioas = iommufd_get_ioas(ucmd->ictx, cmd->ioas_id);
 	if (!ioas)
 		return -ENOENT;
 	/* iommufd_ioas_load_iovas() */
 	for (uint32_t i = 0; i != cmd->num_iovas; i++) {
 		struct iommu_iova_range r;
-		struct mresv *al;
+		struct iopt_reserved *al;
 
 		rc = umem_copy_from(&r, cmd->allowed_iovas + i * sizeof(r),
 				    sizeof(r));
@@ -1563,21 +1563,21 @@ static int ioctl_allow_iovas(struct ucmd *u)
 out_free:
 	while ((n = itree_min(&loaded))) {
 		itree_remove(&loaded, n);
-		free(itree_entry(n, struct mresv, node));
+		free(itree_entry(n, struct iopt_reserved, node));
 	}
 	return rc;
 }
 
-static int map_prot(uint32_t flags)
+static int conv_iommu_prot(uint32_t flags)
 {
 	return flags & (IOMMU_IOAS_MAP_WRITEABLE | IOMMU_IOAS_MAP_READABLE);
 }
 
-static int ioctl_ioas_map(struct ucmd *u)
+static int iommufd_ioas_map(struct iommufd_ucmd *ucmd)
 {
-	struct iommu_ioas_map *cmd = u->cmd;
-	struct pages_elm elm = {};
-	struct mioas *ioas;
+	struct iommu_ioas_map *cmd = ucmd->cmd;
+	struct iopt_pages_list elm = {};
+	struct iommufd_ioas *ioas;
 	uint64_t iova = cmd->iova;
 	int rc;
 
@@ -1588,58 +1588,58 @@ static int ioctl_ioas_map(struct ucmd *u)
 		return -EOPNOTSUPP;
 	if (cmd->iova >= UINT64_MAX || cmd->length >= UINT64_MAX)
 		return -EOVERFLOW;
-	if (!map_prot(cmd->flags))
+	if (!conv_iommu_prot(cmd->flags))
 		return -EINVAL;
-	ioas = get_ioas(u->ctx, cmd->ioas_id);
+	ioas = iommufd_get_ioas(ucmd->ictx, cmd->ioas_id);
 	if (!ioas)
 		return -ENOENT;
 	/* iopt_map_user_pages() */
-	elm.pages = pages_alloc(u->ctx, cmd->user_va, cmd->length,
+	elm.pages = iopt_alloc_pages(ucmd->ictx, cmd->user_va, cmd->length,
 				cmd->flags & IOMMU_IOAS_MAP_WRITEABLE, &rc);
 	if (!elm.pages)
 		return rc;
 	elm.start_byte = cmd->user_va - elm.pages->uptr;
 	elm.length = cmd->length;
-	rc = ioas_map_pages(ioas, &elm, 1, cmd->length, &iova,
-			    map_prot(cmd->flags),
+	rc = iopt_map_pages(ioas, &elm, 1, cmd->length, &iova,
+			    conv_iommu_prot(cmd->flags),
 			    !(cmd->flags & IOMMU_IOAS_MAP_FIXED_IOVA));
-	pages_put(elm.pages);
+	iopt_put_pages(elm.pages);
 	if (rc)
 		return rc;
 	cmd->iova = iova;
-	return respond(u, sizeof(*cmd));
+	return iommufd_ucmd_respond(ucmd, sizeof(*cmd));
 }
 
 /* __iommufd_test_syz_conv_iova(): the nth area plus an offset. */
-static uint64_t syz_conv_iova(struct mioas *ioas, uint64_t iova)
+static uint64_t __iommufd_test_syz_conv_iova(struct iommufd_ioas *ioas, uint64_t iova)
 {
 	uint32_t nth = (uint32_t)iova, offset = (uint32_t)(iova >> 32);
-	struct marea *a;
+	struct iopt_area *a;
 
-	for (a = area_first(ioas, 0, UINT64_MAX); a;
-	     a = area_next(a, 0, UINT64_MAX))
+	for (a = iopt_area_iter_first(ioas, 0, UINT64_MAX); a;
+	     a = iopt_area_iter_next(a, 0, UINT64_MAX))
 		if (nth-- == 0)
-			return area_iova(a) + offset;
+			return iopt_area_iova(a) + offset;
 	return 0;
 }
 
-static int ioctl_ioas_copy(struct ucmd *u)
+static int iommufd_ioas_copy(struct iommufd_ucmd *ucmd)
 {
-	struct iommu_ioas_copy *cmd = u->cmd;
-	struct pages_elm *elms = NULL;
+	struct iommu_ioas_copy *cmd = ucmd->cmd;
+	struct iopt_pages_list *elms = NULL;
 	size_t nelms = 0;
-	struct mioas *src, *dst;
-	struct contig c;
-	struct marea *a;
+	struct iommufd_ioas *src, *dst;
+	struct iopt_area_contig_iter c;
+	struct iopt_area *a;
 	uint64_t last, iova;
 	int rc;
 
 	if (cmd->flags & MOCK_FLAGS_ACCESS_SYZ) {
-		struct mioas *ioas = get_ioas(u->ctx, cmd->src_ioas_id);
+		struct iommufd_ioas *ioas = iommufd_get_ioas(ucmd->ictx, cmd->src_ioas_id);
 
 		cmd->flags &= ~(uint32_t)MOCK_FLAGS_ACCESS_SYZ;
 		if (ioas)
-			cmd->src_iova = syz_conv_iova(ioas, cmd->src_iova);
+			cmd->src_iova = __iommufd_test_syz_conv_iova(ioas, cmd->src_iova);
 	}
 	if (cmd->flags & ~(IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_WRITEABLE |
 			   IOMMU_IOAS_MAP_READABLE))
@@ -1647,9 +1647,9 @@ static int ioctl_ioas_copy(struct ucmd *u)
 	if (cmd->length >= UINT64_MAX || cmd->src_iova >= UINT64_MAX ||
 	    cmd->dst_iova >= UINT64_MAX)
 		return -EOVERFLOW;
-	if (!map_prot(cmd->flags))
+	if (!conv_iommu_prot(cmd->flags))
 		return -EINVAL;
-	src = get_ioas(u->ctx, cmd->src_ioas_id);
+	src = iommufd_get_ioas(ucmd->ictx, cmd->src_ioas_id);
 	if (!src)
 		return -ENOENT;
 	/* iopt_get_pages() */
@@ -1657,9 +1657,9 @@ static int ioctl_ioas_copy(struct ucmd *u)
 		return -EINVAL;
 	if (__builtin_add_overflow(cmd->src_iova, cmd->length - 1, &last))
 		return -EOVERFLOW;
-	for_each_contig(&c, a, src, cmd->src_iova, last) {
-		uint64_t alast = last < area_last(a) ? last : area_last(a);
-		struct pages_elm *n = realloc(elms, (nelms + 1) * sizeof(*n));
+	iopt_for_each_contig_area(&c, a, src, cmd->src_iova, last) {
+		uint64_t alast = last < iopt_area_last_iova(a) ? last : iopt_area_last_iova(a);
+		struct iopt_pages_list *n = realloc(elms, (nelms + 1) * sizeof(*n));
 
 		if (!n) {
 			rc = -ENOMEM;
@@ -1667,46 +1667,46 @@ static int ioctl_ioas_copy(struct ucmd *u)
 		}
 		elms = n;
 		elms[nelms].pages = a->pages;
-		elms[nelms].start_byte = area_start_byte(a, c.cur);
+		elms[nelms].start_byte = iopt_area_start_byte(a, c.cur);
 		elms[nelms].length = alast - c.cur + 1;
 		elms[nelms].area = NULL;
 		nelms++;
 	}
-	if (!contig_done(&c)) {
+	if (!iopt_area_contig_done(&c)) {
 		rc = -ENOENT;
 		goto out;
 	}
-	dst = get_ioas(u->ctx, cmd->dst_ioas_id);
+	dst = iommufd_get_ioas(ucmd->ictx, cmd->dst_ioas_id);
 	if (!dst) {
 		rc = -ENOENT;
 		goto out;
 	}
 	iova = cmd->dst_iova;
-	rc = ioas_map_pages(dst, elms, nelms, cmd->length, &iova,
-			    map_prot(cmd->flags),
+	rc = iopt_map_pages(dst, elms, nelms, cmd->length, &iova,
+			    conv_iommu_prot(cmd->flags),
 			    !(cmd->flags & IOMMU_IOAS_MAP_FIXED_IOVA));
 	if (rc)
 		goto out;
 	cmd->dst_iova = iova;
-	rc = respond(u, sizeof(*cmd));
+	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
 out:
 	free(elms);
 	return rc;
 }
 
-static int ioctl_ioas_unmap(struct ucmd *u)
+static int iommufd_ioas_unmap(struct iommufd_ucmd *ucmd)
 {
-	struct iommu_ioas_unmap *cmd = u->cmd;
+	struct iommu_ioas_unmap *cmd = ucmd->cmd;
 	uint64_t unmapped = 0, last;
-	struct mioas *ioas;
+	struct iommufd_ioas *ioas;
 	int rc;
 
-	ioas = get_ioas(u->ctx, cmd->ioas_id);
+	ioas = iommufd_get_ioas(ucmd->ictx, cmd->ioas_id);
 	if (!ioas)
 		return -ENOENT;
 	if (cmd->iova == 0 && cmd->length == UINT64_MAX) {
 		/* iopt_unmap_all(): succeeds on an empty IOAS */
-		rc = ioas_unmap_range(ioas, 0, UINT64_MAX, &unmapped);
+		rc = iopt_unmap_iova_range(ioas, 0, UINT64_MAX, &unmapped);
 		if (rc)
 			return rc;
 	} else {
@@ -1717,18 +1717,18 @@ static int ioctl_ioas_unmap(struct ucmd *u)
 			return -EINVAL;
 		if (__builtin_add_overflow(cmd->iova, cmd->length - 1, &last))
 			return -EOVERFLOW;
-		rc = ioas_unmap_range(ioas, cmd->iova, last, &unmapped);
+		rc = iopt_unmap_iova_range(ioas, cmd->iova, last, &unmapped);
 		if (rc)
 			return rc;
 		if (!unmapped)
 			return -ENOENT;
 	}
 	cmd->length = unmapped;
-	return respond(u, sizeof(*cmd));
+	return iommufd_ucmd_respond(ucmd, sizeof(*cmd));
 }
 
 /* iopt_disable_large_pages() / iopt_enable_large_pages() */
-static int ioas_option_huge_pages(struct iommu_option *cmd, struct mioas *ioas)
+static int iommufd_ioas_option_huge_pages(struct iommu_option *cmd, struct iommufd_ioas *ioas)
 {
 	int rc;
 
@@ -1744,24 +1744,24 @@ static int ioas_option_huge_pages(struct iommu_option *cmd, struct mioas *ioas)
 		if (ioas->nhwpts && ioas->nareas)
 			return -EINVAL;
 		ioas->disable_large_pages = true;
-		rc = ioas_recalc_alignment(ioas);
+		rc = iopt_calculate_iova_alignment(ioas);
 		if (rc)
 			ioas->disable_large_pages = false;
 		return rc;
 	}
 	if (cmd->val64 == 1) {
 		ioas->disable_large_pages = false;
-		ioas_recalc_alignment(ioas);
+		iopt_calculate_iova_alignment(ioas);
 		return 0;
 	}
 	return -EINVAL;
 }
 
-static int ioctl_option(struct ucmd *u)
+static int iommufd_option(struct iommufd_ucmd *ucmd)
 {
-	struct iommu_option *cmd = u->cmd;
-	struct mock_ctx *ctx = u->ctx;
-	struct mioas *ioas;
+	struct iommu_option *cmd = ucmd->cmd;
+	struct iommufd_ctx *ictx = ucmd->ictx;
+	struct iommufd_ioas *ioas;
 	int rc;
 
 	if (cmd->__reserved)
@@ -1772,17 +1772,17 @@ static int ioctl_option(struct ucmd *u)
 		if (cmd->object_id)
 			return -EOPNOTSUPP;
 		if (cmd->op == IOMMU_OPTION_OP_GET) {
-			cmd->val64 = ctx->account_mode == ACCOUNT_MM;
+			cmd->val64 = ictx->account_mode == IOPT_PAGES_ACCOUNT_MM;
 			rc = 0;
 		} else if (cmd->op == IOMMU_OPTION_OP_SET) {
-			if (!has_cap(CAP_SYS_RESOURCE))
+			if (!capable(CAP_SYS_RESOURCE))
 				return -EPERM;
-			if (ctx->nobjs)
+			if (ictx->nobjs)
 				return -EBUSY;
 			if (cmd->val64 == 0)
-				ctx->account_mode = ACCOUNT_USER;
+				ictx->account_mode = IOPT_PAGES_ACCOUNT_USER;
 			else if (cmd->val64 == 1)
-				ctx->account_mode = ACCOUNT_MM;
+				ictx->account_mode = IOPT_PAGES_ACCOUNT_MM;
 			else
 				return -EINVAL;
 			rc = 0;
@@ -1791,41 +1791,41 @@ static int ioctl_option(struct ucmd *u)
 		}
 		break;
 	case IOMMU_OPTION_HUGE_PAGES:
-		ioas = get_ioas(ctx, cmd->object_id);
+		ioas = iommufd_get_ioas(ictx, cmd->object_id);
 		if (!ioas)
 			return -ENOENT;
-		rc = ioas_option_huge_pages(cmd, ioas);
+		rc = iommufd_ioas_option_huge_pages(cmd, ioas);
 		break;
 	default:
 		return -EOPNOTSUPP;
 	}
 	if (rc)
 		return rc;
-	return umem_copy_to(u->ubuf + offsetof(struct iommu_option, val64),
+	return umem_copy_to(ucmd->ubuffer + offsetof(struct iommu_option, val64),
 			    &cmd->val64, sizeof(cmd->val64));
 }
 
-static int ioctl_vfio_ioas(struct ucmd *u)
+static int iommufd_vfio_ioas(struct iommufd_ucmd *ucmd)
 {
-	struct iommu_vfio_ioas *cmd = u->cmd;
-	struct mioas *ioas;
+	struct iommu_vfio_ioas *cmd = ucmd->cmd;
+	struct iommufd_ioas *ioas;
 
 	if (cmd->__reserved)
 		return -EOPNOTSUPP;
 	switch (cmd->op) {
 	case IOMMU_VFIO_IOAS_GET:
-		if (!u->ctx->vfio_ioas)
+		if (!ucmd->ictx->vfio_ioas)
 			return -ENODEV;
-		cmd->ioas_id = u->ctx->vfio_ioas->obj.id;
-		return respond(u, sizeof(*cmd));
+		cmd->ioas_id = ucmd->ictx->vfio_ioas->obj.id;
+		return iommufd_ucmd_respond(ucmd, sizeof(*cmd));
 	case IOMMU_VFIO_IOAS_SET:
-		ioas = get_ioas(u->ctx, cmd->ioas_id);
+		ioas = iommufd_get_ioas(ucmd->ictx, cmd->ioas_id);
 		if (!ioas)
 			return -ENOENT;
-		u->ctx->vfio_ioas = ioas;
+		ucmd->ictx->vfio_ioas = ioas;
 		return 0;
 	case IOMMU_VFIO_IOAS_CLEAR:
-		u->ctx->vfio_ioas = NULL;
+		ucmd->ictx->vfio_ioas = NULL;
 		return 0;
 	default:
 		return -EOPNOTSUPP;
@@ -1835,7 +1835,7 @@ static int ioctl_vfio_ioas(struct ucmd *u)
 /* --------------------------------------------------- devices & hwpts -- */
 
 /* mock_domain_nop_attach(): a NO_DIRTY device refuses a dirty domain. */
-static int domain_attach_dev(struct mhwpt *hwpt, struct mdevice *idev)
+static int mock_domain_nop_attach(struct iommufd_hw_pagetable *hwpt, struct iommufd_device *idev)
 {
 	if (hwpt->dirty_ops && (idev->flags & MOCK_FLAGS_DEVICE_NO_DIRTY))
 		return -EINVAL;
@@ -1843,13 +1843,13 @@ static int domain_attach_dev(struct mhwpt *hwpt, struct mdevice *idev)
 }
 
 /* iommufd_hw_pagetable_attach(): each mock device is its own group. */
-static int hwpt_attach(struct mhwpt *hwpt, struct mdevice *idev)
+static int iommufd_hw_pagetable_attach(struct iommufd_hw_pagetable *hwpt, struct iommufd_device *idev)
 {
 	int rc;
 
 	if (idev->hwpt && idev->hwpt != hwpt)
 		return -EINVAL;
-	rc = domain_attach_dev(hwpt, idev);
+	rc = mock_domain_nop_attach(hwpt, idev);
 	if (rc)
 		return rc;
 	hwpt->obj.users++;
@@ -1858,8 +1858,8 @@ static int hwpt_attach(struct mhwpt *hwpt, struct mdevice *idev)
 }
 
 /* iommufd_device_do_replace(); *old is the hwpt the caller must put. */
-static int hwpt_replace(struct mhwpt *hwpt, struct mdevice *idev,
-			struct mhwpt **old)
+static int iommufd_device_do_replace(struct iommufd_hw_pagetable *hwpt, struct iommufd_device *idev,
+			struct iommufd_hw_pagetable **old)
 {
 	int rc;
 
@@ -1868,7 +1868,7 @@ static int hwpt_replace(struct mhwpt *hwpt, struct mdevice *idev,
 		return -EINVAL;
 	if (hwpt == idev->hwpt)
 		return 0;
-	rc = domain_attach_dev(hwpt, idev);
+	rc = mock_domain_nop_attach(hwpt, idev);
 	if (rc)
 		return rc;
 	*old = idev->hwpt;
@@ -1878,15 +1878,15 @@ static int hwpt_replace(struct mhwpt *hwpt, struct mdevice *idev,
 }
 
 /* mock_domain_alloc_user() for a paging domain, then iommufd's side. */
-static struct mhwpt *hwpt_paging_alloc(struct mock_ctx *ctx, struct mioas *ioas,
-				       struct mdevice *idev, uint32_t flags,
+static struct iommufd_hw_pagetable *iommufd_hwpt_paging_alloc(struct iommufd_ctx *ictx, struct iommufd_ioas *ioas,
+				       struct iommufd_device *idev, uint32_t flags,
 				       bool has_user_data, bool immediate_attach,
 				       int *rc)
 {
 	const uint32_t valid = IOMMU_HWPT_ALLOC_NEST_PARENT |
 			       IOMMU_HWPT_ALLOC_DIRTY_TRACKING;
 	bool no_dirty = idev->flags & MOCK_FLAGS_DEVICE_NO_DIRTY;
-	struct mhwpt *hwpt;
+	struct iommufd_hw_pagetable *hwpt;
 
 	/* iommufd_hwpt_paging_alloc() */
 	if (flags & ~valid) {
@@ -1897,7 +1897,7 @@ static struct mhwpt *hwpt_paging_alloc(struct mock_ctx *ctx, struct mioas *ioas,
 		*rc = -EOPNOTSUPP;
 		return NULL;
 	}
-	hwpt = obj_alloc(ctx, sizeof(*hwpt), OBJ_HWPT_PAGING);
+	hwpt = _iommufd_object_alloc(ictx, sizeof(*hwpt), IOMMUFD_OBJ_HWPT_PAGING);
 	if (!hwpt) {
 		*rc = -ENOMEM;
 		return NULL;
@@ -1915,11 +1915,11 @@ static struct mhwpt *hwpt_paging_alloc(struct mock_ctx *ctx, struct mioas *ioas,
 		hwpt->pgsize_bitmap |= MOCK_HUGE_PAGE_SIZE;
 	hwpt->dirty_ops = flags & IOMMU_HWPT_ALLOC_DIRTY_TRACKING;
 	if (immediate_attach) {
-		*rc = hwpt_attach(hwpt, idev);
+		*rc = iommufd_hw_pagetable_attach(hwpt, idev);
 		if (*rc)
 			goto out_abort;
 	}
-	*rc = ioas_add_domain(ioas, hwpt);
+	*rc = iopt_table_add_domain(ioas, hwpt);
 	if (*rc) {
 		if (immediate_attach) {
 			idev->hwpt = NULL;
@@ -1931,7 +1931,7 @@ static struct mhwpt *hwpt_paging_alloc(struct mock_ctx *ctx, struct mioas *ioas,
 
 out_abort:
 	ioas->obj.users--;
-	obj_free(ctx, &hwpt->obj);
+	iommufd_object_abort(ictx, &hwpt->obj);
 	return NULL;
 }
 
@@ -1939,34 +1939,34 @@ out_abort:
  * iommufd_device_change_pt(): attach (or replace) to a hwpt, or to an IOAS
  * through an automatic domain (iommufd_device_auto_get_domain()).
  */
-static int device_change_pt(struct mock_ctx *ctx, struct mdevice *idev,
+static int iommufd_device_change_pt(struct iommufd_ctx *ictx, struct iommufd_device *idev,
 			    uint32_t *pt_id, bool replace)
 {
-	struct mobj *pt = obj_get(ctx, *pt_id, OBJ_ANY);
-	struct mhwpt *hwpt, *old = NULL;
+	struct iommufd_object *pt = iommufd_get_object(ictx, *pt_id, IOMMUFD_OBJ_ANY);
+	struct iommufd_hw_pagetable *hwpt, *old = NULL;
 	int rc;
 
 	if (!pt)
 		return -ENOENT;
 	switch (pt->type) {
-	case OBJ_HWPT_PAGING:
-	case OBJ_HWPT_NESTED:
-		hwpt = (struct mhwpt *)pt;
-		rc = replace ? hwpt_replace(hwpt, idev, &old) :
-			       hwpt_attach(hwpt, idev);
+	case IOMMUFD_OBJ_HWPT_PAGING:
+	case IOMMUFD_OBJ_HWPT_NESTED:
+		hwpt = (struct iommufd_hw_pagetable *)pt;
+		rc = replace ? iommufd_device_do_replace(hwpt, idev, &old) :
+			       iommufd_hw_pagetable_attach(hwpt, idev);
 		if (rc)
 			return rc;
 		break;
-	case OBJ_IOAS: {
-		struct mioas *ioas = (struct mioas *)pt;
+	case IOMMUFD_OBJ_IOAS: {
+		struct iommufd_ioas *ioas = (struct iommufd_ioas *)pt;
 		size_t i;
 
 		for (i = 0; i < ioas->nhwpts; i++) {
 			hwpt = ioas->hwpts[i];
 			if (!hwpt->auto_domain)
 				continue;
-			rc = replace ? hwpt_replace(hwpt, idev, &old) :
-				       hwpt_attach(hwpt, idev);
+			rc = replace ? iommufd_device_do_replace(hwpt, idev, &old) :
+				       iommufd_hw_pagetable_attach(hwpt, idev);
 			if (rc == -EINVAL)
 				continue;
 			if (rc)
@@ -1974,14 +1974,14 @@ static int device_change_pt(struct mock_ctx *ctx, struct mdevice *idev,
 			*pt_id = hwpt->obj.id;
 			goto out_put_old;
 		}
-		hwpt = hwpt_paging_alloc(ctx, ioas, idev, 0, false, !replace,
+		hwpt = iommufd_hwpt_paging_alloc(ictx, ioas, idev, 0, false, !replace,
 					 &rc);
 		if (!hwpt)
 			return rc;
 		if (replace) {
-			rc = hwpt_replace(hwpt, idev, &old);
+			rc = iommufd_device_do_replace(hwpt, idev, &old);
 			if (rc) {
-				obj_destroy(ctx, &hwpt->obj);
+				iommufd_object_abort_and_destroy(ictx, &hwpt->obj);
 				return rc;
 			}
 		}
@@ -1994,22 +1994,22 @@ static int device_change_pt(struct mock_ctx *ctx, struct mdevice *idev,
 	}
 out_put_old:
 	if (old)
-		hwpt_put(ctx, old);
+		iommufd_hw_pagetable_put(ictx, old);
 	return 0;
 }
 
-static struct mdevice *get_device(struct mock_ctx *ctx, uint32_t id)
+static struct iommufd_device *iommufd_get_device(struct iommufd_ctx *ictx, uint32_t id)
 {
-	return (struct mdevice *)obj_get(ctx, id, OBJ_DEVICE);
+	return (struct iommufd_device *)iommufd_get_object(ictx, id, IOMMUFD_OBJ_DEVICE);
 }
 
-static int ioctl_hwpt_alloc(struct ucmd *u)
+static int iommufd_hwpt_alloc(struct iommufd_ucmd *ucmd)
 {
-	struct iommu_hwpt_alloc *cmd = u->cmd;
-	struct mock_ctx *ctx = u->ctx;
-	struct mdevice *idev;
-	struct mhwpt *hwpt;
-	struct mobj *pt;
+	struct iommu_hwpt_alloc *cmd = ucmd->cmd;
+	struct iommufd_ctx *ictx = ucmd->ictx;
+	struct iommufd_device *idev;
+	struct iommufd_hw_pagetable *hwpt;
+	struct iommufd_object *pt;
 	int rc;
 
 	if (cmd->__reserved)
@@ -2017,28 +2017,28 @@ static int ioctl_hwpt_alloc(struct ucmd *u)
 	if ((cmd->data_type == IOMMU_HWPT_DATA_NONE && cmd->data_len) ||
 	    (cmd->data_type != IOMMU_HWPT_DATA_NONE && !cmd->data_len))
 		return -EINVAL;
-	idev = get_device(ctx, cmd->dev_id);
+	idev = iommufd_get_device(ictx, cmd->dev_id);
 	if (!idev)
 		return -ENOENT;
-	pt = obj_get(ctx, cmd->pt_id, OBJ_ANY);
+	pt = iommufd_get_object(ictx, cmd->pt_id, IOMMUFD_OBJ_ANY);
 	if (!pt)
 		return -EINVAL;
-	if (pt->type == OBJ_IOAS) {
-		hwpt = hwpt_paging_alloc(ctx, (struct mioas *)pt, idev,
+	if (pt->type == IOMMUFD_OBJ_IOAS) {
+		hwpt = iommufd_hwpt_paging_alloc(ictx, (struct iommufd_ioas *)pt, idev,
 					 cmd->flags, cmd->data_len != 0, false,
 					 &rc);
 		if (!hwpt)
 			return rc;
-	} else if (pt->type == OBJ_HWPT_PAGING) {
+	} else if (pt->type == IOMMUFD_OBJ_HWPT_PAGING) {
 		/* iommufd_hwpt_nested_alloc() + mock_domain_alloc_user() */
-		struct mhwpt *parent = (struct mhwpt *)pt;
+		struct iommufd_hw_pagetable *parent = (struct iommufd_hw_pagetable *)pt;
 		struct iommu_hwpt_selftest data;
 
 		if ((cmd->flags & ~IOMMU_HWPT_FAULT_ID_VALID) || !cmd->data_len)
 			return -EOPNOTSUPP;
 		if (parent->auto_domain || !parent->nest_parent)
 			return -EINVAL;
-		hwpt = obj_alloc(ctx, sizeof(*hwpt), OBJ_HWPT_NESTED);
+		hwpt = _iommufd_object_alloc(ictx, sizeof(*hwpt), IOMMUFD_OBJ_HWPT_NESTED);
 		if (!hwpt)
 			return -ENOMEM;
 		parent->obj.users++;
@@ -2064,9 +2064,9 @@ static int ioctl_hwpt_alloc(struct ucmd *u)
 		return -EINVAL;
 	}
 	if (cmd->flags & IOMMU_HWPT_FAULT_ID_VALID) {
-		struct mfault *fault;
+		struct iommufd_fault *fault;
 
-		fault = (struct mfault *)obj_get(ctx, cmd->fault_id, OBJ_FAULT);
+		fault = (struct iommufd_fault *)iommufd_get_object(ictx, cmd->fault_id, IOMMUFD_OBJ_FAULT);
 		if (!fault) {
 			rc = -ENOENT;
 			goto out_abort;
@@ -2075,30 +2075,30 @@ static int ioctl_hwpt_alloc(struct ucmd *u)
 		fault->obj.users++;
 	}
 	cmd->out_hwpt_id = hwpt->obj.id;
-	rc = respond(u, sizeof(*cmd));
+	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
 	if (rc)
 		goto out_abort;
 	return 0;
 
 out_abort:
-	obj_destroy(ctx, &hwpt->obj);
+	iommufd_object_abort_and_destroy(ictx, &hwpt->obj);
 	return rc;
 }
 
-static int ioctl_get_hw_info(struct ucmd *u)
+static int iommufd_get_hw_info(struct iommufd_ucmd *ucmd)
 {
-	struct iommu_hw_info *cmd = u->cmd;
+	struct iommu_hw_info *cmd = ucmd->cmd;
 	struct iommu_test_hw_info info = {
 		.test_reg = IOMMU_HW_INFO_SELFTEST_REGVAL,
 	};
 	uint32_t copy_len;
-	struct mdevice *idev;
+	struct iommufd_device *idev;
 	int rc;
 
 	if (cmd->flags || cmd->__reserved[0] || cmd->__reserved[1] ||
 	    cmd->__reserved[2])
 		return -EOPNOTSUPP;
-	idev = get_device(u->ctx, cmd->dev_id);
+	idev = iommufd_get_device(ucmd->ictx, cmd->dev_id);
 	if (!idev)
 		return -ENOENT;
 	cmd->out_data_type = IOMMU_HW_INFO_TYPE_SELFTEST;
@@ -2126,12 +2126,12 @@ static int ioctl_get_hw_info(struct ucmd *u)
 	if (!(idev->flags & MOCK_FLAGS_DEVICE_NO_DIRTY))
 		cmd->out_capabilities |= IOMMU_HW_CAP_DIRTY_TRACKING;
 	cmd->out_max_pasid_log2 = 0;
-	return respond(u, sizeof(*cmd));
+	return iommufd_ucmd_respond(ucmd, sizeof(*cmd));
 }
 
-static int dirty_set(struct mhwpt *hwpt, uint64_t index)
+static int mock_domain_dirty_set(struct iommufd_hw_pagetable *hwpt, uint64_t index)
 {
-	struct mdirty *d;
+	struct mock_dirty_entry *d;
 
 	if (itree_first(&hwpt->dirty, index, index))
 		return 0;
@@ -2144,21 +2144,21 @@ static int dirty_set(struct mhwpt *hwpt, uint64_t index)
 }
 
 /* Whether the domain has an entry at xarray index (index * 2K mapped). */
-static bool domain_has_entry(struct mhwpt *hwpt, uint64_t index)
+static bool mock_domain_has_entry(struct iommufd_hw_pagetable *hwpt, uint64_t index)
 {
 	uint64_t iova = index * MOCK_IO_PAGE_SIZE;
 
-	return area_first(hwpt->ioas, iova, iova) != NULL;
+	return iopt_area_iter_first(hwpt->ioas, iova, iova) != NULL;
 }
 
-struct dirty_bitmap {
+struct iova_bitmap {
 	uint64_t iova, data;
 	unsigned int pgshift;
 	bool write;		/* NULL bitmap: clear only */
 };
 
 /* iova_bitmap_set(): OR bits into the user's bitmap, silently on EFAULT. */
-static void bitmap_record(struct dirty_bitmap *bm, uint64_t iova,
+static void iova_bitmap_set(struct iova_bitmap *bm, uint64_t iova,
 			  uint64_t length)
 {
 	uint64_t bit = (iova - bm->iova) >> bm->pgshift;
@@ -2176,9 +2176,9 @@ static void bitmap_record(struct dirty_bitmap *bm, uint64_t iova,
 }
 
 /* mock_domain_read_and_clear_dirty() over [iova, iova + size) */
-static int domain_read_and_clear_dirty(struct mhwpt *hwpt, uint64_t iova,
+static int mock_domain_read_and_clear_dirty(struct iommufd_hw_pagetable *hwpt, uint64_t iova,
 				       uint64_t size, bool no_clear,
-				       struct dirty_bitmap *bm)
+				       struct iova_bitmap *bm)
 {
 	uint64_t io = MOCK_IO_PAGE_SIZE, first = iova / io;
 	uint64_t last = (iova + size - 1) / io;
@@ -2190,30 +2190,30 @@ static int domain_read_and_clear_dirty(struct mhwpt *hwpt, uint64_t iova,
 	for (n = itree_first(&hwpt->dirty, first, last); n; n = next) {
 		next = itree_next(n, first, last);
 		if (bm)
-			bitmap_record(bm, n->start * io, io);
+			iova_bitmap_set(bm, n->start * io, io);
 		if (!no_clear) {
 			itree_remove(&hwpt->dirty, n);
-			free(itree_entry(n, struct mdirty, node));
+			free(itree_entry(n, struct mock_dirty_entry, node));
 		}
 	}
 	return 0;
 }
 
-static struct mhwpt *get_hwpt_paging(struct mock_ctx *ctx, uint32_t id)
+static struct iommufd_hw_pagetable *iommufd_get_hwpt_paging(struct iommufd_ctx *ictx, uint32_t id)
 {
-	return (struct mhwpt *)obj_get(ctx, id, OBJ_HWPT_PAGING);
+	return (struct iommufd_hw_pagetable *)iommufd_get_object(ictx, id, IOMMUFD_OBJ_HWPT_PAGING);
 }
 
-static int ioctl_set_dirty_tracking(struct ucmd *u)
+static int iommufd_hwpt_set_dirty_tracking(struct iommufd_ucmd *ucmd)
 {
-	struct iommu_hwpt_set_dirty_tracking *cmd = u->cmd;
+	struct iommu_hwpt_set_dirty_tracking *cmd = ucmd->cmd;
 	bool enable = cmd->flags & IOMMU_HWPT_DIRTY_TRACKING_ENABLE;
-	struct mhwpt *hwpt;
-	struct marea *a;
+	struct iommufd_hw_pagetable *hwpt;
+	struct iopt_area *a;
 
 	if (cmd->flags & ~IOMMU_HWPT_DIRTY_TRACKING_ENABLE)
 		return -EOPNOTSUPP;
-	hwpt = get_hwpt_paging(u->ctx, cmd->hwpt_id);
+	hwpt = iommufd_get_hwpt_paging(ucmd->ictx, cmd->hwpt_id);
 	if (!hwpt)
 		return -ENOENT;
 	/* iopt_set_dirty_tracking() */
@@ -2221,30 +2221,30 @@ static int ioctl_set_dirty_tracking(struct ucmd *u)
 		return -EOPNOTSUPP;
 	if (enable) {
 		/* iopt_clear_dirty_data(): a clean snapshot to start from */
-		for (a = area_first(hwpt->ioas, 0, UINT64_MAX); a;
-		     a = area_next(a, 0, UINT64_MAX))
-			domain_read_and_clear_dirty(hwpt, area_iova(a),
-						    area_length(a), false, NULL);
+		for (a = iopt_area_iter_first(hwpt->ioas, 0, UINT64_MAX); a;
+		     a = iopt_area_iter_next(a, 0, UINT64_MAX))
+			mock_domain_read_and_clear_dirty(hwpt, iopt_area_iova(a),
+						    iopt_area_length(a), false, NULL);
 	}
 	/* mock_domain_set_dirty_tracking() */
 	hwpt->dirty_tracking = enable;
 	return 0;
 }
 
-static int ioctl_get_dirty_bitmap(struct ucmd *u)
+static int iommufd_hwpt_get_dirty_bitmap(struct iommufd_ucmd *ucmd)
 {
-	struct iommu_hwpt_get_dirty_bitmap *cmd = u->cmd;
+	struct iommu_hwpt_get_dirty_bitmap *cmd = ucmd->cmd;
 	bool no_clear = cmd->flags & IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR;
-	struct dirty_bitmap bm;
+	struct iova_bitmap bm;
 	uint64_t last, align;
-	struct mhwpt *hwpt;
-	struct contig c;
-	struct marea *a;
+	struct iommufd_hw_pagetable *hwpt;
+	struct iopt_area_contig_iter c;
+	struct iopt_area *a;
 
 	if ((cmd->flags & ~IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR) ||
 	    cmd->__reserved)
 		return -EOPNOTSUPP;
-	hwpt = get_hwpt_paging(u->ctx, cmd->hwpt_id);
+	hwpt = iommufd_get_hwpt_paging(ucmd->ictx, cmd->hwpt_id);
 	if (!hwpt)
 		return -ENOENT;
 	/* iommufd_check_iova_range() */
@@ -2271,21 +2271,21 @@ static int ioctl_get_dirty_bitmap(struct ucmd *u)
 	 * 6.12 ignores what iova_bitmap_for_each() returns: a domain that is
 	 * not tracking, or a range with holes, still answers 0.
 	 */
-	for_each_contig(&c, a, hwpt->ioas, cmd->iova, last) {
-		uint64_t l = last < area_last(a) ? last : area_last(a);
+	iopt_for_each_contig_area(&c, a, hwpt->ioas, cmd->iova, last) {
+		uint64_t l = last < iopt_area_last_iova(a) ? last : iopt_area_last_iova(a);
 
-		if (domain_read_and_clear_dirty(hwpt, c.cur, l - c.cur + 1,
+		if (mock_domain_read_and_clear_dirty(hwpt, c.cur, l - c.cur + 1,
 						no_clear, &bm))
 			break;
 	}
 	return 0;
 }
 
-static int ioctl_hwpt_invalidate(struct ucmd *u)
+static int iommufd_hwpt_invalidate(struct iommufd_ucmd *ucmd)
 {
-	struct iommu_hwpt_invalidate *cmd = u->cmd;
+	struct iommu_hwpt_invalidate *cmd = ucmd->cmd;
 	uint32_t done = 0;
-	struct mhwpt *hwpt;
+	struct iommufd_hw_pagetable *hwpt;
 	int rc = 0;
 
 	if (cmd->__reserved) {
@@ -2298,7 +2298,7 @@ static int ioctl_hwpt_invalidate(struct ucmd *u)
 		rc = -EINVAL;
 		goto out;
 	}
-	hwpt = (struct mhwpt *)obj_get(u->ctx, cmd->hwpt_id, OBJ_HWPT_NESTED);
+	hwpt = (struct iommufd_hw_pagetable *)iommufd_get_object(ucmd->ictx, cmd->hwpt_id, IOMMUFD_OBJ_HWPT_NESTED);
 	if (!hwpt) {
 		rc = -ENOENT;
 		goto out;
@@ -2343,22 +2343,22 @@ static int ioctl_hwpt_invalidate(struct ucmd *u)
 	}
 out:
 	cmd->entry_num = done;
-	if (respond(u, sizeof(*cmd)))
+	if (iommufd_ucmd_respond(ucmd, sizeof(*cmd)))
 		return -EFAULT;
 	return rc;
 }
 
 /* --------------------------------------------------------- test ops -- */
 
-static int test_mock_domain(struct ucmd *u, struct iommu_test_cmd *cmd)
+static int iommufd_test_mock_domain(struct iommufd_ucmd *ucmd, struct iommu_test_cmd *cmd)
 {
-	struct mock_ctx *ctx = u->ctx;
+	struct iommufd_ctx *ictx = ucmd->ictx;
 	uint32_t pt_id = cmd->id, dev_flags = 0;
-	struct mselftest *st;
-	struct mdevice *idev;
+	struct selftest_obj *st;
+	struct iommufd_device *idev;
 	int rc;
 
-	st = obj_alloc(ctx, sizeof(*st), OBJ_SELFTEST);
+	st = _iommufd_object_alloc(ictx, sizeof(*st), IOMMUFD_OBJ_SELFTEST);
 	if (!st)
 		return -ENOMEM;
 	if (cmd->op == IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS)
@@ -2370,7 +2370,7 @@ static int test_mock_domain(struct ucmd *u, struct iommu_test_cmd *cmd)
 		goto out_st;
 	}
 	/* iommufd_device_bind(): the selftest driver holds a reference */
-	idev = obj_alloc(ctx, sizeof(*idev), OBJ_DEVICE);
+	idev = _iommufd_object_alloc(ictx, sizeof(*idev), IOMMUFD_OBJ_DEVICE);
 	if (!idev) {
 		rc = -ENOMEM;
 		goto out_st;
@@ -2378,91 +2378,91 @@ static int test_mock_domain(struct ucmd *u, struct iommu_test_cmd *cmd)
 	idev->flags = dev_flags;
 	idev->obj.users++;
 	st->idev = idev;
-	rc = device_change_pt(ctx, idev, &pt_id, false);
+	rc = iommufd_device_change_pt(ictx, idev, &pt_id, false);
 	if (rc)
 		goto out_unbind;
 	idev->obj.users++;	/* iommufd_device_attach() */
 	cmd->mock_domain.out_hwpt_id = pt_id;
 	cmd->mock_domain.out_stdev_id = st->obj.id;
 	cmd->mock_domain.out_idev_id = idev->obj.id;
-	rc = respond(u, sizeof(*cmd));
+	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
 	if (rc) {
-		device_detach(ctx, idev);
+		iommufd_device_detach(ictx, idev);
 		goto out_unbind;
 	}
 	return 0;
 
 out_unbind:
-	obj_free(ctx, &idev->obj);
+	iommufd_object_abort(ictx, &idev->obj);
 out_st:
-	obj_free(ctx, &st->obj);
+	iommufd_object_abort(ictx, &st->obj);
 	return rc;
 }
 
-static int test_mock_domain_replace(struct ucmd *u, struct iommu_test_cmd *cmd)
+static int iommufd_test_mock_domain_replace(struct iommufd_ucmd *ucmd, struct iommu_test_cmd *cmd)
 {
-	struct mselftest *st;
+	struct selftest_obj *st;
 	uint32_t pt_id = cmd->mock_domain_replace.pt_id;
 	int rc;
 
-	st = (struct mselftest *)obj_get(u->ctx, cmd->id, OBJ_SELFTEST);
+	st = (struct selftest_obj *)iommufd_get_object(ucmd->ictx, cmd->id, IOMMUFD_OBJ_SELFTEST);
 	if (!st)
 		return -ENOENT;
-	rc = device_change_pt(u->ctx, st->idev, &pt_id, true);
+	rc = iommufd_device_change_pt(ucmd->ictx, st->idev, &pt_id, true);
 	if (rc)
 		return rc;
 	cmd->mock_domain_replace.pt_id = pt_id;
-	return respond(u, sizeof(*cmd));
+	return iommufd_ucmd_respond(ucmd, sizeof(*cmd));
 }
 
-static int test_add_reserved(struct ucmd *u, struct iommu_test_cmd *cmd)
+static int iommufd_test_add_reserved(struct iommufd_ucmd *ucmd, struct iommu_test_cmd *cmd)
 {
 	uint64_t start = cmd->add_reserved.start, len = cmd->add_reserved.length;
-	struct mioas *ioas;
+	struct iommufd_ioas *ioas;
 	uint64_t last;
 
 	if (!len)
 		return -EINVAL;
 	if (__builtin_add_overflow(start, len - 1, &last))
 		return -EOVERFLOW;
-	ioas = get_ioas(u->ctx, cmd->id);
+	ioas = iommufd_get_ioas(ucmd->ictx, cmd->id);
 	if (!ioas)
 		return -ENOENT;
-	return ioas_reserve(ioas, start, last, NULL);
+	return iopt_reserve_iova(ioas, start, last, NULL);
 }
 
 /* get_md_pagetable(): a paging hwpt; every one in the mock is a mock domain. */
-static struct mhwpt *get_md_pagetable(struct mock_ctx *ctx, uint32_t id)
+static struct iommufd_hw_pagetable *get_md_pagetable(struct iommufd_ctx *ictx, uint32_t id)
 {
-	return get_hwpt_paging(ctx, id);
+	return iommufd_get_hwpt_paging(ictx, id);
 }
 
-static int test_md_check_map(struct ucmd *u, struct iommu_test_cmd *cmd)
+static int iommufd_test_md_check_pa(struct iommufd_ucmd *ucmd, struct iommu_test_cmd *cmd)
 {
 	uint64_t iova = cmd->check_map.iova, length = cmd->check_map.length;
 	uint64_t uptr = cmd->check_map.uptr, io = MOCK_IO_PAGE_SIZE, end;
 	uint64_t ps = umem_page_size();
-	struct mhwpt *hwpt;
+	struct iommufd_hw_pagetable *hwpt;
 	int rc;
 
 	if (iova % io || length % io || uptr % io ||
 	    __builtin_add_overflow(uptr, length, &end))
 		return -EINVAL;
-	hwpt = get_md_pagetable(u->ctx, cmd->id);
+	hwpt = get_md_pagetable(ucmd->ictx, cmd->id);
 	if (!hwpt)
 		return -ENOENT;
 	for (; length; length -= io, iova += io, uptr += io) {
 		uint64_t mapped;
-		struct marea *a;
+		struct iopt_area *a;
 
 		/* get_user_pages_fast(uptr & PAGE_MASK, 1, 0) */
 		rc = umem_check_pin(uptr & ~(ps - 1), ps, false, false);
 		if (rc)
 			return rc;
-		a = area_first(hwpt->ioas, iova, iova);
+		a = iopt_area_iter_first(hwpt->ioas, iova, iova);
 		if (!a)
 			return -EINVAL;
-		mapped = a->pages->uptr + area_start_byte(a, iova);
+		mapped = a->pages->uptr + iopt_area_start_byte(a, iova);
 		if (mapped != uptr) {
 			/* Another mapping of the same page still matches. */
 			struct umem_page_id want, have;
@@ -2478,7 +2478,7 @@ static int test_md_check_map(struct ucmd *u, struct iommu_test_cmd *cmd)
 }
 
 /* How many iopt_pages hold a pin on the page at uva (page_ref / BIAS). */
-static unsigned int page_pins(uint64_t uva)
+static unsigned int iopt_pages_count_pins(uint64_t uva)
 {
 	uint64_t ps = umem_page_size();
 	unsigned int pins = 0;
@@ -2486,7 +2486,7 @@ static unsigned int page_pins(uint64_t uva)
 
 	for (n = itree_first(&g_pages_by_uva, uva, uva); n;
 	     n = itree_next(n, uva, uva)) {
-		struct mpages *p = itree_entry(n, struct mpages, uva_node);
+		struct iopt_pages *p = itree_entry(n, struct iopt_pages, uva_node);
 
 		if (holder_get(p, (uva - p->uptr) / ps))
 			pins++;
@@ -2494,7 +2494,7 @@ static unsigned int page_pins(uint64_t uva)
 	return pins;
 }
 
-static int test_md_check_refs(struct iommu_test_cmd *cmd)
+static int iommufd_test_md_check_refs(struct iommu_test_cmd *cmd)
 {
 	uint64_t uptr = cmd->check_refs.uptr, length = cmd->check_refs.length;
 	uint64_t ps = umem_page_size(), end;
@@ -2507,17 +2507,17 @@ static int test_md_check_refs(struct iommu_test_cmd *cmd)
 		rc = umem_check_pin(uptr, ps, false, false);
 		if (rc)
 			return rc;
-		if (page_pins(uptr) != cmd->check_refs.refs)
+		if (iopt_pages_count_pins(uptr) != cmd->check_refs.refs)
 			return -EIO;
 	}
 	return 0;
 }
 
-static int test_md_check_iotlb(struct ucmd *u, struct iommu_test_cmd *cmd)
+static int iommufd_test_md_check_iotlb(struct iommufd_ucmd *ucmd, struct iommu_test_cmd *cmd)
 {
-	struct mhwpt *hwpt;
+	struct iommufd_hw_pagetable *hwpt;
 
-	hwpt = (struct mhwpt *)obj_get(u->ctx, cmd->id, OBJ_HWPT_NESTED);
+	hwpt = (struct iommufd_hw_pagetable *)iommufd_get_object(ucmd->ictx, cmd->id, IOMMUFD_OBJ_HWPT_NESTED);
 	if (!hwpt)
 		return -ENOENT;
 	if (cmd->check_iotlb.id > MOCK_NESTED_DOMAIN_IOTLB_ID_MAX ||
@@ -2527,46 +2527,46 @@ static int test_md_check_iotlb(struct ucmd *u, struct iommu_test_cmd *cmd)
 }
 
 /* iommufd_access_get(): the id is an fd of this process. */
-static struct maccess *access_get(uint32_t fd, int *rc)
+static struct iommufd_access *iommufd_access_get(uint32_t fd, int *rc)
 {
-	struct maccess *acc = iommufd_file_private((int)fd, &access_fops);
+	struct iommufd_access *acc = iommufd_file_private((int)fd, &iommufd_test_staccess_fops);
 
 	if (!acc)
 		*rc = -EBADFD;
 	return acc;
 }
 
-static int test_create_access(struct ucmd *u, struct iommu_test_cmd *cmd)
+static int iommufd_test_create_access(struct iommufd_ucmd *ucmd, struct iommu_test_cmd *cmd)
 {
-	struct mock_ctx *ctx = u->ctx;
-	struct maccess *acc;
-	struct mioas *ioas;
+	struct iommufd_ctx *ictx = ucmd->ictx;
+	struct iommufd_access *acc;
+	struct iommufd_ioas *ioas;
 	int rc, fd;
 
 	if (cmd->create_access.flags & ~MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES)
 		return -EOPNOTSUPP;
 	/* iommufd_access_create() */
-	acc = obj_alloc(ctx, sizeof(*acc), OBJ_ACCESS);
+	acc = _iommufd_object_alloc(ictx, sizeof(*acc), IOMMUFD_OBJ_ACCESS);
 	if (!acc)
 		return -ENOMEM;
 	acc->needs_pin = cmd->create_access.flags &
 			 MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES;
 	acc->iova_alignment = acc->needs_pin ? umem_page_size() : 1;
 	acc->obj.users++;
-	acc->ctx = ctx;
-	mock_ctx_get(ctx);
+	acc->ictx = ictx;
+	iommufd_ctx_get(ictx);
 	/* iommufd_access_attach() */
-	ioas = get_ioas(ctx, cmd->id);
-	rc = ioas ? access_change_ioas(acc, ioas) : -ENOENT;
+	ioas = iommufd_get_ioas(ictx, cmd->id);
+	rc = ioas ? iommufd_access_change_ioas(acc, ioas) : -ENOENT;
 	if (rc)
 		goto out_destroy;
-	fd = iommufd_file_install(&access_fops, acc, true);
+	fd = iommufd_file_install(&iommufd_test_staccess_fops, acc, true);
 	if (fd < 0) {
 		rc = -ENOMEM;
 		goto out_destroy;
 	}
 	cmd->create_access.out_access_fd = fd;
-	rc = respond(u, sizeof(*cmd));
+	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
 	if (rc) {
 		/* The fd was never handed out; discarding it releases the access. */
 		iommufd_file_discard(fd);
@@ -2576,55 +2576,55 @@ static int test_create_access(struct ucmd *u, struct iommu_test_cmd *cmd)
 
 out_destroy:
 	acc->obj.users--;
-	obj_destroy(ctx, &acc->obj);
-	mock_ctx_put(ctx);
+	iommufd_object_abort_and_destroy(ictx, &acc->obj);
+	iommufd_ctx_put(ictx);
 	return rc;
 }
 
-static int test_access_replace_ioas(struct iommu_test_cmd *cmd)
+static int iommufd_test_access_replace_ioas(struct iommu_test_cmd *cmd)
 {
-	struct maccess *acc;
-	struct mioas *ioas;
+	struct iommufd_access *acc;
+	struct iommufd_ioas *ioas;
 	int rc;
 
-	acc = access_get(cmd->id, &rc);
+	acc = iommufd_access_get(cmd->id, &rc);
 	if (!acc)
 		return rc;
 	/* iommufd_access_replace() */
 	if (!acc->ioas)
 		return -ENOENT;
-	ioas = get_ioas(acc->ctx, cmd->access_replace_ioas.ioas_id);
+	ioas = iommufd_get_ioas(acc->ictx, cmd->access_replace_ioas.ioas_id);
 	if (!ioas)
 		return -ENOENT;
-	return access_change_ioas(acc, ioas);
+	return iommufd_access_change_ioas(acc, ioas);
 }
 
 /* iopt_area_contig_is_aligned() */
-static bool contig_is_aligned(struct contig *c)
+static bool iopt_area_contig_is_aligned(struct iopt_area_contig_iter *c)
 {
 	uint64_t ps = umem_page_size();
 
-	if (area_start_byte(c->area, c->cur) % ps)
+	if (iopt_area_start_byte(c->area, c->cur) % ps)
 		return false;
-	if (!contig_done(c) &&
-	    (area_start_byte(c->area, area_last(c->area)) % ps) != ps - 1)
+	if (!iopt_area_contig_done(c) &&
+	    (iopt_area_start_byte(c->area, iopt_area_last_iova(c->area)) % ps) != ps - 1)
 		return false;
 	return true;
 }
 
-static bool check_area_prot(struct marea *a, bool write)
+static bool check_area_prot(struct iopt_area *a, bool write)
 {
 	return a->prot & (write ? IOMMU_IOAS_MAP_WRITEABLE :
 				  IOMMU_IOAS_MAP_READABLE);
 }
 
 /* iommufd_access_pin_pages() */
-static int access_pin_pages(struct maccess *acc, uint64_t iova,
+static int iommufd_access_pin_pages(struct iommufd_access *acc, uint64_t iova,
 			    uint64_t length, bool write, uint64_t *first_va)
 {
 	uint64_t last, ps = umem_page_size();
-	struct contig c;
-	struct marea *a;
+	struct iopt_area_contig_iter c;
+	struct iopt_area *a;
 	uint64_t *out = first_va;
 	int rc = 0;
 
@@ -2634,11 +2634,11 @@ static int access_pin_pages(struct maccess *acc, uint64_t iova,
 		return -EOVERFLOW;
 	if (!acc->ioas)
 		return -ENOENT;
-	for_each_contig(&c, a, acc->ioas, iova, last) {
-		uint64_t l = last < area_last(a) ? last : area_last(a);
-		uint64_t idx = area_index(a, c.cur), lidx = area_index(a, l);
+	iopt_for_each_contig_area(&c, a, acc->ioas, iova, last) {
+		uint64_t l = last < iopt_area_last_iova(a) ? last : iopt_area_last_iova(a);
+		uint64_t idx = iopt_area_iova_to_index(a, c.cur), lidx = iopt_area_iova_to_index(a, l);
 
-		if (a->prevent_access || !contig_is_aligned(&c)) {
+		if (a->prevent_access || !iopt_area_contig_is_aligned(&c)) {
 			rc = -EINVAL;
 			break;
 		}
@@ -2646,54 +2646,54 @@ static int access_pin_pages(struct maccess *acc, uint64_t iova,
 			rc = -EPERM;
 			break;
 		}
-		rc = area_add_access(a, idx, lidx, write);
+		rc = iopt_area_add_access(a, idx, lidx, write);
 		if (rc)
 			break;
 		for (uint64_t i = idx; i <= lidx; i++)
 			*out++ = a->pages->uptr + i * ps;
 	}
-	if (!rc && !contig_done(&c))
+	if (!rc && !iopt_area_contig_done(&c))
 		rc = -ENOENT;
 	if (rc && iova < c.cur) {
 		uint64_t ulast = c.cur - 1;
-		struct contig c2;
+		struct iopt_area_contig_iter c2;
 
-		for_each_contig(&c2, a, acc->ioas, iova, ulast)
-			area_remove_access(a, area_index(a, c2.cur),
-					   area_index(a, ulast < area_last(a) ?
+		iopt_for_each_contig_area(&c2, a, acc->ioas, iova, ulast)
+			iopt_area_remove_access(a, iopt_area_iova_to_index(a, c2.cur),
+					   iopt_area_iova_to_index(a, ulast < iopt_area_last_iova(a) ?
 								 ulast :
-								 area_last(a)));
+								 iopt_area_last_iova(a)));
 	}
 	return rc;
 }
 
-static int test_access_pages(struct ucmd *u, struct iommu_test_cmd *cmd)
+static int iommufd_test_access_pages(struct iommufd_ucmd *ucmd, struct iommu_test_cmd *cmd)
 {
 	uint64_t iova = cmd->access_pages.iova, length = cmd->access_pages.length;
 	uint64_t uptr = cmd->access_pages.uptr, ps = umem_page_size(), npages;
 	uint32_t flags = cmd->access_pages.flags;
-	struct maccess *acc;
+	struct iommufd_access *acc;
 	uint64_t *vas;
-	struct mitem *items;
+	struct selftest_access_item *items;
 	int rc;
 
 	if (length > 16 * 1024 * 1024)
 		return -ENOMEM;
 	if (flags & ~(MOCK_FLAGS_ACCESS_WRITE | MOCK_FLAGS_ACCESS_SYZ))
 		return -EOPNOTSUPP;
-	acc = access_get(cmd->id, &rc);
+	acc = iommufd_access_get(cmd->id, &rc);
 	if (!acc)
 		return rc;
 	if (!acc->needs_pin)
 		return -EOPNOTSUPP;
 	if (flags & MOCK_FLAGS_ACCESS_SYZ)
-		iova = acc->ioas ? syz_conv_iova(acc->ioas, iova) : 0;
+		iova = acc->ioas ? __iommufd_test_syz_conv_iova(acc->ioas, iova) : 0;
 	npages = (((iova + length + ps - 1) & ~(ps - 1)) - (iova & ~(ps - 1))) /
 		 ps;
 	vas = calloc(npages ? npages : 1, sizeof(*vas));
 	if (!vas)
 		return -ENOMEM;
-	rc = access_pin_pages(acc, iova, length,
+	rc = iommufd_access_pin_pages(acc, iova, length,
 			      flags & MOCK_FLAGS_ACCESS_WRITE, vas);
 	if (rc)
 		goto out_free;
@@ -2722,7 +2722,7 @@ static int test_access_pages(struct ucmd *u, struct iommu_test_cmd *cmd)
 	items[acc->nitems].id = acc->next_id++;
 	acc->nitems++;
 	cmd->access_pages.out_access_pages_id = items[acc->nitems - 1].id;
-	rc = respond(u, sizeof(*cmd));
+	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
 	if (rc) {
 		acc->nitems--;
 		goto out_unaccess;
@@ -2730,25 +2730,25 @@ static int test_access_pages(struct ucmd *u, struct iommu_test_cmd *cmd)
 	goto out_free;
 
 out_unaccess:
-	access_unpin(acc, iova, length);
+	iommufd_access_unpin_pages(acc, iova, length);
 out_free:
 	free(vas);
 	return rc;
 }
 
-static int test_destroy_access_pages(struct iommu_test_cmd *cmd)
+static int iommufd_test_access_item_destroy(struct iommu_test_cmd *cmd)
 {
-	struct maccess *acc;
+	struct iommufd_access *acc;
 	int rc;
 
-	acc = access_get(cmd->id, &rc);
+	acc = iommufd_access_get(cmd->id, &rc);
 	if (!acc)
 		return rc;
 	for (size_t i = 0; i < acc->nitems; i++) {
 		if (acc->items[i].id != cmd->destroy_access_pages.access_pages_id)
 			continue;
-		access_unpin(acc, acc->items[i].iova, acc->items[i].length);
-		access_item_del(acc, i);
+		iommufd_access_unpin_pages(acc, acc->items[i].iova, acc->items[i].length);
+		iommufd_test_access_item_del(acc, i);
 		return 0;
 	}
 	return -ENOENT;
@@ -2759,7 +2759,7 @@ static int test_destroy_access_pages(struct iommu_test_cmd *cmd)
  * is copy_to/from_user (EFAULT on a bad VA); SLOW_PATH goes through pinning,
  * which applies the pin_user_pages() rules to the pages touched.
  */
-static int pages_rw(struct mpages *p, uint64_t start_byte, uint8_t *data,
+static int iopt_pages_rw_access(struct iopt_pages *p, uint64_t start_byte, uint8_t *data,
 		    uint64_t length, uint32_t flags)
 {
 	uint64_t ps = umem_page_size(), va = p->uptr + start_byte;
@@ -2788,15 +2788,15 @@ static int pages_rw(struct mpages *p, uint64_t start_byte, uint8_t *data,
 		       umem_copy_from(data, va, length);
 }
 
-static int test_access_rw(struct iommu_test_cmd *cmd)
+static int iommufd_test_access_rw(struct iommu_test_cmd *cmd)
 {
 	uint64_t iova = cmd->access_rw.iova, length = cmd->access_rw.length;
 	uint64_t ubuf = cmd->access_rw.uptr, last;
 	uint32_t flags = cmd->access_rw.flags;
 	bool write = flags & MOCK_ACCESS_RW_WRITE;
-	struct maccess *acc;
-	struct contig c;
-	struct marea *a;
+	struct iommufd_access *acc;
+	struct iopt_area_contig_iter c;
+	struct iopt_area *a;
 	uint8_t *tmp, *data;
 	int rc;
 
@@ -2805,7 +2805,7 @@ static int test_access_rw(struct iommu_test_cmd *cmd)
 	if (flags & ~(MOCK_ACCESS_RW_WRITE | MOCK_ACCESS_RW_SLOW_PATH |
 		      MOCK_FLAGS_ACCESS_SYZ))
 		return -EOPNOTSUPP;
-	acc = access_get(cmd->id, &rc);
+	acc = iommufd_access_get(cmd->id, &rc);
 	if (!acc)
 		return rc;
 	tmp = calloc(1, length ? length : 1);
@@ -2817,7 +2817,7 @@ static int test_access_rw(struct iommu_test_cmd *cmd)
 			goto out_free;
 	}
 	if (flags & MOCK_FLAGS_ACCESS_SYZ)
-		iova = acc->ioas ? syz_conv_iova(acc->ioas, iova) : 0;
+		iova = acc->ioas ? __iommufd_test_syz_conv_iova(acc->ioas, iova) : 0;
 	/* iommufd_access_rw() */
 	rc = -EINVAL;
 	if (!length)
@@ -2831,8 +2831,8 @@ static int test_access_rw(struct iommu_test_cmd *cmd)
 		goto out_free;
 	}
 	data = tmp;
-	for_each_contig(&c, a, acc->ioas, iova, last) {
-		uint64_t l = last < area_last(a) ? last : area_last(a);
+	iopt_for_each_contig_area(&c, a, acc->ioas, iova, last) {
+		uint64_t l = last < iopt_area_last_iova(a) ? last : iopt_area_last_iova(a);
 		uint64_t bytes = l - c.cur + 1;
 
 		if (a->prevent_access) {
@@ -2843,13 +2843,13 @@ static int test_access_rw(struct iommu_test_cmd *cmd)
 			rc = -EPERM;
 			goto out_free;
 		}
-		rc = pages_rw(a->pages, area_start_byte(a, c.cur), data, bytes,
+		rc = iopt_pages_rw_access(a->pages, iopt_area_start_byte(a, c.cur), data, bytes,
 			      flags);
 		if (rc)
 			goto out_free;
 		data += bytes;
 	}
-	if (!contig_done(&c)) {
+	if (!iopt_area_contig_done(&c)) {
 		rc = -ENOENT;
 		goto out_free;
 	}
@@ -2860,12 +2860,12 @@ out_free:
 	return rc;
 }
 
-static int test_dirty(struct ucmd *u, struct iommu_test_cmd *cmd)
+static int iommufd_test_dirty(struct iommufd_ucmd *ucmd, struct iommu_test_cmd *cmd)
 {
 	uint64_t iova = cmd->dirty.iova, length = cmd->dirty.length;
 	uint64_t page_size = cmd->dirty.page_size, uptr = cmd->dirty.uptr;
 	uint64_t max, count = 0, i;
-	struct mhwpt *hwpt;
+	struct iommufd_hw_pagetable *hwpt;
 	uint8_t *bits;
 	int rc;
 
@@ -2875,7 +2875,7 @@ static int test_dirty(struct ucmd *u, struct iommu_test_cmd *cmd)
 	max = length / page_size;
 	if (max > 16ULL * 1024 * 1024 * 8)
 		return -EOVERFLOW;
-	hwpt = get_md_pagetable(u->ctx, cmd->id);
+	hwpt = get_md_pagetable(ucmd->ictx, cmd->id);
 	if (!hwpt)
 		return -ENOENT;
 	if (!hwpt->dirty_tracking)
@@ -2892,48 +2892,48 @@ static int test_dirty(struct ucmd *u, struct iommu_test_cmd *cmd)
 
 		if (!(bits[i / 8] & (1u << (i % 8))))
 			continue;
-		if (!domain_has_entry(hwpt, index))
+		if (!mock_domain_has_entry(hwpt, index))
 			continue;
-		rc = dirty_set(hwpt, index);
+		rc = mock_domain_dirty_set(hwpt, index);
 		if (rc)
 			goto out;
 		count++;
 	}
 	cmd->dirty.out_nr_dirty = count;
-	rc = respond(u, sizeof(*cmd));
+	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
 out:
 	free(bits);
 	return rc;
 }
 
-static int ioctl_test(struct ucmd *u)
+static int iommufd_test(struct iommufd_ucmd *ucmd)
 {
-	struct iommu_test_cmd *cmd = u->cmd;
+	struct iommu_test_cmd *cmd = ucmd->cmd;
 
 	switch (cmd->op) {
 	case IOMMU_TEST_OP_ADD_RESERVED:
-		return test_add_reserved(u, cmd);
+		return iommufd_test_add_reserved(ucmd, cmd);
 	case IOMMU_TEST_OP_MOCK_DOMAIN:
 	case IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS:
-		return test_mock_domain(u, cmd);
+		return iommufd_test_mock_domain(ucmd, cmd);
 	case IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE:
-		return test_mock_domain_replace(u, cmd);
+		return iommufd_test_mock_domain_replace(ucmd, cmd);
 	case IOMMU_TEST_OP_MD_CHECK_MAP:
-		return test_md_check_map(u, cmd);
+		return iommufd_test_md_check_pa(ucmd, cmd);
 	case IOMMU_TEST_OP_MD_CHECK_REFS:
-		return test_md_check_refs(cmd);
+		return iommufd_test_md_check_refs(cmd);
 	case IOMMU_TEST_OP_MD_CHECK_IOTLB:
-		return test_md_check_iotlb(u, cmd);
+		return iommufd_test_md_check_iotlb(ucmd, cmd);
 	case IOMMU_TEST_OP_CREATE_ACCESS:
-		return test_create_access(u, cmd);
+		return iommufd_test_create_access(ucmd, cmd);
 	case IOMMU_TEST_OP_ACCESS_REPLACE_IOAS:
-		return test_access_replace_ioas(cmd);
+		return iommufd_test_access_replace_ioas(cmd);
 	case IOMMU_TEST_OP_ACCESS_PAGES:
-		return test_access_pages(u, cmd);
+		return iommufd_test_access_pages(ucmd, cmd);
 	case IOMMU_TEST_OP_ACCESS_RW:
-		return test_access_rw(cmd);
+		return iommufd_test_access_rw(cmd);
 	case IOMMU_TEST_OP_DESTROY_ACCESS_PAGES:
-		return test_destroy_access_pages(cmd);
+		return iommufd_test_access_item_destroy(cmd);
 	case IOMMU_TEST_OP_SET_TEMP_MEMORY_LIMIT:
 		/* Only sizes the kernel's internal batches: stored, no effect. */
 		if (cmd->memory_limit.limit < MOCK_MEMORY_LIMIT_MIN)
@@ -2941,14 +2941,14 @@ static int ioctl_test(struct ucmd *u)
 		g_memory_limit = cmd->memory_limit.limit;
 		return 0;
 	case IOMMU_TEST_OP_DIRTY:
-		return test_dirty(u, cmd);
+		return iommufd_test_dirty(ucmd, cmd);
 	case IOMMU_TEST_OP_TRIGGER_IOPF:
 		/*
 		 * iommufd_test_trigger_iopf(): the fault is reported to the
 		 * device's domain; with no fault queue attached (the mock
 		 * has none) it is dropped and the op still returns 0.
 		 */
-		return get_device(u->ctx, cmd->trigger_iopf.dev_id) ? 0 :
+		return iommufd_get_device(ucmd->ictx, cmd->trigger_iopf.dev_id) ? 0 :
 								       -ENOENT;
 	default:
 		return -EOPNOTSUPP;
@@ -2958,47 +2958,47 @@ static int ioctl_test(struct ucmd *u)
 /* ------------------------------------------------------ fault queues -- */
 
 /* iommufd_fault_fops_release() */
-static void fault_file_release(void *private_data)
+static void iommufd_fault_fops_release(void *private_data)
 {
-	struct mfault *fault = private_data;
-	struct mock_ctx *ctx = fault->ctx;
+	struct iommufd_fault *fault = private_data;
+	struct iommufd_ctx *ictx = fault->ictx;
 
 	fault->obj.users--;
-	mock_ctx_put(ctx);
+	iommufd_ctx_put(ictx);
 }
 
-static const struct iommufd_file_ops fault_fops = {
+static const struct iommufd_file_ops iommufd_fault_fops = {
 	.name = "iommufd-mock-pgfault",
-	.release = fault_file_release,
+	.release = iommufd_fault_fops_release,
 };
 
-/* iommufd_fault_alloc(): an object and an fd that holds it and the ctx. */
-static int ioctl_fault_alloc(struct ucmd *u)
+/* iommufd_fault_alloc(): an object and an fd that holds it and the ictx. */
+static int iommufd_fault_alloc(struct iommufd_ucmd *ucmd)
 {
-	struct iommu_fault_alloc *cmd = u->cmd;
-	struct mfault *fault;
+	struct iommu_fault_alloc *cmd = ucmd->cmd;
+	struct iommufd_fault *fault;
 	int fd, rc;
 
 	if (cmd->flags)
 		return -EOPNOTSUPP;
-	fault = obj_alloc(u->ctx, sizeof(*fault), OBJ_FAULT);
+	fault = _iommufd_object_alloc(ucmd->ictx, sizeof(*fault), IOMMUFD_OBJ_FAULT);
 	if (!fault)
 		return -ENOMEM;
-	fault->ctx = u->ctx;
-	fd = iommufd_file_install(&fault_fops, fault, true);
+	fault->ictx = ucmd->ictx;
+	fd = iommufd_file_install(&iommufd_fault_fops, fault, true);
 	if (fd < 0) {
-		obj_free(u->ctx, &fault->obj);
+		iommufd_object_abort(ucmd->ictx, &fault->obj);
 		return -EMFILE;
 	}
 	fault->obj.users++;
-	mock_ctx_get(u->ctx);
+	iommufd_ctx_get(ucmd->ictx);
 	cmd->out_fault_id = fault->obj.id;
 	cmd->out_fault_fd = fd;
-	rc = respond(u, sizeof(*cmd));
+	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
 	if (rc) {
 		/* The fd was never handed out: discarding it drops its refs. */
 		iommufd_file_discard(fd);
-		obj_destroy(u->ctx, &fault->obj);
+		iommufd_object_abort_and_destroy(ucmd->ictx, &fault->obj);
 	}
 	return rc;
 }
@@ -3009,11 +3009,11 @@ static int ioctl_fault_alloc(struct ucmd *u)
  * iopt_area_split(): type1 (v1) may unmap inside a mapping, so the area is
  * cut in two at iova (iova becomes the last byte of the left half).
  */
-static int area_split(struct mioas *ioas, struct marea *a, uint64_t iova)
+static int iopt_area_split(struct iommufd_ioas *ioas, struct iopt_area *a, uint64_t iova)
 {
-	uint64_t start = area_iova(a), last = area_last(a), new_start = iova + 1;
+	uint64_t start = iopt_area_iova(a), last = iopt_area_last_iova(a), new_start = iova + 1;
 	uint64_t align = ioas->iova_alignment;
-	struct marea *lhs, *rhs;
+	struct iopt_area *lhs, *rhs;
 	int rc;
 
 	if (iova == start || iova == last)
@@ -3021,7 +3021,7 @@ static int area_split(struct mioas *ioas, struct marea *a, uint64_t iova)
 	if (a->prevent_access)
 		return -EBUSY;
 	if ((new_start & (align - 1)) ||
-	    (area_start_byte(a, new_start) & (align - 1)))
+	    (iopt_area_start_byte(a, new_start) & (align - 1)))
 		return -EINVAL;
 	if (a->num_accesses)
 		return -EINVAL;
@@ -3038,22 +3038,22 @@ static int area_split(struct mioas *ioas, struct marea *a, uint64_t iova)
 	*rhs = *a;
 	lhs->node.last = iova;
 	rhs->node.start = new_start;
-	rhs->start_byte = area_start_byte(a, new_start);
+	rhs->start_byte = iopt_area_start_byte(a, new_start);
 	lhs->domain_pinned = rhs->domain_pinned = false;
 	/* The halves take over the pins before the whole lets go of them. */
 	if (a->domain_pinned) {
-		rc = area_domain_pin(lhs);
+		rc = iopt_area_fill_domains(lhs);
 		if (!rc) {
-			rc = area_domain_pin(rhs);
+			rc = iopt_area_fill_domains(rhs);
 			if (rc)
-				area_domain_unpin(lhs);
+				iopt_area_unpin_domains(lhs);
 		}
 		if (rc) {
 			free(lhs);
 			free(rhs);
 			return rc;
 		}
-		area_domain_unpin(a);
+		iopt_area_unpin_domains(a);
 	}
 	itree_remove(&ioas->used, &a->node);
 	itree_insert(&ioas->used, &lhs->node);
@@ -3065,12 +3065,12 @@ static int area_split(struct mioas *ioas, struct marea *a, uint64_t iova)
 }
 
 /* iommufd_vfio_map_dma(): a fixed-IOVA map into the compat IOAS. */
-static int vfio_map_dma(struct mock_ctx *ctx, uint64_t arg)
+static int iommufd_vfio_map_dma(struct iommufd_ctx *ictx, uint64_t arg)
 {
 	const uint32_t supported = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE;
 	struct vfio_iommu_type1_dma_map map;
-	struct pages_elm elm = {};
-	struct mioas *ioas;
+	struct iopt_pages_list elm = {};
+	struct iommufd_ioas *ioas;
 	uint64_t iova;
 	int prot = 0, rc;
 
@@ -3083,41 +3083,41 @@ static int vfio_map_dma(struct mock_ctx *ctx, uint64_t arg)
 		prot |= IOMMU_IOAS_MAP_READABLE;
 	if (map.flags & VFIO_DMA_MAP_FLAG_WRITE)
 		prot |= IOMMU_IOAS_MAP_WRITEABLE;
-	ioas = ctx->vfio_ioas;
+	ioas = ictx->vfio_ioas;
 	if (!ioas)
 		return -ENODEV;
 	iova = map.iova;
-	elm.pages = pages_alloc(ctx, map.vaddr, map.size,
+	elm.pages = iopt_alloc_pages(ictx, map.vaddr, map.size,
 				prot & IOMMU_IOAS_MAP_WRITEABLE, &rc);
 	if (!elm.pages)
 		return rc;
 	elm.start_byte = map.vaddr - elm.pages->uptr;
 	elm.length = map.size;
-	rc = ioas_map_pages(ioas, &elm, 1, map.size, &iova, prot, false);
-	pages_put(elm.pages);
+	rc = iopt_map_pages(ioas, &elm, 1, map.size, &iova, prot, false);
+	iopt_put_pages(elm.pages);
 	return rc;
 }
 
 /* iommufd_vfio_unmap_dma(): reports what it removed even when it fails. */
-static int vfio_unmap_dma(struct mock_ctx *ctx, uint64_t arg)
+static int iommufd_vfio_unmap_dma(struct iommufd_ctx *ictx, uint64_t arg)
 {
 	struct vfio_iommu_type1_dma_unmap unmap;
 	size_t minsz = offsetofend(typeof(unmap), size);
 	uint64_t unmapped = 0, last;
-	struct mioas *ioas;
+	struct iommufd_ioas *ioas;
 	int rc;
 
 	if (umem_copy_from(&unmap, arg, minsz))
 		return -EFAULT;
 	if (unmap.argsz < minsz || (unmap.flags & ~VFIO_DMA_UNMAP_FLAG_ALL))
 		return -EINVAL;
-	ioas = ctx->vfio_ioas;
+	ioas = ictx->vfio_ioas;
 	if (!ioas)
 		return -ENODEV;
 	if (unmap.flags & VFIO_DMA_UNMAP_FLAG_ALL) {
 		if (unmap.iova != 0 || unmap.size != 0)
 			return -EINVAL;
-		rc = ioas_unmap_range(ioas, 0, UINT64_MAX, &unmapped);
+		rc = iopt_unmap_iova_range(ioas, 0, UINT64_MAX, &unmapped);
 	} else {
 		rc = 0;
 		if (ioas->disable_large_pages) {
@@ -3126,11 +3126,11 @@ static int vfio_unmap_dma(struct mock_ctx *ctx, uint64_t arg)
 					     unmap.iova - 1 };
 
 			for (int i = 0; i < (unmap.iova ? 2 : 1) && !rc; i++) {
-				struct marea *a = area_first(ioas, cuts[i],
+				struct iopt_area *a = iopt_area_iter_first(ioas, cuts[i],
 							     cuts[i]);
 
 				if (a)
-					rc = area_split(ioas, a, cuts[i]);
+					rc = iopt_area_split(ioas, a, cuts[i]);
 			}
 			if (rc)
 				return rc;
@@ -3142,7 +3142,7 @@ static int vfio_unmap_dma(struct mock_ctx *ctx, uint64_t arg)
 						&last))
 			rc = -EOVERFLOW;
 		else
-			rc = ioas_unmap_range(ioas, unmap.iova, last,
+			rc = iopt_unmap_iova_range(ioas, unmap.iova, last,
 					      &unmapped);
 	}
 	unmap.size = unmapped;
@@ -3151,7 +3151,7 @@ static int vfio_unmap_dma(struct mock_ctx *ctx, uint64_t arg)
 	return rc;
 }
 
-static long vfio_check_extension(struct mock_ctx *ctx, unsigned long type)
+static long iommufd_vfio_check_extension(struct iommufd_ctx *ictx, unsigned long type)
 {
 	switch (type) {
 	case VFIO_TYPE1_IOMMU:
@@ -3163,31 +3163,31 @@ static long vfio_check_extension(struct mock_ctx *ctx, unsigned long type)
 		 * iommufd_vfio_cc_iommu(): a mock device cannot enforce
 		 * cache coherency, so any hwpt on the compat IOAS says no.
 		 */
-		if (!ctx->vfio_ioas)
+		if (!ictx->vfio_ioas)
 			return -ENODEV;
-		return ctx->vfio_ioas->nhwpts ? 0 : 1;
+		return ictx->vfio_ioas->nhwpts ? 0 : 1;
 	default:
 		/* NOIOMMU (not built), TYPE1_NESTING, UPDATE_VADDR, unknown */
 		return 0;
 	}
 }
 
-static int vfio_set_iommu(struct mock_ctx *ctx, unsigned long type)
+static int iommufd_vfio_set_iommu(struct iommufd_ctx *ictx, unsigned long type)
 {
 	struct iommu_option opt = { .op = IOMMU_OPTION_OP_SET, .val64 = 0 };
 
 	if (type != VFIO_TYPE1_IOMMU && type != VFIO_TYPE1v2_IOMMU)
 		return -EINVAL;
-	if (!ctx->vfio_ioas)
+	if (!ictx->vfio_ioas)
 		return -ENODEV;
 	/* Type1 v1 unmaps inside mappings: no large IOPTEs that can't split. */
 	if (type == VFIO_TYPE1_IOMMU)
-		return ioas_option_huge_pages(&opt, ctx->vfio_ioas);
+		return iommufd_ioas_option_huge_pages(&opt, ictx->vfio_ioas);
 	return 0;
 }
 
 /* iommufd_get_pagesizes() */
-static uint64_t vfio_pagesizes(struct mioas *ioas)
+static uint64_t iommufd_get_pagesizes(struct iommufd_ioas *ioas)
 {
 	uint64_t ps = umem_page_size(), bitmap = UINT64_MAX;
 
@@ -3201,7 +3201,7 @@ static uint64_t vfio_pagesizes(struct mioas *ioas)
 }
 
 /* iommufd_fill_cap_iova(): the holes between reserved ranges. */
-static int vfio_fill_cap_iova(struct mioas *ioas, uint64_t cur, uint64_t avail)
+static int iommufd_fill_cap_iova(struct iommufd_ioas *ioas, uint64_t cur, uint64_t avail)
 {
 	struct vfio_iommu_type1_info_cap_iova_range cap = {
 		.header = { .id = VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE,
@@ -3238,7 +3238,7 @@ static int vfio_fill_cap_iova(struct mioas *ioas, uint64_t cur, uint64_t avail)
 }
 
 /* iommufd_fill_cap_dma_avail(): U32_MAX, as s390 QEMU needs. */
-static int vfio_fill_cap_dma_avail(struct mioas *ioas, uint64_t cur,
+static int iommufd_fill_cap_dma_avail(struct iommufd_ioas *ioas, uint64_t cur,
 				   uint64_t avail)
 {
 	struct vfio_iommu_type1_info_dma_avail cap = {
@@ -3252,27 +3252,27 @@ static int vfio_fill_cap_dma_avail(struct mioas *ioas, uint64_t cur,
 	return sizeof(cap);
 }
 
-static int vfio_get_info(struct mock_ctx *ctx, uint64_t arg)
+static int iommufd_vfio_iommu_get_info(struct iommufd_ctx *ictx, uint64_t arg)
 {
-	int (*const fill[])(struct mioas *, uint64_t, uint64_t) = {
-		vfio_fill_cap_dma_avail, vfio_fill_cap_iova,
+	int (*const fill[])(struct iommufd_ioas *, uint64_t, uint64_t) = {
+		iommufd_fill_cap_dma_avail, iommufd_fill_cap_iova,
 	};
 	struct vfio_iommu_type1_info info = {};
 	size_t minsz = offsetofend(typeof(info), iova_pgsizes);
 	uint64_t total = sizeof(info), last_cap = 0;
 	bool have_last = false;
-	struct mioas *ioas;
+	struct iommufd_ioas *ioas;
 
 	if (umem_copy_from(&info, arg, minsz))
 		return -EFAULT;
 	if (info.argsz < minsz)
 		return -EINVAL;
 	minsz = info.argsz < sizeof(info) ? info.argsz : sizeof(info);
-	ioas = ctx->vfio_ioas;
+	ioas = ictx->vfio_ioas;
 	if (!ioas)
 		return -ENODEV;
 	info.flags = VFIO_IOMMU_INFO_PGSIZES;
-	info.iova_pgsizes = vfio_pagesizes(ioas);
+	info.iova_pgsizes = iommufd_get_pagesizes(ioas);
 	info.cap_offset = 0;
 	for (size_t i = 0; i < sizeof(fill) / sizeof(fill[0]); i++) {
 		int size = info.argsz > total ?
@@ -3302,21 +3302,21 @@ static int vfio_get_info(struct mock_ctx *ctx, uint64_t arg)
 }
 
 /* iommufd_vfio_ioctl(): the type1 container ioctls on /dev/iommu. */
-static long vfio_ioctl(struct mock_ctx *ctx, unsigned long cmd, uint64_t arg)
+static long iommufd_vfio_ioctl(struct iommufd_ctx *ictx, unsigned long cmd, uint64_t arg)
 {
 	switch (cmd) {
 	case VFIO_GET_API_VERSION:
 		return VFIO_API_VERSION;
 	case VFIO_SET_IOMMU:
-		return vfio_set_iommu(ctx, arg);
+		return iommufd_vfio_set_iommu(ictx, arg);
 	case VFIO_CHECK_EXTENSION:
-		return vfio_check_extension(ctx, arg);
+		return iommufd_vfio_check_extension(ictx, arg);
 	case VFIO_IOMMU_GET_INFO:
-		return vfio_get_info(ctx, arg);
+		return iommufd_vfio_iommu_get_info(ictx, arg);
 	case VFIO_IOMMU_MAP_DMA:
-		return vfio_map_dma(ctx, arg);
+		return iommufd_vfio_map_dma(ictx, arg);
 	case VFIO_IOMMU_UNMAP_DMA:
-		return vfio_unmap_dma(ctx, arg);
+		return iommufd_vfio_unmap_dma(ictx, arg);
 	default:
 		return -ENOTTY;
 	}
@@ -3346,7 +3346,7 @@ union ucmd_buffer {
 struct ioctl_op {
 	unsigned int size, min_size;
 	unsigned long ioctl_num;
-	int (*execute)(struct ucmd *u);
+	int (*execute)(struct iommufd_ucmd *ucmd);
 };
 
 #define IOCTL_OP(_ioctl, _fn, _struct, _last)                                \
@@ -3358,68 +3358,70 @@ struct ioctl_op {
 	}
 
 /* The table of the kernel the mock is built against (main.c). */
-static const struct ioctl_op ioctl_ops[] = {
-	IOCTL_OP(IOMMU_DESTROY, ioctl_destroy, struct iommu_destroy, id),
-	IOCTL_OP(IOMMU_FAULT_QUEUE_ALLOC, ioctl_fault_alloc,
+static const struct ioctl_op iommufd_ioctl_ops[] = {
+	IOCTL_OP(IOMMU_DESTROY, iommufd_destroy, struct iommu_destroy, id),
+	IOCTL_OP(IOMMU_FAULT_QUEUE_ALLOC, iommufd_fault_alloc,
 		 struct iommu_fault_alloc, out_fault_fd),
-	IOCTL_OP(IOMMU_GET_HW_INFO, ioctl_get_hw_info, struct iommu_hw_info,
+	IOCTL_OP(IOMMU_GET_HW_INFO, iommufd_get_hw_info, struct iommu_hw_info,
 		 __reserved),
-	IOCTL_OP(IOMMU_HWPT_ALLOC, ioctl_hwpt_alloc, struct iommu_hwpt_alloc,
+	IOCTL_OP(IOMMU_HWPT_ALLOC, iommufd_hwpt_alloc, struct iommu_hwpt_alloc,
 		 __reserved),
-	IOCTL_OP(IOMMU_HWPT_GET_DIRTY_BITMAP, ioctl_get_dirty_bitmap,
+	IOCTL_OP(IOMMU_HWPT_GET_DIRTY_BITMAP, iommufd_hwpt_get_dirty_bitmap,
 		 struct iommu_hwpt_get_dirty_bitmap, data),
-	IOCTL_OP(IOMMU_HWPT_INVALIDATE, ioctl_hwpt_invalidate,
+	IOCTL_OP(IOMMU_HWPT_INVALIDATE, iommufd_hwpt_invalidate,
 		 struct iommu_hwpt_invalidate, __reserved),
-	IOCTL_OP(IOMMU_HWPT_SET_DIRTY_TRACKING, ioctl_set_dirty_tracking,
+	IOCTL_OP(IOMMU_HWPT_SET_DIRTY_TRACKING, iommufd_hwpt_set_dirty_tracking,
 		 struct iommu_hwpt_set_dirty_tracking, __reserved),
-	IOCTL_OP(IOMMU_IOAS_ALLOC, ioctl_ioas_alloc, struct iommu_ioas_alloc,
+	IOCTL_OP(IOMMU_IOAS_ALLOC, iommufd_ioas_alloc_ioctl, struct iommu_ioas_alloc,
 		 out_ioas_id),
-	IOCTL_OP(IOMMU_IOAS_ALLOW_IOVAS, ioctl_allow_iovas,
+	IOCTL_OP(IOMMU_IOAS_ALLOW_IOVAS, iommufd_ioas_allow_iovas,
 		 struct iommu_ioas_allow_iovas, allowed_iovas),
-	IOCTL_OP(IOMMU_IOAS_COPY, ioctl_ioas_copy, struct iommu_ioas_copy,
+	IOCTL_OP(IOMMU_IOAS_COPY, iommufd_ioas_copy, struct iommu_ioas_copy,
 		 src_iova),
-	IOCTL_OP(IOMMU_IOAS_IOVA_RANGES, ioctl_iova_ranges,
+	IOCTL_OP(IOMMU_IOAS_IOVA_RANGES, iommufd_ioas_iova_ranges,
 		 struct iommu_ioas_iova_ranges, out_iova_alignment),
-	IOCTL_OP(IOMMU_IOAS_MAP, ioctl_ioas_map, struct iommu_ioas_map, iova),
-	IOCTL_OP(IOMMU_IOAS_UNMAP, ioctl_ioas_unmap, struct iommu_ioas_unmap,
+	IOCTL_OP(IOMMU_IOAS_MAP, iommufd_ioas_map, struct iommu_ioas_map, iova),
+	IOCTL_OP(IOMMU_IOAS_UNMAP, iommufd_ioas_unmap, struct iommu_ioas_unmap,
 		 length),
-	IOCTL_OP(IOMMU_OPTION, ioctl_option, struct iommu_option, val64),
-	IOCTL_OP(IOMMU_VFIO_IOAS, ioctl_vfio_ioas, struct iommu_vfio_ioas,
+	IOCTL_OP(IOMMU_OPTION, iommufd_option, struct iommu_option, val64),
+	IOCTL_OP(IOMMU_VFIO_IOAS, iommufd_vfio_ioas, struct iommu_vfio_ioas,
 		 __reserved),
-	IOCTL_OP(IOMMU_TEST_CMD, ioctl_test, struct iommu_test_cmd, last),
+	IOCTL_OP(IOMMU_TEST_CMD, iommufd_test, struct iommu_test_cmd, last),
 };
 
 
 /* iommufd_fops_ioctl() */
-static long ctx_ioctl(struct mock_ctx *ctx, unsigned long cmd, void *arg)
+static long __iommufd_fops_ioctl(struct iommufd_ctx *ictx, unsigned long cmd, void *arg)
 {
 	const struct ioctl_op *op;
 	union ucmd_buffer buf;
-	struct ucmd u = { .ctx = ctx, .ubuf = (uintptr_t)arg, .cmd = &buf };
+	struct iommufd_ucmd ucmd = {
+		.ictx = ictx, .ubuffer = (uintptr_t)arg, .cmd = &buf
+	};
 	unsigned int nr = _IOC_NR(cmd);
 	long rc;
 
 	if (nr < IOMMUFD_CMD_BASE ||
-	    nr - IOMMUFD_CMD_BASE >= sizeof(ioctl_ops) / sizeof(ioctl_ops[0])) {
-		return vfio_ioctl(ctx, cmd, (uintptr_t)arg);
+	    nr - IOMMUFD_CMD_BASE >= sizeof(iommufd_ioctl_ops) / sizeof(iommufd_ioctl_ops[0])) {
+		return iommufd_vfio_ioctl(ictx, cmd, (uintptr_t)arg);
 	}
-	rc = umem_copy_from(&u.user_size, u.ubuf, sizeof(u.user_size));
+	rc = umem_copy_from(&ucmd.user_size, ucmd.ubuffer, sizeof(ucmd.user_size));
 	if (rc)
 		return rc;
-	op = &ioctl_ops[nr - IOMMUFD_CMD_BASE];
+	op = &iommufd_ioctl_ops[nr - IOMMUFD_CMD_BASE];
 	if (op->ioctl_num != cmd)
 		return -ENOTTY;
-	if (u.user_size < op->min_size)
+	if (ucmd.user_size < op->min_size)
 		return -EINVAL;
-	rc = copy_struct_from_user(&buf, op->size, u.ubuf, u.user_size);
+	rc = copy_struct_from_user(&buf, op->size, ucmd.ubuffer, ucmd.user_size);
 	if (rc)
 		return rc;
-	return op->execute(&u);
+	return op->execute(&ucmd);
 }
 
-static long fops_ioctl(void *private_data, unsigned long cmd, void *arg)
+static long iommufd_fops_ioctl(void *private_data, unsigned long cmd, void *arg)
 {
-	long rc = ctx_ioctl(private_data, cmd, arg);
+	long rc = __iommufd_fops_ioctl(private_data, cmd, arg);
 
 	/* Whatever the outcome, the call's snapshot and pipe end with it. */
 	umem_snapshot_drop();
@@ -3427,27 +3429,27 @@ static long fops_ioctl(void *private_data, unsigned long cmd, void *arg)
 }
 
 /* iommufd_fops_release(): the file's reference on the context goes. */
-static void fops_release(void *private_data)
+static void iommufd_fops_release(void *private_data)
 {
-	mock_ctx_put(private_data);
+	iommufd_ctx_put(private_data);
 }
 
 const struct iommufd_file_ops iommufd_fops = {
 	.name = "iommufd-mock",
-	.ioctl = fops_ioctl,
-	.release = fops_release,
+	.ioctl = iommufd_fops_ioctl,
+	.release = iommufd_fops_release,
 };
 
 /* iommufd_fops_open(): a fresh context per open, like the kernel. */
 int iommufd_fops_open(bool cloexec)
 {
-	struct mock_ctx *ctx = mock_ctx_new();
+	struct iommufd_ctx *ictx = iommufd_ctx_alloc();
 	int fd;
 
-	if (!ctx)
+	if (!ictx)
 		return -ENOMEM;
-	fd = iommufd_file_install(&iommufd_fops, ctx, cloexec);
+	fd = iommufd_file_install(&iommufd_fops, ictx, cloexec);
 	if (fd < 0)
-		mock_ctx_put(ctx);
+		iommufd_ctx_put(ictx);
 	return fd;
 }
