@@ -38,7 +38,6 @@ MOCK_EXPORT const char iommufd_mock_version[] = "iommufd-mock 6.12";
 
 /* ---- the next definitions ---- */
 
-#define REAL(name) real_##name
 #define DEFINE_REAL(ret, name, ...)                                          \
 	static ret (*real_##name)(__VA_ARGS__);                              \
 	static ret (*resolve_##name(void))(__VA_ARGS__)                      \
