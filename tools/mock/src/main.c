@@ -20,7 +20,6 @@
 #include <linux/capability.h>
 
 #include <linux/iommufd.h>
-#include <linux/vfio.h>
 #include "iommufd_test.h"
 
 #include "iommufd_private.h"
