@@ -1,25 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The libc side of the mock: every way a program may open /dev/iommu, and
- * every call that can duplicate, use or close the fd it got back.
+ * every call that can duplicate, use or close the fd it got back. No kernel
+ * file mirrors this; it stands where the system call boundary is.
  *
- * An open of /dev/iommu returns a genuine fd (a memfd named "iommufd-mock")
- * so fd numbers never collide with anything else the process opens; the fd
- * table maps such fds to a mock file. Like a struct file, a mock file is
- * shared by every fd dup()ed from it and dies with the last one. Everything
- * that is not ours goes to the next definition (dlsym(RTLD_NEXT)), usually
- * libc, or a sanitizer's interceptor.
- *
- * fork(): the child gets a copy-on-write copy of all mock state, like the
- * rest of its memory. The kernel would share one iommufd between parent and
- * child; the mock cannot (see README.md, "fork").
+ * These wrappers only recognise paths and forward fds to the fd-table API
+ * (iommufd_mock_fd.h, file.c), which holds the lock and calls the emulation.
+ * Everything that is not ours goes to the next definition
+ * (dlsym(RTLD_NEXT)), usually libc, or a sanitizer's interceptor.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,7 +24,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "mock.h"
+#include "iommufd_mock_fd.h"
 
 #define MOCK_EXPORT __attribute__((visibility("default")))
 #define MOCK_DEV_PATH "/dev/iommu"
@@ -42,64 +36,8 @@
  */
 MOCK_EXPORT const char iommufd_mock_version[] = "iommufd-mock 6.12";
 
-static pthread_mutex_t g_lock;
-static pthread_once_t g_once = PTHREAD_ONCE_INIT;
-static struct mock_file *g_files;
-static int g_files_cap;
-/* Read without the lock: zero means no fd is ours, the common case. */
-static int g_nfiles;
-
-static void lock_init(void)
-{
-	pthread_mutexattr_t attr;
-
-	/* Recursive: closing an access fd from inside an ioctl re-enters. */
-	pthread_mutexattr_init(&attr);
-	pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
-	pthread_mutex_init(&g_lock, &attr);
-	pthread_mutexattr_destroy(&attr);
-}
-
-/* fork() while another thread is inside the mock must not copy a held lock. */
-static void atfork_prepare(void)
-{
-	mock_lock();
-}
-
-static void atfork_parent(void)
-{
-	mock_unlock();
-}
-
-/*
- * The child's only thread has a new tid, so it cannot unlock the recursive
- * mutex its parent's thread holds: it starts over with a fresh one.
- */
-static void atfork_child(void)
-{
-	lock_init();
-}
-
-static void init_once(void)
-{
-	lock_init();
-	pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
-}
-
-void mock_lock(void)
-{
-	pthread_once(&g_once, init_once);
-	pthread_mutex_lock(&g_lock);
-}
-
-void mock_unlock(void)
-{
-	pthread_mutex_unlock(&g_lock);
-}
-
 /* ---- the next definitions ---- */
 
-#define REAL(name) real_##name
 #define DEFINE_REAL(ret, name, ...)                                          \
 	static ret (*real_##name)(__VA_ARGS__);                              \
 	static ret (*resolve_##name(void))(__VA_ARGS__)                      \
@@ -141,102 +79,6 @@ DEFINE_REAL(int, fstat64, int, struct stat64 *)
 DEFINE_REAL(int, fstatat, int, const char *, struct stat *, int)
 DEFINE_REAL(int, fstatat64, int, const char *, struct stat64 *, int)
 DEFINE_REAL(int, statx, int, const char *, int, unsigned int, struct statx *)
-
-/* ---- the fd table (lock held) ---- */
-
-struct mock_file mock_file_lookup(int fd)
-{
-	struct mock_file none = { .kind = MOCK_FILE_NONE };
-
-	if (fd < 0 || fd >= g_files_cap)
-		return none;
-	return g_files[fd];
-}
-
-static int table_set(int fd, struct mock_file f)
-{
-	if (fd >= g_files_cap) {
-		int ncap = g_files_cap ? g_files_cap : 64;
-		struct mock_file *n;
-
-		while (ncap <= fd)
-			ncap *= 2;
-		n = realloc(g_files, ncap * sizeof(*n));
-		if (!n)
-			return -ENOMEM;
-		memset(n + g_files_cap, 0, (ncap - g_files_cap) * sizeof(*n));
-		g_files = n;
-		g_files_cap = ncap;
-	}
-	if (g_files[fd].kind == MOCK_FILE_NONE && f.kind != MOCK_FILE_NONE)
-		__atomic_add_fetch(&g_nfiles, 1, __ATOMIC_RELAXED);
-	if (g_files[fd].kind != MOCK_FILE_NONE && f.kind == MOCK_FILE_NONE)
-		__atomic_sub_fetch(&g_nfiles, 1, __ATOMIC_RELAXED);
-	g_files[fd] = f;
-	return 0;
-}
-
-static void file_get(struct mock_file f)
-{
-	if (f.kind == MOCK_FILE_CTX)
-		mock_ctx_get(f.ctx);
-	else if (f.kind == MOCK_FILE_ACCESS)
-		mock_access_file_get(f.access);
-	else if (f.kind == MOCK_FILE_FAULT)
-		mock_fault_file_get(f.fault);
-}
-
-static void file_put(struct mock_file f)
-{
-	if (f.kind == MOCK_FILE_CTX)
-		mock_ctx_put(f.ctx);
-	else if (f.kind == MOCK_FILE_ACCESS)
-		mock_access_file_put(f.access);
-	else if (f.kind == MOCK_FILE_FAULT)
-		mock_fault_file_put(f.fault);
-}
-
-/* Forgets fd (it was closed, or is about to be); drops its reference. */
-static void table_drop(int fd)
-{
-	struct mock_file f = mock_file_lookup(fd);
-
-	if (f.kind == MOCK_FILE_NONE)
-		return;
-	table_set(fd, (struct mock_file){ .kind = MOCK_FILE_NONE });
-	file_put(f);
-}
-
-/* A new fd now refers to the same file as old (dup and friends). */
-static void table_dup(int old, int new)
-{
-	struct mock_file f;
-
-	mock_lock();
-	f = mock_file_lookup(old);
-	table_drop(new);
-	if (f.kind != MOCK_FILE_NONE && !table_set(new, f))
-		file_get(f);
-	mock_unlock();
-}
-
-int mock_file_install(struct mock_file f, bool cloexec)
-{
-	const char *name = f.kind == MOCK_FILE_CTX    ? "iommufd-mock" :
-			   f.kind == MOCK_FILE_ACCESS ? "iommufd-mock-access" :
-							"iommufd-mock-pgfault";
-	int fd = (int)syscall(SYS_memfd_create, name,
-			      cloexec ? MFD_CLOEXEC : 0);
-
-	if (fd < 0)
-		return -1;
-	if (table_set(fd, f)) {
-		resolve_close()(fd);
-		errno = ENOMEM;
-		return -1;
-	}
-	return fd;
-}
 
 /* ---- recognising /dev/iommu ---- */
 
@@ -320,9 +162,6 @@ static bool is_iommu_path(int dirfd, const char *path)
 /* iommufd_fops_open(): a fresh context per open, like the kernel. */
 static int mock_open(const char *path, int flags)
 {
-	struct mock_file f = { .kind = MOCK_FILE_CTX };
-	int fd;
-
 	/* "/dev/iommu/" or O_DIRECTORY: the node is not a directory. */
 	if ((flags & O_DIRECTORY) || path[strlen(path) - 1] == '/') {
 		errno = ENOTDIR;
@@ -332,22 +171,7 @@ static int mock_open(const char *path, int flags)
 		errno = EEXIST;
 		return -1;
 	}
-	mock_lock();
-	f.ctx = mock_ctx_new();
-	if (!f.ctx) {
-		mock_unlock();
-		errno = ENOMEM;
-		return -1;
-	}
-	fd = mock_file_install(f, flags & O_CLOEXEC);
-	if (fd < 0) {
-		int saved = errno;
-
-		mock_ctx_put(f.ctx);
-		errno = saved;
-	}
-	mock_unlock();
-	return fd;
+	return iommufd_mock_fd_open(flags & O_CLOEXEC);
 }
 
 static bool needs_mode(int flags)
@@ -437,40 +261,22 @@ MOCK_EXPORT int creat64(const char *path, mode_t mode)
 
 MOCK_EXPORT int ioctl(int fd, unsigned long request, ...)
 {
-	struct mock_file f;
 	va_list ap;
 	void *arg;
-	long rc;
+	int ret;
 
 	va_start(ap, request);
 	arg = va_arg(ap, void *);
 	va_end(ap);
-	if (!__atomic_load_n(&g_nfiles, __ATOMIC_RELAXED))
-		return resolve_ioctl()(fd, request, arg);
-	mock_lock();
-	f = mock_file_lookup(fd);
-	if (f.kind == MOCK_FILE_NONE) {
-		mock_unlock();
-		return resolve_ioctl()(fd, request, arg);
-	}
-	/* Access and fault files have no ioctl method: ENOTTY, as in the kernel. */
-	rc = f.kind == MOCK_FILE_CTX ? mock_ctx_ioctl(f.ctx, request, arg) :
-				       -ENOTTY;
-	mock_unlock();
-	if (rc < 0) {
-		errno = (int)-rc;
-		return -1;
-	}
-	return (int)rc;
+	if (iommufd_mock_fd_active() &&
+	    iommufd_mock_fd_ioctl(fd, request, arg, &ret))
+		return ret;
+	return resolve_ioctl()(fd, request, arg);
 }
 
 MOCK_EXPORT int close(int fd)
 {
-	if (__atomic_load_n(&g_nfiles, __ATOMIC_RELAXED)) {
-		mock_lock();
-		table_drop(fd);
-		mock_unlock();
-	}
+	iommufd_mock_fd_close(fd);
 	return resolve_close()(fd);
 }
 
@@ -478,8 +284,8 @@ MOCK_EXPORT int dup(int old)
 {
 	int fd = resolve_dup()(old);
 
-	if (fd >= 0 && __atomic_load_n(&g_nfiles, __ATOMIC_RELAXED))
-		table_dup(old, fd);
+	if (fd >= 0)
+		iommufd_mock_fd_dup(old, fd);
 	return fd;
 }
 
@@ -487,9 +293,8 @@ MOCK_EXPORT int dup2(int old, int new)
 {
 	int fd = resolve_dup2()(old, new);
 
-	if (fd >= 0 && old != new &&
-	    __atomic_load_n(&g_nfiles, __ATOMIC_RELAXED))
-		table_dup(old, fd);
+	if (fd >= 0 && old != new)
+		iommufd_mock_fd_dup(old, fd);
 	return fd;
 }
 
@@ -497,8 +302,8 @@ MOCK_EXPORT int dup3(int old, int new, int flags)
 {
 	int fd = resolve_dup3()(old, new, flags);
 
-	if (fd >= 0 && __atomic_load_n(&g_nfiles, __ATOMIC_RELAXED))
-		table_dup(old, fd);
+	if (fd >= 0)
+		iommufd_mock_fd_dup(old, fd);
 	return fd;
 }
 
@@ -507,9 +312,8 @@ static int fcntl_common(int (*real)(int, int, ...), int fd, int cmd,
 {
 	int rc = real(fd, cmd, arg);
 
-	if (rc >= 0 && (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC) &&
-	    __atomic_load_n(&g_nfiles, __ATOMIC_RELAXED))
-		table_dup(fd, rc);
+	if (rc >= 0 && (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC))
+		iommufd_mock_fd_dup(fd, rc);
 	return rc;
 }
 
@@ -535,17 +339,6 @@ MOCK_EXPORT int fcntl64(int fd, int cmd, ...)
 	return fcntl_common(resolve_fcntl64(), fd, cmd, arg);
 }
 
-static void drop_range(unsigned int first, unsigned int last)
-{
-	if (!__atomic_load_n(&g_nfiles, __ATOMIC_RELAXED))
-		return;
-	mock_lock();
-	for (int fd = 0; fd < g_files_cap; fd++)
-		if ((unsigned int)fd >= first && (unsigned int)fd <= last)
-			table_drop(fd);
-	mock_unlock();
-}
-
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
@@ -555,14 +348,15 @@ MOCK_EXPORT int close_range(unsigned int first, unsigned int last, int flags)
 	int rc = resolve_close_range()(first, last, flags);
 
 	if (!rc && !(flags & CLOSE_RANGE_CLOEXEC))
-		drop_range(first, last);
+		iommufd_mock_fd_close_range(first, last);
 	return rc;
 }
 
 MOCK_EXPORT void closefrom(int lowfd)
 {
 	resolve_closefrom()(lowfd);
-	drop_range(lowfd < 0 ? 0 : (unsigned int)lowfd, UINT_MAX);
+	iommufd_mock_fd_close_range(lowfd < 0 ? 0 : (unsigned int)lowfd,
+				    UINT_MAX);
 }
 
 /*
@@ -591,18 +385,6 @@ static void mock_fill_stat(struct stat *st)
 	st->st_nlink = 1;
 	st->st_rdev = makedev(MOCK_DEV_MAJOR, MOCK_DEV_MINOR);
 	st->st_blksize = 4096;
-}
-
-static bool is_mock_fd(int fd)
-{
-	struct mock_file f;
-
-	if (!__atomic_load_n(&g_nfiles, __ATOMIC_RELAXED))
-		return false;
-	mock_lock();
-	f = mock_file_lookup(fd);
-	mock_unlock();
-	return f.kind == MOCK_FILE_CTX;
 }
 
 /* Only root or the group may open a 0660 root:root node; X never. */
@@ -686,7 +468,7 @@ MOCK_EXPORT int fstatat(int dirfd, const char *path, struct stat *st, int flags)
 		mock_fill_stat(st);
 		return 0;
 	}
-	if ((flags & AT_EMPTY_PATH) && is_empty(path) && is_mock_fd(dirfd)) {
+	if ((flags & AT_EMPTY_PATH) && is_empty(path) && iommufd_mock_fd_is_iommufd(dirfd)) {
 		mock_fill_stat(st);
 		return 0;
 	}
@@ -700,7 +482,7 @@ MOCK_EXPORT int fstatat64(int dirfd, const char *path, struct stat64 *st,
 		mock_fill_stat((struct stat *)st);
 		return 0;
 	}
-	if ((flags & AT_EMPTY_PATH) && is_empty(path) && is_mock_fd(dirfd)) {
+	if ((flags & AT_EMPTY_PATH) && is_empty(path) && iommufd_mock_fd_is_iommufd(dirfd)) {
 		mock_fill_stat((struct stat *)st);
 		return 0;
 	}
@@ -709,7 +491,7 @@ MOCK_EXPORT int fstatat64(int dirfd, const char *path, struct stat64 *st,
 
 MOCK_EXPORT int fstat(int fd, struct stat *st)
 {
-	if (is_mock_fd(fd)) {
+	if (iommufd_mock_fd_is_iommufd(fd)) {
 		mock_fill_stat(st);
 		return 0;
 	}
@@ -718,7 +500,7 @@ MOCK_EXPORT int fstat(int fd, struct stat *st)
 
 MOCK_EXPORT int fstat64(int fd, struct stat64 *st)
 {
-	if (is_mock_fd(fd)) {
+	if (iommufd_mock_fd_is_iommufd(fd)) {
 		mock_fill_stat((struct stat *)st);
 		return 0;
 	}
@@ -729,7 +511,7 @@ MOCK_EXPORT int statx(int dirfd, const char *path, int flags,
 		      unsigned int mask, struct statx *stx)
 {
 	bool ours = (flags & AT_EMPTY_PATH) && is_empty(path) ?
-			    is_mock_fd(dirfd) :
+			    iommufd_mock_fd_is_iommufd(dirfd) :
 			    is_iommu_path(dirfd, path);
 
 	if (ours) {

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * AVL interval tree; see itree.h. Written for the mock so that map, unmap,
- * lookup and IOVA allocation stay logarithmic in the number of areas.
+ * lookup and IOVA allocation stay logarithmic in the number of areas. It
+ * stands for the kernel's interval_tree (include/linux/interval_tree.h) and
+ * the span iterators io_pagetable.c uses; no iommufd file mirrors it.
  */
 #include "itree.h"
 

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The calling process's memory, seen the way the kernel's iommufd sees it.
+ * No iommufd file mirrors this: it stands for copy_{from,to}_user() and for
+ * the checks of pin_user_pages() (mm/gup.c), as of Linux 6.12.
  *
  * copy_from_user()/copy_to_user() become process_vm_readv()/writev() on
  * ourselves (or a pipe where those are not built), so a bad pointer in an
@@ -25,7 +27,7 @@
 #include <unistd.h>
 #include <linux/magic.h>
 
-#include "mock.h"
+#include "iommufd_private.h"
 
 /*
  * Under valgrind, memory written through process_vm_writev() looks like
@@ -247,14 +249,6 @@ static int snapshot_load(void)
 	return 0;
 }
 
-static void pipe_drop(void);
-
-void umem_snapshot_drop(void)
-{
-	snap.valid = false;
-	pipe_drop();
-}
-
 /* Index of the VMA containing addr, or of the first one after it. */
 static size_t snapshot_find(uint64_t addr)
 {
@@ -370,6 +364,12 @@ static void pipe_drop(void)
 	syscall(SYS_close, call_pipe[0]);
 	syscall(SYS_close, call_pipe[1]);
 	call_pipe[0] = call_pipe[1] = -1;
+}
+
+void umem_snapshot_drop(void)
+{
+	snap.valid = false;
+	pipe_drop();
 }
 
 int umem_copy_from(void *dst, uint64_t uptr, size_t len)

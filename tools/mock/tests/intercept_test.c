@@ -3,7 +3,8 @@
  * Description: run with libiommufd_mock.so preloaded: every libc way of
  * reaching /dev/iommu gets a mock context; dup'ed fds share it and it dies
  * with the last one; fork gives the child a copy; the ioctl struct-size
- * rules; and fds that are not ours pass through untouched.
+ * rules; an fd made by an ioctl that then fails is taken back; and fds that
+ * are not ours pass through untouched.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -18,8 +19,10 @@
 
 #include <linux/filter.h>
 #include <linux/iommufd.h>
+#include "iommufd_test.h"
 #include <linux/seccomp.h>
 #include <stddef.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 
@@ -235,6 +238,61 @@ static void test_without_process_vm(void)
 	      WEXITSTATUS(status));
 }
 
+/*
+ * IOMMU_TEST_OP_CREATE_ACCESS and IOMMU_FAULT_QUEUE_ALLOC make an fd, then
+ * write their answer back; into read-only memory that fails with EFAULT and
+ * the fd must be taken back, with what it held. The mock does that without
+ * the interposed close(): its lock is not recursive, so a call back into the
+ * wrapper would deadlock (the child's alarm turns that into a failure).
+ */
+static void test_fd_taken_back(void)
+{
+	size_t ps = (size_t)sysconf(_SC_PAGESIZE);
+	int status = 0;
+	pid_t pid = fork();
+
+	if (!pid) {
+		int fd = open("/dev/iommu", O_RDWR), fds;
+		struct iommu_fault_alloc *fault;
+		struct iommu_test_cmd *test;
+		void *page;
+		__u32 ioas;
+
+		alarm(20);
+		page = mmap(NULL, ps, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		CHECK(page != MAP_FAILED && !ioas_alloc(fd, &ioas), "setup");
+		fds = count_fds();
+		test = page;
+		*test = (struct iommu_test_cmd){
+			.size = sizeof(*test),
+			.op = IOMMU_TEST_OP_CREATE_ACCESS,
+			.id = ioas,
+		};
+		CHECK(!mprotect(page, ps, PROT_READ), "mprotect");
+		CHECK(ioctl(fd, IOMMU_TEST_CMD, test) && errno == EFAULT,
+		      "CREATE_ACCESS answering into read-only memory");
+		CHECK(count_fds() == fds, "access fd left: %d fds, expected %d",
+		      count_fds(), fds);
+		CHECK(!destroy(fd, ioas), "the access still holds the IOAS");
+		CHECK(!mprotect(page, ps, PROT_READ | PROT_WRITE), "mprotect");
+		fault = page;
+		*fault = (struct iommu_fault_alloc){ .size = sizeof(*fault) };
+		CHECK(!mprotect(page, ps, PROT_READ), "mprotect");
+		CHECK(ioctl(fd, IOMMU_FAULT_QUEUE_ALLOC, fault) && errno == EFAULT,
+		      "FAULT_QUEUE_ALLOC answering into read-only memory");
+		CHECK(count_fds() == fds, "fault fd left: %d fds, expected %d",
+		      count_fds(), fds);
+		/* Both objects are gone: the lowest id is free again. */
+		CHECK(!ioas_alloc(fd, &ioas) && ioas == 1, "id %u", ioas);
+		close(fd);
+		_exit(failures ? 1 : 0);
+	}
+	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+		      !WEXITSTATUS(status), "child taking fds back: status %#x",
+	      status);
+}
+
 int main(void)
 {
 	test_paths();
@@ -242,6 +300,7 @@ int main(void)
 	test_fork();
 	test_struct_size();
 	test_without_process_vm();
+	test_fd_taken_back();
 	if (failures) {
 		printf("not ok intercept_test: %d failures\n", failures);
 		return 1;

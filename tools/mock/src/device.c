@@ -1,0 +1,478 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Mirrors drivers/iommu/iommufd/device.c, checked against Linux 6.12: a
+ * device bound to the context and its attachment to a HWPT (or to an IOAS
+ * through an automatic domain), accesses (the in-kernel users of an IOAS
+ * that pin pages or read and write through it), and GET_HW_INFO.
+ *
+ * Every device is a mock device of selftest.c, each in its own group, so
+ * the group's hwpt is the device's.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "iommufd_private.h"
+
+/* iommufd_device_bind(): the calling driver holds a reference until unbind. */
+struct iommufd_device *iommufd_device_bind(struct iommufd_ctx *ictx,
+					   uint32_t dev_flags)
+{
+	struct iommufd_device *idev;
+
+	idev = _iommufd_object_alloc(ictx, sizeof(*idev), IOMMUFD_OBJ_DEVICE);
+	if (!idev)
+		return NULL;
+	idev->ictx = ictx;
+	idev->dev_flags = dev_flags;
+	idev->obj.users++;
+	return idev;
+}
+
+/* iommufd_device_unbind() */
+void iommufd_device_unbind(struct iommufd_device *idev)
+{
+	iommufd_object_destroy_user(idev->ictx, &idev->obj);
+}
+
+/* iommufd_hw_pagetable_attach(): a device has one hwpt at a time. */
+int iommufd_hw_pagetable_attach(struct iommufd_hw_pagetable *hwpt,
+				struct iommufd_device *idev)
+{
+	int rc;
+
+	if (idev->hwpt && idev->hwpt != hwpt)
+		return -EINVAL;
+	rc = mock_domain_nop_attach(&hwpt->domain, idev);
+	if (rc)
+		return rc;
+	hwpt->obj.users++;
+	idev->hwpt = hwpt;
+	return 0;
+}
+
+/* iommufd_device_do_replace(); *old is the hwpt the caller must put. */
+static int iommufd_device_do_replace(struct iommufd_device *idev,
+				     struct iommufd_hw_pagetable *hwpt,
+				     struct iommufd_hw_pagetable **old)
+{
+	int rc;
+
+	*old = NULL;
+	if (!idev->hwpt)
+		return -EINVAL;
+	if (hwpt == idev->hwpt)
+		return 0;
+	rc = mock_domain_nop_attach(&hwpt->domain, idev);
+	if (rc)
+		return rc;
+	*old = idev->hwpt;
+	idev->hwpt = hwpt;
+	hwpt->obj.users++;
+	return 0;
+}
+
+static int iommufd_device_do_attach_or_replace(struct iommufd_device *idev,
+					       struct iommufd_hw_pagetable *hwpt,
+					       bool replace,
+					       struct iommufd_hw_pagetable **old)
+{
+	if (replace)
+		return iommufd_device_do_replace(idev, hwpt, old);
+	return iommufd_hw_pagetable_attach(hwpt, idev);
+}
+
+/*
+ * iommufd_device_auto_get_domain(): an automatic domain of the IOAS that
+ * takes the device, else a new one.
+ */
+static int iommufd_device_auto_get_domain(struct iommufd_device *idev,
+					  struct iommufd_ioas *ioas,
+					  uint32_t *pt_id, bool replace,
+					  struct iommufd_hw_pagetable **old)
+{
+	struct iommufd_hwpt_paging *hwpt_paging;
+	int rc;
+
+	for (size_t i = 0; i < ioas->nhwpt; i++) {
+		hwpt_paging = ioas->hwpt_list[i];
+		if (!hwpt_paging->auto_domain)
+			continue;
+		rc = iommufd_device_do_attach_or_replace(
+			idev, &hwpt_paging->common, replace, old);
+		if (rc == -EINVAL)
+			continue;
+		if (rc)
+			return rc;
+		*pt_id = hwpt_paging->common.obj.id;
+		return 0;
+	}
+	hwpt_paging = iommufd_hwpt_paging_alloc(idev->ictx, ioas, idev, 0,
+						!replace, false, &rc);
+	if (!hwpt_paging)
+		return rc;
+	if (replace) {
+		rc = iommufd_device_do_replace(idev, &hwpt_paging->common, old);
+		if (rc) {
+			iommufd_object_abort_and_destroy(idev->ictx,
+							 &hwpt_paging->common.obj);
+			return rc;
+		}
+	}
+	hwpt_paging->auto_domain = true;
+	*pt_id = hwpt_paging->common.obj.id;
+	return 0;
+}
+
+/* iommufd_device_change_pt(): to a hwpt, or to an IOAS's automatic domain. */
+static int iommufd_device_change_pt(struct iommufd_device *idev,
+				    uint32_t *pt_id, bool replace)
+{
+	struct iommufd_hw_pagetable *old = NULL;
+	struct iommufd_object *pt_obj;
+	int rc;
+
+	pt_obj = iommufd_get_object(idev->ictx, *pt_id, IOMMUFD_OBJ_ANY);
+	if (!pt_obj)
+		return -ENOENT;
+	switch (pt_obj->type) {
+	case IOMMUFD_OBJ_HWPT_PAGING:
+	case IOMMUFD_OBJ_HWPT_NESTED:
+		rc = iommufd_device_do_attach_or_replace(
+			idev,
+			container_of(pt_obj, struct iommufd_hw_pagetable, obj),
+			replace, &old);
+		break;
+	case IOMMUFD_OBJ_IOAS:
+		rc = iommufd_device_auto_get_domain(
+			idev, container_of(pt_obj, struct iommufd_ioas, obj),
+			pt_id, replace, &old);
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (rc)
+		return rc;
+	if (old)
+		iommufd_hw_pagetable_put(idev->ictx, old);
+	return 0;
+}
+
+/* iommufd_device_attach(): on success the attachment holds the device. */
+int iommufd_device_attach(struct iommufd_device *idev, uint32_t *pt_id)
+{
+	int rc = iommufd_device_change_pt(idev, pt_id, false);
+
+	if (rc)
+		return rc;
+	idev->obj.users++;
+	return 0;
+}
+
+/* iommufd_device_replace() */
+int iommufd_device_replace(struct iommufd_device *idev, uint32_t *pt_id)
+{
+	return iommufd_device_change_pt(idev, pt_id, true);
+}
+
+/* iommufd_device_detach() */
+void iommufd_device_detach(struct iommufd_device *idev)
+{
+	struct iommufd_hw_pagetable *hwpt = idev->hwpt;
+
+	idev->hwpt = NULL;
+	iommufd_hw_pagetable_put(idev->ictx, hwpt);
+	idev->obj.users--;
+}
+
+/*
+ * iommufd_access_change_ioas(): joins the new IOAS (its alignment must
+ * allow the access's) before leaving the old one, whose ranges the access's
+ * owner is asked to drop.
+ */
+static int iommufd_access_change_ioas(struct iommufd_access *access,
+				      struct iommufd_ioas *new_ioas)
+{
+	struct iommufd_ioas *cur_ioas = access->ioas;
+	int rc;
+
+	if (cur_ioas == new_ioas)
+		return 0;
+	if (new_ioas) {
+		rc = iopt_add_access(&new_ioas->iopt, access);
+		if (rc)
+			return rc;
+		new_ioas->obj.users++;
+	}
+	if (cur_ioas) {
+		if (access->ops->unmap)
+			access->ops->unmap(access->data, 0, UINT64_MAX);
+		iopt_remove_access(&cur_ioas->iopt, access);
+		cur_ioas->obj.users--;
+	}
+	access->ioas = new_ioas;
+	return 0;
+}
+
+/* iommufd_access_destroy_object() */
+void iommufd_access_destroy_object(struct iommufd_object *obj)
+{
+	struct iommufd_access *access =
+		container_of(obj, struct iommufd_access, obj);
+
+	iommufd_access_change_ioas(access, NULL);
+}
+
+/*
+ * iommufd_access_create(): the driver holds the object until
+ * iommufd_access_destroy(), and the object holds the context.
+ */
+struct iommufd_access *
+iommufd_access_create(struct iommufd_ctx *ictx,
+		      const struct iommufd_access_ops *ops, void *data)
+{
+	struct iommufd_access *access;
+
+	access = _iommufd_object_alloc(ictx, sizeof(*access),
+				       IOMMUFD_OBJ_ACCESS);
+	if (!access)
+		return NULL;
+	access->ops = ops;
+	access->data = data;
+	access->iova_alignment = ops->needs_pin_pages ? umem_page_size() : 1;
+	access->obj.users++;
+	access->ictx = ictx;
+	iommufd_ctx_get(ictx);
+	return access;
+}
+
+/* iommufd_access_destroy() */
+void iommufd_access_destroy(struct iommufd_access *access)
+{
+	struct iommufd_ctx *ictx = access->ictx;
+
+	access->obj.users--;
+	iommufd_object_abort_and_destroy(ictx, &access->obj);
+	iommufd_ctx_put(ictx);
+}
+
+/* iommufd_access_attach() */
+int iommufd_access_attach(struct iommufd_access *access, uint32_t ioas_id)
+{
+	struct iommufd_ioas *ioas = iommufd_get_ioas(access->ictx, ioas_id);
+
+	if (!ioas)
+		return -ENOENT;
+	return iommufd_access_change_ioas(access, ioas);
+}
+
+/* iommufd_access_replace(): only an attached access can move. */
+int iommufd_access_replace(struct iommufd_access *access, uint32_t ioas_id)
+{
+	struct iommufd_ioas *ioas;
+
+	if (!access->ioas)
+		return -ENOENT;
+	ioas = iommufd_get_ioas(access->ictx, ioas_id);
+	if (!ioas)
+		return -ENOENT;
+	return iommufd_access_change_ioas(access, ioas);
+}
+
+/* iommufd_access_notify_unmap(): every access of the IOAS is told. */
+void iommufd_access_notify_unmap(struct io_pagetable *iopt, uint64_t iova,
+				 uint64_t length)
+{
+	for (size_t i = 0; i < iopt->naccess; i++) {
+		struct iommufd_access *access = iopt->access_list[i];
+
+		access->ops->unmap(access->data, iova, length);
+	}
+}
+
+/* iommufd_access_unpin_pages() */
+void iommufd_access_unpin_pages(struct iommufd_access *access, uint64_t iova,
+				uint64_t length)
+{
+	uint64_t last_iova = iova + length - 1;
+	struct iopt_area_contig_iter iter;
+	struct iopt_area *area;
+
+	if (!access->ioas)
+		return;
+	iopt_for_each_contig_area(&iter, area, &access->ioas->iopt, iova,
+				  last_iova) {
+		uint64_t last = last_iova < iopt_area_last_iova(area) ?
+					last_iova : iopt_area_last_iova(area);
+
+		iopt_area_remove_access(area,
+					iopt_area_iova_to_index(area,
+								iter.cur_iova),
+					iopt_area_iova_to_index(area, last));
+	}
+}
+
+/* iopt_area_contig_is_aligned() */
+static bool iopt_area_contig_is_aligned(struct iopt_area_contig_iter *iter)
+{
+	uint64_t ps = umem_page_size();
+
+	if (iopt_area_start_byte(iter->area, iter->cur_iova) % ps)
+		return false;
+	if (!iopt_area_contig_done(iter) &&
+	    (iopt_area_start_byte(iter->area,
+				  iopt_area_last_iova(iter->area)) % ps) !=
+		    ps - 1)
+		return false;
+	return true;
+}
+
+static bool check_area_prot(struct iopt_area *area, uint32_t flags)
+{
+	if (flags & IOMMUFD_ACCESS_RW_WRITE)
+		return area->iommu_prot & IOMMU_IOAS_MAP_WRITEABLE;
+	return area->iommu_prot & IOMMU_IOAS_MAP_READABLE;
+}
+
+/* iommufd_access_pin_pages(): all or nothing over contiguous areas. */
+int iommufd_access_pin_pages(struct iommufd_access *access, uint64_t iova,
+			     uint64_t length, uint64_t *out_pages,
+			     uint32_t flags)
+{
+	uint64_t last_iova, ps = umem_page_size();
+	bool write = flags & IOMMUFD_ACCESS_RW_WRITE;
+	struct iopt_area_contig_iter iter;
+	struct iopt_area *area;
+	int rc = 0;
+
+	if (!length)
+		return -EINVAL;
+	if (__builtin_add_overflow(iova, length - 1, &last_iova))
+		return -EOVERFLOW;
+	if (!access->ioas)
+		return -ENOENT;
+	iopt_for_each_contig_area(&iter, area, &access->ioas->iopt, iova,
+				  last_iova) {
+		uint64_t last = last_iova < iopt_area_last_iova(area) ?
+					last_iova : iopt_area_last_iova(area);
+		uint64_t index = iopt_area_iova_to_index(area, iter.cur_iova);
+		uint64_t last_index = iopt_area_iova_to_index(area, last);
+
+		if (area->prevent_access ||
+		    !iopt_area_contig_is_aligned(&iter)) {
+			rc = -EINVAL;
+			break;
+		}
+		if (!check_area_prot(area, flags)) {
+			rc = -EPERM;
+			break;
+		}
+		rc = iopt_area_add_access(area, index, last_index, write);
+		if (rc)
+			break;
+		for (uint64_t i = index; i <= last_index; i++)
+			*out_pages++ = area->pages->uptr + i * ps;
+	}
+	if (!rc && !iopt_area_contig_done(&iter))
+		rc = -ENOENT;
+	if (rc && iova < iter.cur_iova) {
+		uint64_t undo_last = iter.cur_iova - 1;
+		struct iopt_area_contig_iter undo;
+
+		iopt_for_each_contig_area(&undo, area, &access->ioas->iopt,
+					  iova, undo_last) {
+			uint64_t last = undo_last < iopt_area_last_iova(area) ?
+						undo_last :
+						iopt_area_last_iova(area);
+
+			iopt_area_remove_access(
+				area, iopt_area_iova_to_index(area, undo.cur_iova),
+				iopt_area_iova_to_index(area, last));
+		}
+	}
+	return rc;
+}
+
+/* iommufd_access_rw(): through the user VA of each area in turn. */
+int iommufd_access_rw(struct iommufd_access *access, uint64_t iova,
+		      uint8_t *data, uint64_t length, uint32_t flags)
+{
+	struct iopt_area_contig_iter iter;
+	struct iopt_area *area;
+	uint64_t last_iova;
+	int rc;
+
+	if (!length)
+		return -EINVAL;
+	if (__builtin_add_overflow(iova, length - 1, &last_iova))
+		return -EOVERFLOW;
+	if (!access->ioas)
+		return -ENOENT;
+	iopt_for_each_contig_area(&iter, area, &access->ioas->iopt, iova,
+				  last_iova) {
+		uint64_t last = last_iova < iopt_area_last_iova(area) ?
+					last_iova : iopt_area_last_iova(area);
+		uint64_t bytes = last - iter.cur_iova + 1;
+
+		if (area->prevent_access)
+			return -EINVAL;
+		if (!check_area_prot(area, flags))
+			return -EPERM;
+		rc = iopt_pages_rw_access(area->pages,
+					  iopt_area_start_byte(area,
+							       iter.cur_iova),
+					  data, bytes, flags);
+		if (rc)
+			return rc;
+		data += bytes;
+	}
+	if (!iopt_area_contig_done(&iter))
+		return -ENOENT;
+	return 0;
+}
+
+/* iommufd_get_hw_info(): the selftest type and register, zero filled. */
+int iommufd_get_hw_info(struct iommufd_ucmd *ucmd)
+{
+	struct iommu_hw_info *cmd = ucmd->cmd;
+	struct iommu_test_hw_info info = {
+		.test_reg = IOMMU_HW_INFO_SELFTEST_REGVAL,
+	};
+	struct iommufd_device *idev;
+	uint32_t copy_len;
+	int rc;
+
+	if (cmd->flags || cmd->__reserved[0] || cmd->__reserved[1] ||
+	    cmd->__reserved[2])
+		return -EOPNOTSUPP;
+	idev = iommufd_get_device(ucmd->ictx, cmd->dev_id);
+	if (!idev)
+		return -ENOENT;
+	cmd->out_data_type = IOMMU_HW_INFO_TYPE_SELFTEST;
+	copy_len = cmd->data_len < sizeof(info) ? cmd->data_len : sizeof(info);
+	rc = umem_copy_to(cmd->data_uptr, &info, copy_len);
+	if (rc)
+		return rc;
+	if (copy_len < cmd->data_len) {
+		static const unsigned char zeros[256];
+		uint64_t pos = cmd->data_uptr + copy_len;
+		uint64_t left = cmd->data_len - copy_len;
+
+		while (left) {
+			size_t n = left < sizeof(zeros) ? left : sizeof(zeros);
+
+			rc = umem_copy_to(pos, zeros, n);
+			if (rc)
+				return rc;
+			pos += n;
+			left -= n;
+		}
+	}
+	cmd->data_len = sizeof(info);
+	cmd->out_capabilities = 0;
+	if (mock_domain_capable_dirty(idev))
+		cmd->out_capabilities |= IOMMU_HW_CAP_DIRTY_TRACKING;
+	cmd->out_max_pasid_log2 = 0;
+	return iommufd_ucmd_respond(ucmd, sizeof(*cmd));
+}

@@ -1,0 +1,271 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What the VFS does for the kernel's iommufd: the fd table, struct file with
+ * its reference count (shared by every fd dup()ed from it, released with the
+ * last one) and the file operations an fd dispatches to. No iommufd file
+ * mirrors this; it stands in for fs/file.c and fs/file_table.c. Checked
+ * against Linux 6.12.
+ *
+ * A mock file is a genuine fd (a memfd named after the file's kind), so its
+ * number never collides with anything else the process opens.
+ *
+ * The lock: one process-wide mutex serialises every call into the mock; it
+ * is what the kernel's many locks collapse to when all callers share one
+ * address space. Only the iommufd_mock_fd_*() entry points (for intercept.c)
+ * take it. Everything behind them runs with it held and never calls an
+ * interposed libc function (raw system calls only), so the mutex need not be
+ * recursive.
+ *
+ * fork(): the child gets a copy-on-write copy of all mock state, like the
+ * rest of its memory. The kernel would share one iommufd between parent and
+ * child; the mock cannot (see README.md, "fork").
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "iommufd_mock_fd.h"
+#include "iommufd_private.h"
+
+/* struct file: what every fd dup()ed from one open refers to. */
+struct iommufd_file {
+	const struct iommufd_file_ops *f_op;
+	void *private_data;
+	unsigned int f_count;
+};
+
+static pthread_mutex_t g_lock;
+static pthread_once_t g_once = PTHREAD_ONCE_INIT;
+static struct iommufd_file **g_files;
+static int g_files_cap;
+/* Read without the lock: zero means no fd is ours, the common case. */
+static int g_nfiles;
+
+static void lock_init(void)
+{
+	pthread_mutex_init(&g_lock, NULL);
+}
+
+/* fork() while another thread is inside the mock must not copy a held lock. */
+static void atfork_prepare(void)
+{
+	pthread_mutex_lock(&g_lock);
+}
+
+static void atfork_parent(void)
+{
+	pthread_mutex_unlock(&g_lock);
+}
+
+/* The child's only thread starts over with a fresh lock. */
+static void atfork_child(void)
+{
+	lock_init();
+}
+
+static void init_once(void)
+{
+	lock_init();
+	pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
+}
+
+static void mock_lock(void)
+{
+	pthread_once(&g_once, init_once);
+	pthread_mutex_lock(&g_lock);
+}
+
+static void mock_unlock(void)
+{
+	pthread_mutex_unlock(&g_lock);
+}
+
+/* ---- the fd table (lock held) ---- */
+
+static struct iommufd_file *fd_lookup(int fd)
+{
+	if (fd < 0 || fd >= g_files_cap)
+		return NULL;
+	return g_files[fd];
+}
+
+static int fd_store(int fd, struct iommufd_file *file)
+{
+	if (fd >= g_files_cap) {
+		int ncap = g_files_cap ? g_files_cap : 64;
+		struct iommufd_file **n;
+
+		while (ncap <= fd)
+			ncap *= 2;
+		n = realloc(g_files, ncap * sizeof(*n));
+		if (!n)
+			return -ENOMEM;
+		memset(n + g_files_cap, 0, (ncap - g_files_cap) * sizeof(*n));
+		g_files = n;
+		g_files_cap = ncap;
+	}
+	if (!g_files[fd] && file)
+		__atomic_add_fetch(&g_nfiles, 1, __ATOMIC_RELAXED);
+	if (g_files[fd] && !file)
+		__atomic_sub_fetch(&g_nfiles, 1, __ATOMIC_RELAXED);
+	g_files[fd] = file;
+	return 0;
+}
+
+/* fput(): the last reference runs the file's release. */
+static void fput(struct iommufd_file *file)
+{
+	if (--file->f_count)
+		return;
+	file->f_op->release(file->private_data);
+	free(file);
+}
+
+/* Forgets fd (it was closed, or is about to be); drops its reference. */
+static void fd_drop(int fd)
+{
+	struct iommufd_file *file = fd_lookup(fd);
+
+	if (!file)
+		return;
+	fd_store(fd, NULL);
+	fput(file);
+}
+
+/* ---- for the emulation (lock held) ---- */
+
+int iommufd_file_install(const struct iommufd_file_ops *fops,
+			 void *private_data, bool cloexec)
+{
+	struct iommufd_file *file = calloc(1, sizeof(*file));
+	int fd;
+
+	if (!file)
+		return -ENOMEM;
+	fd = (int)syscall(SYS_memfd_create, fops->name,
+			  cloexec ? MFD_CLOEXEC : 0);
+	if (fd < 0) {
+		fd = -errno;
+		free(file);
+		return fd;
+	}
+	file->f_op = fops;
+	file->private_data = private_data;
+	file->f_count = 1;
+	if (fd_store(fd, file)) {
+		syscall(SYS_close, fd);
+		free(file);
+		return -ENOMEM;
+	}
+	return fd;
+}
+
+void *iommufd_file_private(int fd, const struct iommufd_file_ops *fops)
+{
+	struct iommufd_file *file = fd_lookup(fd);
+
+	return file && file->f_op == fops ? file->private_data : NULL;
+}
+
+void iommufd_file_discard(int fd)
+{
+	fd_drop(fd);
+	syscall(SYS_close, fd);
+}
+
+/* ---- for intercept.c (each takes the lock) ---- */
+
+bool iommufd_mock_fd_active(void)
+{
+	return __atomic_load_n(&g_nfiles, __ATOMIC_RELAXED);
+}
+
+int iommufd_mock_fd_open(bool cloexec)
+{
+	int fd;
+
+	mock_lock();
+	fd = iommufd_fops_open(cloexec);
+	mock_unlock();
+	if (fd < 0) {
+		errno = -fd;
+		return -1;
+	}
+	return fd;
+}
+
+bool iommufd_mock_fd_ioctl(int fd, unsigned long request, void *arg, int *ret)
+{
+	struct iommufd_file *file;
+	long rc;
+
+	mock_lock();
+	file = fd_lookup(fd);
+	if (!file) {
+		mock_unlock();
+		return false;
+	}
+	/* Access and fault files have no ioctl method: ENOTTY, as in the kernel. */
+	rc = file->f_op->ioctl ?
+		     file->f_op->ioctl(file->private_data, request, arg) :
+		     -ENOTTY;
+	mock_unlock();
+	if (rc < 0) {
+		errno = (int)-rc;
+		*ret = -1;
+	} else {
+		*ret = (int)rc;
+	}
+	return true;
+}
+
+void iommufd_mock_fd_close(int fd)
+{
+	if (!iommufd_mock_fd_active())
+		return;
+	mock_lock();
+	fd_drop(fd);
+	mock_unlock();
+}
+
+void iommufd_mock_fd_close_range(unsigned int first, unsigned int last)
+{
+	if (!iommufd_mock_fd_active())
+		return;
+	mock_lock();
+	for (int fd = 0; fd < g_files_cap; fd++)
+		if ((unsigned int)fd >= first && (unsigned int)fd <= last)
+			fd_drop(fd);
+	mock_unlock();
+}
+
+void iommufd_mock_fd_dup(int oldfd, int newfd)
+{
+	struct iommufd_file *file;
+
+	if (!iommufd_mock_fd_active())
+		return;
+	mock_lock();
+	file = fd_lookup(oldfd);
+	fd_drop(newfd);
+	if (file && !fd_store(newfd, file))
+		file->f_count++;
+	mock_unlock();
+}
+
+bool iommufd_mock_fd_is_iommufd(int fd)
+{
+	bool ours;
+
+	if (!iommufd_mock_fd_active())
+		return false;
+	mock_lock();
+	ours = iommufd_file_private(fd, &iommufd_fops) != NULL;
+	mock_unlock();
+	return ours;
+}

@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The fd-table API of libiommufd_mock.so: all that intercept.c (the libc
+ * interposition) may call. Each function takes the mock's lock itself, so
+ * the interposed wrappers never hold it and the emulation behind it never
+ * calls back into them (it uses raw system calls where it needs the kernel).
+ *
+ * The fast check iommufd_mock_fd_active() lets the wrappers pass every call
+ * straight through while no fd of the process is a mock file.
+ */
+#ifndef IOMMUFD_MOCK_FD_H
+#define IOMMUFD_MOCK_FD_H
+
+#include <stdbool.h>
+
+#define IOMMUFD_MOCK_HIDDEN __attribute__((visibility("hidden")))
+
+/**
+ * iommufd_mock_fd_active() - whether any fd of the process is a mock file
+ *
+ * Read without the lock: a stale answer only sends a call through the
+ * slow path, or past the mock for an fd that is not (yet) ours.
+ *
+ * Return: true if at least one fd is tracked.
+ */
+bool iommufd_mock_fd_active(void) IOMMUFD_MOCK_HIDDEN;
+
+/**
+ * iommufd_mock_fd_open() - open /dev/iommu: a new iommufd context and its fd
+ * @cloexec: O_CLOEXEC was given
+ *
+ * Return: the new fd, or -1 with errno set (ENOMEM, or the memfd's errno).
+ */
+int iommufd_mock_fd_open(bool cloexec) IOMMUFD_MOCK_HIDDEN;
+
+/**
+ * iommufd_mock_fd_ioctl() - an ioctl on fd, if fd is a mock file
+ * @fd: the fd the program passed
+ * @request: the ioctl number
+ * @arg: its argument
+ * @ret: the ioctl's result as libc returns it (-1 with errno set on error)
+ *
+ * Return: false if fd is not a mock file (nothing was done), else true.
+ */
+bool iommufd_mock_fd_ioctl(int fd, unsigned long request, void *arg,
+			   int *ret) IOMMUFD_MOCK_HIDDEN;
+
+/**
+ * iommufd_mock_fd_close() - forget fd, which the caller is about to close
+ * @fd: any fd; one that is not ours is ignored
+ *
+ * The file is released when this was its last fd.
+ */
+void iommufd_mock_fd_close(int fd) IOMMUFD_MOCK_HIDDEN;
+
+/**
+ * iommufd_mock_fd_close_range() - forget every tracked fd in [first, last]
+ * @first: lowest fd
+ * @last: highest fd
+ */
+void iommufd_mock_fd_close_range(unsigned int first,
+				 unsigned int last) IOMMUFD_MOCK_HIDDEN;
+
+/**
+ * iommufd_mock_fd_dup() - newfd, just made by dup()/dup2()/dup3()/F_DUPFD
+ * from oldfd, now refers to the same file (or to none, if oldfd is not ours)
+ * @oldfd: the source fd
+ * @newfd: the new fd (whatever it referred to before is forgotten)
+ */
+void iommufd_mock_fd_dup(int oldfd, int newfd) IOMMUFD_MOCK_HIDDEN;
+
+/**
+ * iommufd_mock_fd_is_iommufd() - whether fd is an open /dev/iommu of the mock
+ * @fd: any fd
+ *
+ * Access and fault-queue fds are mock files too, but not the device node.
+ *
+ * Return: true for an iommufd context's fd.
+ */
+bool iommufd_mock_fd_is_iommufd(int fd) IOMMUFD_MOCK_HIDDEN;
+
+#endif

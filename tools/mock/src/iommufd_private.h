@@ -1,0 +1,678 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The objects of libiommufd_mock.so and the functions one file offers
+ * another. Mirrors drivers/iommu/iommufd/iommufd_private.h (with
+ * io_pagetable.h folded in) of Linux 6.12: the same structures under the same
+ * names, holding what the mock needs of them. Where the mock departs from
+ * the kernel's data structures the structure says so.
+ *
+ * Files (each mirrors the kernel file of the same name unless noted):
+ *   main.c          context, object ids, destroy, copy_struct_from_user, the
+ *                   ioctl table
+ *   ioas.c          the IOAS ioctls
+ *   io_pagetable.c  areas, reserved and allowed ranges, IOVA allocation,
+ *                   domains and accesses of an io_pagetable
+ *   pages.c         iopt_pages: pins, memlock accounting, access ranges
+ *   hw_pagetable.c  paging and nested HWPTs, dirty tracking, invalidation
+ *   device.c        devices and their attachment, accesses, GET_HW_INFO
+ *   eventq.c        the fault queue (6.12's fault.c, eventq.c since 6.14)
+ *   selftest.c      the mock iommu driver and the IOMMU_TEST_CMD ops
+ *   vfio_compat.c   VFIO type1 on /dev/iommu
+ *   file.c          struct file and the fd table (the VFS's part)
+ *   intercept.c     the interposed libc functions
+ *   umem.c          the process's memory as the kernel sees it
+ *   itree.c         the interval tree the above is built on
+ *
+ * Everything here is called with the mock's lock held (file.c).
+ */
+#ifndef IOMMUFD_MOCK_PRIVATE_H
+#define IOMMUFD_MOCK_PRIVATE_H
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <linux/iommufd.h>
+#include "iommufd_test.h"
+
+#include "itree.h"
+
+#define MOCK_HIDDEN __attribute__((visibility("hidden")))
+
+#define container_of(ptr, type, member)                                      \
+	((type *)((char *)(ptr) - offsetof(type, member)))
+#define offsetofend(type, member)                                            \
+	(offsetof(type, member) + sizeof(((type *)0)->member))
+
+struct iommufd_ctx;
+struct iommufd_ioas;
+struct iommufd_hw_pagetable;
+struct iommufd_hwpt_paging;
+struct iommufd_device;
+struct iommufd_access;
+struct iommufd_fault;
+struct mock_iommu_domain;
+
+/* ---- file.c: struct file and the fd table ---- */
+
+struct iommufd_file_ops {
+	const char *name;	/* of the memfd that stands for the file */
+	/* NULL: no ioctl method (ENOTTY); else 0 or more, or a -errno */
+	long (*ioctl)(void *private_data, unsigned long cmd, void *arg);
+	/* the last fd of the file is gone */
+	void (*release)(void *private_data);
+};
+
+/* Creates an fd for a new file (get_unused_fd + fd_install): fd or -errno. */
+int iommufd_file_install(const struct iommufd_file_ops *fops,
+			 void *private_data, bool cloexec) MOCK_HIDDEN;
+/* The private_data of fd if it is a file with these fops, else NULL. */
+void *iommufd_file_private(int fd, const struct iommufd_file_ops *fops) MOCK_HIDDEN;
+/*
+ * Takes back an fd that was installed but never handed to the program (an
+ * ioctl failed after creating it): forgets it, puts the file, closes it.
+ */
+void iommufd_file_discard(int fd) MOCK_HIDDEN;
+
+/* ---- main.c: the context and its objects ---- */
+
+enum iopt_pages_account_mode {
+	IOPT_PAGES_ACCOUNT_NONE,
+	IOPT_PAGES_ACCOUNT_USER,
+	IOPT_PAGES_ACCOUNT_MM,
+};
+
+struct iommufd_ctx {
+	int refs;		/* its file plus live accesses and fault queues */
+	enum iopt_pages_account_mode account_mode;
+	/* ctx->objects: an id array plus a min-heap of freed ids */
+	struct iommufd_object **objs;	/* indexed by id */
+	uint32_t objs_cap;
+	uint32_t next_fresh;	/* lowest id never handed out */
+	uint32_t *free_ids;	/* min-heap of freed ids below next_fresh */
+	uint32_t nfree, free_cap;
+	uint64_t nobjs;
+	struct iommufd_ioas *vfio_ioas;
+};
+
+struct iommufd_ucmd {
+	struct iommufd_ctx *ictx;
+	uint64_t ubuffer;
+	uint32_t user_size;
+	void *cmd;
+};
+
+enum iommufd_object_type {
+	IOMMUFD_OBJ_NONE,
+	IOMMUFD_OBJ_ANY = IOMMUFD_OBJ_NONE,
+	IOMMUFD_OBJ_DEVICE,
+	IOMMUFD_OBJ_HWPT_PAGING,
+	IOMMUFD_OBJ_HWPT_NESTED,
+	IOMMUFD_OBJ_IOAS,
+	IOMMUFD_OBJ_ACCESS,
+	IOMMUFD_OBJ_FAULT,
+	IOMMUFD_OBJ_SELFTEST,
+	IOMMUFD_OBJ_MAX,
+};
+
+struct iommufd_object {
+	enum iommufd_object_type type;
+	uint32_t id;
+	/* obj->users: 1 for the id table, plus one per holder */
+	int users;
+};
+
+/* The /dev/iommu file: its open makes a context and installs an fd. */
+extern const struct iommufd_file_ops iommufd_fops MOCK_HIDDEN;
+int iommufd_fops_open(bool cloexec) MOCK_HIDDEN;
+void iommufd_ctx_get(struct iommufd_ctx *ictx) MOCK_HIDDEN;
+void iommufd_ctx_put(struct iommufd_ctx *ictx) MOCK_HIDDEN;
+
+void *_iommufd_object_alloc(struct iommufd_ctx *ictx, size_t size,
+			    enum iommufd_object_type type) MOCK_HIDDEN;
+void iommufd_object_abort(struct iommufd_ctx *ictx,
+			  struct iommufd_object *obj) MOCK_HIDDEN;
+void iommufd_object_abort_and_destroy(struct iommufd_ctx *ictx,
+				      struct iommufd_object *obj) MOCK_HIDDEN;
+struct iommufd_object *iommufd_get_object(struct iommufd_ctx *ictx, uint32_t id,
+					  enum iommufd_object_type type) MOCK_HIDDEN;
+
+/*
+ * iommufd_object_destroy_user(): the kernel waits for short-term users and
+ * checks the refcount; under the mock's one lock there are none to wait for.
+ */
+static inline void iommufd_object_destroy_user(struct iommufd_ctx *ictx,
+					       struct iommufd_object *obj)
+{
+	iommufd_object_abort_and_destroy(ictx, obj);
+}
+
+int copy_struct_from_user(void *dst, size_t ksize, uint64_t src,
+			  size_t usize) MOCK_HIDDEN;
+/* capable(): the calling thread's effective capability set. */
+bool capable(int cap) MOCK_HIDDEN;
+
+int iommufd_ucmd_respond(struct iommufd_ucmd *ucmd, size_t cmd_len) MOCK_HIDDEN;
+
+/* The kernel's xarrays of pointers, where order and count are all we need. */
+static inline int ptr_array_add(void *arrayp, size_t *n, void *elm)
+{
+	void ***array = arrayp;
+	void **na = realloc(*array, (*n + 1) * sizeof(void *));
+
+	if (!na)
+		return -ENOMEM;
+	na[(*n)++] = elm;
+	*array = na;
+	return 0;
+}
+
+static inline void ptr_array_del(void *arrayp, size_t *n, void *elm)
+{
+	void **array = *(void ***)arrayp;
+
+	for (size_t i = 0; i < *n; i++) {
+		if (array[i] == elm) {
+			memmove(&array[i], &array[i + 1],
+				(*n - i - 1) * sizeof(void *));
+			(*n)--;
+			return;
+		}
+	}
+}
+
+/* ---- pages.c, io_pagetable.c: the IOVA to user page map ---- */
+
+/*
+ * The pins of one user range a MAP created (the kernel's iopt_pages). Each
+ * page is pinned once however many domains and areas hold it; holders[i]
+ * counts who needs page i (the domains of one area count once, accesses each).
+ */
+struct iopt_pages {
+	int refs;		/* kref */
+	uint64_t uptr;		/* page aligned */
+	uint64_t npages;
+	bool writable;
+	enum iopt_pages_account_mode account_mode;
+	uint64_t npinned;
+	uint32_t **holders;	/* chunked array of npages counters */
+	struct itree access_itree;	/* struct iopt_pages_access, page indexes */
+	struct itree_node uva_node;	/* in pages.c's tree of every iopt_pages */
+};
+
+/* An access's exact pinned range inside an iopt_pages. */
+struct iopt_pages_access {
+	struct itree_node node;
+	unsigned int users;
+};
+
+/*
+ * The mock keeps the areas and the union of the reserved ranges in one tree
+ * (iopt->used), so that one augmented walk finds a free IOVA; each node says
+ * which it is.
+ */
+enum iopt_used_kind { IOPT_USED_AREA, IOPT_USED_RESERVED };
+
+struct iopt_area {
+	struct itree_node node;	/* [iova, last] in iopt->used */
+	enum iopt_used_kind kind;
+	struct iopt_pages *pages;
+	uint64_t start_byte;	/* offset of iova inside pages */
+	int iommu_prot;
+	unsigned int num_accesses;
+	bool prevent_access;
+	/* area->storage_domain != NULL: holds pins because the iopt has domains */
+	bool storage_domain;
+};
+
+struct iopt_reserved {
+	struct itree_node node;
+	const void *owner;
+};
+
+struct iopt_allowed {
+	struct itree_node node;
+};
+
+struct io_pagetable {
+	struct itree used;	/* area_itree plus the union of reserved_itree */
+	struct itree reserved_itree;	/* struct iopt_reserved, may overlap */
+	struct itree allowed_itree;	/* struct iopt_allowed */
+	struct iopt_area *resv_segs;	/* the union's nodes in used, in order */
+	size_t nresv_segs;
+	uint64_t nareas;
+	uint64_t iova_alignment;
+	bool disable_large_pages;
+	struct mock_iommu_domain **domains;
+	size_t ndomains;
+	struct iommufd_access **access_list;
+	size_t naccess;
+};
+
+/* One element of what iopt_map_pages() maps (the kernel's list). */
+struct iopt_pages_list {
+	struct iopt_pages *pages;
+	uint64_t start_byte, length;
+	struct iopt_area *area;
+};
+
+uint64_t umem_page_size(void) MOCK_HIDDEN;
+
+static inline struct iopt_area *to_iopt_area(struct itree_node *node)
+{
+	return node ? container_of(node, struct iopt_area, node) : NULL;
+}
+
+static inline uint64_t iopt_area_iova(const struct iopt_area *area)
+{
+	return area->node.start;
+}
+
+static inline uint64_t iopt_area_last_iova(const struct iopt_area *area)
+{
+	return area->node.last;
+}
+
+static inline uint64_t iopt_area_length(const struct iopt_area *area)
+{
+	return area->node.last - area->node.start + 1;
+}
+
+static inline uint64_t iopt_area_start_byte(const struct iopt_area *area,
+					    uint64_t iova)
+{
+	return area->start_byte + (iova - iopt_area_iova(area));
+}
+
+static inline uint64_t iopt_area_iova_to_index(const struct iopt_area *area,
+					       uint64_t iova)
+{
+	return iopt_area_start_byte(area, iova) / umem_page_size();
+}
+
+static inline uint64_t iopt_area_index(const struct iopt_area *area)
+{
+	return area->start_byte / umem_page_size();
+}
+
+static inline uint64_t iopt_area_last_index(const struct iopt_area *area)
+{
+	return (area->start_byte + iopt_area_length(area) - 1) /
+	       umem_page_size();
+}
+
+/* iopt_area_iter_first()/next(): areas only, skipping reserved segments. */
+static inline struct iopt_area *iopt_area_iter_first(struct io_pagetable *iopt,
+						     uint64_t start,
+						     uint64_t last)
+{
+	struct itree_node *n = itree_first(&iopt->used, start, last);
+
+	while (n && to_iopt_area(n)->kind != IOPT_USED_AREA)
+		n = itree_next(n, start, last);
+	return to_iopt_area(n);
+}
+
+static inline struct iopt_area *iopt_area_iter_next(struct iopt_area *area,
+						    uint64_t start,
+						    uint64_t last)
+{
+	struct itree_node *n = itree_next(&area->node, start, last);
+
+	while (n && to_iopt_area(n)->kind != IOPT_USED_AREA)
+		n = itree_next(n, start, last);
+	return to_iopt_area(n);
+}
+
+/* iopt_area_contig_iter: areas that cover [iova, last] without a gap. */
+struct iopt_area_contig_iter {
+	uint64_t cur_iova, last_iova;
+	struct iopt_area *area;
+};
+
+struct iopt_area *iopt_area_contig_init(struct iopt_area_contig_iter *iter,
+					struct io_pagetable *iopt,
+					uint64_t iova, uint64_t last_iova) MOCK_HIDDEN;
+struct iopt_area *iopt_area_contig_next(struct iopt_area_contig_iter *iter) MOCK_HIDDEN;
+
+static inline bool iopt_area_contig_done(const struct iopt_area_contig_iter *iter)
+{
+	return iter->area && iter->last_iova <= iopt_area_last_iova(iter->area);
+}
+
+#define iopt_for_each_contig_area(iter, area, iopt, iova, last_iova)         \
+	for (area = iopt_area_contig_init(iter, iopt, iova, last_iova); area; \
+	     area = iopt_area_contig_next(iter))
+
+/* io_pagetable.c */
+enum { IOPT_ALLOC_IOVA = 1 << 0 };
+void iopt_init_table(struct io_pagetable *iopt) MOCK_HIDDEN;
+void iopt_destroy_table(struct io_pagetable *iopt) MOCK_HIDDEN;
+int iopt_get_pages(struct io_pagetable *iopt, uint64_t iova, uint64_t length,
+		   struct iopt_pages_list **list, size_t *nlist) MOCK_HIDDEN;
+int iopt_map_user_pages(struct iommufd_ctx *ictx, struct io_pagetable *iopt,
+			uint64_t *iova, uint64_t uptr, uint64_t length,
+			int iommu_prot, unsigned int flags) MOCK_HIDDEN;
+int iopt_map_pages(struct io_pagetable *iopt, struct iopt_pages_list *list,
+		   size_t nlist, uint64_t length, uint64_t *dst_iova,
+		   int iommu_prot, unsigned int flags) MOCK_HIDDEN;
+int iopt_unmap_iova(struct io_pagetable *iopt, uint64_t iova, uint64_t length,
+		    uint64_t *unmapped) MOCK_HIDDEN;
+int iopt_unmap_all(struct io_pagetable *iopt, uint64_t *unmapped) MOCK_HIDDEN;
+
+/* iova_bitmap: the user's dirty bitmap, one bit per page_size from iova. */
+struct iova_bitmap {
+	uint64_t iova, data;
+	unsigned int pgshift;
+};
+void iova_bitmap_set(struct iova_bitmap *bitmap, uint64_t iova,
+		     uint64_t length) MOCK_HIDDEN;
+int iommufd_check_iova_range(struct io_pagetable *iopt,
+			     struct iommu_hwpt_get_dirty_bitmap *bitmap) MOCK_HIDDEN;
+int iopt_read_and_clear_dirty_data(struct io_pagetable *iopt,
+				   struct mock_iommu_domain *domain,
+				   uint32_t flags,
+				   struct iommu_hwpt_get_dirty_bitmap *bitmap) MOCK_HIDDEN;
+int iopt_set_dirty_tracking(struct io_pagetable *iopt,
+			    struct mock_iommu_domain *domain, bool enable) MOCK_HIDDEN;
+
+int iopt_table_add_domain(struct io_pagetable *iopt,
+			  struct mock_iommu_domain *domain) MOCK_HIDDEN;
+void iopt_table_remove_domain(struct io_pagetable *iopt,
+			      struct mock_iommu_domain *domain) MOCK_HIDDEN;
+int iopt_set_allow_iova(struct io_pagetable *iopt,
+			struct itree *allowed_iova) MOCK_HIDDEN;
+int iopt_reserve_iova(struct io_pagetable *iopt, uint64_t start,
+		      uint64_t last, const void *owner) MOCK_HIDDEN;
+void iopt_remove_reserved_iova(struct io_pagetable *iopt,
+			       const void *owner) MOCK_HIDDEN;
+/*
+ * interval_tree_for_each_span() over the reserved ranges, holes only: fn
+ * sees every allowed [start, last] in order; a non-zero return stops the
+ * walk and is returned.
+ */
+int iopt_for_each_reserved_hole(struct io_pagetable *iopt,
+				int (*fn)(void *arg, uint64_t start,
+					  uint64_t last),
+				void *arg) MOCK_HIDDEN;
+int iopt_cut_iova(struct io_pagetable *iopt, uint64_t *iovas,
+		  size_t num_iovas) MOCK_HIDDEN;
+void iopt_enable_large_pages(struct io_pagetable *iopt) MOCK_HIDDEN;
+int iopt_disable_large_pages(struct io_pagetable *iopt) MOCK_HIDDEN;
+int iopt_add_access(struct io_pagetable *iopt,
+		    struct iommufd_access *access) MOCK_HIDDEN;
+void iopt_remove_access(struct io_pagetable *iopt,
+			struct iommufd_access *access) MOCK_HIDDEN;
+
+/* pages.c */
+struct iopt_pages *iopt_alloc_pages(uint64_t uptr, uint64_t length,
+				    bool writable, int *rc) MOCK_HIDDEN;
+void iopt_put_pages(struct iopt_pages *pages) MOCK_HIDDEN;
+int iopt_area_fill_domains(struct iopt_area *area) MOCK_HIDDEN;
+void iopt_area_unpin_domains(struct iopt_area *area) MOCK_HIDDEN;
+void iopt_area_unfill_domains(struct iopt_area *area,
+			      struct io_pagetable *iopt) MOCK_HIDDEN;
+int iopt_pages_rw_access(struct iopt_pages *pages, uint64_t start_byte,
+			 uint8_t *data, uint64_t length, uint32_t flags) MOCK_HIDDEN;
+int iopt_area_add_access(struct iopt_area *area, uint64_t start_index,
+			 uint64_t last_index, bool write) MOCK_HIDDEN;
+void iopt_area_remove_access(struct iopt_area *area, uint64_t start_index,
+			     uint64_t last_index) MOCK_HIDDEN;
+/* How many iopt_pages hold a pin on the page at uva (page_ref / BIAS). */
+unsigned int iopt_pages_count_pins(uint64_t uva) MOCK_HIDDEN;
+
+/* ---- ioas.c ---- */
+
+struct iommufd_ioas {
+	struct iommufd_object obj;
+	struct io_pagetable iopt;
+	/* ioas->hwpt_list: the paging HWPTs on this IOAS, oldest first */
+	struct iommufd_hwpt_paging **hwpt_list;
+	size_t nhwpt;
+};
+
+static inline struct iommufd_ioas *iommufd_get_ioas(struct iommufd_ctx *ictx,
+						    uint32_t id)
+{
+	struct iommufd_object *obj = iommufd_get_object(ictx, id,
+							IOMMUFD_OBJ_IOAS);
+
+	return obj ? container_of(obj, struct iommufd_ioas, obj) : NULL;
+}
+
+void iommufd_ioas_destroy(struct iommufd_object *obj) MOCK_HIDDEN;
+int iommufd_ioas_alloc_ioctl(struct iommufd_ucmd *ucmd) MOCK_HIDDEN;
+int iommufd_ioas_iova_ranges(struct iommufd_ucmd *ucmd) MOCK_HIDDEN;
+int iommufd_ioas_allow_iovas(struct iommufd_ucmd *ucmd) MOCK_HIDDEN;
+int iommufd_ioas_map(struct iommufd_ucmd *ucmd) MOCK_HIDDEN;
+int iommufd_ioas_copy(struct iommufd_ucmd *ucmd) MOCK_HIDDEN;
+int iommufd_ioas_unmap(struct iommufd_ucmd *ucmd) MOCK_HIDDEN;
+int iommufd_ioas_option(struct iommufd_ucmd *ucmd) MOCK_HIDDEN;
+int iommufd_option_rlimit_mode(struct iommu_option *cmd,
+			       struct iommufd_ctx *ictx) MOCK_HIDDEN;
+int iommufd_vfio_ioas(struct iommufd_ucmd *ucmd) MOCK_HIDDEN;
+
+/* ---- hw_pagetable.c, and the mock driver's domain ---- */
+
+/*
+ * The mock driver's domain: struct iommu_domain's fields the core reads
+ * plus selftest.c's mock_iommu_domain(_nested). It stores no page table:
+ * every domain attached to an IOAS holds exactly that IOAS's areas (the
+ * kernel fills and unfills domains synchronously), so an entry is looked up
+ * through the area tree; only per-entry dirty bits are stored.
+ */
+struct mock_iommu_domain {
+	uint64_t pgsize_bitmap;
+	uint64_t aperture_start, aperture_end;	/* domain->geometry */
+	bool dirty_ops;		/* domain->dirty_ops is set */
+	bool dirty_tracking;	/* MOCK_DIRTY_TRACK */
+	struct itree dirty;	/* struct mock_dirty_entry, per 2K entry */
+	uint32_t iotlb[MOCK_NESTED_DOMAIN_IOTLB_NUM];	/* nested only */
+};
+
+struct iommufd_hw_pagetable {
+	struct iommufd_object obj;
+	/* the kernel points to its domain; the mock's lives and dies with it */
+	struct mock_iommu_domain domain;
+	struct iommufd_fault *fault;
+};
+
+struct iommufd_hwpt_paging {
+	struct iommufd_hw_pagetable common;
+	struct iommufd_ioas *ioas;
+	bool auto_domain;
+	bool nest_parent;
+};
+
+struct iommufd_hwpt_nested {
+	struct iommufd_hw_pagetable common;
+	struct iommufd_hwpt_paging *parent;
+};
+
+static inline bool hwpt_is_paging(struct iommufd_hw_pagetable *hwpt)
+{
+	return hwpt->obj.type == IOMMUFD_OBJ_HWPT_PAGING;
+}
+
+static inline struct iommufd_hwpt_paging *
+to_hwpt_paging(struct iommufd_hw_pagetable *hwpt)
+{
+	return container_of(hwpt, struct iommufd_hwpt_paging, common);
+}
+
+static inline struct iommufd_hwpt_nested *
+to_hwpt_nested(struct iommufd_hw_pagetable *hwpt)
+{
+	return container_of(hwpt, struct iommufd_hwpt_nested, common);
+}
+
+static inline struct iommufd_hwpt_paging *
+iommufd_get_hwpt_paging(struct iommufd_ctx *ictx, uint32_t id)
+{
+	struct iommufd_object *obj =
+		iommufd_get_object(ictx, id, IOMMUFD_OBJ_HWPT_PAGING);
+
+	return obj ? to_hwpt_paging(container_of(obj, struct iommufd_hw_pagetable,
+						 obj)) :
+		     NULL;
+}
+
+static inline struct iommufd_hwpt_nested *
+iommufd_get_hwpt_nested(struct iommufd_ctx *ictx, uint32_t id)
+{
+	struct iommufd_object *obj =
+		iommufd_get_object(ictx, id, IOMMUFD_OBJ_HWPT_NESTED);
+
+	return obj ? to_hwpt_nested(container_of(obj, struct iommufd_hw_pagetable,
+						 obj)) :
+		     NULL;
+}
+
+struct iommufd_hwpt_paging *
+iommufd_hwpt_paging_alloc(struct iommufd_ctx *ictx, struct iommufd_ioas *ioas,
+			  struct iommufd_device *idev, uint32_t flags,
+			  bool immediate_attach, bool has_user_data,
+			  int *rc) MOCK_HIDDEN;
+void iommufd_hwpt_paging_destroy(struct iommufd_object *obj) MOCK_HIDDEN;
+void iommufd_hwpt_nested_destroy(struct iommufd_object *obj) MOCK_HIDDEN;
+int iommufd_hwpt_alloc(struct iommufd_ucmd *ucmd) MOCK_HIDDEN;
+int iommufd_hwpt_set_dirty_tracking(struct iommufd_ucmd *ucmd) MOCK_HIDDEN;
+int iommufd_hwpt_get_dirty_bitmap(struct iommufd_ucmd *ucmd) MOCK_HIDDEN;
+int iommufd_hwpt_invalidate(struct iommufd_ucmd *ucmd) MOCK_HIDDEN;
+void iommufd_hw_pagetable_put(struct iommufd_ctx *ictx,
+			      struct iommufd_hw_pagetable *hwpt) MOCK_HIDDEN;
+
+/* ---- device.c ---- */
+
+/* A device of the mock bus; each is its own group (idev->igroup->hwpt). */
+struct iommufd_device {
+	struct iommufd_object obj;
+	struct iommufd_ctx *ictx;
+	uint32_t dev_flags;	/* the mock_dev's MOCK_FLAGS_DEVICE_* */
+	struct iommufd_hw_pagetable *hwpt;
+};
+
+static inline struct iommufd_device *iommufd_get_device(struct iommufd_ctx *ictx,
+							uint32_t id)
+{
+	struct iommufd_object *obj = iommufd_get_object(ictx, id,
+							IOMMUFD_OBJ_DEVICE);
+
+	return obj ? container_of(obj, struct iommufd_device, obj) : NULL;
+}
+
+struct iommufd_device *iommufd_device_bind(struct iommufd_ctx *ictx,
+					   uint32_t dev_flags) MOCK_HIDDEN;
+void iommufd_device_unbind(struct iommufd_device *idev) MOCK_HIDDEN;
+int iommufd_hw_pagetable_attach(struct iommufd_hw_pagetable *hwpt,
+				struct iommufd_device *idev) MOCK_HIDDEN;
+int iommufd_device_attach(struct iommufd_device *idev, uint32_t *pt_id) MOCK_HIDDEN;
+int iommufd_device_replace(struct iommufd_device *idev, uint32_t *pt_id) MOCK_HIDDEN;
+void iommufd_device_detach(struct iommufd_device *idev) MOCK_HIDDEN;
+int iommufd_get_hw_info(struct iommufd_ucmd *ucmd) MOCK_HIDDEN;
+
+struct iommufd_access_ops {
+	bool needs_pin_pages;
+	void (*unmap)(void *data, uint64_t iova, uint64_t length);
+};
+
+struct iommufd_access {
+	struct iommufd_object obj;
+	struct iommufd_ctx *ictx;
+	struct iommufd_ioas *ioas;
+	const struct iommufd_access_ops *ops;
+	void *data;
+	uint64_t iova_alignment;
+};
+
+struct iommufd_access *
+iommufd_access_create(struct iommufd_ctx *ictx,
+		      const struct iommufd_access_ops *ops, void *data) MOCK_HIDDEN;
+void iommufd_access_destroy(struct iommufd_access *access) MOCK_HIDDEN;
+void iommufd_access_destroy_object(struct iommufd_object *obj) MOCK_HIDDEN;
+int iommufd_access_attach(struct iommufd_access *access, uint32_t ioas_id) MOCK_HIDDEN;
+int iommufd_access_replace(struct iommufd_access *access, uint32_t ioas_id) MOCK_HIDDEN;
+void iommufd_access_notify_unmap(struct io_pagetable *iopt, uint64_t iova,
+				 uint64_t length) MOCK_HIDDEN;
+void iommufd_access_unpin_pages(struct iommufd_access *access, uint64_t iova,
+				uint64_t length) MOCK_HIDDEN;
+/* out_pages: the user VA of each page, standing for its struct page */
+int iommufd_access_pin_pages(struct iommufd_access *access, uint64_t iova,
+			     uint64_t length, uint64_t *out_pages,
+			     uint32_t flags) MOCK_HIDDEN;
+int iommufd_access_rw(struct iommufd_access *access, uint64_t iova,
+		      uint8_t *data, uint64_t length, uint32_t flags) MOCK_HIDDEN;
+
+/* include/linux/iommufd.h: the flags of iommufd_access_pin_pages()/_rw() */
+enum {
+	IOMMUFD_ACCESS_RW_READ = 0,
+	IOMMUFD_ACCESS_RW_WRITE = 1 << 0,
+	/* selftest only: go through pinning, as a kthread would */
+	__IOMMUFD_ACCESS_RW_SLOW_PATH = 1 << 2,
+};
+
+/* ---- eventq.c ---- */
+
+/* A fault queue; no fault is ever queued (README.md, "Not emulated"). */
+struct iommufd_fault {
+	struct iommufd_object obj;
+	struct iommufd_ctx *ictx;
+};
+
+int iommufd_fault_alloc(struct iommufd_ucmd *ucmd) MOCK_HIDDEN;
+
+/* ---- selftest.c ---- */
+
+int mock_domain_alloc_paging(struct mock_iommu_domain *domain,
+			     struct iommufd_device *idev, uint32_t flags,
+			     bool has_user_data) MOCK_HIDDEN;
+int mock_domain_alloc_nested(struct mock_iommu_domain *domain,
+			     const struct iommu_hwpt_alloc *cmd) MOCK_HIDDEN;
+int mock_domain_nop_attach(struct mock_iommu_domain *domain,
+			   struct iommufd_device *idev) MOCK_HIDDEN;
+void mock_domain_free(struct mock_iommu_domain *domain) MOCK_HIDDEN;
+void mock_domain_unmap_pages(struct mock_iommu_domain *domain, uint64_t iova,
+			     uint64_t length) MOCK_HIDDEN;
+void mock_domain_set_dirty_tracking(struct mock_iommu_domain *domain,
+				    bool enable) MOCK_HIDDEN;
+int mock_domain_read_and_clear_dirty(struct mock_iommu_domain *domain,
+				     uint64_t iova, uint64_t size,
+				     uint32_t flags,
+				     struct iova_bitmap *bitmap) MOCK_HIDDEN;
+int mock_domain_cache_invalidate_user(struct mock_iommu_domain *domain,
+				      struct iommu_hwpt_invalidate *cmd,
+				      uint32_t *done) MOCK_HIDDEN;
+bool mock_domain_capable_dirty(struct iommufd_device *idev) MOCK_HIDDEN;
+void iommufd_selftest_destroy(struct iommufd_object *obj) MOCK_HIDDEN;
+int iommufd_test(struct iommufd_ucmd *ucmd) MOCK_HIDDEN;
+void iommufd_test_syz_conv_iova_id(struct iommufd_ucmd *ucmd, uint32_t ioas_id,
+				   __u64 *iova, __u32 *flags) MOCK_HIDDEN;
+
+/* ---- vfio_compat.c ---- */
+
+long iommufd_vfio_ioctl(struct iommufd_ctx *ictx, unsigned long cmd,
+			uint64_t arg) MOCK_HIDDEN;
+
+/* ---- umem.c: copy_{from,to}_user and what pin_user_pages() refuses ---- */
+
+int umem_copy_from(void *dst, uint64_t uptr, size_t len) MOCK_HIDDEN;
+int umem_copy_to(uint64_t uptr, const void *src, size_t len) MOCK_HIDDEN;
+/* The rules get/pin_user_pages applies to [uptr, uptr + len): 0 or -EFAULT. */
+int umem_check_pin(uint64_t uptr, uint64_t len, bool write, bool longterm) MOCK_HIDDEN;
+/*
+ * What stands for a struct page: (device, inode, file offset) for a page of
+ * a shared file mapping, which every mapping of that file sees, else the VA.
+ */
+struct umem_page_id {
+	uint64_t dev, inode, offset;
+};
+int umem_page_id(uint64_t va, struct umem_page_id *id) MOCK_HIDDEN;
+/* Ends a call: forgets its VMA snapshot, closes its copy pipe. */
+void umem_snapshot_drop(void) MOCK_HIDDEN;
+/* VmLck of this process in pages (mlock()ed memory the kernel counts). */
+uint64_t umem_vmlck_pages(void) MOCK_HIDDEN;
+
+#endif
