@@ -8,10 +8,10 @@
  * change the mock domains are asked what they translate (MD_CHECK_MAP) and
  * the pages how often they are pinned (MD_CHECK_REFS).
  */
-#include <dirent.h>
 #include <sys/syscall.h>
 
 #include "iommufd_utils.h"
+#include "pci_utils.h"
 
 #ifdef IOMMUFD_HAVE_UAPI
 
@@ -540,71 +540,18 @@ TEST_F(ioas, map_hugetlb_memory)
 	munmap(huge, 2 * HUGE_2M);
 }
 
-/*
- * Maps the first memory BAR of any PCI device through sysfs (a VM_IO |
- * VM_PFNMAP mapping, like a VFIO region). Returns MAP_FAILED if none can be.
- */
-static void *ioas_map_pci_bar(size_t *length)
-{
-	static const char *const names[] = { "resource0", "resource1",
-					     "resource2", "resource4" };
-	char path[512], line[128];
-	struct dirent *de;
-	void *bar = MAP_FAILED;
-	DIR *dir = opendir("/sys/bus/pci/devices");
-
-	if (!dir)
-		return MAP_FAILED;
-	while (bar == MAP_FAILED && (de = readdir(dir))) {
-		unsigned int i;
-
-		if (de->d_name[0] == '.')
-			continue;
-		for (i = 0; i != sizeof(names) / sizeof(names[0]); i++) {
-			unsigned long long start, end, flags;
-			int bar_idx = names[i][8] - '0', n = 0, fd;
-			FILE *f;
-
-			snprintf(path, sizeof(path),
-				 "/sys/bus/pci/devices/%s/resource", de->d_name);
-			f = fopen(path, "r");
-			if (!f)
-				break;
-			while (fgets(line, sizeof(line), f) && n++ < bar_idx)
-				;
-			fclose(f);
-			/* IORESOURCE_MEM is 0x200; a page at least. */
-			if (sscanf(line, "%llx %llx %llx", &start, &end,
-				   &flags) != 3 || !(flags & 0x200) ||
-			    end - start + 1 < iommufd_page_size())
-				continue;
-			snprintf(path, sizeof(path),
-				 "/sys/bus/pci/devices/%s/%s", de->d_name,
-				 names[i]);
-			fd = open(path, O_RDWR | O_CLOEXEC);
-			if (fd < 0)
-				continue;
-			*length = iommufd_page_size();
-			bar = mmap(NULL, *length, PROT_READ | PROT_WRITE,
-				   MAP_SHARED, fd, 0);
-			close(fd);
-			if (bar != MAP_FAILED)
-				break;
-		}
-	}
-	closedir(dir);
-	return bar;
-}
-
 TEST_F(ioas, map_of_io_memory_cannot_be_pinned)
 {
-	size_t len = 0;
-	void *bar = ioas_map_pci_bar(&len);
+	size_t len = iommufd_page_size();
+	void *bar = NULL;
 	int access_fd = -1;
+	char why[256];
 
-	if (bar == MAP_FAILED)
+	/* The first page of any PCI device's memory BAR, through sysfs. */
+	if (pci_map_first_bar(PCI_ID_ANY, PCI_ID_ANY, -1, len, &bar, why,
+			      sizeof(why)))
 		SKIP(return, "no PCI memory BAR can be mmap'ed through sysfs "
-		     "here (needs root and a PCI device)");
+		     "here: %s", why);
 	if (self->doms.count) {
 		/* VM_IO/VM_PFNMAP pages have no struct page to pin. */
 		test_err_ioas_map_fixed(EFAULT, self->ioas_id, bar, len,
