@@ -132,6 +132,23 @@ static inline void *iommufd_test_buffer_aligned(size_t length, size_t align)
 	})
 
 /*
+ * The same for functions that return 0 or a negative errno and leave errno
+ * alone (libiommufd, the pci/vfio/edu helpers): the result is the error.
+ */
+#define test_cmd_neg_errno(_expr)                                            \
+	({                                                                   \
+		int __r = (_expr);                                           \
+		ASSERT_EQ(0, __r) TH_LOG("%s: %s", #_expr, strerror(-__r));  \
+	})
+#define test_err_neg_errno(_errno, _expr)                                    \
+	({                                                                   \
+		int __r = (_expr);                                           \
+		ASSERT_EQ(-(_errno), __r)                                    \
+			TH_LOG("%s: expected %s, got %d (%s)", #_expr,       \
+			       strerror(_errno), __r, strerror(-__r));       \
+	})
+
+/*
  * Runs a probe call; ENOTTY (ioctl unknown to this kernel) or EOPNOTSUPP
  * (op or flag unknown) skips the test naming the feature. Any other result
  * is handed back to the caller to judge.

@@ -12,6 +12,8 @@
  * fills a new domain from the IOAS). See vfio_device.c for how to run the
  * real-IOMMU lane; these cases need edu and skip for any other device.
  */
+#include "dmar_utils.h"
+#include "edu_utils.h"
 #include "vfio_utils.h"
 
 #ifdef VFIO_UAPI_HAS_CDEV
@@ -29,7 +31,7 @@ FIXTURE(vfio_dma)
 	struct vfio_pci_dev dev;
 	struct iommufd_backend *be;
 	struct backend_reports rep;
-	struct vfio_kmsg kmsg;
+	struct dmar_kmsg kmsg;
 	__u32 ioas_id, hwpt_id;
 	size_t page;
 	unsigned char *src, *dst, *ro;
@@ -60,14 +62,14 @@ FIXTURE_SETUP(vfio_dma)
 	vfio_backend_start(_metadata, &self->be, &self->rep, &self->ioas_id);
 	test_cmd_vfio_bind(self->dev.fd, iommufd_backend_fd(self->be),
 			   &self->dev.devid);
-	test_cmd(vfio_pci_config_locate(&self->dev));
-	test_cmd_be(vfio_pci_bar_mmap(&self->dev, VFIO_PCI_BAR0_REGION_INDEX));
+	test_cmd_neg_errno(vfio_pci_config_locate(&self->dev));
+	test_cmd_neg_errno(vfio_pci_bar_mmap(&self->dev, VFIO_PCI_BAR0_REGION_INDEX));
 	ASSERT_EQ(VFIO_PCI_BAR0_REGION_INDEX, self->dev.bar_index);
 	ASSERT_EQ(EDU_IDENT, edu_read32(&self->dev, EDU_REG_IDENT));
 	/* Writes reach the device too: it hands back their inverse. */
 	edu_write32(&self->dev, EDU_REG_LIVENESS, 0x600dcafe);
 	ASSERT_EQ(~0x600dcafeU, edu_read32(&self->dev, EDU_REG_LIVENESS));
-	test_cmd_be(vfio_pci_bus_master(&self->dev, true));
+	test_cmd_neg_errno(vfio_pci_bus_master(&self->dev, true));
 
 	self->page = iommufd_page_size();
 	self->src = iommufd_test_buffer(self->page);
@@ -92,7 +94,7 @@ FIXTURE_SETUP(vfio_dma)
 FIXTURE_TEARDOWN(vfio_dma)
 {
 	if (self->kmsg.fd >= 0)
-		vfio_dmar_fault_end(&self->kmsg);
+		dmar_fault_end(&self->kmsg);
 	vfio_pci_bar_unmap(&self->dev);
 	if (self->dev.fd >= 0)
 		close(self->dev.fd);
@@ -120,7 +122,7 @@ static void vfio_dma_map_all(struct __test_metadata *_metadata,
 	unsigned int i;
 
 	for (i = 0; i < n; i++)
-		test_cmd_be(iommufd_backend_map_dma(self->be, self->ioas_id,
+		test_cmd_neg_errno(iommufd_backend_map_dma(self->be, self->ioas_id,
 						    maps[i].iova, self->page,
 						    maps[i].buffer,
 						    maps[i].readonly));
@@ -183,19 +185,19 @@ static void vfio_dma_write_must_fault(struct __test_metadata *_metadata,
 	int begun, dma = -1, logged = -1;
 	char line[512] = "";
 
-	begun = vfio_dmar_fault_begin(&self->kmsg);
+	begun = dmar_fault_begin(&self->kmsg);
 	if (!begun)
 		dma = edu_dma(&self->dev, iova, EDU_BUF_START, XFER, true);
 	if (!dma)
-		logged = vfio_dmar_fault_wait(&self->kmsg, self->dev.short_bdf,
+		logged = dmar_fault_wait(&self->kmsg, self->dev.short_bdf,
 					      true, iova, line, sizeof(line));
-	vfio_dmar_fault_end(&self->kmsg);
-	test_cmd_be(begun);
-	test_cmd_be(dma);
+	dmar_fault_end(&self->kmsg);
+	test_cmd_neg_errno(begun);
+	test_cmd_neg_errno(dma);
 	ASSERT_EQ(0, logged)
 	TH_LOG("no DMAR fault for a write by %s at 0x%llx within %d ms",
 	       self->dev.short_bdf, (unsigned long long)iova,
-	       VFIO_FAULT_WAIT_MS);
+	       DMAR_FAULT_WAIT_MS);
 	ksft_print_msg("dma: edu write to iova 0x%llx refused: %s\n",
 		       (unsigned long long)iova, line);
 }
@@ -277,7 +279,7 @@ TEST_F(vfio_dma, unmapped_iova_no_longer_reaches_memory)
 
 	memset(self->dst, 0, self->page);
 	pinned = vfio_vmpin_kb();
-	test_cmd_be(iommufd_backend_unmap_dma(self->be, self->ioas_id,
+	test_cmd_neg_errno(iommufd_backend_unmap_dma(self->be, self->ioas_id,
 					      DST_IOVA, self->page));
 	/* The page is unpinned: the domain no longer points at it. */
 	ASSERT_EQ(pinned - (long)self->page / 1024, vfio_vmpin_kb());
