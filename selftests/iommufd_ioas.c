@@ -41,12 +41,17 @@ IOMMUFD_ADD_DOMAIN_VARIANTS(ioas);
 
 FIXTURE_SETUP(ioas)
 {
+	size_t i;
+
 	iommufd_open_or_skip(&self->fd);
 	self->has_test_cmd = iommufd_has_test_cmd(self->fd);
 	self->psize = iommufd_page_size();
 	self->length = IOAS_BUFFER_PAGES * self->psize;
 	self->buffer = iommufd_test_buffer_aligned(self->length, HUGE_2M);
 	ASSERT_NE(NULL, self->buffer);
+	/* Distinct bytes, so that a translation to the wrong page shows. */
+	for (i = 0; i != self->length; i++)
+		self->buffer[i] = (char)(i * 7 + i / self->psize);
 	self->base = MOCK_APERTURE_START;
 	test_cmd_ioas_alloc(&self->ioas_id);
 	iommufd_domains_setup(self->fd, self->ioas_id, variant->mock_domains,

@@ -1079,6 +1079,9 @@ static inline int _test_cmd_mock_dirty(int fd, __u32 hwpt_id, __u64 iova,
 
 /* Attached mock devices of one IOAS and what the variant made usable. */
 struct iommufd_domains {
+	int fd;			/* the /dev/iommu fd and IOAS they belong to */
+	__u32 ioas_id;
+	bool has_test_cmd;	/* an access can read the IOAS (no domain) */
 	unsigned int count;
 	__u32 stdev_id[2];
 	__u32 hwpt_id[2];
@@ -1121,6 +1124,9 @@ struct iommufd_domains {
 	do {                                                                 \
 		struct iommufd_domains *__d = (_doms);                       \
 		memset(__d, 0, sizeof(*__d));                                \
+		__d->fd = (_fd);                                             \
+		__d->ioas_id = (_ioas);                                      \
+		__d->has_test_cmd = iommufd_has_test_cmd(_fd);               \
 		__d->usable_start = 0;                                       \
 		__d->usable_last = UINT64_MAX;                               \
 		if ((_count) || (_narrow))                                   \
@@ -1150,8 +1156,46 @@ struct iommufd_domains {
 	} while (0)
 
 /*
- * Checks, for every attached domain, that [iova, iova + length) translates
- * to buf; with no domain there is nothing to check.
+ * What the IOAS itself holds at [iova, iova + length), read through a
+ * short-lived in-kernel access (ACCESS_RW needs no domain and pins nothing
+ * for good; an access that does not pin leaves the IOAS's alignment alone).
+ * Returns 0 if it reads back as buf's bytes, 1 if it differs, or -errno
+ * (-ENOENT: part of the range is not mapped).
+ */
+static inline int iommufd_ioas_compare(int fd, __u32 ioas_id, __u64 iova,
+				       __u64 length, const void *buf)
+{
+	/* The kernel's bound for one ACCESS_RW is 16 MiB (selftest.c). */
+	const __u64 chunk = 8ULL << 20;
+	__u64 done = 0;
+	int access_fd, ret = 0;
+	char *tmp;
+
+	if (_test_cmd_create_access(fd, ioas_id, &access_fd, 0))
+		return -errno;
+	tmp = malloc(length < chunk ? length : chunk);
+	if (!tmp)
+		ret = -ENOMEM;
+	while (!ret && done < length) {
+		__u64 n = length - done < chunk ? length - done : chunk;
+
+		if (_test_cmd_access_rw(fd, access_fd, iova + done, tmp, n, 0))
+			ret = -errno;
+		else if (memcmp(tmp, (const char *)buf + done, n))
+			ret = 1;
+		done += n;
+	}
+	free(tmp);
+	close(access_fd);
+	return ret;
+}
+
+/*
+ * Checks that [iova, iova + length) translates to buf: in every attached
+ * domain (MD_CHECK_MAP), or, with no domain, in the IOAS itself (its bytes
+ * read through an access), so that the check never loops over nothing. Only
+ * where IOMMU_TEST_CMD is missing (a kernel without CONFIG_IOMMUFD_TEST, no
+ * domain possible) is there nothing to ask.
  */
 #define iommufd_check_map_all(_doms, _iova, _len, _buf)                      \
 	do {                                                                 \
@@ -1159,15 +1203,30 @@ struct iommufd_domains {
 		for (__i = 0; __i < (_doms)->count; __i++)                   \
 			test_cmd_md_check_map((_doms)->hwpt_id[__i], _iova,  \
 					      _len, _buf);                   \
+		if (!(_doms)->count && (_doms)->has_test_cmd)                \
+			ASSERT_EQ(0, iommufd_ioas_compare((_doms)->fd,       \
+				(_doms)->ioas_id, _iova, _len, _buf))        \
+				TH_LOG("IOAS at 0x%llx does not read back "  \
+				       "as the buffer it maps",              \
+				       (unsigned long long)(_iova));         \
 	} while (0)
 
-/* Checks that no attached domain translates the first IO page at iova. */
+/*
+ * Checks that no attached domain translates the first IO page at iova; with
+ * no domain, that the IOAS has nothing mapped at iova.
+ */
 #define iommufd_check_unmapped_all(_doms, _iova, _buf)                       \
 	do {                                                                 \
 		unsigned int __i;                                            \
 		for (__i = 0; __i < (_doms)->count; __i++)                   \
 			test_err_md_check_map(EINVAL, (_doms)->hwpt_id[__i], \
 					      _iova, MOCK_PAGE_SIZE, _buf);  \
+		if (!(_doms)->count && (_doms)->has_test_cmd)                \
+			ASSERT_EQ(-ENOENT, iommufd_ioas_compare(             \
+				(_doms)->fd, (_doms)->ioas_id, _iova, 1,     \
+				_buf))                                       \
+				TH_LOG("IOAS still maps 0x%llx",             \
+				       (unsigned long long)(_iova));         \
 	} while (0)
 
 /*
