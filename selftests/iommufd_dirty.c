@@ -281,7 +281,54 @@ TEST_F(dirty, get_bitmap_rejects_bad_arguments)
 				  self->length, MOCK_PAGE_SIZE, self->bitmap, 0);
 }
 
-TEST_F(dirty, tracking_needs_a_capable_domain)
+TEST_F(dirty, unmap_forgets_dirty_state)
+{
+	test_cmd_set_dirty_tracking(self->hwpt_id, true);
+	dirty_pattern(self->marks, self->nbits, 1);
+	test_cmd_mock_dirty(self->hwpt_id, self->iova, self->length,
+			    MOCK_PAGE_SIZE, self->marks, NULL);
+	test_cmd_ioas_unmap(self->ioas_id, self->iova, self->length);
+	test_cmd_ioas_map_fixed(self->ioas_id, self->buffer, self->length,
+				self->iova);
+	/* A new mapping at the same IOVA starts clean. */
+	read_bitmap(self->iova, self->length, MOCK_PAGE_SIZE, 0);
+	check_bitmap_clear(self->nbits);
+}
+
+/*
+ * Which domains can track at all does not depend on the mapped size: once,
+ * on an IOAS with a dirty-tracking domain and nothing mapped.
+ */
+FIXTURE(dirty_caps)
+{
+	int fd;
+	__u32 ioas_id;
+	__u32 hwpt_id;
+};
+
+FIXTURE_SETUP(dirty_caps)
+{
+	__u32 stdev, idev;
+	int ret;
+
+	iommufd_open_or_skip(&self->fd);
+	iommufd_mock_domain_or_skip(self->fd);
+	test_cmd_ioas_alloc(&self->ioas_id);
+	test_cmd_mock_domain(self->ioas_id, &stdev, NULL, &idev);
+	ret = iommufd_probe_or_skip(
+		_test_ioctl_hwpt_alloc(self->fd, idev, self->ioas_id,
+				       IOMMU_HWPT_ALLOC_DIRTY_TRACKING,
+				       &self->hwpt_id),
+		"IOMMU_HWPT_ALLOC_DIRTY_TRACKING");
+	ASSERT_EQ(0, ret) TH_LOG("hwpt alloc: %s", strerror(errno));
+}
+
+FIXTURE_TEARDOWN(dirty_caps)
+{
+	close(self->fd);
+}
+
+TEST_F(dirty_caps, tracking_needs_a_capable_domain)
 {
 	__u32 stdev, hwpt_auto, hwpt, idev_nodirty;
 
@@ -309,20 +356,6 @@ TEST_F(dirty, tracking_needs_a_capable_domain)
 	test_err_mock_domain_flags(EINVAL, self->hwpt_id,
 				   MOCK_FLAGS_DEVICE_NO_DIRTY, NULL, NULL,
 				   NULL);
-}
-
-TEST_F(dirty, unmap_forgets_dirty_state)
-{
-	test_cmd_set_dirty_tracking(self->hwpt_id, true);
-	dirty_pattern(self->marks, self->nbits, 1);
-	test_cmd_mock_dirty(self->hwpt_id, self->iova, self->length,
-			    MOCK_PAGE_SIZE, self->marks, NULL);
-	test_cmd_ioas_unmap(self->ioas_id, self->iova, self->length);
-	test_cmd_ioas_map_fixed(self->ioas_id, self->buffer, self->length,
-				self->iova);
-	/* A new mapping at the same IOVA starts clean. */
-	read_bitmap(self->iova, self->length, MOCK_PAGE_SIZE, 0);
-	check_bitmap_clear(self->nbits);
 }
 
 #else /* !IOMMUFD_UAPI_HAS_DIRTY */

@@ -97,6 +97,104 @@ FIXTURE_TEARDOWN(ioas)
 			test_cmd_md_check_refs(_buf, _len, _refs);           \
 	} while (0)
 
+/*
+ * ---- Argument checks ----
+ *
+ * These never reach a domain: they run once, on an IOAS without one,
+ * rather than once per variant with the same result.
+ */
+FIXTURE(ioas_args)
+{
+	int fd;
+	__u32 ioas_id;
+	size_t psize;
+	char *buffer;
+	__u64 base;
+};
+
+FIXTURE_SETUP(ioas_args)
+{
+	iommufd_open_or_skip(&self->fd);
+	self->psize = iommufd_page_size();
+	self->buffer = iommufd_test_buffer(4 * self->psize);
+	ASSERT_NE(NULL, self->buffer);
+	self->base = MOCK_APERTURE_START;
+	test_cmd_ioas_alloc(&self->ioas_id);
+}
+
+FIXTURE_TEARDOWN(ioas_args)
+{
+	close(self->fd);
+	munmap(self->buffer, 4 * self->psize);
+}
+
+TEST_F(ioas_args, iova_ranges_bad_ioas)
+{
+	__u32 num = 0;
+
+	test_err_ioas_iova_ranges(ENOENT, self->ioas_id + 1000, NULL, &num,
+				  NULL);
+}
+
+TEST_F(ioas_args, allow_iovas_rejects_bad_ranges)
+{
+	struct iommu_iova_range ranges[2] = {
+		{ .start = IOVA(8), .last = IOVA(8) },
+	};
+
+	/* A range must hold more than one byte: start < last. */
+	test_err_ioas_allow_iovas(EINVAL, self->ioas_id, ranges, 1);
+	ranges[0].last = IOVA(8) - 1;
+	test_err_ioas_allow_iovas(EINVAL, self->ioas_id, ranges, 1);
+
+	/* Ranges may not overlap each other. */
+	ranges[0] = (struct iommu_iova_range){ IOVA(0), IOVA(8) - 1 };
+	ranges[1] = (struct iommu_iova_range){ IOVA(4), IOVA(12) - 1 };
+	test_err_ioas_allow_iovas(EINVAL, self->ioas_id, ranges, 2);
+	/* Adjacent is fine. */
+	ranges[1] = (struct iommu_iova_range){ IOVA(8), IOVA(12) - 1 };
+	test_cmd_ioas_allow_iovas(self->ioas_id, ranges, 2);
+
+	/* A bad user pointer is EFAULT. */
+	test_err_ioas_allow_iovas(EFAULT, self->ioas_id,
+				  (struct iommu_iova_range *)8, 1);
+	test_err_ioas_allow_iovas(ENOENT, self->ioas_id + 1000, ranges, 1);
+}
+
+TEST_F(ioas_args, map_rejects_bad_arguments)
+{
+	struct iommu_ioas_map cmd = {
+		.size = sizeof(cmd),
+		.flags = IOMMUFD_MAP_RW | IOMMU_IOAS_MAP_FIXED_IOVA,
+		.ioas_id = self->ioas_id,
+		.user_va = (uintptr_t)BUF(0),
+		.length = PG(1),
+		.iova = IOVA(0),
+	};
+	__u64 iova = IOVA(0);
+
+	/* Zero length. */
+	test_err_ioas_map_fixed(EINVAL, self->ioas_id, BUF(0), 0, IOVA(0));
+	/* Neither readable nor writeable. */
+	test_err_ioas_map_flags(EINVAL, self->ioas_id, BUF(0), PG(1), &iova,
+				IOMMU_IOAS_MAP_FIXED_IOVA);
+	/* Unknown flags and a non-zero reserved field. */
+	test_err_ioas_map_flags(EOPNOTSUPP, self->ioas_id, BUF(0), PG(1),
+				&iova, IOMMUFD_MAP_RW | (1U << 3));
+	cmd.__reserved = 1;
+	test_err(EOPNOTSUPP, ioctl(self->fd, IOMMU_IOAS_MAP, &cmd));
+	/* IOVA and length past what an unsigned long can hold. */
+	test_err_ioas_map_fixed(EOVERFLOW, self->ioas_id, BUF(0), PG(1),
+				UINT64_MAX);
+	test_err_ioas_map_fixed(EOVERFLOW, self->ioas_id, BUF(0), UINT64_MAX,
+				IOVA(0));
+	/* An IOAS id that does not exist. */
+	test_err_ioas_map_fixed(ENOENT, self->ioas_id + 1000, BUF(0), PG(1),
+				IOVA(0));
+	/* Nothing was mapped by any of those. */
+	test_err_ioas_unmap(ENOENT, self->ioas_id, 0, UINT64_MAX - 1);
+}
+
 /* ---- IOMMU_IOAS_IOVA_RANGES ---- */
 
 TEST_F(ioas, iova_ranges_report_usable_window)
@@ -153,14 +251,6 @@ TEST_F(ioas, iova_ranges_split_by_reserved)
 	test_err_add_reserved(EADDRINUSE, self->ioas_id, IOVA(2), PG(1));
 }
 
-TEST_F(ioas, iova_ranges_bad_ioas)
-{
-	__u32 num = 0;
-
-	test_err_ioas_iova_ranges(ENOENT, self->ioas_id + 1000, NULL, &num,
-				  NULL);
-}
-
 /* ---- IOMMU_IOAS_ALLOW_IOVAS ---- */
 
 TEST_F(ioas, allow_iovas_steers_allocation)
@@ -190,31 +280,6 @@ TEST_F(ioas, allow_iovas_steers_allocation)
 	/* An empty list lifts the limit again. */
 	test_cmd_ioas_allow_iovas(self->ioas_id, NULL, 0);
 	test_cmd_ioas_map(self->ioas_id, BUF(20), PG(1), &iova);
-}
-
-TEST_F(ioas, allow_iovas_rejects_bad_ranges)
-{
-	struct iommu_iova_range ranges[2] = {
-		{ .start = IOVA(8), .last = IOVA(8) },
-	};
-
-	/* A range must hold more than one byte: start < last. */
-	test_err_ioas_allow_iovas(EINVAL, self->ioas_id, ranges, 1);
-	ranges[0].last = IOVA(8) - 1;
-	test_err_ioas_allow_iovas(EINVAL, self->ioas_id, ranges, 1);
-
-	/* Ranges may not overlap each other. */
-	ranges[0] = (struct iommu_iova_range){ IOVA(0), IOVA(8) - 1 };
-	ranges[1] = (struct iommu_iova_range){ IOVA(4), IOVA(12) - 1 };
-	test_err_ioas_allow_iovas(EINVAL, self->ioas_id, ranges, 2);
-	/* Adjacent is fine. */
-	ranges[1] = (struct iommu_iova_range){ IOVA(8), IOVA(12) - 1 };
-	test_cmd_ioas_allow_iovas(self->ioas_id, ranges, 2);
-
-	/* A bad user pointer is EFAULT. */
-	test_err_ioas_allow_iovas(EFAULT, self->ioas_id,
-				  (struct iommu_iova_range *)8, 1);
-	test_err_ioas_allow_iovas(ENOENT, self->ioas_id + 1000, ranges, 1);
 }
 
 TEST_F(ioas, allow_iovas_conflict_with_reserved)
@@ -372,40 +437,6 @@ TEST_F(ioas, map_overlap_is_eexist)
 	test_cmd_ioas_map_fixed(self->ioas_id, BUF(0), PG(4), IOVA(32));
 	iommufd_check_map_all(&self->doms, IOVA(32), PG(4), BUF(0));
 	check_refs(BUF(0), PG(4), expected_refs() * 2);
-}
-
-TEST_F(ioas, map_rejects_bad_arguments)
-{
-	struct iommu_ioas_map cmd = {
-		.size = sizeof(cmd),
-		.flags = IOMMUFD_MAP_RW | IOMMU_IOAS_MAP_FIXED_IOVA,
-		.ioas_id = self->ioas_id,
-		.user_va = (uintptr_t)BUF(0),
-		.length = PG(1),
-		.iova = IOVA(0),
-	};
-	__u64 iova = IOVA(0);
-
-	/* Zero length. */
-	test_err_ioas_map_fixed(EINVAL, self->ioas_id, BUF(0), 0, IOVA(0));
-	/* Neither readable nor writeable. */
-	test_err_ioas_map_flags(EINVAL, self->ioas_id, BUF(0), PG(1), &iova,
-				IOMMU_IOAS_MAP_FIXED_IOVA);
-	/* Unknown flags and a non-zero reserved field. */
-	test_err_ioas_map_flags(EOPNOTSUPP, self->ioas_id, BUF(0), PG(1),
-				&iova, IOMMUFD_MAP_RW | (1U << 3));
-	cmd.__reserved = 1;
-	test_err(EOPNOTSUPP, ioctl(self->fd, IOMMU_IOAS_MAP, &cmd));
-	/* IOVA and length past what an unsigned long can hold. */
-	test_err_ioas_map_fixed(EOVERFLOW, self->ioas_id, BUF(0), PG(1),
-				UINT64_MAX);
-	test_err_ioas_map_fixed(EOVERFLOW, self->ioas_id, BUF(0), UINT64_MAX,
-				IOVA(0));
-	/* An IOAS id that does not exist. */
-	test_err_ioas_map_fixed(ENOENT, self->ioas_id + 1000, BUF(0), PG(1),
-				IOVA(0));
-	/* Nothing was mapped by any of those. */
-	test_err_ioas_unmap(ENOENT, self->ioas_id, 0, UINT64_MAX - 1);
 }
 
 TEST_F(ioas, map_iova_wraps_is_eoverflow)
