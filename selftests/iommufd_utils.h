@@ -123,9 +123,17 @@ static inline void *iommufd_test_buffer_aligned(size_t length, size_t align)
 	return (void *)start;
 }
 
-/* Checks an expression that returns 0 or -1/errno; on failure prints errno. */
+/*
+ * Checks an expression that returns 0 or -1/errno; on failure prints errno.
+ * The harness's ASSERT_EQ() is two statements (the check, then the handler
+ * that logs and stops the test); the braces keep them one, so that a check
+ * in an unbraced loop stops at the failing turn and logs that turn's values.
+ */
 #define test_cmd(_expr)                                                      \
-	ASSERT_EQ(0, _expr) TH_LOG("%s: %s", #_expr, strerror(errno))
+	({                                                                   \
+		ASSERT_EQ(0, _expr) TH_LOG("%s: %s", #_expr,                 \
+					   strerror(errno));                 \
+	})
 #define test_err(_errno, _expr)                                              \
 	({                                                                   \
 		errno = 0;                                                   \
@@ -1203,12 +1211,13 @@ static inline int iommufd_ioas_compare(int fd, __u32 ioas_id, __u64 iova,
 		for (__i = 0; __i < (_doms)->count; __i++)                   \
 			test_cmd_md_check_map((_doms)->hwpt_id[__i], _iova,  \
 					      _len, _buf);                   \
-		if (!(_doms)->count && (_doms)->has_test_cmd)                \
+		if (!(_doms)->count && (_doms)->has_test_cmd) {              \
 			ASSERT_EQ(0, iommufd_ioas_compare((_doms)->fd,       \
 				(_doms)->ioas_id, _iova, _len, _buf))        \
 				TH_LOG("IOAS at 0x%llx does not read back "  \
 				       "as the buffer it maps",              \
 				       (unsigned long long)(_iova));         \
+		}                                                            \
 	} while (0)
 
 /*
@@ -1221,12 +1230,13 @@ static inline int iommufd_ioas_compare(int fd, __u32 ioas_id, __u64 iova,
 		for (__i = 0; __i < (_doms)->count; __i++)                   \
 			test_err_md_check_map(EINVAL, (_doms)->hwpt_id[__i], \
 					      _iova, MOCK_PAGE_SIZE, _buf);  \
-		if (!(_doms)->count && (_doms)->has_test_cmd)                \
+		if (!(_doms)->count && (_doms)->has_test_cmd) {              \
 			ASSERT_EQ(-ENOENT, iommufd_ioas_compare(             \
 				(_doms)->fd, (_doms)->ioas_id, _iova, 1,     \
 				_buf))                                       \
 				TH_LOG("IOAS still maps 0x%llx",             \
 				       (unsigned long long)(_iova));         \
+		}                                                            \
 	} while (0)
 
 /*
