@@ -482,11 +482,30 @@ TEST_F(domain, get_hw_info_of_mock_device)
 	ASSERT_EQ(IOMMU_HW_INFO_TYPE_SELFTEST, type);
 }
 
+/*
+ * GET_HW_INFO with flags and, in the field that 7.x shares between
+ * in_data_type and out_data_type, an input type; no data is asked for.
+ */
+static int domain_hw_info_typed(int fd, __u32 idev, __u32 flags,
+				__u32 in_type, __u32 *out_type)
+{
+	struct iommu_hw_info cmd = {
+		.size = sizeof(cmd),
+		.flags = flags,
+		.dev_id = idev,
+		.out_data_type = in_type,	/* 7.x: in_data_type */
+	};
+	int ret = ioctl(fd, IOMMU_GET_HW_INFO, &cmd);
+
+	if (!ret && out_type)
+		*out_type = cmd.out_data_type;
+	return ret;
+}
+
 TEST_F(domain, get_hw_info_rejects_bad_arguments)
 {
 	struct iommu_test_hw_info info;
-	struct iommu_hw_info cmd = { .size = sizeof(cmd) };
-	__u32 stdev, idev, len = sizeof(info);
+	__u32 stdev, idev, len = sizeof(info), type = 0;
 
 	test_cmd_mock_domain(self->ioas_id, &stdev, NULL, &idev);
 	(void)iommufd_probe_or_skip(_test_ioctl_get_hw_info(self->fd, idev,
@@ -509,32 +528,32 @@ TEST_F(domain, get_hw_info_rejects_bad_arguments)
 	 * The probe is that flag asking for the DEFAULT type; which branch
 	 * holds then depends on the rest of the input-type contract.
 	 */
-	cmd.dev_id = idev;
-	cmd.flags = 1;
 	errno = 0;
-	if (ioctl(self->fd, IOMMU_GET_HW_INFO, &cmd)) {
+	if (domain_hw_info_typed(self->fd, idev, 1, 0, &type)) {
 		/* 6.x: no flag at all is known. */
 		ASSERT_EQ(EOPNOTSUPP, errno);
-		cmd.flags = 1U << 1;
-		test_err(EOPNOTSUPP, ioctl(self->fd, IOMMU_GET_HW_INFO, &cmd));
+		test_err(EOPNOTSUPP,
+			 domain_hw_info_typed(self->fd, idev, 1U << 1, 0, NULL));
 		return;
 	}
-	ASSERT_EQ(IOMMU_HW_INFO_TYPE_SELFTEST, cmd.out_data_type);
+	ASSERT_EQ(IOMMU_HW_INFO_TYPE_SELFTEST, type);
 	/* Asking for the mock's own type is the same answer. */
-	cmd.out_data_type = IOMMU_HW_INFO_TYPE_SELFTEST;	/* in_data_type */
-	test_cmd(ioctl(self->fd, IOMMU_GET_HW_INFO, &cmd));
-	ASSERT_EQ(IOMMU_HW_INFO_TYPE_SELFTEST, cmd.out_data_type);
+	type = 0;
+	test_cmd(domain_hw_info_typed(self->fd, idev, 1,
+				      IOMMU_HW_INFO_TYPE_SELFTEST, &type));
+	ASSERT_EQ(IOMMU_HW_INFO_TYPE_SELFTEST, type);
 	/* Another driver's type: the mock refuses it. */
-	cmd.out_data_type = IOMMU_HW_INFO_TYPE_INTEL_VTD;
-	test_err(EOPNOTSUPP, ioctl(self->fd, IOMMU_GET_HW_INFO, &cmd));
+	test_err(EOPNOTSUPP,
+		 domain_hw_info_typed(self->fd, idev, 1,
+				      IOMMU_HW_INFO_TYPE_INTEL_VTD, NULL));
 	/* Without the flag, in_data_type is ignored (read as DEFAULT). */
-	cmd.flags = 0;
-	cmd.out_data_type = IOMMU_HW_INFO_TYPE_INTEL_VTD;
-	test_cmd(ioctl(self->fd, IOMMU_GET_HW_INFO, &cmd));
-	ASSERT_EQ(IOMMU_HW_INFO_TYPE_SELFTEST, cmd.out_data_type);
+	type = 0;
+	test_cmd(domain_hw_info_typed(self->fd, idev, 0,
+				      IOMMU_HW_INFO_TYPE_INTEL_VTD, &type));
+	ASSERT_EQ(IOMMU_HW_INFO_TYPE_SELFTEST, type);
 	/* The next bit is still reserved. */
-	cmd.flags = 1U << 1;
-	test_err(EOPNOTSUPP, ioctl(self->fd, IOMMU_GET_HW_INFO, &cmd));
+	test_err(EOPNOTSUPP,
+		 domain_hw_info_typed(self->fd, idev, 1U << 1, 0, NULL));
 }
 
 TEST_F(domain, get_hw_info_without_dirty_capability)
