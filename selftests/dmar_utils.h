@@ -165,26 +165,49 @@ static inline int dmar_fault_begin(struct dmar_kmsg *k)
 }
 
 /*
- * Waits for the fault record of a DMA write (or read) by the device at the
- * page of iova; the line found goes to line[]. Returns 0 or -ETIMEDOUT.
+ * Whether text is the fault record of a DMA write (or read) by the PCI
+ * device bdf (0000:00:0b.0) at the page of iova. The driver names the
+ * device in two ways, and each kernel's is accepted for what it is
+ * (dmar_fault_do_one(), drivers/iommu/intel/dmar.c):
+ *   6.x  "Request device [00:0b.0]"        bus:slot.func
+ *   7.x  "Request device [0000:00:0b.0]"   with the PCI segment
+ * Both name the same device; the rest of the line is the same.
  */
-static inline int dmar_fault_wait(struct dmar_kmsg *k, const char *bdf,
-				       bool write, __u64 iova, char *line,
-				       size_t len)
+static inline bool dmar_fault_matches(const char *text, const char *bdf,
+				      bool write, __u64 iova)
 {
-	char dev[64], addr[64], text[512];
-	struct timespec start, now;
-	long long usec;
-	int left = DMAR_FAULT_WAIT_MS;
+	const char *colon = strchr(bdf, ':');
+	char full[80], seg_less[80], addr[64];
 
-	snprintf(dev, sizeof(dev), "Request device [%s]", bdf);
+	snprintf(full, sizeof(full), "Request device [%s]", bdf);
+	/* Without the segment: what follows the first colon. */
+	snprintf(seg_less, sizeof(seg_less), "Request device [%s]",
+		 colon && strchr(colon + 1, ':') ? colon + 1 : bdf);
 	snprintf(addr, sizeof(addr), "fault addr 0x%llx ",
 		 (unsigned long long)(iova & ~0xfffULL));
+	return strstr(text, write ? "[DMA Write" : "[DMA Read") &&
+	       (strstr(text, full) || strstr(text, seg_less)) &&
+	       strstr(text, addr);
+}
+
+/*
+ * Waits for the fault record of a DMA write (or read) by the device bdf
+ * at the page of iova (dmar_fault_matches()); the line found goes to
+ * line[]. Returns 0 or -ETIMEDOUT.
+ */
+static inline int dmar_fault_wait(struct dmar_kmsg *k, const char *bdf,
+				  bool write, __u64 iova, char *line,
+				  size_t len)
+{
+	struct timespec start, now;
+	int left = DMAR_FAULT_WAIT_MS;
+	char text[512];
+	long long usec;
+
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	while (left > 0) {
 		if (!dmar_kmsg_next(k->fd, &usec, text, sizeof(text), left) &&
-		    strstr(text, write ? "[DMA Write" : "[DMA Read") &&
-		    strstr(text, dev) && strstr(text, addr)) {
+		    dmar_fault_matches(text, bdf, write, iova)) {
 			snprintf(line, len, "%s", text);
 			return 0;
 		}

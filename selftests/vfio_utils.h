@@ -52,7 +52,6 @@
 /* One PCI device as the tests hold it. */
 struct vfio_pci_dev {
 	char bdf[32];		/* 0000:00:0b.0 */
-	char short_bdf[16];	/* 00:0b.0, as the DMAR fault lines print it */
 	bool is_edu;
 	int fd;			/* the cdev fd, -1 when closed */
 	__u32 devid;		/* from VFIO_DEVICE_BIND_IOMMUFD */
@@ -73,7 +72,6 @@ static inline int vfio_pci_find(struct vfio_pci_dev *dev, char *why,
 				size_t wlen)
 {
 	const char *named = getenv(VFIO_DEVICE_ENV);
-	const char *colon;
 	char v[16];
 
 	dev->bdf[0] = '\0';
@@ -94,10 +92,6 @@ static inline int vfio_pci_find(struct vfio_pci_dev *dev, char *why,
 		return -ENODEV;
 	}
 	dev->is_edu = pci_dev_is(dev->bdf, EDU_VENDOR, EDU_DEVICE);
-	/* The DMAR driver of 6.12 prints bus:slot.func without the domain. */
-	colon = strchr(dev->bdf, ':');
-	snprintf(dev->short_bdf, sizeof(dev->short_bdf), "%s",
-		 colon && strchr(colon + 1, ':') ? colon + 1 : dev->bdf);
 	dev->fd = -1;
 	dev->bar_index = -1;
 	return 0;
