@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <sys/times.h>
 #include <unistd.h>
 #include <linux/types.h>
 
@@ -36,17 +37,28 @@
  * (5 s), and asks it once for the "DRHD: handling fault status" line, once
  * per fault record, and once more for the loop turn that finds no further
  * record: three passes for one fault, two of them visible. A fault past
- * the burst is cleared without a word (measured: the 4th fault within 5 s
- * printed its status line and no record), which would fail its test for no
- * fault of the kernel's. So before a fault is provoked, the passes of the
- * last interval are estimated from the log (2 per status line, 1 per
- * record) and, if no room is left for 3, the test waits for the window to
- * move on. The interval gets a margin: the log's timestamps and the
- * ratelimit's jiffies are different clocks.
+ * the burst is cleared without a word: its status line may still print,
+ * its record does not. So before a fault is provoked, the test counts the
+ * passes the log shows and, with no room left for 3, waits for the window
+ * to expire.
+ *
+ * The window is measured in jiffies, a fixed window from its first pass
+ * (___ratelimit(), lib/ratelimit.c), and under TCG on a loaded host the
+ * guest's periodic tick loses ticks: measured, a window begun at 39.47 s of
+ * log time was still open at 45.08 s. So the log's timestamps only say
+ * which passes may still count (any in the last DMAR_COUNT_US, a margin
+ * for jiffies running at a third of their speed, or since the last
+ * DMAR_KMSG_WINDOW marker), and the wait is measured in jiffies
+ * themselves: times() returns them (in USER_HZ units). Once a whole
+ * interval of jiffies has passed, whatever window was open has expired;
+ * the marker then tells later tests that the passes before it no longer
+ * count.
  */
 #define DMAR_RATELIMIT_BURST 10
-#define DMAR_RATELIMIT_US (5500 * 1000LL)
+#define DMAR_RATELIMIT_S 5
+#define DMAR_COUNT_US (3 * DMAR_RATELIMIT_S * 1000000LL)
 #define DMAR_PASSES_PER_FAULT 3
+#define DMAR_KMSG_WINDOW "iommufd-harness: dmar ratelimit window expired"
 
 /* usleep() may refuse a second or more; nanosleep() does not. */
 static inline void dmar_sleep_us(long long us)
@@ -56,6 +68,30 @@ static inline void dmar_sleep_us(long long us)
 
 	while (us > 0 && nanosleep(&ts, &ts) && errno == EINTR)
 		;
+}
+
+/*
+ * Sleeps until the kernel's jiffies have advanced by `seconds`, at most a
+ * minute of wall time. times() is jiffies in USER_HZ units, and they start
+ * 5 minutes before 0 (INITIAL_JIFFIES), where the conversion jumps: only
+ * small forward steps are added up.
+ */
+static inline void dmar_sleep_jiffies(unsigned int seconds)
+{
+	long hz = sysconf(_SC_CLK_TCK);
+	/* Two ticks more: times() rounds jiffies down to USER_HZ. */
+	long need = seconds * hz + 2, got = 0, step;
+	clock_t prev = times(NULL), cur;
+	int turns;
+
+	for (turns = 0; got < need && turns < 600; turns++) {
+		dmar_sleep_us(100 * 1000);
+		cur = times(NULL);
+		step = (long)(cur - prev);
+		if (step > 0 && step < hz)
+			got += step;
+		prev = cur;
+	}
 }
 
 struct dmar_kmsg {
@@ -109,12 +145,13 @@ static inline int dmar_kmsg_mark(const char *text)
 /*
  * Writes the begin marker and positions k after it, so that
  * dmar_fault_wait() sees only what comes next; waits first if the DMAR
- * ratelimit window has no room for another fault. Returns 0 or -errno.
+ * ratelimit window may have no room for another fault (see above).
+ * Returns 0 or -errno.
  */
 static inline int dmar_fault_begin(struct dmar_kmsg *k)
 {
 	long long usec, now = -1, seen[64];
-	unsigned int passes[64], nseen = 0, i, n, recent;
+	unsigned int passes[64], nseen = 0, i, recent = 0;
 	char text[512];
 	int ret;
 
@@ -131,6 +168,9 @@ static inline int dmar_fault_begin(struct dmar_kmsg *k)
 			passes[nseen % 64] = text[6] == '[' ? 1 : 2;
 			seen[nseen++ % 64] = usec;
 		}
+		/* Passes before an expired window no longer count. */
+		if (!strcmp(text, DMAR_KMSG_WINDOW))
+			nseen = 0;
 		if (!strcmp(text, DMAR_KMSG_FAULT_BEGIN))
 			now = usec;
 	}
@@ -138,28 +178,21 @@ static inline int dmar_fault_begin(struct dmar_kmsg *k)
 		return ret;
 	if (now < 0)
 		return -ENOMSG;
-	/* Oldest first: drop passes until a fault fits, then sleep that long. */
-	n = nseen < 64 ? nseen : 64;
-	for (;;) {
-		long long oldest = now + 1;
-		unsigned int at = 0;
-
-		recent = 0;
-		for (i = 0; i < n; i++) {
-			if (seen[i] <= now - DMAR_RATELIMIT_US)
-				continue;
+	for (i = 0; i < (nseen < 64 ? nseen : 64); i++)
+		if (seen[i] > now - DMAR_COUNT_US)
 			recent += passes[i];
-			if (seen[i] < oldest) {
-				oldest = seen[i];
-				at = i;
-			}
-		}
-		if (recent + DMAR_PASSES_PER_FAULT <=
-		    DMAR_RATELIMIT_BURST)
-			break;
-		dmar_sleep_us(oldest + DMAR_RATELIMIT_US - now);
-		now = oldest + DMAR_RATELIMIT_US;
-		seen[at] = now - DMAR_RATELIMIT_US;
+	if (nseen > 64 || recent + DMAR_PASSES_PER_FAULT > DMAR_RATELIMIT_BURST) {
+		dmar_sleep_jiffies(DMAR_RATELIMIT_S);
+		ret = dmar_kmsg_mark(DMAR_KMSG_WINDOW);
+		if (ret)
+			return ret;
+		/* Past our own line: the fault comes after it. */
+		while (!(ret = dmar_kmsg_next(k->fd, &usec, text, sizeof(text),
+					      1000)) &&
+		       strcmp(text, DMAR_KMSG_WINDOW))
+			;
+		if (ret)
+			return ret;
 	}
 	return 0;
 }
