@@ -241,8 +241,8 @@ static inline bool vfio_required(void)
 	} while (0)
 
 /*
- * Finds the device under test, checks it has an IOMMU group, hands it to
- * vfio-pci and opens its cdev into (_dev)->fd, unbound. Whatever is absent
+ * Finds the device under test, hands it to vfio-pci, checks it has an IOMMU
+ * group and opens its cdev into (_dev)->fd, unbound. Whatever is absent
  * (device, IOMMU, driver, cdev support, root) skips the test naming it, or
  * fails it under IOMMUFD_HARNESS_VFIO_REQUIRE; a step that fails with
  * everything present fails the test.
@@ -256,12 +256,20 @@ static inline bool vfio_required(void)
 		if (__ret == -ENODEV)                                        \
 			vfio_skip_unless_required("%s", __why);              \
 		ASSERT_EQ(0, __ret) TH_LOG("%s", __why);                     \
+		/*                                                           \
+		 * VT-d and AMD-Vi give every PCI device its group when it   \
+		 * is added; virtio-iommu (ACPI VIOT) only when a driver     \
+		 * binds (dma_configure at probe), so an unbound edu has no  \
+		 * group until vfio-pci takes it: bind first, then look.     \
+		 * Without any IOMMU vfio-pci refuses the device, and the    \
+		 * missing group is the reason given.                        \
+		 */                                                          \
+		__ret = vfio_pci_bind_driver(_dev, __why, sizeof(__why));    \
 		if (vfio_pci_group((_dev)->bdf, __grp, sizeof(__grp),        \
 				   __members, sizeof(__members)) < 0)        \
 			vfio_skip_unless_required(                           \
 				"%s has no IOMMU group (no IOMMU driver active: intel_iommu=off, or no IOMMU)", \
 				(_dev)->bdf);                                \
-		__ret = vfio_pci_bind_driver(_dev, __why, sizeof(__why));    \
 		if (__ret == -EBUSY || __ret == -ENOENT ||                   \
 		    __ret == -EACCES || __ret == -EPERM)                     \
 			vfio_skip_unless_required("%s", __why);              \
