@@ -27,7 +27,15 @@ struct iommufd_backend {
 	bool strict_unmap;
 	uint32_t users;
 	uint32_t max_users;
-	/* has_report: this backend's own hook (possibly NULL) replaces the process one */
+	/*
+	 * has_report: this backend's own hook (possibly NULL) replaces the
+	 * process one. The three are written and read together under
+	 * report_lock, never under lock: reports are made while lock is held
+	 * (connect, the setters), and a hook and its opaque read apart could
+	 * pair one caller's hook with another's pointer. report_lock is taken
+	 * through a const backend too (iommufd_report()), as a C++ "mutable".
+	 */
+	pthread_mutex_t report_lock;
 	bool has_report;
 	iommufd_report_fn report_fn;
 	void *report_opaque;

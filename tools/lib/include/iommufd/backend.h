@@ -82,8 +82,10 @@ void iommufd_report_stderr(void *opaque, enum iommufd_report_level level,
  * @opaque: passed to @fn
  *
  * Backends without a hook of their own (iommufd_backend_set_report_fn())
- * and failures that have no backend (a NULL backend) report here. Not
- * meant to race with reports from other threads: set it at start-up.
+ * and failures that have no backend (a NULL backend) report here.
+ * Thread-safe: a report always gets a hook together with its own @opaque.
+ * A report already under way in another thread may still reach the
+ * previous hook, so keep a replaced hook's @opaque valid.
  *
  * Return: nothing; it cannot fail.
  */
@@ -118,6 +120,10 @@ int iommufd_backend_destroy(struct iommufd_backend *be);
  * @be: the backend
  * @fn: the hook, or NULL to silence this backend
  * @opaque: passed to @fn
+ *
+ * Thread-safe, also against reports of this backend in other threads,
+ * with the same caveat as iommufd_report_set_fn(): a report under way may
+ * still reach the previous hook.
  *
  * Return: 0, or -EINVAL if @be is NULL (reported to the process hook).
  */
