@@ -71,4 +71,12 @@ static inline int iommufd_backend_fd_for(const struct iommufd_backend *be,
 	return __atomic_load_n(&be->fd, __ATOMIC_RELAXED);
 }
 
+/*
+ * The one answer for an ioctl the kernel (ENOTTY) or the build (headers
+ * without it) lacks: -EOPNOTSUPP, reported with the feature and the kernel
+ * version that introduced it. Returns -EOPNOTSUPP.
+ */
+int iommufd_missing(const struct iommufd_backend *be, const char *op, int fd,
+		    const char *what, const char *since, bool in_build);
+
 #endif /* LIBIOMMUFD_INTERNAL_H */

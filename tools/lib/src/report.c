@@ -75,3 +75,17 @@ void iommufd_report(const struct iommufd_backend *be,
 	va_end(ap);
 	fn(opaque, level, op, err, msg);
 }
+
+int iommufd_missing(const struct iommufd_backend *be, const char *op, int fd,
+		    const char *what, const char *since, bool in_build)
+{
+	if (in_build)
+		iommufd_error(be, op, EOPNOTSUPP,
+			      "fd=%d: libiommufd was built with uapi headers without %s (Linux %s); rebuild it against newer headers",
+			      fd, what, since);
+	else
+		iommufd_error(be, op, EOPNOTSUPP,
+			      "fd=%d: the running kernel lacks %s (ENOTTY; it came with Linux %s)",
+			      fd, what, since);
+	return -EOPNOTSUPP;
+}

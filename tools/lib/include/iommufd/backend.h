@@ -301,6 +301,222 @@ int iommufd_backend_map_dma(struct iommufd_backend *be, uint32_t ioas_id,
 int iommufd_backend_unmap_dma(struct iommufd_backend *be, uint32_t ioas_id,
 			      uint64_t iova, uint64_t size);
 
+/*
+ * ---- LIBIOMMUFD_0.2: hardware page tables, dirty tracking, invalidation,
+ * device info, and the VFIO device side ----
+ *
+ * Each call names the kernel version that introduced its ioctl. A kernel
+ * without the ioctl answers ENOTTY; the library turns that into -EOPNOTSUPP
+ * with a report naming the missing feature, decided at run time. A library
+ * built against uapi headers that lack the ioctl or flag returns
+ * -EOPNOTSUPP too (reported: "built without ...").
+ */
+
+/*
+ * Flags of iommufd_backend_alloc_hwpt(): the values of the kernel's
+ * enum iommufd_hwpt_alloc_flags (the library checks they match).
+ */
+/* A paging HWPT that can be the parent of nested ones (6.6). */
+#define IOMMUFD_HWPT_ALLOC_NEST_PARENT		(1u << 0)
+/* A paging HWPT whose IOMMU tracks dirty pages (6.7). */
+#define IOMMUFD_HWPT_ALLOC_DIRTY_TRACKING	(1u << 1)
+/* @fault_id names a fault queue (IOMMU_FAULT_QUEUE_ALLOC, 6.11). */
+#define IOMMUFD_HWPT_ALLOC_FAULT_ID_VALID	(1u << 2)
+/* A domain usable with PASIDs (after 6.12; needs headers that have it). */
+#define IOMMUFD_HWPT_ALLOC_PASID		(1u << 3)
+
+/* iommufd_backend_get_device_info() @in_type: let the kernel choose (0). */
+#define IOMMUFD_HW_INFO_TYPE_DEFAULT		0u
+
+/* Flags of iommufd_backend_get_dirty_bitmap(). */
+/* Read the dirty bits without clearing them (6.7). */
+#define IOMMUFD_DIRTY_BITMAP_NO_CLEAR		(1u << 0)
+
+/**
+ * iommufd_backend_alloc_hwpt() - allocate a hardware page table (HWPT)
+ * @be: a connected backend
+ * @dev_id: the device (its iommufd device id, from
+ *	iommufd_backend_bind_device()) whose IOMMU the HWPT is for
+ * @pt_id: an IOAS for a paging HWPT, or a paging HWPT allocated with
+ *	IOMMUFD_HWPT_ALLOC_NEST_PARENT for a nested one
+ * @flags: IOMMUFD_HWPT_ALLOC_* (0 for a plain paging HWPT)
+ * @data_type: the kernel's enum iommu_hwpt_data_type; 0 (none) for paging,
+ *	the driver's type (e.g. IOMMU_HWPT_DATA_VTD_S1) for nested
+ * @data_len: bytes at @data; 0 exactly when @data_type is 0
+ * @data: the driver's page-table data, or NULL
+ * @fault_id: a fault queue id, used only with
+ *	IOMMUFD_HWPT_ALLOC_FAULT_ID_VALID
+ * @out_hwpt_id: receives the new HWPT id
+ *
+ * IOMMU_HWPT_ALLOC came with Linux 6.6; nested data 6.8; fault queues 6.11.
+ *
+ * Return: 0 with *@out_hwpt_id set; -EINVAL for a NULL @be or @out_hwpt_id,
+ * flags the library does not know, or @data_len and @data disagreeing;
+ * -EBADF if @be has no users; -EOPNOTSUPP when the kernel (or the headers
+ * the library was built with) lacks IOMMU_HWPT_ALLOC or a flag, or the
+ * IOMMU cannot do what a flag asks (e.g. dirty tracking); otherwise the
+ * negative errno of IOMMU_HWPT_ALLOC (-ENOENT for an unknown @dev_id,
+ * -EINVAL for a @pt_id that is neither). Failures are reported.
+ */
+int iommufd_backend_alloc_hwpt(struct iommufd_backend *be, uint32_t dev_id,
+			       uint32_t pt_id, uint32_t flags,
+			       uint32_t data_type, uint32_t data_len,
+			       const void *data, uint32_t fault_id,
+			       uint32_t *out_hwpt_id);
+
+/**
+ * iommufd_backend_get_device_info() - what the device's IOMMU offers
+ * @be: a connected backend
+ * @dev_id: the iommufd device id
+ * @in_type: IOMMUFD_HW_INFO_TYPE_DEFAULT, or the info type wanted from an
+ *	IOMMU that offers several (the kernel's IOMMU_HW_INFO_FLAG_INPUT_TYPE,
+ *	after 6.12; needs headers that have it)
+ * @data: buffer for the driver's info structure (e.g. struct
+ *	iommu_hw_info_vtd), or NULL
+ * @data_len: in: bytes at @data (0 with a NULL @data); out: bytes the
+ *	kernel's structure has (it fills at most the input length and zeroes
+ *	the rest of the buffer); may be NULL when @data is NULL
+ * @out_type: receives the info type (enum iommu_hw_info_type), or NULL
+ * @out_caps: receives the capabilities (IOMMU_HW_CAP_*, 6.7), or NULL
+ * @out_max_pasid_log2: receives the PASID width, 0 without PASID support
+ *	(6.12), or NULL
+ *
+ * IOMMU_GET_HW_INFO came with Linux 6.6.
+ *
+ * Return: 0 with the outputs set; -EINVAL for a NULL @be or a @data without
+ * @data_len; -EBADF if @be has no users; -EOPNOTSUPP when the kernel lacks
+ * IOMMU_GET_HW_INFO or (for a non-default @in_type) the input type; otherwise
+ * the negative errno of IOMMU_GET_HW_INFO (-ENOENT for an unknown device).
+ * Failures are reported.
+ */
+int iommufd_backend_get_device_info(struct iommufd_backend *be,
+				    uint32_t dev_id, uint32_t in_type,
+				    void *data, uint32_t *data_len,
+				    uint32_t *out_type, uint64_t *out_caps,
+				    uint8_t *out_max_pasid_log2);
+
+/**
+ * iommufd_backend_set_dirty_tracking() - start or stop dirty tracking
+ * @be: a connected backend
+ * @hwpt_id: a paging HWPT allocated with IOMMUFD_HWPT_ALLOC_DIRTY_TRACKING
+ * @enable: start (true) or stop (false)
+ *
+ * IOMMU_HWPT_SET_DIRTY_TRACKING came with Linux 6.7.
+ *
+ * Return: 0; -EINVAL for a NULL @be; -EBADF if @be has no users;
+ * -EOPNOTSUPP when the kernel lacks the ioctl or the HWPT cannot track;
+ * otherwise the negative errno of the ioctl (-ENOENT for an unknown HWPT).
+ * Failures are reported.
+ */
+int iommufd_backend_set_dirty_tracking(struct iommufd_backend *be,
+				       uint32_t hwpt_id, bool enable);
+
+/**
+ * iommufd_backend_get_dirty_bitmap() - read (and clear) dirty bits
+ * @be: a connected backend
+ * @hwpt_id: a paging HWPT with dirty tracking
+ * @iova: start of the range, aligned to @page_size
+ * @size: bytes, a multiple of @page_size
+ * @page_size: the granule one bit stands for, a power of two; any size from
+ *	the IOMMU's smallest page up
+ * @flags: 0 (clear the bits read) or IOMMUFD_DIRTY_BITMAP_NO_CLEAR
+ * @bitmap: one bit per page, bit n of word n / 64 for @iova + n *
+ *	@page_size; (@size / @page_size + 63) / 64 words, 8-byte aligned. The
+ *	kernel only sets bits: clear the bitmap first
+ *
+ * IOMMU_HWPT_GET_DIRTY_BITMAP came with Linux 6.7. Linux 6.12 answers 0
+ * with nothing set for a HWPT that is not tracking.
+ *
+ * Return: 0; -EINVAL for a NULL @be or @bitmap, a @page_size that is not a
+ * power of two, an unaligned or empty range, or unknown @flags; -EBADF if
+ * @be has no users; -EOPNOTSUPP when the kernel lacks the ioctl; otherwise
+ * its negative errno. Failures are reported.
+ */
+int iommufd_backend_get_dirty_bitmap(struct iommufd_backend *be,
+				     uint32_t hwpt_id, uint64_t iova,
+				     uint64_t size, uint64_t page_size,
+				     uint32_t flags, uint64_t *bitmap);
+
+/**
+ * iommufd_backend_invalidate_cache() - flush a nested HWPT's caches
+ * @be: a connected backend
+ * @id: a nested HWPT (or, on kernels after 6.12, a vIOMMU)
+ * @data_type: the driver's enum iommu_hwpt_invalidate_data_type
+ * @entry_len: bytes of one request structure
+ * @entry_num: in: requests at @data; out: how many the kernel handled,
+ *	also on failure (the kernel stops at the first request it cannot
+ *	handle and says how far it got)
+ * @data: the requests, back to back
+ *
+ * IOMMU_HWPT_INVALIDATE came with Linux 6.8. An @entry_num of 0 only
+ * checks that @data_type is supported.
+ *
+ * Return: 0 with all requests handled; -EINVAL for a NULL @be or
+ * @entry_num, or requests without @data; -EBADF if @be has no users;
+ * -EOPNOTSUPP when the kernel lacks the ioctl or the data type; otherwise
+ * its negative errno, *@entry_num saying how many went through. Failures
+ * are reported with both counts.
+ */
+int iommufd_backend_invalidate_cache(struct iommufd_backend *be, uint32_t id,
+				     uint32_t data_type, uint32_t entry_len,
+				     uint32_t *entry_num, const void *data);
+
+/**
+ * iommufd_backend_bind_device() - bind a VFIO device cdev to the backend
+ * @be: a connected backend
+ * @device_fd: an open VFIO device cdev (/dev/vfio/devices/vfioN)
+ * @out_dev_id: receives the iommufd device id
+ *
+ * VFIO_DEVICE_BIND_IOMMUFD came with Linux 6.6 (CONFIG_VFIO_DEVICE_CDEV).
+ * The binding lasts until @device_fd is closed: VFIO has no unbind.
+ * The device starts blocked from DMA until it is attached.
+ *
+ * Return: 0 with *@out_dev_id set; -EINVAL for a NULL @be or @out_dev_id,
+ * a negative @device_fd, or a VFIO device fd that came from a group (the
+ * kernel's answer); -EBADF if @be has no users or @device_fd is not open;
+ * -ENOTTY if @device_fd is not a VFIO device (reported with the reason,
+ * including a kernel without VFIO cdev support); otherwise the negative
+ * errno of the ioctl. Failures are reported.
+ */
+int iommufd_backend_bind_device(struct iommufd_backend *be, int device_fd,
+				uint32_t *out_dev_id);
+
+/**
+ * iommufd_backend_attach_device() - attach (or re-attach) a bound device
+ * @be: the connected backend the device is bound to
+ * @device_fd: the bound VFIO device cdev
+ * @pt_id: an IOAS (the kernel finds or makes a paging HWPT for it) or a
+ *	HWPT
+ * @out_hwpt_id: receives the HWPT the device now uses (for an IOAS, the
+ *	one the kernel chose), or NULL
+ *
+ * Attaching a device that is attached already replaces its page table
+ * without a window of blocked DMA (VFIO_DEVICE_ATTACH_IOMMUFD_PT is then a
+ * replace, 6.6).
+ *
+ * Return: 0; -EINVAL for a NULL @be or a negative @device_fd; -EBADF if @be
+ * has no users; -ENOTTY if @device_fd is not a VFIO device; otherwise the
+ * negative errno of VFIO_DEVICE_ATTACH_IOMMUFD_PT (-ENOENT for an unknown
+ * @pt_id, -EINVAL for a device not bound, or a HWPT of another IOMMU).
+ * Failures are reported.
+ */
+int iommufd_backend_attach_device(struct iommufd_backend *be, int device_fd,
+				  uint32_t pt_id, uint32_t *out_hwpt_id);
+
+/**
+ * iommufd_backend_detach_device() - detach a device from its page table
+ * @be: the connected backend the device is bound to
+ * @device_fd: the bound, attached VFIO device cdev
+ *
+ * Afterwards the device's DMA is blocked. VFIO_DEVICE_DETACH_IOMMUFD_PT
+ * came with Linux 6.6.
+ *
+ * Return: 0; -EINVAL for a NULL @be or a negative @device_fd; -EBADF if @be
+ * has no users; -ENOTTY if @device_fd is not a VFIO device; otherwise the
+ * negative errno of the ioctl. Failures are reported.
+ */
+int iommufd_backend_detach_device(struct iommufd_backend *be, int device_fd);
+
 #ifdef __cplusplus
 }
 #endif
