@@ -5,15 +5,11 @@
  * a fault queue), get_device_info, set_dirty_tracking, get_dirty_bitmap
  * (with and without clearing, at several page sizes), invalidate_cache
  * (with the kernel's partial progress), each call's reports and trace, bad
- * arguments, and an ioctl the kernel lacks (emulated with seccomp) turned
- * into -EOPNOTSUPP.
+ * arguments, and an ioctl the kernel lacks (emulated by interposing
+ * ioctl()) turned into -EOPNOTSUPP.
  */
 #include <dlfcn.h>
-#include <stddef.h>
-#include <linux/filter.h>
-#include <linux/seccomp.h>
-#include <sys/prctl.h>
-#include <sys/syscall.h>
+#include <stdarg.h>
 
 #include "backend_utils.h"
 
@@ -658,47 +654,42 @@ TEST(unconnected_backend_is_ebadf)
 /* ---- a kernel without the ioctl ---- */
 
 /*
- * Makes this process's ioctl(fd, nr, ...) fail with ENOTTY, the answer of a
- * kernel that does not know nr, with a seccomp filter. Returns false (errno
- * set) where seccomp is unavailable.
+ * An older kernel answers ENOTTY for an ioctl number it does not know. This
+ * program stands in for one: it defines ioctl() itself, which the
+ * library's calls (linked in statically) reach before libc's and before the
+ * userspace mock's (the executable comes first in the symbol lookup), and
+ * answers ENOTTY for hwpt_enotty_nr, passing everything else on. Each case
+ * runs in its own child (the harness forks), so setting it stays there.
+ * (A seccomp filter would do the same for the kernel, but the guest kernel
+ * has no CONFIG_SECCOMP_FILTER and the mock makes no system call.)
  */
-static bool hwpt_filter_ioctl_enotty(unsigned long nr)
-{
-	struct sock_filter insns[] = {
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_ioctl, 0, 3),
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-			 offsetof(struct seccomp_data, args[1])),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (__u32)nr, 0, 1),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOTTY),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-	};
-	struct sock_fprog prog = { .len = sizeof(insns) / sizeof(insns[0]),
-				   .filter = insns };
+static unsigned long hwpt_enotty_nr;
 
-	return !prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) &&
-	       !prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
+int ioctl(int fd, unsigned long request, ...)
+{
+	static int (*next)(int, unsigned long, ...);
+	va_list ap;
+	void *arg;
+
+	va_start(ap, request);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	if (hwpt_enotty_nr && request == hwpt_enotty_nr) {
+		errno = ENOTTY;
+		return -1;
+	}
+	if (!next)
+		next = (int (*)(int, unsigned long, ...))dlsym(RTLD_NEXT, "ioctl");
+	return next(fd, request, arg);
 }
 
-/*
- * Each case runs in its own child (the harness forks), so the filter stays
- * there. The userspace mock answers ioctls in the process, before any
- * system call, so seccomp cannot make it forget one: skip there.
- */
-#define hwpt_kernel_lacks_or_skip(_nr)                                       \
-	do {                                                                 \
-		if (dlsym(RTLD_DEFAULT, "iommufd_mock_version"))             \
-			SKIP(return, "the userspace mock answers ioctls "   \
-			     "without a system call; seccomp cannot hide one"); \
-		if (!hwpt_filter_ioctl_enotty(_nr))                          \
-			SKIP(return, "seccomp filter: %s", strerror(errno)); \
-	} while (0)
+#define hwpt_kernel_lacks(_nr) (hwpt_enotty_nr = (_nr))
 
 TEST_F(hwpt, kernel_without_hwpt_alloc_is_eopnotsupp)
 {
 	__u32 hwpt;
 
-	hwpt_kernel_lacks_or_skip(IOMMU_HWPT_ALLOC);
+	hwpt_kernel_lacks(IOMMU_HWPT_ALLOC);
 	ASSERT_EQ(-EOPNOTSUPP, iommufd_backend_alloc_hwpt(self->be,
 		self->idev_id, self->ioas_id, 0, 0, 0, NULL, 0, &hwpt));
 	ASSERT_ONE_REPORT(&self->rep, IOMMUFD_REPORT_ERROR, "alloc_hwpt",
@@ -710,7 +701,7 @@ TEST_F(hwpt, kernel_without_dirty_tracking_is_eopnotsupp)
 {
 	uint64_t bm = 0;
 
-	hwpt_kernel_lacks_or_skip(IOMMU_HWPT_GET_DIRTY_BITMAP);
+	hwpt_kernel_lacks(IOMMU_HWPT_GET_DIRTY_BITMAP);
 	ASSERT_EQ(-EOPNOTSUPP, iommufd_backend_get_dirty_bitmap(self->be, 1,
 		HWPT_IOVA, 4096, 4096, 0, &bm));
 	ASSERT_ONE_REPORT(&self->rep, IOMMUFD_REPORT_ERROR, "get_dirty_bitmap",
@@ -721,7 +712,7 @@ TEST_F(hwpt, kernel_without_invalidate_is_eopnotsupp)
 {
 	__u32 n = 0;
 
-	hwpt_kernel_lacks_or_skip(IOMMU_HWPT_INVALIDATE);
+	hwpt_kernel_lacks(IOMMU_HWPT_INVALIDATE);
 	ASSERT_EQ(-EOPNOTSUPP, iommufd_backend_invalidate_cache(self->be, 1,
 		IOMMU_HWPT_INVALIDATE_DATA_SELFTEST, 8, &n, NULL));
 	ASSERT_ONE_REPORT(&self->rep, IOMMUFD_REPORT_ERROR, "invalidate_cache",
@@ -730,7 +721,7 @@ TEST_F(hwpt, kernel_without_invalidate_is_eopnotsupp)
 
 TEST_F(hwpt, kernel_without_hw_info_is_eopnotsupp)
 {
-	hwpt_kernel_lacks_or_skip(IOMMU_GET_HW_INFO);
+	hwpt_kernel_lacks(IOMMU_GET_HW_INFO);
 	ASSERT_EQ(-EOPNOTSUPP, iommufd_backend_get_device_info(self->be,
 		self->idev_id, 0, NULL, NULL, NULL, NULL, NULL));
 	ASSERT_ONE_REPORT(&self->rep, IOMMUFD_REPORT_ERROR, "get_device_info",
