@@ -36,7 +36,7 @@ IOMMUFD_EXPORT
 int iommufd_backend_bind_device(struct iommufd_backend *be, int device_fd,
 				uint32_t *out_dev_id)
 {
-	int fd, ret;
+	int fd, ret IOMMUFD_MAYBE_UNUSED;
 
 	fd = iommufd_backend_fd_for(be, "bind_device");
 	if (fd < 0)
@@ -51,6 +51,8 @@ int iommufd_backend_bind_device(struct iommufd_backend *be, int device_fd,
 		return -EINVAL;
 	}
 #ifndef VFIO_DEVICE_BIND_IOMMUFD
+	/* Traced like a call the kernel refused, so every probe exists. */
+	trace_bind_device(fd, device_fd, 0, -EOPNOTSUPP);
 	return iommufd_missing(be, "bind_device", fd, "VFIO_DEVICE_BIND_IOMMUFD",
 			       "6.6", true);
 #else
@@ -81,7 +83,7 @@ IOMMUFD_EXPORT
 int iommufd_backend_attach_device(struct iommufd_backend *be, int device_fd,
 				  uint32_t pt_id, uint32_t *out_hwpt_id)
 {
-	int fd, ret;
+	int fd, ret IOMMUFD_MAYBE_UNUSED;
 
 	fd = iommufd_backend_fd_for(be, "attach_device");
 	if (fd < 0)
@@ -90,7 +92,8 @@ int iommufd_backend_attach_device(struct iommufd_backend *be, int device_fd,
 	if (ret)
 		return ret;
 #ifndef VFIO_DEVICE_ATTACH_IOMMUFD_PT
-	(void)pt_id; (void)out_hwpt_id;
+	(void)out_hwpt_id;
+	trace_attach_device(fd, device_fd, pt_id, 0, -EOPNOTSUPP);
 	return iommufd_missing(be, "attach_device", fd,
 			       "VFIO_DEVICE_ATTACH_IOMMUFD_PT", "6.6", true);
 #else
@@ -122,7 +125,7 @@ int iommufd_backend_attach_device(struct iommufd_backend *be, int device_fd,
 IOMMUFD_EXPORT
 int iommufd_backend_detach_device(struct iommufd_backend *be, int device_fd)
 {
-	int fd, ret;
+	int fd, ret IOMMUFD_MAYBE_UNUSED;
 
 	fd = iommufd_backend_fd_for(be, "detach_device");
 	if (fd < 0)
@@ -131,6 +134,7 @@ int iommufd_backend_detach_device(struct iommufd_backend *be, int device_fd)
 	if (ret)
 		return ret;
 #ifndef VFIO_DEVICE_DETACH_IOMMUFD_PT
+	trace_detach_device(fd, device_fd, -EOPNOTSUPP);
 	return iommufd_missing(be, "detach_device", fd,
 			       "VFIO_DEVICE_DETACH_IOMMUFD_PT", "6.6", true);
 #else

@@ -70,7 +70,7 @@ int iommufd_backend_alloc_hwpt(struct iommufd_backend *be, uint32_t dev_id,
 			       const void *data, uint32_t fault_id,
 			       uint32_t *out_hwpt_id)
 {
-	int fd, ret;
+	int fd, ret IOMMUFD_MAYBE_UNUSED;
 
 	fd = iommufd_backend_fd_for(be, "alloc_hwpt");
 	if (fd < 0)
@@ -87,7 +87,9 @@ int iommufd_backend_alloc_hwpt(struct iommufd_backend *be, uint32_t dev_id,
 		return -EINVAL;
 	}
 #ifndef IOMMU_HWPT_ALLOC
-	(void)fault_id;
+	/* Traced like a call the kernel refused, so every probe exists. */
+	trace_alloc_hwpt(fd, dev_id, pt_id, flags, data_type, data_len,
+			 fault_id, 0, -EOPNOTSUPP);
 	return iommufd_missing(be, "alloc_hwpt", fd, "IOMMU_HWPT_ALLOC", "6.6",
 			       true);
 #else
@@ -150,7 +152,7 @@ int iommufd_backend_get_device_info(struct iommufd_backend *be,
 				    uint32_t *out_type, uint64_t *out_caps,
 				    uint8_t *out_max_pasid_log2)
 {
-	int fd, ret;
+	int fd, ret IOMMUFD_MAYBE_UNUSED;
 
 	fd = iommufd_backend_fd_for(be, "get_device_info");
 	if (fd < 0)
@@ -161,7 +163,8 @@ int iommufd_backend_get_device_info(struct iommufd_backend *be,
 		return -EINVAL;
 	}
 #ifndef IOMMU_GET_HW_INFO
-	(void)in_type; (void)out_type; (void)out_caps; (void)out_max_pasid_log2;
+	(void)out_type; (void)out_caps; (void)out_max_pasid_log2;
+	trace_get_device_info(fd, dev_id, in_type, 0, 0, 0, 0, -EOPNOTSUPP);
 	return iommufd_missing(be, "get_device_info", fd, "IOMMU_GET_HW_INFO",
 			       "6.6", true);
 #else
@@ -242,13 +245,13 @@ IOMMUFD_EXPORT
 int iommufd_backend_set_dirty_tracking(struct iommufd_backend *be,
 				       uint32_t hwpt_id, bool enable)
 {
-	int fd, ret;
+	int fd, ret IOMMUFD_MAYBE_UNUSED;
 
 	fd = iommufd_backend_fd_for(be, "set_dirty_tracking");
 	if (fd < 0)
 		return fd;
 #ifndef IOMMU_HWPT_SET_DIRTY_TRACKING
-	(void)hwpt_id; (void)enable;
+	trace_set_dirty_tracking(fd, hwpt_id, enable, -EOPNOTSUPP);
 	return iommufd_missing(be, "set_dirty_tracking", fd,
 			       "IOMMU_HWPT_SET_DIRTY_TRACKING", "6.7", true);
 #else
@@ -284,7 +287,7 @@ int iommufd_backend_get_dirty_bitmap(struct iommufd_backend *be,
 				     uint32_t flags, uint64_t *bitmap)
 {
 	const char *bad = NULL;
-	int fd, ret;
+	int fd, ret IOMMUFD_MAYBE_UNUSED;
 
 	fd = iommufd_backend_fd_for(be, "get_dirty_bitmap");
 	if (fd < 0)
@@ -306,6 +309,8 @@ int iommufd_backend_get_dirty_bitmap(struct iommufd_backend *be,
 		return -EINVAL;
 	}
 #ifndef IOMMU_HWPT_GET_DIRTY_BITMAP
+	trace_get_dirty_bitmap(fd, hwpt_id, iova, size, page_size, flags,
+			       (uintptr_t)bitmap, -EOPNOTSUPP);
 	return iommufd_missing(be, "get_dirty_bitmap", fd,
 			       "IOMMU_HWPT_GET_DIRTY_BITMAP", "6.7", true);
 #else
@@ -347,7 +352,7 @@ int iommufd_backend_invalidate_cache(struct iommufd_backend *be, uint32_t id,
 				     uint32_t *entry_num, const void *data)
 {
 	uint32_t wanted;
-	int fd, ret;
+	int fd, ret IOMMUFD_MAYBE_UNUSED;
 
 	fd = iommufd_backend_fd_for(be, "invalidate_cache");
 	if (fd < 0)
@@ -361,7 +366,9 @@ int iommufd_backend_invalidate_cache(struct iommufd_backend *be, uint32_t id,
 	}
 	wanted = *entry_num;
 #ifndef IOMMU_HWPT_INVALIDATE
-	(void)entry_len;
+	trace_invalidate_cache(fd, id, data_type, entry_len, wanted, 0,
+			       -EOPNOTSUPP);
+	*entry_num = 0;
 	return iommufd_missing(be, "invalidate_cache", fd,
 			       "IOMMU_HWPT_INVALIDATE", "6.8", true);
 #else

@@ -15,6 +15,9 @@
 
 #define IOMMUFD_DEV_PATH "/dev/iommu"
 
+/* For a result that only the branch built with newer uapi headers uses. */
+#define IOMMUFD_MAYBE_UNUSED __attribute__((unused))
+
 struct iommufd_backend {
 	/*
 	 * lock serialises connect, disconnect and the setters. fd and users

@@ -78,3 +78,28 @@ IOMMUFD_TRACE_EVENT(detach_device,
 	(int fd, int device_fd, int ret),
 	(fd, device_fd, ret),
 	"fd=%d device_fd=%d ret=%d")
+/* LIBIOMMUFD_0.2, 7.x ioctls */
+IOMMUFD_TRACE_EVENT(alloc_viommu,
+	(int fd, uint32_t dev_id, uint32_t type, uint32_t hwpt_id, uint32_t data_len, uint32_t viommu_id, int ret),
+	(fd, dev_id, type, hwpt_id, data_len, viommu_id, ret),
+	"fd=%d dev=%u type=%u hwpt=%u data_len=%u viommu=%u ret=%d")
+IOMMUFD_TRACE_EVENT(alloc_vdev,
+	(int fd, uint32_t dev_id, uint32_t viommu_id, uint64_t virt_id, uint32_t vdev_id, int ret),
+	(fd, dev_id, viommu_id, virt_id, vdev_id, ret),
+	"fd=%d dev=%u viommu=%u virt_id=0x%" PRIx64 " vdev=%u ret=%d")
+IOMMUFD_TRACE_EVENT(alloc_veventq,
+	(int fd, uint32_t viommu_id, uint32_t type, uint32_t depth, uint32_t veventq_id, int veventq_fd, int ret),
+	(fd, viommu_id, type, depth, veventq_id, veventq_fd, ret),
+	"fd=%d viommu=%u type=%u depth=%u veventq=%u veventq_fd=%d ret=%d")
+IOMMUFD_TRACE_EVENT(alloc_hw_queue,
+	(int fd, uint32_t viommu_id, uint32_t type, uint32_t index, uint64_t iova, uint64_t length, uint32_t hw_queue_id, int ret),
+	(fd, viommu_id, type, index, iova, length, hw_queue_id, ret),
+	"fd=%d viommu=%u type=%u index=%u iova=0x%" PRIx64 " length=0x%" PRIx64 " hw_queue=%u ret=%d")
+IOMMUFD_TRACE_EVENT(map_file_dma,
+	(int fd, uint32_t ioas, uint64_t iova, uint64_t size, int mfd, uint64_t start, int readonly, int ret),
+	(fd, ioas, iova, size, mfd, start, readonly, ret),
+	"fd=%d ioas=%u iova=0x%" PRIx64 " size=0x%" PRIx64 " mfd=%d start=0x%" PRIx64 " readonly=%d ret=%d")
+IOMMUFD_TRACE_EVENT(change_process,
+	(int fd, int ret),
+	(fd, ret),
+	"fd=%d ret=%d")

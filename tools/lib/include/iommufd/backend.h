@@ -24,6 +24,7 @@
 #define LIBIOMMUFD_BACKEND_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -516,6 +517,172 @@ int iommufd_backend_attach_device(struct iommufd_backend *be, int device_fd,
  * negative errno of the ioctl. Failures are reported.
  */
 int iommufd_backend_detach_device(struct iommufd_backend *be, int device_fd);
+
+/*
+ * ---- LIBIOMMUFD_0.2, the ioctls after 6.12: vIOMMU objects, file
+ * mappings, moving an iommufd to another process ----
+ *
+ * Built only where the uapi headers have them; on older headers or older
+ * kernels each returns -EOPNOTSUPP with a report naming the missing ioctl
+ * and the kernel version that introduced it.
+ */
+
+/**
+ * iommufd_backend_alloc_viommu() - allocate a virtual IOMMU object
+ * @be: a connected backend
+ * @dev_id: a device behind the physical IOMMU the vIOMMU stands for
+ * @viommu_type: the kernel's enum iommu_viommu_type (e.g.
+ *	IOMMU_VIOMMU_TYPE_ARM_SMMUV3)
+ * @hwpt_id: a paging HWPT allocated with IOMMUFD_HWPT_ALLOC_NEST_PARENT
+ *	(the stage-2 page table the vIOMMU nests on)
+ * @data: the driver's vIOMMU data (in and out: the kernel may write back,
+ *	e.g. an mmap offset), or NULL
+ * @data_len: bytes at @data
+ * @out_viommu_id: receives the vIOMMU id
+ *
+ * IOMMU_VIOMMU_ALLOC came with Linux 6.13. A vIOMMU id is also a valid @id
+ * of iommufd_backend_invalidate_cache() on those kernels.
+ *
+ * Return: 0; -EINVAL for a NULL @be or @out_viommu_id, or @data_len without
+ * @data; -EBADF if @be has no users; -EOPNOTSUPP without the ioctl (kernel
+ * or headers) or for a type the IOMMU driver does not offer; otherwise the
+ * ioctl's negative errno. Failures are reported.
+ */
+int iommufd_backend_alloc_viommu(struct iommufd_backend *be, uint32_t dev_id,
+				 uint32_t viommu_type, uint32_t hwpt_id,
+				 void *data, uint32_t data_len,
+				 uint32_t *out_viommu_id);
+
+/**
+ * iommufd_backend_alloc_vdev() - tell a vIOMMU a device's virtual id
+ * @be: a connected backend
+ * @dev_id: the iommufd device
+ * @viommu_id: the vIOMMU
+ * @virt_id: the device's id as the guest sees it (e.g. a virtual StreamID
+ *	or RID)
+ * @out_vdev_id: receives the vDEVICE id
+ *
+ * IOMMU_VDEVICE_ALLOC came with Linux 6.13.
+ *
+ * Return: 0; -EINVAL for a NULL @be or @out_vdev_id; -EBADF if @be has no
+ * users; -EOPNOTSUPP without the ioctl; otherwise its negative errno
+ * (-EEXIST for a device or virtual id that has a vDEVICE already).
+ * Failures are reported.
+ */
+int iommufd_backend_alloc_vdev(struct iommufd_backend *be, uint32_t dev_id,
+			       uint32_t viommu_id, uint64_t virt_id,
+			       uint32_t *out_vdev_id);
+
+/**
+ * iommufd_backend_alloc_veventq() - a queue of a vIOMMU's events, as an fd
+ * @be: a connected backend
+ * @viommu_id: the vIOMMU
+ * @type: the kernel's enum iommu_veventq_type
+ * @depth: events the queue holds before it drops (and counts) new ones
+ * @out_veventq_id: receives the vEVENTQ id (free it with
+ *	iommufd_backend_free_id() after closing the fd)
+ * @out_fd: receives the fd to poll and read; the caller closes it.
+ *	iommufd_vevent_next() decodes what read() returns
+ *
+ * IOMMU_VEVENTQ_ALLOC came with Linux 6.15.
+ *
+ * Return: 0; -EINVAL for a NULL @be, @out_veventq_id or @out_fd; -EBADF if
+ * @be has no users; -EOPNOTSUPP without the ioctl; otherwise its negative
+ * errno (-EEXIST: the vIOMMU has a queue of this type already). Failures
+ * are reported.
+ */
+int iommufd_backend_alloc_veventq(struct iommufd_backend *be,
+				  uint32_t viommu_id, uint32_t type,
+				  uint32_t depth, uint32_t *out_veventq_id,
+				  int *out_fd);
+
+/**
+ * iommufd_vevent_next() - decode the next event of a vEVENTQ read
+ * @buf: what read() on the vEVENTQ fd returned
+ * @len: its length
+ * @pos: in: where to decode (0 for a fresh buffer); out: past the event
+ * @data_len: the size of one event's data for the queue's type (e.g.
+ *	sizeof(struct iommu_vevent_arm_smmuv3))
+ * @next_seq: the sequence number expected next: 0 for a new queue, kept by
+ *	the caller across reads and advanced here
+ * @out_seq: receives the event's sequence number
+ * @out_lost: receives how many events were dropped just before this one
+ *	(a gap in the sequence numbers), or, for a lost-events marker, how
+ *	many were dropped up to it (at least 1)
+ * @out_data: receives the event's data, or NULL for a lost-events marker
+ *	(the kernel's IOMMU_VEVENTQ_FLAG_LOST_EVENTS header: the queue
+ *	overflowed after the last event delivered)
+ *
+ * Needs no kernel: it only parses (the 7.x layout, whatever headers the
+ * library was built with). Sequence numbers are 31 bits and wrap.
+ *
+ * Return: 1 with an event (or marker) decoded; 0 at the end of @buf;
+ * -EINVAL for a NULL argument, @pos past @len, or a truncated header or
+ * event (reported to the process hook).
+ */
+int iommufd_vevent_next(const void *buf, size_t len, size_t *pos,
+			size_t data_len, uint32_t *next_seq,
+			uint32_t *out_seq, uint32_t *out_lost,
+			const void **out_data);
+
+/**
+ * iommufd_backend_alloc_hw_queue() - give a vIOMMU a hardware queue
+ * @be: a connected backend
+ * @viommu_id: the vIOMMU
+ * @type: the kernel's enum iommu_hw_queue_type
+ * @index: which queue of the vIOMMU
+ * @base_iova: the queue's guest memory, as an IOVA of the vIOMMU's nesting
+ *	parent (mapped in its IOAS)
+ * @length: bytes of queue memory
+ * @out_hw_queue_id: receives the HW queue id
+ *
+ * IOMMU_HW_QUEUE_ALLOC came with Linux 6.17.
+ *
+ * Return: 0; -EINVAL for a NULL @be or @out_hw_queue_id; -EBADF if @be has
+ * no users; -EOPNOTSUPP without the ioctl or for a type the vIOMMU does not
+ * offer; otherwise its negative errno. Failures are reported.
+ */
+int iommufd_backend_alloc_hw_queue(struct iommufd_backend *be,
+				   uint32_t viommu_id, uint32_t type,
+				   uint32_t index, uint64_t base_iova,
+				   uint64_t length, uint32_t *out_hw_queue_id);
+
+/**
+ * iommufd_backend_map_file_dma() - map part of a file at a fixed IOVA
+ * @be: a connected backend
+ * @ioas_id: the IOAS
+ * @iova: where the device sees it
+ * @size: bytes, a multiple of the page size
+ * @mfd: a memfd (or, on kernels that take them, a dma-buf fd)
+ * @start: offset into the file, page-aligned
+ * @readonly: map readable only
+ *
+ * IOMMU_IOAS_MAP_FILE came with Linux 6.13. Unlike map_dma, the pages are
+ * the file's, not this process's: such mappings survive
+ * iommufd_backend_change_process().
+ *
+ * Return: 0; -EINVAL for a NULL @be or a negative @mfd; -EBADF if @be has
+ * no users (or @mfd is not open, the kernel's answer); -EOPNOTSUPP without
+ * the ioctl; otherwise its negative errno. Failures are reported.
+ */
+int iommufd_backend_map_file_dma(struct iommufd_backend *be, uint32_t ioas_id,
+				 uint64_t iova, uint64_t size, int mfd,
+				 uint64_t start, bool readonly);
+
+/**
+ * iommufd_backend_change_process() - charge the iommufd to this process
+ * @be: a connected backend, e.g. inherited by a new VMM process in a live
+ *	update
+ *
+ * Moves the pinned-memory accounting (and the mm) of every mapping to the
+ * calling process. IOMMU_IOAS_CHANGE_PROCESS came with Linux 6.14; it works
+ * only while every mapping is a file mapping (map_file_dma).
+ *
+ * Return: 0; -EINVAL for a NULL @be, or (the kernel's) while a mapping of
+ * user memory exists; -EBADF if @be has no users; -EOPNOTSUPP without the
+ * ioctl; otherwise its negative errno. Failures are reported.
+ */
+int iommufd_backend_change_process(struct iommufd_backend *be);
 
 #ifdef __cplusplus
 }
