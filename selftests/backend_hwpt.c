@@ -129,14 +129,10 @@ TEST_F(hwpt, nest_parent_takes_nested_hwpts)
 						      &nested2));
 	ASSERT_ONE_REPORT(&self->rep, IOMMUFD_REPORT_ERROR, "alloc_hwpt",
 			  EINVAL, "IOMMU_HWPT_ALLOC failed");
-	/* Nor does an IOAS that is not a HWPT take nested data it can't use. */
-	backend_reports_reset(&self->rep);
-	ASSERT_EQ(-EOPNOTSUPP,
-		  iommufd_backend_alloc_hwpt(self->be, self->idev_id,
-					     self->ioas_id, 0,
-					     IOMMU_HWPT_DATA_SELFTEST,
-					     sizeof(data), &data, 0, &nested2));
-	ASSERT_EQ(1, self->rep.count);
+	/*
+	 * (Driver data on an IOAS is refused by 6.12's mock driver but taken
+	 * by 7.3's, as a page-table type: kernel behaviour, not tested here.)
+	 */
 
 	ASSERT_EQ(-EBUSY, iommufd_backend_free_id(self->be, parent));
 	ASSERT_EQ(0, iommufd_backend_free_id(self->be, nested));
@@ -331,6 +327,8 @@ FIXTURE_VARIANT_ADD(dirty, four_cpu_pages) { .io_pages = 8 };
 
 FIXTURE_SETUP(dirty)
 {
+	size_t i;
+
 	pthread_mutex_init(&self->rep.lock, NULL);
 	self->be = iommufd_backend_new();
 	ASSERT_NE(NULL, self->be);
@@ -347,8 +345,17 @@ FIXTURE_SETUP(dirty)
 						0, 0, NULL, 0, &self->hwpt_id));
 	self->buffer = iommufd_test_buffer_aligned(HWPT_LENGTH, 2UL << 20);
 	ASSERT_NE(NULL, self->buffer);
-	ASSERT_EQ(0, iommufd_backend_map_dma(self->be, self->ioas_id, HWPT_IOVA,
-					     HWPT_LENGTH, self->buffer, false));
+	/*
+	 * One mapping per CPU page: an IOPTE never spans more than one
+	 * mapping, so the domain tracks dirt per CPU page at most. 7.3's mock
+	 * domain (a generic page table) would otherwise map a physically
+	 * contiguous buffer with large IOPTEs and report every IO page of a
+	 * large IOPTE dirty when one is; 6.12's tracks each 2 KiB IO page.
+	 */
+	for (i = 0; i < HWPT_LENGTH / iommufd_page_size(); i++)
+		ASSERT_EQ(0, iommufd_backend_map_dma(self->be, self->ioas_id,
+			HWPT_IOVA + i * iommufd_page_size(), iommufd_page_size(),
+			(char *)self->buffer + i * iommufd_page_size(), false));
 	self->page_size = (__u64)MOCK_PAGE_SIZE * variant->io_pages;
 	self->nbits = HWPT_LENGTH / self->page_size;
 	self->marks = calloc((self->nbits + 63) / 64, 8);
@@ -368,24 +375,29 @@ FIXTURE_TEARDOWN(dirty)
 }
 
 /*
- * Marks bitmap pages 0, 3, 6, ... and the last one dirty through the mock
- * domain: IOMMU_TEST_OP_DIRTY at the mock's IO page size, every IO page of
- * each marked page (6.12's op indexes the domain by iova / page_size, so
- * it is only right at the IO page size itself).
+ * Marks CPU pages 0, 3, 6, ... and the last one dirty through the mock
+ * domain (IOMMU_TEST_OP_DIRTY at the IO page size, both IO pages of each:
+ * 6.12's op indexes the domain by iova / page_size, so it is only right at
+ * the IO page size; whole CPU pages because 7.3's IOPTEs may be that big),
+ * and sets in marks the bits, at page_size, that must read back dirty.
  */
 static void dirty_mark(struct __test_metadata *_metadata, int fd, __u32 hwpt,
 		       uint64_t *marks, size_t nbits, __u64 page_size)
 {
-	size_t per = page_size / MOCK_PAGE_SIZE, io_bits = nbits * per, i, j;
+	size_t cpu = iommufd_page_size(), ncpu = HWPT_LENGTH / cpu, j, b;
+	size_t per_cpu = cpu / MOCK_PAGE_SIZE, io_bits = ncpu * per_cpu;
 	uint64_t *io = calloc((io_bits + 63) / 64, 8);
 
 	ASSERT_NE(NULL, io);
-	for (i = 0; i < nbits; i++) {
-		if (i % 3 && i != nbits - 1)
+	for (j = 0; j < ncpu; j++) {
+		if (j % 3 && j != ncpu - 1)
 			continue;
-		marks[i / 64] |= 1ULL << (i % 64);
-		for (j = i * per; j < (i + 1) * per; j++)
-			io[j / 64] |= 1ULL << (j % 64);
+		for (b = j * per_cpu; b < (j + 1) * per_cpu; b++)
+			io[b / 64] |= 1ULL << (b % 64);
+		/* Every bitmap page that overlaps CPU page j. */
+		for (b = j * cpu / page_size;
+		     b < nbits && b * page_size < (j + 1) * cpu; b++)
+			marks[b / 64] |= 1ULL << (b % 64);
 	}
 	test_cmd(_test_cmd_mock_dirty(fd, hwpt, HWPT_IOVA, HWPT_LENGTH,
 				      MOCK_PAGE_SIZE, io, NULL));
