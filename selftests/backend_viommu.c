@@ -193,9 +193,10 @@ static int viommu_trigger_vevent(int fd, __u32 idev)
 
 TEST_F(viommu, veventq_delivers_counts_and_marks_losses)
 {
+	struct iommu_hwpt_selftest nested_data = { .iotlb = IOMMU_TEST_IOTLB_DEFAULT };
 	const struct iommu_viommu_event_selftest *ev;
 	uint32_t next = 0, seq, lost;
-	__u32 viommu, vdev, veventq;
+	__u32 viommu, vdev, veventq, nested;
 	unsigned char buf[256];
 	const void *data;
 	size_t pos = 0;
@@ -207,6 +208,16 @@ TEST_F(viommu, veventq_delivers_counts_and_marks_losses)
 	ASSERT_EQ(0, ret);
 	ASSERT_EQ(0, iommufd_backend_alloc_vdev(self->be, self->idev_id, viommu,
 						0x42, &vdev));
+	/*
+	 * The mock device reports events for the vIOMMU it is attached to: a
+	 * nested HWPT allocated on the vIOMMU itself (pt_id = the vIOMMU).
+	 */
+	ASSERT_EQ(0, iommufd_backend_alloc_hwpt(self->be, self->idev_id, viommu,
+						0, IOMMU_HWPT_DATA_SELFTEST,
+						sizeof(nested_data),
+						&nested_data, 0, &nested));
+	test_cmd(_test_cmd_mock_domain_replace(self->fd, self->stdev_id, nested,
+					       NULL));
 	ret = iommufd_backend_alloc_veventq(self->be, viommu,
 					    IOMMU_VEVENTQ_TYPE_SELFTEST, 2,
 					    &veventq, &qfd);
