@@ -189,10 +189,14 @@ TEST_F(edu_hwpt, replace_hwpt_and_ioas_while_idle)
 	ASSERT_EQ(self->hwpt_id, again);
 	edu_round_trip(4);
 	ASSERT_EQ(0, iommufd_backend_detach_device(self->be, self->dev.fd));
-	/* Detached twice: VFIO says EINVAL (nothing attached), named. */
-	ASSERT_EQ(-EINVAL, iommufd_backend_detach_device(self->be, self->dev.fd));
-	ASSERT_ONE_REPORT(&self->rep, IOMMUFD_REPORT_ERROR, "detach_device",
-			  EINVAL, "VFIO_DEVICE_DETACH_IOMMUFD_PT failed");
+	/*
+	 * Detaching a detached device is no error: VFIO's physical-device
+	 * detach does nothing when nothing is attached (measured on 6.12).
+	 */
+	ASSERT_EQ(0, iommufd_backend_detach_device(self->be, self->dev.fd));
+	ASSERT_EQ(0, self->rep.count);
+	/* Once detached the HWPT is free to go. */
+	ASSERT_EQ(0, iommufd_backend_free_id(self->be, self->hwpt_id));
 }
 
 #ifdef IOMMUFD_UAPI_HAS_HW_INFO /* IOMMU_HW_INFO_TYPE_INTEL_VTD, 6.6 */
