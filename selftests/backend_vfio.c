@@ -8,6 +8,7 @@
  * replaced by the other while DMA is idle, get_device_info of a real
  * IOMMU, and dirty tracking where the IOMMU has it.
  */
+#include "edu_utils.h"
 #include "vfio_utils.h"
 
 #if defined(IOMMUFD_HAVE_UAPI) && defined(VFIO_UAPI_HAS_CDEV)
@@ -108,9 +109,9 @@ FIXTURE_SETUP(edu_hwpt)
 	ASSERT_EQ(0, iommufd_backend_bind_device(self->be, self->dev.fd,
 						 &self->dev.devid));
 	test_cmd(vfio_pci_config_locate(&self->dev));
-	test_cmd_be(vfio_pci_bar_mmap(&self->dev, VFIO_PCI_BAR0_REGION_INDEX));
+	test_cmd_neg_errno(vfio_pci_bar_mmap(&self->dev, VFIO_PCI_BAR0_REGION_INDEX));
 	ASSERT_EQ(EDU_IDENT, edu_read32(&self->dev, EDU_REG_IDENT));
-	test_cmd_be(vfio_pci_bus_master(&self->dev, true));
+	test_cmd_neg_errno(vfio_pci_bus_master(&self->dev, true));
 
 	self->page = iommufd_page_size();
 	self->src = iommufd_test_buffer(self->page);
