@@ -24,6 +24,13 @@ FIXTURE(pasid)
 	int fd;
 	__u32 ioas_id, stdev_id, idev_id, auto_hwpt;
 	__u32 pasid_hwpt[2], plain_hwpt;
+	__u32 stdev2_id, idev2_id;	/* a second device, for some cases */
+};
+
+/* Every PASID a case attaches, so the teardown can detach it. */
+static const __u32 pasid_used[] = {
+	1, 2, 5, 9, 10, 100, IOMMU_TEST_PASID_RESERVED,
+	(1U << MOCK_PASID_WIDTH) - 1, 1U << MOCK_PASID_WIDTH,
 };
 
 FIXTURE_SETUP(pasid)
@@ -47,6 +54,20 @@ FIXTURE_SETUP(pasid)
 
 FIXTURE_TEARDOWN(pasid)
 {
+	unsigned int i;
+
+	/*
+	 * A PASID still attached when the fd closes trips WARN_ONs in 7.3
+	 * (the mock's selftest object detaches only the RID on destroy,
+	 * iommufd_selftest_destroy() in selftest.c), so a case that stopped
+	 * half way must not leave one: detach all (a no-op where none is).
+	 */
+	for (i = 0; i < sizeof(pasid_used) / sizeof(pasid_used[0]); i++) {
+		_test_cmd_pasid_detach(self->fd, self->stdev_id, pasid_used[i]);
+		if (self->stdev2_id)
+			_test_cmd_pasid_detach(self->fd, self->stdev2_id,
+					       pasid_used[i]);
+	}
 	close(self->fd);
 }
 
@@ -140,8 +161,12 @@ TEST_F(pasid, attach_rules)
 	/* Past the device's PASID width (iommu.c: max_pasids). */
 	test_err_pasid_attach(EINVAL, self->stdev_id, 1U << MOCK_PASID_WIDTH,
 			      self->pasid_hwpt[1]);
-	/* An attached PASID is replaced, not attached again. */
-	test_err_pasid_attach(EINVAL, self->stdev_id, 1, self->pasid_hwpt[1]);
+	/*
+	 * An attached PASID is replaced, not attached again: the device is
+	 * already in that PASID's attachment (xa_insert(): EBUSY, device.c).
+	 */
+	test_err_pasid_attach(EBUSY, self->stdev_id, 1, self->pasid_hwpt[1]);
+	test_err_pasid_attach(EBUSY, self->stdev_id, 1, self->pasid_hwpt[0]);
 	/* Objects that are not page tables, or not devices. */
 	test_err_pasid_attach(ENOENT, self->stdev_id, 3, 0);
 	test_err_pasid_attach(ENOENT, self->idev_id, 3, self->pasid_hwpt[0]);
@@ -227,22 +252,25 @@ TEST_F(pasid, nested_pasid_hwpt)
 
 TEST_F(pasid, device_without_pasid_support)
 {
-	__u32 stdev, idev, hwpt;
+	__u32 hwpt;
 
 	/*
-	 * A device whose width is 0 (no MOCK_FLAGS_DEVICE_PASID): 7.3 skips
-	 * the width check for such devices (iommu.c,
-	 * iommu_attach_device_pasid(): "Skip PASID validation for devices
-	 * without PASID support"), and the mock's domains take any PASID,
-	 * so the attach goes through.
+	 * A mock device without MOCK_FLAGS_DEVICE_PASID has "pasid-num-bits"
+	 * 0, which the core turns into max_pasids = 1 << 0 = 1 (iommu.c,
+	 * dev_iommu_get_max_pasids()): room for no PASID but 0, the RID.
+	 * GET_HW_INFO says width 0 (ilog2(1)); every PASID is EINVAL.
 	 */
-	test_cmd_mock_domain(self->ioas_id, &stdev, NULL, &idev);
-	test_cmd_hwpt_alloc(idev, self->ioas_id, IOMMU_HWPT_ALLOC_PASID, &hwpt);
-	test_cmd_mock_domain_replace(stdev, hwpt, NULL);
-	test_cmd_pasid_attach(stdev, 1U << MOCK_PASID_WIDTH, hwpt);
-	test_cmd_pasid_check_hwpt(stdev, 1U << MOCK_PASID_WIDTH, hwpt);
-	test_cmd_pasid_detach(stdev, 1U << MOCK_PASID_WIDTH);
-	test_cmd_destroy(stdev);
+	test_cmd_mock_domain(self->ioas_id, &self->stdev2_id, NULL,
+			     &self->idev2_id);
+	test_cmd_hwpt_alloc(self->idev2_id, self->ioas_id,
+			    IOMMU_HWPT_ALLOC_PASID, &hwpt);
+	test_cmd_mock_domain_replace(self->stdev2_id, hwpt, NULL);
+	test_err_pasid_attach(EINVAL, self->stdev2_id, 1, hwpt);
+	test_err_pasid_attach(EINVAL, self->stdev2_id, 1U << MOCK_PASID_WIDTH,
+			      hwpt);
+	test_cmd_pasid_check_hwpt(self->stdev2_id, 1, 0);
+	test_cmd_destroy(self->stdev2_id);
+	self->stdev2_id = 0;
 }
 
 #else

@@ -126,7 +126,7 @@ TEST_F(change_process, nothing_mapped_is_a_no_op)
 TEST_F(change_process, child_takes_the_pins_of_file_mappings)
 {
 	long before = vm_pin_kb(getpid());
-	int status, pipefd[2];
+	int status, to_parent[2], to_child[2];
 	char go = 0;
 	pid_t child;
 
@@ -135,7 +135,8 @@ TEST_F(change_process, child_takes_the_pins_of_file_mappings)
 				     CP_IOVA);
 	ASSERT_EQ(before + pinned_kb(), vm_pin_kb(getpid()));
 
-	ASSERT_EQ(0, pipe(pipefd));
+	ASSERT_EQ(0, pipe(to_parent));
+	ASSERT_EQ(0, pipe(to_child));
 	child = fork();
 	ASSERT_LE(0, child);
 	if (!child) {
@@ -151,14 +152,15 @@ TEST_F(change_process, child_takes_the_pins_of_file_mappings)
 		    vm_pin_kb(getpid()) != child_before + pinned_kb())
 			_exit(12);
 		/* Hold on until the parent has looked at itself. */
-		if (write(pipefd[1], "x", 1) != 1 || read(pipefd[0], &go, 1) < 0)
+		if (write(to_parent[1], "x", 1) != 1 ||
+		    read(to_child[0], &go, 1) != 1)
 			_exit(13);
 		_exit(0);
 	}
-	ASSERT_EQ(1, read(pipefd[0], &go, 1));
+	ASSERT_EQ(1, read(to_parent[0], &go, 1));
 	/* The parent no longer carries the pins. */
 	EXPECT_EQ(before, vm_pin_kb(getpid()));
-	ASSERT_EQ(1, write(pipefd[1], "y", 1));
+	ASSERT_EQ(1, write(to_child[1], "y", 1));
 	ASSERT_EQ(child, waitpid(child, &status, 0));
 	ASSERT_TRUE(WIFEXITED(status));
 	ASSERT_EQ(0, WEXITSTATUS(status))
@@ -169,8 +171,10 @@ TEST_F(change_process, child_takes_the_pins_of_file_mappings)
 	ASSERT_EQ(before + pinned_kb(), vm_pin_kb(getpid()));
 	test_cmd_ioas_unmap(self->ioas_id, CP_IOVA, self->length);
 	ASSERT_EQ(before, vm_pin_kb(getpid()));
-	close(pipefd[0]);
-	close(pipefd[1]);
+	close(to_parent[0]);
+	close(to_parent[1]);
+	close(to_child[0]);
+	close(to_child[1]);
 }
 
 TEST_F(change_process, anonymous_mappings_are_refused)

@@ -326,8 +326,9 @@ SS_VARIANT(ioas_map_file, IOMMU_IOAS_MAP_FILE, iommu_ioas_map_file, iova,
 #endif
 #ifdef IOMMUFD_UAPI_HAS_VIOMMU
 /* Type 0 (IOMMU_VIOMMU_TYPE_DEFAULT) is reserved: EOPNOTSUPP. */
-SS_VARIANT(viommu_alloc, IOMMU_VIOMMU_ALLOC, iommu_viommu_alloc, data_uptr,
-	   fill_nothing, EOPNOTSUPP);
+/* data_len/data_uptr came later (6.15): the first version ends before. */
+SS_VARIANT(viommu_alloc, IOMMU_VIOMMU_ALLOC, iommu_viommu_alloc,
+	   out_viommu_id, fill_nothing, EOPNOTSUPP);
 SS_VARIANT(vdevice_alloc, IOMMU_VDEVICE_ALLOC, iommu_vdevice_alloc, virt_id,
 	   fill_nothing, ENOENT);
 #endif
@@ -337,8 +338,9 @@ SS_VARIANT(ioas_change_process, IOMMU_IOAS_CHANGE_PROCESS,
 	   iommu_ioas_change_process, __reserved, fill_nothing, 0);
 #endif
 #ifdef IOMMUFD_UAPI_HAS_VEVENTQ
+/* The kernel's table ends the first version at out_veventq_fd. */
 SS_VARIANT(veventq_alloc, IOMMU_VEVENTQ_ALLOC, iommu_veventq_alloc,
-	   __reserved, fill_nothing, EOPNOTSUPP);
+	   out_veventq_fd, fill_nothing, EOPNOTSUPP);
 #endif
 #ifdef IOMMUFD_UAPI_HAS_HW_QUEUE
 SS_VARIANT(hw_queue_alloc, IOMMU_HW_QUEUE_ALLOC, iommu_hw_queue_alloc,
