@@ -791,6 +791,64 @@ TEST_F(dmabuf, closing_the_fd_keeps_the_mapping)
 				self->length);
 }
 
+#ifdef IOMMUFD_UAPI_HAS_DIRTY
+/*
+ * How many pages of [DIOVA, DIOVA + length) hwpt translates: each is marked
+ * dirty as a device write would (IOMMU_TEST_OP_DIRTY), then the bitmap is
+ * read back. Only pages with a translation can hold the dirty bit, so the
+ * count is what the domain maps (the dma-buf memory has no user address for
+ * MD_CHECK_MAP to compare with).
+ */
+static int dmabuf_domain_count(struct __test_metadata *_metadata, int fd,
+			       __u32 hwpt, size_t length)
+{
+	size_t ps = iommufd_page_size();
+	__u64 bits = (1ULL << (length / ps)) - 1, out = 0;
+	int n = 0;
+
+	EXPECT_EQ(0, _test_cmd_mock_dirty(fd, hwpt, DIOVA, length, ps, &bits,
+					  NULL));
+	EXPECT_EQ(0, _test_ioctl_get_dirty_bitmap(fd, hwpt, DIOVA, length, ps,
+						  &out, 0));
+	for (; out; out &= out - 1)
+		n++;
+	return n;
+}
+
+TEST_F(dmabuf_args, revoke_unmaps_it_from_the_domains)
+{
+	size_t ps = iommufd_page_size();
+	__u32 hwpt, idev;
+
+	iommufd_mock_domain_or_skip(self->fd);
+	test_cmd_mock_domain(self->ioas_id, NULL, NULL, &idev);
+	test_cmd_hwpt_alloc(idev, self->ioas_id,
+			    IOMMU_HWPT_ALLOC_DIRTY_TRACKING, &hwpt);
+	test_cmd_mock_domain(hwpt, NULL, NULL, NULL);
+	test_cmd_set_dirty_tracking(hwpt, true);
+
+	test_cmd_ioas_map_file_fixed(self->ioas_id, self->dfd, 0, self->length,
+				     DIOVA);
+	ASSERT_EQ(self->length / ps,
+		  dmabuf_domain_count(_metadata, self->fd, hwpt, self->length));
+	/* The exporter revokes: iommufd unmaps it from every domain. */
+	test_cmd_dmabuf_revoke(self->dfd, true);
+	ASSERT_EQ(0, dmabuf_domain_count(_metadata, self->fd, hwpt,
+					 self->length));
+	/* Restoring the buffer does not map it again. */
+	test_cmd_dmabuf_revoke(self->dfd, false);
+	ASSERT_EQ(0, dmabuf_domain_count(_metadata, self->fd, hwpt,
+					 self->length));
+	/* A fresh mapping of the restored buffer is translated again. */
+	test_cmd_ioas_unmap(self->ioas_id, DIOVA, self->length);
+	test_cmd_ioas_map_file_fixed(self->ioas_id, self->dfd, 0, self->length,
+				     DIOVA);
+	ASSERT_EQ(self->length / ps,
+		  dmabuf_domain_count(_metadata, self->fd, hwpt, self->length));
+	test_cmd_ioas_unmap(self->ioas_id, DIOVA, self->length);
+}
+#endif
+
 TEST_F(dmabuf_args, revoke_rejects_other_files)
 {
 	int mfd = iommufd_memfd(iommufd_page_size(), 0);
