@@ -512,9 +512,6 @@ IOMMUFD_TEST_MAIN
 
 #ifdef IOMMUFD_HAVE_UAPI
 
-static __u32 fn7_viommu_id, fn7_vdev_id, fn7_veventq_id;
-static int fn7_memfd = -1, fn7_veventq_fd = -1;
-
 /* Skips unless the running kernel has ioctl _nr (and test op _op, if not 0). */
 #define fn7_feature_or_skip(_nr, _op)                                        \
 	do {                                                                 \
@@ -546,6 +543,8 @@ static int fn7_memfd = -1, fn7_veventq_fd = -1;
 	}
 
 #ifdef IOMMUFD_UAPI_HAS_MAP_FILE
+static int fn7_memfd = -1;
+
 /*
  * The fixture's buffer becomes a shared mapping of a memfd, so the sweep's
  * "no page stays pinned" check after every n looks at the file's pages.
@@ -595,6 +594,8 @@ FN7_TEST(map_file_into_domains, 2, IOMMU_IOAS_MAP_FILE, 0,
 #endif /* IOMMUFD_UAPI_HAS_MAP_FILE */
 
 #if defined(IOMMUFD_UAPI_HAS_VIOMMU) && defined(IOMMUFD_TEST_HAS_VIOMMU)
+static __u32 fn7_viommu_id, fn7_vdev_id;
+
 /* A mock device on an IOAS and a nesting parent for it (in st->hwpt_id). */
 static int prep_nest_parent(struct fn_state *st)
 {
@@ -639,6 +640,9 @@ FN7_TEST(viommu_vdevice_alloc, 2, IOMMU_VIOMMU_ALLOC, 0, prep_nest_parent,
 	 run_viommu_vdevice, settle_viommu_vdevice)
 
 #if defined(IOMMUFD_UAPI_HAS_VEVENTQ) && defined(IOMMUFD_TEST_HAS_VEVENT)
+static __u32 fn7_veventq_id;
+static int fn7_veventq_fd = -1;
+
 static int prep_viommu(struct fn_state *st)
 {
 	if (prep_nest_parent(st))

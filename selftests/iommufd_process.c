@@ -22,6 +22,8 @@
 #define CAP_SYS_RAWIO 17
 #endif
 
+#if defined(IOMMUFD_UAPI_HAS_CHANGE_PROCESS) || \
+	defined(IOMMUFD_UAPI_HAS_NOIOMMU_GET_PA)
 /* Drops capability `cap` from this process's effective set; 0 or -1. */
 static int drop_effective_cap(int cap)
 {
@@ -35,6 +37,9 @@ static int drop_effective_cap(int cap)
 	data[cap / 32].effective &= ~(1U << (cap % 32));
 	return syscall(SYS_capset, &hdr, data);
 }
+#endif
+
+#ifdef IOMMUFD_UAPI_HAS_CHANGE_PROCESS
 
 /* VmPin of /proc/<pid>/status in kB (mm->pinned_vm), or -1. */
 static long vm_pin_kb(pid_t pid)
@@ -54,7 +59,6 @@ static long vm_pin_kb(pid_t pid)
 	return kb;
 }
 
-#ifdef IOMMUFD_UAPI_HAS_CHANGE_PROCESS
 
 #define CP_PAGES 16
 
