@@ -591,6 +591,11 @@ FN7_TEST(map_file, 0, IOMMU_IOAS_MAP_FILE, 0, prep_map_file, run_map_file,
 	 settle_map)
 FN7_TEST(map_file_into_domains, 2, IOMMU_IOAS_MAP_FILE, 0,
 	 prep_map_file_domains, run_map_file, settle_map)
+#else
+TEST_F(fail_nth, map_file)
+{
+	SKIP(return, "uapi headers without IOMMU_IOAS_MAP_FILE (6.13+)");
+}
 #endif /* IOMMUFD_UAPI_HAS_MAP_FILE */
 
 #if defined(IOMMUFD_UAPI_HAS_VIOMMU) && defined(IOMMUFD_TEST_HAS_VIOMMU)
@@ -673,7 +678,19 @@ static int settle_veventq_alloc(struct fn_state *st)
 
 FN7_TEST(veventq_alloc, 2, IOMMU_VEVENTQ_ALLOC, 0, prep_viommu,
 	 run_veventq_alloc, settle_veventq_alloc)
+#else
+TEST_F(fail_nth, veventq_alloc)
+{
+	SKIP(return, "headers without IOMMU_VEVENTQ_ALLOC (6.15+) or "
+	     "IOMMU_TEST_OP_TRIGGER_VEVENT");
+}
 #endif /* vEVENTQ */
+#else
+TEST_F(fail_nth, viommu_vdevice_alloc)
+{
+	SKIP(return, "headers without IOMMU_VIOMMU_ALLOC (6.13+) or "
+	     "IOMMU_VIOMMU_TYPE_SELFTEST");
+}
 #endif /* vIOMMU */
 
 #if defined(IOMMUFD_UAPI_HAS_PASID) && defined(IOMMUFD_TEST_HAS_PASID)
@@ -706,6 +723,11 @@ static int settle_pasid_attach(struct fn_state *st)
 
 FN7_TEST(pasid_attach, 2, IOMMU_TEST_CMD, IOMMU_TEST_OP_PASID_ATTACH,
 	 prep_pasid, run_pasid_attach, settle_pasid_attach)
+#else
+TEST_F(fail_nth, pasid_attach)
+{
+	SKIP(return, "headers without the PASID uAPI or the PASID test ops");
+}
 #endif /* PASID */
 
 #endif /* IOMMUFD_HAVE_UAPI */
