@@ -512,8 +512,11 @@ IOMMUFD_TEST_MAIN
 
 #ifdef IOMMUFD_HAVE_UAPI
 
-/* Skips unless the running kernel has ioctl _nr (and test op _op, if not 0). */
-#define fn7_feature_or_skip(_nr, _op)                                        \
+/*
+ * Skips unless the running kernel has ioctl _nr (and test op _op, if not 0);
+ * the names come from FN7_TEST, stringified before they expand.
+ */
+#define fn7_feature_or_skip(_nr, _nr_name, _op, _op_name)                    \
 	do {                                                                 \
 		int __fd = open(IOMMUFD_DEV_PATH, O_RDWR | O_CLOEXEC);       \
 		bool __ioctl, __op = true;                                   \
@@ -524,10 +527,11 @@ IOMMUFD_TEST_MAIN
 			__op = iommufd_has_test_op(__fd, _op);               \
 		close(__fd);                                                 \
 		if (!__ioctl)                                                \
-			SKIP(return, "%s: ENOTTY (not in this kernel)", #_nr); \
+			SKIP(return, "%s: ENOTTY (not in this kernel)",      \
+			     _nr_name);                                      \
 		if (!__op)                                                   \
 			SKIP(return, "%s: EOPNOTSUPP (test op not in this "  \
-			     "kernel)", #_op);                               \
+			     "kernel)", _op_name);                           \
 	} while (0)
 
 #define FN7_TEST(_name, _needs, _nr, _op, _prep, _run, _settle)              \
@@ -538,7 +542,7 @@ IOMMUFD_TEST_MAIN
 			.needs_mock_domain = _needs == 2,                    \
 			.prepare = _prep, .run = _run, .settle = _settle,    \
 		};                                                           \
-		fn7_feature_or_skip(_nr, _op);                               \
+		fn7_feature_or_skip(_nr, #_nr, _op, #_op);                   \
 		fn_sweep(_metadata, self, &path);                            \
 	}
 
