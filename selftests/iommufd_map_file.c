@@ -101,7 +101,7 @@ FIXTURE_SETUP(map_file)
 FIXTURE_TEARDOWN(map_file)
 {
 	close(self->fd);
-	/* Every object is gone with the fd: no page of the file stays pinned. */
+	/* Every object went with the fd: no page of the file stays pinned. */
 	if (self->has_test_cmd && self->map != MAP_FAILED) {
 		int fd = open(IOMMUFD_DEV_PATH, O_RDWR | O_CLOEXEC);
 
@@ -464,6 +464,7 @@ FIXTURE_TEARDOWN(map_file_pin)
 
 TEST_F(map_file_pin, file_that_cannot_be_pinned)
 {
+	const __u64 iova = MOCK_APERTURE_START;
 	int pipefd[2], access_fd;
 	char byte;
 
@@ -475,18 +476,17 @@ TEST_F(map_file_pin, file_that_cannot_be_pinned)
 	ASSERT_EQ(0, pipe(pipefd));
 	if (self->doms.count) {
 		test_err_ioas_map_file_fixed(EINVAL, self->ioas_id, pipefd[0],
-					     0, iommufd_page_size(), MOCK_APERTURE_START);
+					     0, iommufd_page_size(), iova);
 	} else {
 		test_cmd_ioas_map_file_fixed(self->ioas_id, pipefd[0], 0,
-					     iommufd_page_size(), MOCK_APERTURE_START);
+					     iommufd_page_size(), iova);
 		if (self->has_test_cmd) {
 			test_cmd_create_access(self->ioas_id, &access_fd, 0);
-			test_err_access_rw(EINVAL, access_fd, MOCK_APERTURE_START, &byte, 1,
+			test_err_access_rw(EINVAL, access_fd, iova, &byte, 1,
 					   0);
 			close(access_fd);
 		}
-		test_cmd_ioas_unmap(self->ioas_id, MOCK_APERTURE_START,
-				    iommufd_page_size());
+		test_cmd_ioas_unmap(self->ioas_id, iova, iommufd_page_size());
 	}
 	close(pipefd[0]);
 	close(pipefd[1]);

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The suite's vocabulary for the uAPI that came after 6.12: IOMMU_IOAS_MAP_FILE,
- * IOMMU_VIOMMU_ALLOC, IOMMU_VDEVICE_ALLOC, IOMMU_IOAS_CHANGE_PROCESS,
- * IOMMU_VEVENTQ_ALLOC, IOMMU_HW_QUEUE_ALLOC, IOMMU_IOAS_NOIOMMU_GET_PA, and the
- * IOMMU_TEST_CMD ops that test them. Same pattern as iommufd_utils.h: a raw
- * _test_ioctl_X()/_test_cmd_X() returning the call's result, test_cmd_X()
- * and test_err_X(ERRNO, ...) around it.
+ * The suite's vocabulary for the uAPI that came after 6.12:
+ * IOMMU_IOAS_MAP_FILE, IOMMU_VIOMMU_ALLOC, IOMMU_VDEVICE_ALLOC,
+ * IOMMU_IOAS_CHANGE_PROCESS, IOMMU_VEVENTQ_ALLOC, IOMMU_HW_QUEUE_ALLOC,
+ * IOMMU_IOAS_NOIOMMU_GET_PA, and the IOMMU_TEST_CMD ops that test them.
+ * Same pattern as iommufd_utils.h: a raw _test_ioctl_X()/_test_cmd_X()
+ * returning the call's result, test_cmd_X() and test_err_X(ERRNO, ...)
+ * around it.
  *
  * Build time: every group below is compiled only where the headers define
  * it, probed by a macro that came with it (IOMMUFD_UAPI_HAS_X for the uapi
@@ -76,7 +77,8 @@
  * but not them; they are used where the test header has HW queues and the
  * uapi headers have the newest ioctl of 7.x, NOIOMMU_GET_PA.
  */
-#if defined(IOMMUFD_TEST_HAS_HW_QUEUE) && defined(IOMMUFD_UAPI_HAS_NOIOMMU_GET_PA)
+#if defined(IOMMUFD_TEST_HAS_HW_QUEUE) && \
+	defined(IOMMUFD_UAPI_HAS_NOIOMMU_GET_PA)
 #define IOMMUFD_TEST_HAS_DMABUF 1
 #endif
 
@@ -244,7 +246,8 @@ static inline int _test_ioctl_vdevice_alloc(int fd, __u32 viommu_id,
 	return ret;
 }
 #define test_cmd_vdevice_alloc(_viommu, _dev, _virt, _idp)                   \
-	test_cmd(_test_ioctl_vdevice_alloc(self->fd, _viommu, _dev, _virt, _idp))
+	test_cmd(_test_ioctl_vdevice_alloc(self->fd, _viommu, _dev, _virt,   \
+					   _idp))
 #define test_err_vdevice_alloc(_errno, _viommu, _dev, _virt)                 \
 	test_err(_errno, _test_ioctl_vdevice_alloc(self->fd, _viommu, _dev,  \
 						   _virt, NULL))
@@ -541,7 +544,8 @@ static inline int _test_cmd_dmabuf_get(int fd, __u32 length, int *dmabuf_fd)
 #define test_err_dmabuf_get(_errno, _len)                                    \
 	({                                                                   \
 		int __dfd;                                                   \
-		test_err(_errno, _test_cmd_dmabuf_get(self->fd, _len, &__dfd)); \
+		test_err(_errno,                                             \
+			 _test_cmd_dmabuf_get(self->fd, _len, &__dfd));      \
 	})
 
 /* Revokes (or restores) the mock's dma-buf: its importers lose the memory. */

@@ -4,9 +4,11 @@
  * vIOMMU: allocation and its depth limits, one queue per type, events the
  * mock device reports (IOMMU_TEST_OP_TRIGGER_VEVENT) read through the queue's
  * fd with their headers and sequence numbers, overflow and the trailing
- * lost-events header, short reads, poll(), and closing or destroying a queue
- * with events still in it.
+ * lost-events header, short reads, poll() (also waking on an event), and
+ * closing or destroying a queue with events still in it.
  */
+#include <sys/wait.h>
+
 #include "iommufd_utils_7x.h"
 
 #ifdef IOMMUFD_HAVE_UAPI
@@ -231,12 +233,41 @@ TEST_F(veventq, lost_events_header_alone_fits_a_header_sized_read)
 	test_cmd_trigger_vevent(self->idev_id);
 	test_cmd_trigger_vevent(self->idev_id);
 	ASSERT_EQ(sizeof(rec), veventq_read(qfd, &rec, sizeof(rec)));
-	/* The lost-events header has no payload: a header-sized read takes it. */
+	/* The lost-events header has no payload: a header-sized read does. */
 	ASSERT_EQ(sizeof(hdr), veventq_read(qfd, &hdr, sizeof(hdr)));
 	ASSERT_EQ(IOMMU_VEVENTQ_FLAG_LOST_EVENTS, hdr.flags);
 	ASSERT_EQ(1, hdr.sequence);
 	ASSERT_EQ(0, veventq_read(qfd, &hdr, sizeof(hdr)));
 	close(qfd);
+	test_cmd_destroy(id);
+}
+
+TEST_F(veventq, poll_wakes_up_when_an_event_arrives)
+{
+	struct pollfd pfd = { .events = POLLIN };
+	struct vevent_record rec;
+	int status;
+	pid_t child;
+	__u32 id;
+
+	test_cmd_veventq_alloc(self->viommu_id, IOMMU_VEVENTQ_TYPE_SELFTEST, 4,
+			       &id, &pfd.fd);
+	/* The child shares the iommufd and reports while the parent waits. */
+	child = fork();
+	ASSERT_LE(0, child);
+	if (!child) {
+		usleep(200 * 1000);
+		_exit(_test_cmd_trigger_vevent(self->fd, self->idev_id) ? 1 : 0);
+	}
+	ASSERT_EQ(1, poll(&pfd, 1, 20000));
+	ASSERT_TRUE(pfd.revents & POLLIN);
+	ASSERT_EQ(child, waitpid(child, &status, 0));
+	ASSERT_EQ(0, WEXITSTATUS(status));
+	ASSERT_EQ(sizeof(rec), veventq_read(pfd.fd, &rec, sizeof(rec)));
+	ASSERT_EQ(VIRT_ID, rec.data.virt_id);
+	/* Drained: not readable any more. */
+	ASSERT_FALSE(veventq_readable(pfd.fd));
+	close(pfd.fd);
 	test_cmd_destroy(id);
 }
 

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Description: the vIOMMU objects of 6.13+ on the mock IOMMU: IOMMU_VIOMMU_ALLOC
- * with the selftest type over a nesting parent (wrong parents, wrong types,
- * driver data), IOMMU_VDEVICE_ALLOC (virtual id clashes, one vDEVICE per
- * device, destroy order, the tombstone left when the device goes first),
+ * Description: the vIOMMU objects of 6.13+ on the mock IOMMU:
+ * IOMMU_VIOMMU_ALLOC with the selftest type over a nesting parent (wrong
+ * parents, wrong types, driver data), IOMMU_VDEVICE_ALLOC (virtual id
+ * clashes, one vDEVICE per device, destroy order, the tombstone left when
+ * the device goes first),
  * nested HWPTs allocated on the vIOMMU and attached through it, cache
  * invalidation through the vIOMMU (IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST,
  * checked with IOMMU_TEST_OP_DEV_CHECK_CACHE), and HW queues
@@ -85,6 +86,26 @@ TEST_F(viommu, alloc_takes_driver_data)
 						  self->parent_id,
 						  IOMMU_VIOMMU_TYPE_SELFTEST,
 						  0, &data, 2, &id));
+	/* Longer: a zero tail is fine, a non-zero one is E2BIG. */
+	{
+		struct {
+			struct iommu_viommu_selftest data;
+			__u64 tail;
+		} longer = { .data = { .in_data = 7 } };
+
+		test_cmd(_test_ioctl_viommu_alloc(self->fd, self->idev_id,
+						  self->parent_id,
+						  IOMMU_VIOMMU_TYPE_SELFTEST, 0,
+						  &longer, sizeof(longer),
+						  &id));
+		ASSERT_EQ(7, longer.data.out_data);
+		test_cmd_destroy(id);
+		longer.tail = 1;
+		test_err(E2BIG, _test_ioctl_viommu_alloc(
+				self->fd, self->idev_id, self->parent_id,
+				IOMMU_VIOMMU_TYPE_SELFTEST, 0, &longer,
+				sizeof(longer), &id));
+	}
 }
 
 TEST_F(viommu, alloc_rejects_wrong_types_and_parents)
