@@ -87,10 +87,11 @@ TEST_F(viommu, alloc_takes_driver_data)
 						  IOMMU_VIOMMU_TYPE_SELFTEST,
 						  0, &data, 2, &id));
 	/*
-	 * Longer than the kernel's struct: a non-zero tail is E2BIG as ever
-	 * (copy from user), and a zero tail is EINVAL too, because this data
-	 * goes both ways and iommu_copy_struct_to_user() refuses a user
-	 * buffer longer than the kernel's struct (include/linux/iommu.h).
+	 * Longer than the kernel's struct is EINVAL, whatever the tail
+	 * holds. Unlike an ioctl's own struct (zero tail fine, non-zero
+	 * E2BIG), driver data must not exceed the kernel's size: both
+	 * __iommu_copy_struct_from_user() and ..._to_user() refuse
+	 * `data_len < len` (include/linux/iommu.h).
 	 */
 	{
 		struct {
@@ -98,7 +99,7 @@ TEST_F(viommu, alloc_takes_driver_data)
 			__u64 tail;
 		} longer = { .data = { .in_data = 7 }, .tail = 1 };
 
-		test_err(E2BIG, _test_ioctl_viommu_alloc(
+		test_err(EINVAL, _test_ioctl_viommu_alloc(
 				self->fd, self->idev_id, self->parent_id,
 				IOMMU_VIOMMU_TYPE_SELFTEST, 0, &longer,
 				sizeof(longer), &id));
