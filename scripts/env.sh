@@ -45,9 +45,12 @@ HARNESS_VNG=$HARNESS_VENV/bin/vng
 
 # KSRC is exported to child scripts; a tree in the cache stays "owned"
 # (immutable, unpacked by setup) however it reached us, and names its kernel.
-for name in $(harness_kernel_names); do
-	if [ "${KSRC:-}" = "$HARNESS_CACHE/src/linux-source-$name" ]; then KERNEL=$name; fi
+# (A name of its own: this file is sourced inside functions whose locals a
+# plain "name" would overwrite.)
+for _harness_kernel in $(harness_kernel_names); do
+	if [ "${KSRC:-}" = "$HARNESS_CACHE/src/linux-source-$_harness_kernel" ]; then KERNEL=$_harness_kernel; fi
 done
+unset _harness_kernel
 # For KERNEL=all, the default kernel's tree stands for "a tree" (the host's
 # builds); each kernel of the loop gets its own.
 HARNESS_KSRC_DEFAULT=$HARNESS_CACHE/src/linux-source-$([ "$KERNEL" = all ] && echo "$HARNESS_KERNEL_DEFAULT" || echo "$KERNEL")
