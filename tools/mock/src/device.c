@@ -27,6 +27,11 @@ struct iommufd_device *iommufd_device_bind(struct iommufd_ctx *ictx,
 		return NULL;
 	idev->ictx = ictx;
 	idev->dev_flags = dev_flags;
+#if IOMMUFD_MOCK_HAVE_7X
+	/* mock_dev_create(): 7.x's mock device caches, for vIOMMU invalidation */
+	for (int i = 0; i < MOCK_DEV_CACHE_NUM; i++)
+		idev->cache[i] = IOMMU_TEST_DEV_CACHE_DEFAULT;
+#endif
 	idev->obj.users++;
 	return idev;
 }
@@ -34,6 +39,9 @@ struct iommufd_device *iommufd_device_bind(struct iommufd_ctx *ictx,
 /* iommufd_device_unbind() */
 void iommufd_device_unbind(struct iommufd_device *idev)
 {
+#if IOMMUFD_MOCK_HAVE_7X
+	iommufd_device_pre_destroy(idev);
+#endif
 	iommufd_object_destroy_user(idev->ictx, &idev->obj);
 }
 

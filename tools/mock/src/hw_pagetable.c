@@ -41,7 +41,11 @@ void iommufd_hwpt_nested_destroy(struct iommufd_object *obj)
 	struct iommufd_hwpt_nested *hwpt_nested =
 		to_hwpt_nested(container_of(obj, struct iommufd_hw_pagetable, obj));
 
-	hwpt_nested->parent->common.obj.users--;
+	/* a vIOMMU's nested HWPT holds the vIOMMU, which holds the parent */
+	if (hwpt_nested->viommu)
+		hwpt_nested->viommu->obj.users--;
+	else
+		hwpt_nested->parent->common.obj.users--;
 	__iommufd_hwpt_destroy(&hwpt_nested->common);
 }
 
@@ -159,6 +163,43 @@ iommufd_hwpt_nested_alloc(struct iommufd_ctx *ictx,
 	return hwpt_nested;
 }
 
+#if IOMMUFD_MOCK_HAVE_7X
+/*
+ * iommufd_viommu_alloc_hwpt_nested(): the parent is the vIOMMU's; the
+ * driver's mock_viommu_alloc_domain_nested() takes the selftest data.
+ */
+static struct iommufd_hwpt_nested *
+iommufd_viommu_alloc_hwpt_nested(struct iommufd_ctx *ictx,
+				 struct iommufd_viommu *viommu,
+				 const struct iommu_hwpt_alloc *cmd, int *rc)
+{
+	struct iommufd_hwpt_nested *hwpt_nested;
+
+	if ((cmd->flags & ~(IOMMU_HWPT_FAULT_ID_VALID |
+			    IOMMU_HWPT_ALLOC_PASID)) ||
+	    !cmd->data_len) {
+		*rc = -EOPNOTSUPP;
+		return NULL;
+	}
+	hwpt_nested = _iommufd_object_alloc(ictx, sizeof(*hwpt_nested),
+					    IOMMUFD_OBJ_HWPT_NESTED);
+	if (!hwpt_nested) {
+		*rc = -ENOMEM;
+		return NULL;
+	}
+	hwpt_nested->viommu = viommu;
+	viommu->obj.users++;
+	hwpt_nested->parent = viommu->hwpt;
+	*rc = mock_domain_alloc_nested(&hwpt_nested->common.domain, cmd);
+	if (*rc) {
+		iommufd_object_abort_and_destroy(ictx, &hwpt_nested->common.obj);
+		return NULL;
+	}
+	hwpt_nested->common.domain.viommu = viommu;
+	return hwpt_nested;
+}
+#endif
+
 int iommufd_hwpt_alloc(struct iommufd_ucmd *ucmd)
 {
 	struct iommu_hwpt_alloc *cmd = ucmd->cmd;
@@ -199,6 +240,17 @@ int iommufd_hwpt_alloc(struct iommufd_ucmd *ucmd)
 		if (!hwpt_nested)
 			return rc;
 		hwpt = &hwpt_nested->common;
+#if IOMMUFD_MOCK_HAVE_7X
+	} else if (pt_obj->type == IOMMUFD_OBJ_VIOMMU) {
+		struct iommufd_hwpt_nested *hwpt_nested;
+
+		hwpt_nested = iommufd_viommu_alloc_hwpt_nested(
+			ictx, container_of(pt_obj, struct iommufd_viommu, obj),
+			cmd, &rc);
+		if (!hwpt_nested)
+			return rc;
+		hwpt = &hwpt_nested->common;
+#endif
 	} else {
 		return -EINVAL;
 	}

@@ -158,6 +158,7 @@ enum iommufd_object_type {
 	IOMMUFD_OBJ_ACCESS,
 	IOMMUFD_OBJ_FAULT,
 	IOMMUFD_OBJ_VIOMMU,
+	IOMMUFD_OBJ_VDEVICE,
 	IOMMUFD_OBJ_SELFTEST,
 	IOMMUFD_OBJ_MAX,
 };
@@ -181,6 +182,9 @@ void iommufd_object_abort(struct iommufd_ctx *ictx,
 			  struct iommufd_object *obj) MOCK_HIDDEN;
 void iommufd_object_abort_and_destroy(struct iommufd_ctx *ictx,
 				      struct iommufd_object *obj) MOCK_HIDDEN;
+/* iommufd_object_tombstone_user(): destroyed, its id never handed out again */
+void iommufd_object_tombstone(struct iommufd_ctx *ictx,
+			      struct iommufd_object *obj) MOCK_HIDDEN;
 struct iommufd_object *iommufd_get_object(struct iommufd_ctx *ictx, uint32_t id,
 					  enum iommufd_object_type type) MOCK_HIDDEN;
 
@@ -521,6 +525,7 @@ struct mock_iommu_domain {
 	bool dirty_tracking;	/* MOCK_DIRTY_TRACK */
 	struct itree dirty;	/* struct mock_dirty_entry, per dirty_unit */
 	uint32_t iotlb[MOCK_NESTED_DOMAIN_IOTLB_NUM];	/* nested only */
+	struct iommufd_viommu *viommu;	/* mock_nested->mock_viommu (7.x) */
 };
 
 struct iommufd_hw_pagetable {
@@ -540,6 +545,7 @@ struct iommufd_hwpt_paging {
 struct iommufd_hwpt_nested {
 	struct iommufd_hw_pagetable common;
 	struct iommufd_hwpt_paging *parent;
+	struct iommufd_viommu *viommu;	/* allocated on a vIOMMU (7.x) */
 };
 
 static inline bool hwpt_is_paging(struct iommufd_hw_pagetable *hwpt)
@@ -604,6 +610,8 @@ struct iommufd_device {
 	struct iommufd_ctx *ictx;
 	uint32_t dev_flags;	/* the mock_dev's MOCK_FLAGS_DEVICE_* */
 	struct iommufd_hw_pagetable *hwpt;
+	struct iommufd_vdevice *vdev;	/* idev->vdev (7.x) */
+	uint32_t cache[4];	/* mock_dev->cache[MOCK_DEV_CACHE_NUM] (7.x) */
 };
 
 static inline struct iommufd_device *iommufd_get_device(struct iommufd_ctx *ictx,
@@ -682,11 +690,28 @@ struct iommufd_viommu {
 	struct iommufd_ctx *ictx;
 	struct iommufd_hwpt_paging *hwpt;	/* the NEST_PARENT it holds */
 	uint32_t type;
+	struct iommufd_vdevice **vdevs;	/* viommu->vdevs, by virt_id */
+	size_t nvdevs;
+};
+
+struct iommufd_vdevice {
+	struct iommufd_object obj;
+	struct iommufd_viommu *viommu;
+	struct iommufd_device *idev;
+	uint64_t virt_id;
 };
 
 #if IOMMUFD_MOCK_HAVE_7X
 void iommufd_viommu_destroy(struct iommufd_object *obj) MOCK_HIDDEN;
 int iommufd_viommu_alloc_ioctl(struct iommufd_ucmd *ucmd) MOCK_HIDDEN;
+void iommufd_vdevice_destroy(struct iommufd_object *obj) MOCK_HIDDEN;
+int iommufd_vdevice_alloc_ioctl(struct iommufd_ucmd *ucmd) MOCK_HIDDEN;
+/* iommufd_device_pre_destroy(): the device's vDEVICE becomes a tombstone */
+void iommufd_device_pre_destroy(struct iommufd_device *idev) MOCK_HIDDEN;
+/* iommufd_viommu_get_vdev_id(): 0, or -ENOENT without a vDEVICE there */
+int iommufd_viommu_get_vdev_id(struct iommufd_viommu *viommu,
+			       struct iommufd_device *idev,
+			       uint64_t *vdev_id) MOCK_HIDDEN;
 int iommufd_viommu_cache_invalidate(struct iommufd_viommu *viommu,
 				    struct iommu_hwpt_invalidate *cmd,
 				    uint32_t *done) MOCK_HIDDEN;

@@ -73,6 +73,7 @@ static const struct iommufd_object_ops iommufd_object_ops[IOMMUFD_OBJ_MAX] = {
 	[IOMMUFD_OBJ_SELFTEST] = { .destroy = iommufd_selftest_destroy },
 #if IOMMUFD_MOCK_HAVE_7X
 	[IOMMUFD_OBJ_VIOMMU] = { .destroy = iommufd_viommu_destroy },
+	[IOMMUFD_OBJ_VDEVICE] = { .destroy = iommufd_vdevice_destroy },
 #endif
 	/* devices and fault queues hold nothing the mock must release */
 };
@@ -173,6 +174,20 @@ void iommufd_object_abort_and_destroy(struct iommufd_ctx *ictx,
 	if (iommufd_object_ops[obj->type].destroy)
 		iommufd_object_ops[obj->type].destroy(obj);
 	iommufd_object_abort(ictx, obj);
+}
+
+/*
+ * iommufd_object_tombstone_user(): the object goes, its id stays taken (the
+ * kernel stores XA_ZERO_ENTRY): it names nothing until the context dies.
+ */
+void iommufd_object_tombstone(struct iommufd_ctx *ictx,
+			      struct iommufd_object *obj)
+{
+	if (iommufd_object_ops[obj->type].destroy)
+		iommufd_object_ops[obj->type].destroy(obj);
+	ictx->objs[obj->id] = NULL;
+	ictx->nobjs--;
+	free(obj);
 }
 
 /* iommufd_get_object(): wrong type or absent is ENOENT (NULL). */
@@ -279,6 +294,7 @@ union ucmd_buffer {
 	struct iommu_test_cmd test;
 #if IOMMUFD_MOCK_HAVE_7X
 	struct iommu_viommu_alloc viommu;
+	struct iommu_vdevice_alloc vdev;
 #endif
 };
 
@@ -343,6 +359,8 @@ static const struct iommufd_ioctl_op iommufd_ioctl_ops[] = {
 #if IOMMUFD_MOCK_HAVE_7X
 	IOCTL_OP_7X(IOMMU_VIOMMU_ALLOC, iommufd_viommu_alloc_ioctl,
 		    struct iommu_viommu_alloc, out_viommu_id),
+	IOCTL_OP_7X(IOMMU_VDEVICE_ALLOC, iommufd_vdevice_alloc_ioctl,
+		    struct iommu_vdevice_alloc, virt_id),
 #endif
 };
 

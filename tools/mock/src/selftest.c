@@ -56,6 +56,15 @@ int mock_domain_nop_attach(struct mock_iommu_domain *domain,
 {
 	if (domain->dirty_ops && (idev->dev_flags & MOCK_FLAGS_DEVICE_NO_DIRTY))
 		return -EINVAL;
+#if IOMMUFD_MOCK_HAVE_7X
+	/* a vIOMMU's nested domain: only with a vDEVICE on that vIOMMU */
+	if (domain->viommu) {
+		uint64_t vdev_id;
+
+		return iommufd_viommu_get_vdev_id(domain->viommu, idev,
+						  &vdev_id);
+	}
+#endif
 	return 0;
 }
 
@@ -638,6 +647,23 @@ int iommufd_test(struct iommufd_ucmd *ucmd)
 					  cmd->dirty.uptr, cmd);
 	case IOMMU_TEST_OP_TRIGGER_IOPF:
 		return iommufd_test_trigger_iopf(ucmd, cmd);
+#if IOMMUFD_MOCK_HAVE_7X
+	case IOMMU_TEST_OP_DEV_CHECK_CACHE: {
+		/* iommufd_test_dev_check_cache(): id is the idev */
+		struct iommufd_device *idev;
+
+		if (!iommufd_mock_7x())
+			return -EOPNOTSUPP;
+		idev = iommufd_get_device(ucmd->ictx, cmd->id);
+		if (!idev)
+			return -ENOENT;
+		if (cmd->check_dev_cache.id > MOCK_DEV_CACHE_ID_MAX ||
+		    idev->cache[cmd->check_dev_cache.id] !=
+			    cmd->check_dev_cache.cache)
+			return -EINVAL;
+		return 0;
+	}
+#endif
 	default:
 		return -EOPNOTSUPP;
 	}
