@@ -21,7 +21,7 @@
  *  - a "physical address" is the user VA of the page, or (device, inode,
  *    offset) for a shared file page: MD_CHECK_MAP and ACCESS_PAGES compare
  *    those where the kernel compares struct pages;
- *  - the selftest access is a real fd, as the kernel's is.
+ *  - the selftest access is a real fd, as the kernel's is (selftest_access.c).
  */
 #define _GNU_SOURCE
 #include <errno.h>
