@@ -26,6 +26,7 @@
 #include <iommufd/backend.h>
 
 #include "iommufd_utils.h"
+#include "pci_utils.h"
 
 /*
  * 6.12's kselftest_harness.h keeps `pid_t child` in a non-volatile local
@@ -231,71 +232,21 @@ static inline int backend_count_lines(const char *text, const char *prefix,
 
 /* ---- a PCI memory BAR to mmap ---- */
 
-#define BACKEND_PCI_DEVICES "/sys/bus/pci/devices"
-
-static inline unsigned long backend_sysfs_ulong(const char *dir,
-						const char *file)
-{
-	char path[320], buf[32] = "";
-	unsigned long v = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%.290s/%.20s", dir, file);
-	f = fopen(path, "r");
-	if (!f)
-		return 0;
-	if (fgets(buf, sizeof(buf), f))
-		v = strtoul(buf, NULL, 0);
-	fclose(f);
-	return v;
-}
-
 /*
- * mmaps the first page of a PCI memory BAR: the ivshmem-plain device's
- * shared memory (1af4:1110, BAR2) when there is one, else nothing. The
+ * mmaps the first `length` bytes of the ivshmem-plain device's shared
+ * memory (1af4:1110, BAR2), through the shared scanner (pci_utils.h). The
  * mapping is VM_IO | VM_PFNMAP, exactly what pin_user_pages() refuses.
  * Returns the address, or NULL with why[] saying what was missing.
  */
 static inline void *backend_map_pci_bar(size_t length, char *why, size_t wlen)
 {
-	char dir[300], path[320];
-	struct dirent *e;
 	void *p = NULL;
-	DIR *d;
-	int fd;
+	int ret = pci_map_first_bar(0x1af4, 0x1110, 2, length, &p, why, wlen);
 
-	snprintf(why, wlen, "no ivshmem-plain PCI device (1af4:1110) in %s",
-		 BACKEND_PCI_DEVICES);
-	d = opendir(BACKEND_PCI_DEVICES);
-	if (!d)
-		return NULL;
-	while (!p && (e = readdir(d))) {
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(dir, sizeof(dir), "%s/%.255s", BACKEND_PCI_DEVICES,
-			 e->d_name);
-		if (backend_sysfs_ulong(dir, "vendor") != 0x1af4 ||
-		    backend_sysfs_ulong(dir, "device") != 0x1110)
-			continue;
-		snprintf(path, sizeof(path), "%.300s/resource2", dir);
-		fd = open(path, O_RDWR | O_CLOEXEC);
-		if (fd < 0) {
-			snprintf(why, wlen, "open %.320s: %s", path,
-				 strerror(errno));
-			continue;
-		}
-		p = mmap(NULL, length, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
-			 0);
-		if (p == MAP_FAILED) {
-			snprintf(why, wlen, "mmap %.320s: %s", path,
-				 strerror(errno));
-			p = NULL;
-		}
-		/* The mapping keeps the BAR; the fd is not needed. */
-		close(fd);
-	}
-	closedir(d);
-	return p;
+	if (ret == -ENODEV)
+		snprintf(why, wlen, "no ivshmem-plain PCI device (1af4:1110) in %s",
+			 PCI_SYSFS_DEVICES);
+	return ret ? NULL : p;
 }
 
 #endif /* IOMMUFD_HARNESS_BACKEND_UTILS_H */

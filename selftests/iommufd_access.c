@@ -75,7 +75,33 @@ FIXTURE_TEARDOWN(access)
 #define IOVA(n) ((__u64)MOCK_APERTURE_START + PG(n))
 #define expected_refs() (self->doms.count ? 1 : 0)
 
-TEST_F(access, create_access_rejects_bad_arguments)
+/*
+ * Cases that do not depend on the variant's domains run once, in a fixture
+ * of their own: an IOAS with one access.
+ */
+FIXTURE(access_args)
+{
+	int fd;
+	__u32 ioas_id;
+	int rw_fd;
+};
+
+FIXTURE_SETUP(access_args)
+{
+	iommufd_open_or_skip(&self->fd);
+	iommufd_test_cmd_or_skip(self->fd);
+	test_cmd_ioas_alloc(&self->ioas_id);
+	self->rw_fd = -1;
+	test_cmd_create_access(self->ioas_id, &self->rw_fd, 0);
+}
+
+FIXTURE_TEARDOWN(access_args)
+{
+	close(self->rw_fd);
+	close(self->fd);
+}
+
+TEST_F(access_args, create_access_rejects_bad_arguments)
 {
 	test_err_create_access(ENOENT, self->ioas_id + 1000, 0);
 	test_err_create_access(EOPNOTSUPP, self->ioas_id, 1U << 5);

@@ -6,7 +6,7 @@
  * a domain imposes on its IOAS, MOCK_DOMAIN_REPLACE between IOASes and page
  * tables, pin counts through all of it, and IOMMU_GET_HW_INFO.
  */
-#include "iommufd_utils.h"
+#include "iommufd_probes.h"
 
 #ifdef IOMMUFD_HAVE_UAPI
 
@@ -377,12 +377,47 @@ TEST_F(domain, replace_refused_when_target_cannot_hold_mappings)
 
 TEST_F(domain, huge_iova_device)
 {
-	__u32 stdev, hwpt;
+	__u32 stdev, hwpt, idev, num = 1;
+	struct iommu_iova_range range;
+	__u64 align = 0;
+	int generic;
 	char *huge;
 
-	/* A mock device whose domains also take 1 MiB IO pages. */
-	test_cmd_mock_domain_flags(self->ioas_id, MOCK_FLAGS_DEVICE_HUGE_IOVA_6X,
-				   &stdev, &hwpt, NULL);
+	/*
+	 * A domain that also takes 1 MiB IO pages. 6.x asked for it per
+	 * device (MOCK_FLAGS_DEVICE_HUGE_IOVA: the device's domains add 1 MiB
+	 * to the 2 KiB IO page). 7.x's mock on the generic page table refuses
+	 * that flag (mock_dev_create() accepts only NO_DIRTY and PASID,
+	 * selftest.c) and takes the page table's type per domain instead:
+	 * HWPT_ALLOC driver data pagetable_type = MOCK_IOMMUPT_HUGE, a table
+	 * of 1 MiB and CPU pages (pgsize_bitmap MOCK_HUGE_PAGE_SIZE |
+	 * PAGE_SIZE, mock_domain_alloc_pgtable()). The probe is that same
+	 * driver data (iommufd_probes.h).
+	 */
+	generic = iommufd_mock_generic_pt_or_skip(self->fd, self->ioas_id);
+	if (!generic) {
+		test_cmd_mock_domain_flags(self->ioas_id,
+					   MOCK_FLAGS_DEVICE_HUGE_IOVA_6X,
+					   &stdev, &hwpt, NULL);
+	} else {
+#ifdef IOMMUFD_UAPI_HAS_NESTED
+		test_err_mock_domain_flags(EINVAL, self->ioas_id,
+					   MOCK_FLAGS_DEVICE_HUGE_IOVA_6X,
+					   NULL, NULL, NULL);
+		test_cmd_mock_domain(self->ioas_id, &stdev, NULL, &idev);
+		test_cmd_hwpt_alloc_mock_pt(idev, self->ioas_id, 0,
+					    IOMMUFD_MOCK_PT_HUGE, &hwpt);
+		/* Its automatic domain goes with the move. */
+		test_cmd_mock_domain_replace(stdev, hwpt, NULL);
+#endif
+	}
+	/*
+	 * The smallest page of the IOAS's only domain is its alignment: the
+	 * 2 KiB IO page on 6.x, the CPU page on 7.x's huge table.
+	 */
+	test_cmd_ioas_iova_ranges(self->ioas_id, &range, &num, &align);
+	ASSERT_EQ(generic ? self->psize : MOCK_PAGE_SIZE, align);
+
 	huge = iommufd_test_buffer_aligned(4UL << 20, 2UL << 20);
 	ASSERT_NE(NULL, huge);
 	test_cmd_ioas_map_fixed(self->ioas_id, huge, 4UL << 20,
@@ -391,6 +426,7 @@ TEST_F(domain, huge_iova_device)
 	test_cmd_ioas_unmap(self->ioas_id, MOCK_APERTURE_START, 4UL << 20);
 	test_err_md_check_map(EINVAL, hwpt, MOCK_APERTURE_START, PG(1), huge);
 	munmap(huge, 4UL << 20);
+	(void)idev;
 }
 
 /* ---- IOMMU_GET_HW_INFO ---- */
@@ -446,11 +482,30 @@ TEST_F(domain, get_hw_info_of_mock_device)
 	ASSERT_EQ(IOMMU_HW_INFO_TYPE_SELFTEST, type);
 }
 
+/*
+ * GET_HW_INFO with flags and, in the field that 7.x shares between
+ * in_data_type and out_data_type, an input type; no data is asked for.
+ */
+static int domain_hw_info_typed(int fd, __u32 idev, __u32 flags,
+				__u32 in_type, __u32 *out_type)
+{
+	struct iommu_hw_info cmd = {
+		.size = sizeof(cmd),
+		.flags = flags,
+		.dev_id = idev,
+		.out_data_type = in_type,	/* 7.x: in_data_type */
+	};
+	int ret = ioctl(fd, IOMMU_GET_HW_INFO, &cmd);
+
+	if (!ret && out_type)
+		*out_type = cmd.out_data_type;
+	return ret;
+}
+
 TEST_F(domain, get_hw_info_rejects_bad_arguments)
 {
 	struct iommu_test_hw_info info;
-	struct iommu_hw_info cmd = { .size = sizeof(cmd) };
-	__u32 stdev, idev, len = sizeof(info);
+	__u32 stdev, idev, len = sizeof(info), type = 0;
 
 	test_cmd_mock_domain(self->ioas_id, &stdev, NULL, &idev);
 	(void)iommufd_probe_or_skip(_test_ioctl_get_hw_info(self->fd, idev,
@@ -463,10 +518,42 @@ TEST_F(domain, get_hw_info_rejects_bad_arguments)
 	test_err_get_hw_info(ENOENT, idev + 1000, &info, &len);
 	/* A bad buffer. */
 	test_err_get_hw_info(EFAULT, idev, (void *)8, &len);
-	/* Flags are reserved. */
-	cmd.dev_id = idev;
-	cmd.flags = 1;
-	test_err(EOPNOTSUPP, ioctl(self->fd, IOMMU_GET_HW_INFO, &cmd));
+
+	/*
+	 * Flag bit 0. 6.x has no flags: any is EOPNOTSUPP. 7.x defines it as
+	 * IOMMU_HW_INFO_FLAG_INPUT_TYPE (iommufd_get_hw_info(), device.c):
+	 * in_data_type, sharing its field with out_data_type, then names
+	 * the type asked for, which the driver may refuse (the mock takes
+	 * only DEFAULT and SELFTEST, mock_domain_hw_info(), selftest.c).
+	 * The probe is that flag asking for the DEFAULT type; which branch
+	 * holds then depends on the rest of the input-type contract.
+	 */
+	errno = 0;
+	if (domain_hw_info_typed(self->fd, idev, 1, 0, &type)) {
+		/* 6.x: no flag at all is known. */
+		ASSERT_EQ(EOPNOTSUPP, errno);
+		test_err(EOPNOTSUPP,
+			 domain_hw_info_typed(self->fd, idev, 1U << 1, 0, NULL));
+		return;
+	}
+	ASSERT_EQ(IOMMU_HW_INFO_TYPE_SELFTEST, type);
+	/* Asking for the mock's own type is the same answer. */
+	type = 0;
+	test_cmd(domain_hw_info_typed(self->fd, idev, 1,
+				      IOMMU_HW_INFO_TYPE_SELFTEST, &type));
+	ASSERT_EQ(IOMMU_HW_INFO_TYPE_SELFTEST, type);
+	/* Another driver's type: the mock refuses it. */
+	test_err(EOPNOTSUPP,
+		 domain_hw_info_typed(self->fd, idev, 1,
+				      IOMMU_HW_INFO_TYPE_INTEL_VTD, NULL));
+	/* Without the flag, in_data_type is ignored (read as DEFAULT). */
+	type = 0;
+	test_cmd(domain_hw_info_typed(self->fd, idev, 0,
+				      IOMMU_HW_INFO_TYPE_INTEL_VTD, &type));
+	ASSERT_EQ(IOMMU_HW_INFO_TYPE_SELFTEST, type);
+	/* The next bit is still reserved. */
+	test_err(EOPNOTSUPP,
+		 domain_hw_info_typed(self->fd, idev, 1U << 1, 0, NULL));
 }
 
 TEST_F(domain, get_hw_info_without_dirty_capability)
@@ -656,6 +743,56 @@ TEST_F(nested, invalidate_entries)
 	check_iotlbs(self->nested_id, 0, 0, 0, 0);
 }
 
+/*
+ * Whether IOMMU_HWPT_INVALIDATE may name a vIOMMU (7.x): one is allocated
+ * over the nesting parent (IOMMU_VIOMMU_ALLOC, the selftest type) and sent
+ * an empty invalidation, which the mock vIOMMU accepts (a zero-length
+ * array validates the type, mock_viommu_cache_invalidate()). A kernel
+ * without IOMMU_VIOMMU_ALLOC (ENOTTY, 6.12) has the 6.x lookup; so does
+ * one with vIOMMUs that refuses the invalidation (ENOENT).
+ * Returns 1 or 0; -1 when a kernel has vIOMMUs but the headers the suite
+ * was built against cannot express the probe.
+ */
+#define NESTED_CMD_VIOMMU_ALLOC 0x90	/* IOMMUFD_CMD_VIOMMU_ALLOC, 7.x */
+
+static int nested_invalidate_takes_viommu(struct __test_metadata *_metadata,
+					  FIXTURE_DATA(nested) *self)
+{
+#if defined(IOMMU_VIOMMU_ALLOC) && defined(IOMMU_VIOMMU_TYPE_SELFTEST)
+	struct iommu_viommu_alloc alloc = {
+		.size = sizeof(alloc),
+		.type = IOMMU_VIOMMU_TYPE_SELFTEST,
+		.dev_id = self->idev_id,
+		.hwpt_id = self->parent_id,
+	};
+	__u32 num = 0, none[3];
+	int ret;
+
+	if (ioctl(self->fd, IOMMU_VIOMMU_ALLOC, &alloc)) {
+		ASSERT_EQ(ENOTTY, errno) TH_LOG("IOMMU_VIOMMU_ALLOC: %s",
+						strerror(errno));
+		return 0;
+	}
+	ret = _test_ioctl_hwpt_invalidate(self->fd, alloc.out_viommu_id,
+					  none,
+					  IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST,
+					  sizeof(none), &num);
+	ASSERT_TRUE(!ret || errno == ENOENT)
+		TH_LOG("HWPT_INVALIDATE of a vIOMMU: %s", strerror(errno));
+	test_cmd_destroy(alloc.out_viommu_id);
+	return !ret;
+#else
+	__u32 size = 0;
+
+	/* Only whether the ioctl number is known: ENOTTY, or not. */
+	errno = 0;
+	if (ioctl(self->fd, _IO(IOMMUFD_TYPE, NESTED_CMD_VIOMMU_ALLOC),
+		  &size) && errno == ENOTTY)
+		return 0;
+	return -1;
+#endif
+}
+
 TEST_F(nested, invalidate_reports_how_far_it_got)
 {
 	struct iommu_hwpt_invalidate_selftest inv[3] = {
@@ -663,6 +800,7 @@ TEST_F(nested, invalidate_reports_how_far_it_got)
 	};
 	const __u32 d = IOMMU_TEST_IOTLB_DEFAULT;
 	__u32 num = 3;
+	int viommu;
 
 	/* The second entry is bad: one handled, then EINVAL. */
 	test_err_hwpt_invalidate(EINVAL, self->nested_id, inv,
@@ -690,9 +828,23 @@ TEST_F(nested, invalidate_reports_how_far_it_got)
 	test_err_hwpt_invalidate(EINVAL, self->nested_id, NULL,
 				 IOMMU_HWPT_INVALIDATE_DATA_SELFTEST,
 				 sizeof(inv[0]), &num);
-	/* Only nested page tables take invalidations from userspace. */
+	/*
+	 * Only nested page tables (and, since 7.x, vIOMMUs) take
+	 * invalidations from userspace; what a paging HWPT gets changed with
+	 * the vIOMMU. 6.x looks the id up as a nested HWPT only, so any other
+	 * object is not found: ENOENT. 7.x looks up any object and dispatches
+	 * on its type, nested HWPT or vIOMMU, and any other type is EINVAL
+	 * (iommufd_hwpt_invalidate(), hw_pagetable.c). The probe is the
+	 * dispatch itself: an invalidation addressed to a vIOMMU.
+	 */
+	viommu = nested_invalidate_takes_viommu(_metadata, self);
+	if (viommu < 0)
+		SKIP(return, "this kernel has IOMMU_VIOMMU_ALLOC, the uapi "
+		     "headers the suite was built with do not: cannot tell "
+		     "how HWPT_INVALIDATE looks its id up");
 	num = 0;
-	test_err_hwpt_invalidate(ENOENT, self->parent_id, inv,
+	test_err_hwpt_invalidate(viommu ? EINVAL : ENOENT,
+				 self->parent_id, inv,
 				 IOMMU_HWPT_INVALIDATE_DATA_SELFTEST,
 				 sizeof(inv[0]), &num);
 	check_iotlbs(self->nested_id, 0, d, d, d);

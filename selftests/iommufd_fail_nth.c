@@ -393,9 +393,16 @@ static void fn_sweep(struct __test_metadata *_metadata,
 
 	if (p->needs_test_cmd && !self->has_test_cmd)
 		SKIP(return, IOMMUFD_NO_TEST_CMD_REASON);
-	if (p->needs_mock_domain && !self->has_mock_domain)
-		SKIP(return, "IOMMU_TEST_OP_MOCK_DOMAIN: %s (no usable mock "
-		     "IOMMU)", strerror(self->mock_domain_errno));
+	if (p->needs_mock_domain && !self->has_mock_domain) {
+		char why[160];
+
+		/* Only a hardware IOMMU's refusal is an absent feature. */
+		if (iommufd_mock_domain_impossible(self->mock_domain_errno, why,
+						   sizeof(why)))
+			SKIP(return, "%s", why);
+		ASSERT_TRUE(false) TH_LOG("IOMMU_TEST_OP_MOCK_DOMAIN: %s",
+					  strerror(self->mock_domain_errno));
+	}
 
 	for (n = 1; fired; n++) {
 		struct fn_state st = {
@@ -493,3 +500,238 @@ FN_TEST(device_attach, 2, prep_ioas_mapped, run_attach, settle_attach)
 #endif /* IOMMUFD_HAVE_UAPI */
 
 IOMMUFD_TEST_MAIN
+
+/*
+ * ---- The 7.x paths: MAP_FILE, vIOMMU + vDEVICE, vEVENTQ, PASID attach ----
+ *
+ * Same sweep; each case first asks the running kernel for its ioctl or test
+ * op and skips naming what is missing. Ids the 6.12 fn_state has no field
+ * for live here (each TEST_F runs in its own process).
+ */
+#include "iommufd_utils_7x.h"
+
+#ifdef IOMMUFD_HAVE_UAPI
+
+/*
+ * Skips unless the running kernel has ioctl _nr (and test op _op, if not 0);
+ * the names come from FN7_TEST, stringified before they expand.
+ */
+#define fn7_feature_or_skip(_nr, _nr_name, _op, _op_name)                    \
+	do {                                                                 \
+		int __fd = open(IOMMUFD_DEV_PATH, O_RDWR | O_CLOEXEC);       \
+		bool __ioctl, __op = true;                                   \
+									     \
+		ASSERT_LE(0, __fd);                                          \
+		__ioctl = iommufd_has_ioctl(__fd, _nr);                      \
+		if ((_op) && self->has_test_cmd)                             \
+			__op = iommufd_has_test_op(__fd, _op);               \
+		close(__fd);                                                 \
+		if (!__ioctl)                                                \
+			SKIP(return, "%s: ENOTTY (not in this kernel)",      \
+			     _nr_name);                                      \
+		if (!__op)                                                   \
+			SKIP(return, "%s: EOPNOTSUPP (test op not in this "  \
+			     "kernel)", _op_name);                           \
+	} while (0)
+
+#define FN7_TEST(_name, _needs, _nr, _op, _prep, _run, _settle)              \
+	TEST_F(fail_nth, _name)                                              \
+	{                                                                    \
+		static const struct fn_path path = {                         \
+			.name = #_name, .needs_test_cmd = _needs != 0,       \
+			.needs_mock_domain = _needs == 2,                    \
+			.prepare = _prep, .run = _run, .settle = _settle,    \
+		};                                                           \
+		fn7_feature_or_skip(_nr, #_nr, _op, #_op);                   \
+		fn_sweep(_metadata, self, &path);                            \
+	}
+
+#ifdef IOMMUFD_UAPI_HAS_MAP_FILE
+static int fn7_memfd = -1;
+
+/*
+ * The fixture's buffer becomes a shared mapping of a memfd, so the sweep's
+ * "no page stays pinned" check after every n looks at the file's pages.
+ */
+static int fn7_buffer_to_memfd(struct fn_state *st)
+{
+	if (fn7_memfd >= 0)
+		return 0;
+	fn7_memfd = iommufd_memfd(st->length, 0);
+	if (fn7_memfd < 0)
+		return -1;
+	if (mmap(st->buffer, st->length, PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_FIXED, fn7_memfd, 0) == MAP_FAILED)
+		return -1;
+	memset(st->buffer, 0x5a, st->length);
+	return 0;
+}
+
+static int prep_map_file(struct fn_state *st)
+{
+	if (fn7_buffer_to_memfd(st))
+		return -1;
+	return prep_ioas(st);
+}
+
+static int prep_map_file_domains(struct fn_state *st)
+{
+	if (fn7_buffer_to_memfd(st))
+		return -1;
+	return prep_ioas_domains(st);
+}
+
+static int run_map_file(struct fn_state *st)
+{
+	__u64 iova = IOVA(0);
+
+	return _test_ioctl_ioas_map_file(st->fd, st->ioas_id, fn7_memfd, 0,
+					 st->length, &iova,
+					 IOMMUFD_MAP_RW |
+					 IOMMU_IOAS_MAP_FIXED_IOVA);
+}
+
+FN7_TEST(map_file, 0, IOMMU_IOAS_MAP_FILE, 0, prep_map_file, run_map_file,
+	 settle_map)
+FN7_TEST(map_file_into_domains, 2, IOMMU_IOAS_MAP_FILE, 0,
+	 prep_map_file_domains, run_map_file, settle_map)
+#else
+TEST_F(fail_nth, map_file)
+{
+	SKIP(return, "uapi headers without IOMMU_IOAS_MAP_FILE (6.13+)");
+}
+#endif /* IOMMUFD_UAPI_HAS_MAP_FILE */
+
+#if defined(IOMMUFD_UAPI_HAS_VIOMMU) && defined(IOMMUFD_TEST_HAS_VIOMMU)
+static __u32 fn7_viommu_id, fn7_vdev_id;
+
+/* A mock device on an IOAS and a nesting parent for it (in st->hwpt_id). */
+static int prep_nest_parent(struct fn_state *st)
+{
+	if (prep_ioas(st) ||
+	    _test_cmd_mock_domain(st->fd, st->ioas_id, &st->stdev_id, NULL,
+				  &st->idev_id))
+		return -1;
+	return _test_ioctl_hwpt_alloc(st->fd, st->idev_id, st->ioas_id,
+				      IOMMU_HWPT_ALLOC_NEST_PARENT,
+				      &st->hwpt_id);
+}
+
+static int run_viommu_vdevice(struct fn_state *st)
+{
+	if (_test_ioctl_viommu_alloc(st->fd, st->idev_id, st->hwpt_id,
+				     IOMMU_VIOMMU_TYPE_SELFTEST, 0, NULL, 0,
+				     &fn7_viommu_id))
+		return -1;
+	/* A failed vDEVICE must not leave the vIOMMU: undo it here. */
+	if (_test_ioctl_vdevice_alloc(st->fd, fn7_viommu_id, st->idev_id, 9,
+				      &fn7_vdev_id)) {
+		int err = errno;
+
+		_test_ioctl_destroy(st->fd, fn7_viommu_id);
+		errno = err;
+		return -1;
+	}
+	return 0;
+}
+
+static int settle_viommu_vdevice(struct fn_state *st)
+{
+	/* Held by its vDEVICE, free once the vDEVICE is gone. */
+	if (!_test_ioctl_destroy(st->fd, fn7_viommu_id) || errno != EBUSY)
+		return -1;
+	if (_test_ioctl_destroy(st->fd, fn7_vdev_id))
+		return -1;
+	return _test_ioctl_destroy(st->fd, fn7_viommu_id);
+}
+
+FN7_TEST(viommu_vdevice_alloc, 2, IOMMU_VIOMMU_ALLOC, 0, prep_nest_parent,
+	 run_viommu_vdevice, settle_viommu_vdevice)
+
+#if defined(IOMMUFD_UAPI_HAS_VEVENTQ) && defined(IOMMUFD_TEST_HAS_VEVENT)
+static __u32 fn7_veventq_id;
+static int fn7_veventq_fd = -1;
+
+static int prep_viommu(struct fn_state *st)
+{
+	if (prep_nest_parent(st))
+		return -1;
+	return _test_ioctl_viommu_alloc(st->fd, st->idev_id, st->hwpt_id,
+					IOMMU_VIOMMU_TYPE_SELFTEST, 0, NULL, 0,
+					&fn7_viommu_id);
+}
+
+static int run_veventq_alloc(struct fn_state *st)
+{
+	fn7_veventq_fd = -1;
+	return _test_ioctl_veventq_alloc(st->fd, fn7_viommu_id,
+					 IOMMU_VEVENTQ_TYPE_SELFTEST, 4,
+					 &fn7_veventq_id, &fn7_veventq_fd);
+}
+
+static int settle_veventq_alloc(struct fn_state *st)
+{
+	struct iommufd_vevent_header hdr;
+
+	/* An empty queue reads as nothing; then it goes. */
+	if (read(fn7_veventq_fd, &hdr, sizeof(hdr)))
+		return -1;
+	close(fn7_veventq_fd);
+	return _test_ioctl_destroy(st->fd, fn7_veventq_id);
+}
+
+FN7_TEST(veventq_alloc, 2, IOMMU_VEVENTQ_ALLOC, 0, prep_viommu,
+	 run_veventq_alloc, settle_veventq_alloc)
+#else
+TEST_F(fail_nth, veventq_alloc)
+{
+	SKIP(return, "headers without IOMMU_VEVENTQ_ALLOC (6.15+) or "
+	     "IOMMU_TEST_OP_TRIGGER_VEVENT");
+}
+#endif /* vEVENTQ */
+#else
+TEST_F(fail_nth, viommu_vdevice_alloc)
+{
+	SKIP(return, "headers without IOMMU_VIOMMU_ALLOC (6.13+) or "
+	     "IOMMU_VIOMMU_TYPE_SELFTEST");
+}
+#endif /* vIOMMU */
+
+#if defined(IOMMUFD_UAPI_HAS_PASID) && defined(IOMMUFD_TEST_HAS_PASID)
+/* A PASID-capable device whose RID is on a PASID-compatible domain. */
+static int prep_pasid(struct fn_state *st)
+{
+	if (prep_ioas_mapped(st) ||
+	    _test_cmd_mock_domain_flags(st->fd, st->ioas_id,
+					MOCK_FLAGS_DEVICE_PASID, &st->stdev_id,
+					NULL, &st->idev_id) ||
+	    _test_ioctl_hwpt_alloc(st->fd, st->idev_id, st->ioas_id,
+				   IOMMU_HWPT_ALLOC_PASID, &st->hwpt_id))
+		return -1;
+	return _test_cmd_mock_domain_replace(st->fd, st->stdev_id, st->hwpt_id,
+					     NULL);
+}
+
+static int run_pasid_attach(struct fn_state *st)
+{
+	return _test_cmd_pasid_attach(st->fd, IOMMU_TEST_OP_PASID_ATTACH,
+				      st->stdev_id, 100, st->hwpt_id);
+}
+
+static int settle_pasid_attach(struct fn_state *st)
+{
+	if (_test_cmd_pasid_check_hwpt(st->fd, st->stdev_id, 100, st->hwpt_id))
+		return -1;
+	return _test_cmd_pasid_detach(st->fd, st->stdev_id, 100);
+}
+
+FN7_TEST(pasid_attach, 2, IOMMU_TEST_CMD, IOMMU_TEST_OP_PASID_ATTACH,
+	 prep_pasid, run_pasid_attach, settle_pasid_attach)
+#else
+TEST_F(fail_nth, pasid_attach)
+{
+	SKIP(return, "headers without the PASID uAPI or the PASID test ops");
+}
+#endif /* PASID */
+
+#endif /* IOMMUFD_HAVE_UAPI */

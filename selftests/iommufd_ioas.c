@@ -8,10 +8,10 @@
  * change the mock domains are asked what they translate (MD_CHECK_MAP) and
  * the pages how often they are pinned (MD_CHECK_REFS).
  */
-#include <dirent.h>
 #include <sys/syscall.h>
 
 #include "iommufd_utils.h"
+#include "pci_utils.h"
 
 #ifdef IOMMUFD_HAVE_UAPI
 
@@ -41,12 +41,17 @@ IOMMUFD_ADD_DOMAIN_VARIANTS(ioas);
 
 FIXTURE_SETUP(ioas)
 {
+	size_t i;
+
 	iommufd_open_or_skip(&self->fd);
 	self->has_test_cmd = iommufd_has_test_cmd(self->fd);
 	self->psize = iommufd_page_size();
 	self->length = IOAS_BUFFER_PAGES * self->psize;
 	self->buffer = iommufd_test_buffer_aligned(self->length, HUGE_2M);
 	ASSERT_NE(NULL, self->buffer);
+	/* Distinct bytes, so that a translation to the wrong page shows. */
+	for (i = 0; i != self->length; i++)
+		self->buffer[i] = (char)(i * 7 + i / self->psize);
 	self->base = MOCK_APERTURE_START;
 	test_cmd_ioas_alloc(&self->ioas_id);
 	iommufd_domains_setup(self->fd, self->ioas_id, variant->mock_domains,
@@ -91,6 +96,104 @@ FIXTURE_TEARDOWN(ioas)
 		if (self->has_test_cmd)                                      \
 			test_cmd_md_check_refs(_buf, _len, _refs);           \
 	} while (0)
+
+/*
+ * ---- Argument checks ----
+ *
+ * These never reach a domain: they run once, on an IOAS without one,
+ * rather than once per variant with the same result.
+ */
+FIXTURE(ioas_args)
+{
+	int fd;
+	__u32 ioas_id;
+	size_t psize;
+	char *buffer;
+	__u64 base;
+};
+
+FIXTURE_SETUP(ioas_args)
+{
+	iommufd_open_or_skip(&self->fd);
+	self->psize = iommufd_page_size();
+	self->buffer = iommufd_test_buffer(4 * self->psize);
+	ASSERT_NE(NULL, self->buffer);
+	self->base = MOCK_APERTURE_START;
+	test_cmd_ioas_alloc(&self->ioas_id);
+}
+
+FIXTURE_TEARDOWN(ioas_args)
+{
+	close(self->fd);
+	munmap(self->buffer, 4 * self->psize);
+}
+
+TEST_F(ioas_args, iova_ranges_bad_ioas)
+{
+	__u32 num = 0;
+
+	test_err_ioas_iova_ranges(ENOENT, self->ioas_id + 1000, NULL, &num,
+				  NULL);
+}
+
+TEST_F(ioas_args, allow_iovas_rejects_bad_ranges)
+{
+	struct iommu_iova_range ranges[2] = {
+		{ .start = IOVA(8), .last = IOVA(8) },
+	};
+
+	/* A range must hold more than one byte: start < last. */
+	test_err_ioas_allow_iovas(EINVAL, self->ioas_id, ranges, 1);
+	ranges[0].last = IOVA(8) - 1;
+	test_err_ioas_allow_iovas(EINVAL, self->ioas_id, ranges, 1);
+
+	/* Ranges may not overlap each other. */
+	ranges[0] = (struct iommu_iova_range){ IOVA(0), IOVA(8) - 1 };
+	ranges[1] = (struct iommu_iova_range){ IOVA(4), IOVA(12) - 1 };
+	test_err_ioas_allow_iovas(EINVAL, self->ioas_id, ranges, 2);
+	/* Adjacent is fine. */
+	ranges[1] = (struct iommu_iova_range){ IOVA(8), IOVA(12) - 1 };
+	test_cmd_ioas_allow_iovas(self->ioas_id, ranges, 2);
+
+	/* A bad user pointer is EFAULT. */
+	test_err_ioas_allow_iovas(EFAULT, self->ioas_id,
+				  (struct iommu_iova_range *)8, 1);
+	test_err_ioas_allow_iovas(ENOENT, self->ioas_id + 1000, ranges, 1);
+}
+
+TEST_F(ioas_args, map_rejects_bad_arguments)
+{
+	struct iommu_ioas_map cmd = {
+		.size = sizeof(cmd),
+		.flags = IOMMUFD_MAP_RW | IOMMU_IOAS_MAP_FIXED_IOVA,
+		.ioas_id = self->ioas_id,
+		.user_va = (uintptr_t)BUF(0),
+		.length = PG(1),
+		.iova = IOVA(0),
+	};
+	__u64 iova = IOVA(0);
+
+	/* Zero length. */
+	test_err_ioas_map_fixed(EINVAL, self->ioas_id, BUF(0), 0, IOVA(0));
+	/* Neither readable nor writeable. */
+	test_err_ioas_map_flags(EINVAL, self->ioas_id, BUF(0), PG(1), &iova,
+				IOMMU_IOAS_MAP_FIXED_IOVA);
+	/* Unknown flags and a non-zero reserved field. */
+	test_err_ioas_map_flags(EOPNOTSUPP, self->ioas_id, BUF(0), PG(1),
+				&iova, IOMMUFD_MAP_RW | (1U << 3));
+	cmd.__reserved = 1;
+	test_err(EOPNOTSUPP, ioctl(self->fd, IOMMU_IOAS_MAP, &cmd));
+	/* IOVA and length past what an unsigned long can hold. */
+	test_err_ioas_map_fixed(EOVERFLOW, self->ioas_id, BUF(0), PG(1),
+				UINT64_MAX);
+	test_err_ioas_map_fixed(EOVERFLOW, self->ioas_id, BUF(0), UINT64_MAX,
+				IOVA(0));
+	/* An IOAS id that does not exist. */
+	test_err_ioas_map_fixed(ENOENT, self->ioas_id + 1000, BUF(0), PG(1),
+				IOVA(0));
+	/* Nothing was mapped by any of those. */
+	test_err_ioas_unmap(ENOENT, self->ioas_id, 0, UINT64_MAX - 1);
+}
 
 /* ---- IOMMU_IOAS_IOVA_RANGES ---- */
 
@@ -148,14 +251,6 @@ TEST_F(ioas, iova_ranges_split_by_reserved)
 	test_err_add_reserved(EADDRINUSE, self->ioas_id, IOVA(2), PG(1));
 }
 
-TEST_F(ioas, iova_ranges_bad_ioas)
-{
-	__u32 num = 0;
-
-	test_err_ioas_iova_ranges(ENOENT, self->ioas_id + 1000, NULL, &num,
-				  NULL);
-}
-
 /* ---- IOMMU_IOAS_ALLOW_IOVAS ---- */
 
 TEST_F(ioas, allow_iovas_steers_allocation)
@@ -185,31 +280,6 @@ TEST_F(ioas, allow_iovas_steers_allocation)
 	/* An empty list lifts the limit again. */
 	test_cmd_ioas_allow_iovas(self->ioas_id, NULL, 0);
 	test_cmd_ioas_map(self->ioas_id, BUF(20), PG(1), &iova);
-}
-
-TEST_F(ioas, allow_iovas_rejects_bad_ranges)
-{
-	struct iommu_iova_range ranges[2] = {
-		{ .start = IOVA(8), .last = IOVA(8) },
-	};
-
-	/* A range must hold more than one byte: start < last. */
-	test_err_ioas_allow_iovas(EINVAL, self->ioas_id, ranges, 1);
-	ranges[0].last = IOVA(8) - 1;
-	test_err_ioas_allow_iovas(EINVAL, self->ioas_id, ranges, 1);
-
-	/* Ranges may not overlap each other. */
-	ranges[0] = (struct iommu_iova_range){ IOVA(0), IOVA(8) - 1 };
-	ranges[1] = (struct iommu_iova_range){ IOVA(4), IOVA(12) - 1 };
-	test_err_ioas_allow_iovas(EINVAL, self->ioas_id, ranges, 2);
-	/* Adjacent is fine. */
-	ranges[1] = (struct iommu_iova_range){ IOVA(8), IOVA(12) - 1 };
-	test_cmd_ioas_allow_iovas(self->ioas_id, ranges, 2);
-
-	/* A bad user pointer is EFAULT. */
-	test_err_ioas_allow_iovas(EFAULT, self->ioas_id,
-				  (struct iommu_iova_range *)8, 1);
-	test_err_ioas_allow_iovas(ENOENT, self->ioas_id + 1000, ranges, 1);
 }
 
 TEST_F(ioas, allow_iovas_conflict_with_reserved)
@@ -369,40 +439,6 @@ TEST_F(ioas, map_overlap_is_eexist)
 	check_refs(BUF(0), PG(4), expected_refs() * 2);
 }
 
-TEST_F(ioas, map_rejects_bad_arguments)
-{
-	struct iommu_ioas_map cmd = {
-		.size = sizeof(cmd),
-		.flags = IOMMUFD_MAP_RW | IOMMU_IOAS_MAP_FIXED_IOVA,
-		.ioas_id = self->ioas_id,
-		.user_va = (uintptr_t)BUF(0),
-		.length = PG(1),
-		.iova = IOVA(0),
-	};
-	__u64 iova = IOVA(0);
-
-	/* Zero length. */
-	test_err_ioas_map_fixed(EINVAL, self->ioas_id, BUF(0), 0, IOVA(0));
-	/* Neither readable nor writeable. */
-	test_err_ioas_map_flags(EINVAL, self->ioas_id, BUF(0), PG(1), &iova,
-				IOMMU_IOAS_MAP_FIXED_IOVA);
-	/* Unknown flags and a non-zero reserved field. */
-	test_err_ioas_map_flags(EOPNOTSUPP, self->ioas_id, BUF(0), PG(1),
-				&iova, IOMMUFD_MAP_RW | (1U << 3));
-	cmd.__reserved = 1;
-	test_err(EOPNOTSUPP, ioctl(self->fd, IOMMU_IOAS_MAP, &cmd));
-	/* IOVA and length past what an unsigned long can hold. */
-	test_err_ioas_map_fixed(EOVERFLOW, self->ioas_id, BUF(0), PG(1),
-				UINT64_MAX);
-	test_err_ioas_map_fixed(EOVERFLOW, self->ioas_id, BUF(0), UINT64_MAX,
-				IOVA(0));
-	/* An IOAS id that does not exist. */
-	test_err_ioas_map_fixed(ENOENT, self->ioas_id + 1000, BUF(0), PG(1),
-				IOVA(0));
-	/* Nothing was mapped by any of those. */
-	test_err_ioas_unmap(ENOENT, self->ioas_id, 0, UINT64_MAX - 1);
-}
-
 TEST_F(ioas, map_iova_wraps_is_eoverflow)
 {
 	/* Page aligned, so no domain rejects it for alignment first. */
@@ -540,71 +576,18 @@ TEST_F(ioas, map_hugetlb_memory)
 	munmap(huge, 2 * HUGE_2M);
 }
 
-/*
- * Maps the first memory BAR of any PCI device through sysfs (a VM_IO |
- * VM_PFNMAP mapping, like a VFIO region). Returns MAP_FAILED if none can be.
- */
-static void *ioas_map_pci_bar(size_t *length)
-{
-	static const char *const names[] = { "resource0", "resource1",
-					     "resource2", "resource4" };
-	char path[512], line[128];
-	struct dirent *de;
-	void *bar = MAP_FAILED;
-	DIR *dir = opendir("/sys/bus/pci/devices");
-
-	if (!dir)
-		return MAP_FAILED;
-	while (bar == MAP_FAILED && (de = readdir(dir))) {
-		unsigned int i;
-
-		if (de->d_name[0] == '.')
-			continue;
-		for (i = 0; i != sizeof(names) / sizeof(names[0]); i++) {
-			unsigned long long start, end, flags;
-			int bar_idx = names[i][8] - '0', n = 0, fd;
-			FILE *f;
-
-			snprintf(path, sizeof(path),
-				 "/sys/bus/pci/devices/%s/resource", de->d_name);
-			f = fopen(path, "r");
-			if (!f)
-				break;
-			while (fgets(line, sizeof(line), f) && n++ < bar_idx)
-				;
-			fclose(f);
-			/* IORESOURCE_MEM is 0x200; a page at least. */
-			if (sscanf(line, "%llx %llx %llx", &start, &end,
-				   &flags) != 3 || !(flags & 0x200) ||
-			    end - start + 1 < iommufd_page_size())
-				continue;
-			snprintf(path, sizeof(path),
-				 "/sys/bus/pci/devices/%s/%s", de->d_name,
-				 names[i]);
-			fd = open(path, O_RDWR | O_CLOEXEC);
-			if (fd < 0)
-				continue;
-			*length = iommufd_page_size();
-			bar = mmap(NULL, *length, PROT_READ | PROT_WRITE,
-				   MAP_SHARED, fd, 0);
-			close(fd);
-			if (bar != MAP_FAILED)
-				break;
-		}
-	}
-	closedir(dir);
-	return bar;
-}
-
 TEST_F(ioas, map_of_io_memory_cannot_be_pinned)
 {
-	size_t len = 0;
-	void *bar = ioas_map_pci_bar(&len);
+	size_t len = iommufd_page_size();
+	void *bar = NULL;
 	int access_fd = -1;
+	char why[256];
 
-	if (bar == MAP_FAILED)
+	/* The first page of any PCI device's memory BAR, through sysfs. */
+	if (pci_map_first_bar(PCI_ID_ANY, PCI_ID_ANY, -1, len, &bar, why,
+			      sizeof(why)))
 		SKIP(return, "no PCI memory BAR can be mmap'ed through sysfs "
-		     "here (needs root and a PCI device)");
+		     "here: %s", why);
 	if (self->doms.count) {
 		/* VM_IO/VM_PFNMAP pages have no struct page to pin. */
 		test_err_ioas_map_fixed(EFAULT, self->ioas_id, bar, len,

@@ -30,7 +30,7 @@ FIXTURE_SETUP(lifecycle)
 	self->length = LIFECYCLE_PAGES * iommufd_page_size();
 	self->buffer = iommufd_test_buffer(self->length);
 	ASSERT_NE(NULL, self->buffer);
-	test_ioctl_ioas_alloc(&self->ioas_id);
+	test_cmd_ioas_alloc(&self->ioas_id);
 	ASSERT_NE(0, self->ioas_id);
 }
 
@@ -45,10 +45,10 @@ TEST_F(lifecycle, map_unmap_destroy)
 {
 	__u64 unmapped = 0;
 
-	test_ioctl_ioas_map_fixed(self->ioas_id, self->buffer, self->length,
+	test_cmd_ioas_map_fixed(self->ioas_id, self->buffer, self->length,
 				  LIFECYCLE_IOVA);
 	/* The same range again overlaps what is there. */
-	test_err_ioctl_ioas_map_fixed(EEXIST, self->ioas_id, self->buffer,
+	test_err_ioas_map_fixed(EEXIST, self->ioas_id, self->buffer,
 				      self->length, LIFECYCLE_IOVA);
 
 	test_cmd(_test_ioctl_ioas_unmap(self->fd, self->ioas_id,
@@ -57,7 +57,7 @@ TEST_F(lifecycle, map_unmap_destroy)
 	/* UNMAP reports back how much it removed. */
 	ASSERT_EQ(self->length, unmapped);
 
-	test_ioctl_destroy(self->ioas_id);
+	test_cmd_destroy(self->ioas_id);
 }
 
 TEST_F(lifecycle, unmap_of_nothing_is_enoent)
@@ -66,20 +66,20 @@ TEST_F(lifecycle, unmap_of_nothing_is_enoent)
 	 * iommufd treats an area as an object: removing one that is not there
 	 * is ENOENT, unlike VFIO type1, which reports zero bytes unmapped.
 	 */
-	test_err_ioctl_ioas_unmap(ENOENT, self->ioas_id, LIFECYCLE_IOVA,
+	test_err_ioas_unmap(ENOENT, self->ioas_id, LIFECYCLE_IOVA,
 				  self->length);
 
 	/* Map, unmap, and the second unmap of the same range is ENOENT. */
-	test_ioctl_ioas_map_fixed(self->ioas_id, self->buffer, self->length,
+	test_cmd_ioas_map_fixed(self->ioas_id, self->buffer, self->length,
 				  LIFECYCLE_IOVA);
-	test_ioctl_ioas_unmap(self->ioas_id, LIFECYCLE_IOVA, self->length);
-	test_err_ioctl_ioas_unmap(ENOENT, self->ioas_id, LIFECYCLE_IOVA,
+	test_cmd_ioas_unmap(self->ioas_id, LIFECYCLE_IOVA, self->length);
+	test_err_ioas_unmap(ENOENT, self->ioas_id, LIFECYCLE_IOVA,
 				  self->length);
 }
 
 TEST_F(lifecycle, destroy_unknown_id_is_enoent)
 {
-	test_ioctl_destroy(self->ioas_id);
+	test_cmd_destroy(self->ioas_id);
 	/* Ids are not reused at once, so the one just freed is unknown now. */
 	test_err_destroy(ENOENT, self->ioas_id);
 	test_err_destroy(ENOENT, UINT32_MAX);
@@ -87,11 +87,11 @@ TEST_F(lifecycle, destroy_unknown_id_is_enoent)
 
 TEST_F(lifecycle, unmap_into_destroyed_ioas_is_enoent)
 {
-	test_ioctl_ioas_map_fixed(self->ioas_id, self->buffer, self->length,
+	test_cmd_ioas_map_fixed(self->ioas_id, self->buffer, self->length,
 				  LIFECYCLE_IOVA);
 	/* Destroying an IOAS with mappings in it is allowed: they go with it. */
-	test_ioctl_destroy(self->ioas_id);
-	test_err_ioctl_ioas_unmap(ENOENT, self->ioas_id, LIFECYCLE_IOVA,
+	test_cmd_destroy(self->ioas_id);
+	test_err_ioas_unmap(ENOENT, self->ioas_id, LIFECYCLE_IOVA,
 				  self->length);
 }
 
@@ -106,21 +106,21 @@ TEST_F(lifecycle, mock_domain_sees_the_mapping)
 	ASSERT_NE(0, stdev_id);
 	ASSERT_NE(0, hwpt_id);
 
-	test_ioctl_ioas_map_fixed(self->ioas_id, self->buffer, self->length,
+	test_cmd_ioas_map_fixed(self->ioas_id, self->buffer, self->length,
 				  LIFECYCLE_IOVA);
 	/* The domain's page table points at exactly our pages. */
 	test_cmd_md_check_map(hwpt_id, LIFECYCLE_IOVA, self->length,
 			      self->buffer);
 
-	test_ioctl_ioas_unmap(self->ioas_id, LIFECYCLE_IOVA, self->length);
+	test_cmd_ioas_unmap(self->ioas_id, LIFECYCLE_IOVA, self->length);
 	/* After unmap, the domain has no translation there any more. */
 	test_err_md_check_map(EINVAL, hwpt_id, LIFECYCLE_IOVA,
 			      iommufd_page_size(), self->buffer);
 
 	/* The IOAS is in use by the mock domain's attachment. */
 	test_err_destroy(EBUSY, self->ioas_id);
-	test_ioctl_destroy(stdev_id);
-	test_ioctl_destroy(self->ioas_id);
+	test_cmd_destroy(stdev_id);
+	test_cmd_destroy(self->ioas_id);
 }
 
 #endif /* IOMMUFD_HAVE_UAPI */

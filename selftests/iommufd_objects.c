@@ -47,8 +47,9 @@ TEST_F(objects, ioas_alloc_gives_distinct_nonzero_ids)
 		test_cmd_ioas_alloc(&ids[i]);
 		/* 0 is never an object id: XA_FLAGS_ALLOC1. */
 		ASSERT_NE(0, ids[i]);
-		for (j = 0; j != i; j++)
-			ASSERT_NE(ids[j], ids[i]);
+		for (j = 0; j != i; j++) {
+			ASSERT_NE(ids[j], ids[i]) TH_LOG("ids %u and %u", j, i);
+		}
 	}
 	for (i = 0; i != 32; i++)
 		test_cmd_destroy(ids[i]);

@@ -305,3 +305,63 @@ TEST_F(struct_size, size_beyond_readable_memory_is_efault)
 #endif /* IOMMUFD_HAVE_UAPI */
 
 IOMMUFD_TEST_MAIN
+
+/* ---- The 7.x ioctls, in the same table ---- */
+#include "iommufd_utils_7x.h"
+
+#ifdef IOMMUFD_HAVE_UAPI
+#ifdef IOMMUFD_UAPI_HAS_MAP_FILE
+static void fill_map_file(void *p, const struct ss_ctx *ctx)
+{
+	struct iommu_ioas_map_file *cmd = p;
+
+	cmd->flags = IOMMUFD_MAP_RW;
+	cmd->ioas_id = ctx->ioas_id;
+	cmd->fd = -1;			/* no file: EBADF */
+	cmd->length = iommufd_page_size();
+}
+
+SS_VARIANT(ioas_map_file, IOMMU_IOAS_MAP_FILE, iommu_ioas_map_file, iova,
+	   fill_map_file, EBADF);
+#endif
+#ifdef IOMMUFD_UAPI_HAS_VIOMMU
+/* Type 0 (IOMMU_VIOMMU_TYPE_DEFAULT) is reserved: EOPNOTSUPP. */
+/* data_len/data_uptr came later (6.15): the first version ends before. */
+SS_VARIANT(viommu_alloc, IOMMU_VIOMMU_ALLOC, iommu_viommu_alloc,
+	   out_viommu_id, fill_nothing, EOPNOTSUPP);
+SS_VARIANT(vdevice_alloc, IOMMU_VDEVICE_ALLOC, iommu_vdevice_alloc, virt_id,
+	   fill_nothing, ENOENT);
+#endif
+#ifdef IOMMUFD_UAPI_HAS_CHANGE_PROCESS
+/* Nothing mapped: nothing to move, success. */
+SS_VARIANT(ioas_change_process, IOMMU_IOAS_CHANGE_PROCESS,
+	   iommu_ioas_change_process, __reserved, fill_nothing, 0);
+#endif
+#ifdef IOMMUFD_UAPI_HAS_VEVENTQ
+/* The kernel's table ends the first version at out_veventq_fd. */
+SS_VARIANT(veventq_alloc, IOMMU_VEVENTQ_ALLOC, iommu_veventq_alloc,
+	   out_veventq_fd, fill_nothing, EOPNOTSUPP);
+#endif
+#ifdef IOMMUFD_UAPI_HAS_HW_QUEUE
+SS_VARIANT(hw_queue_alloc, IOMMU_HW_QUEUE_ALLOC, iommu_hw_queue_alloc,
+	   length, fill_nothing, EOPNOTSUPP);
+#endif
+#ifdef IOMMUFD_UAPI_HAS_NOIOMMU_GET_PA
+/*
+ * A flag: EOPNOTSUPP with or without CONFIG_IOMMUFD_NOIOMMU (the stub
+ * refuses everything, the real handler unknown flags).
+ */
+static void fill_noiommu_get_pa(void *p, const struct ss_ctx *ctx)
+{
+	struct iommu_ioas_noiommu_get_pa *cmd = p;
+
+	cmd->flags = 1;
+	cmd->ioas_id = ctx->ioas_id;
+	cmd->length = 1;
+}
+
+SS_VARIANT(ioas_noiommu_get_pa, IOMMU_IOAS_NOIOMMU_GET_PA,
+	   iommu_ioas_noiommu_get_pa, out_phys, fill_noiommu_get_pa,
+	   EOPNOTSUPP);
+#endif
+#endif /* IOMMUFD_HAVE_UAPI */

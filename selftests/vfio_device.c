@@ -18,8 +18,8 @@
  *     scripts/vmtest --lane vfio --tests "vfio_device vfio_dma"
  *
  * Faults provoked on purpose (vfio_dma) are written to the kernel log
- * between the markers the runner knows (VFIO_KMSG_FAULT_BEGIN/END in
- * vfio_utils.h); any other DMAR fault fails the run. Where a lane promises
+ * between the markers the runner knows (DMAR_KMSG_FAULT_BEGIN/END in
+ * dmar_utils.h); any other DMAR fault fails the run. Where a lane promises
  * the device, IOMMUFD_HARNESS_VFIO_REQUIRE=1 (e.g. `make run_tests
  * IOMMUFD_HARNESS_VFIO_REQUIRE=1`) turns every "missing" skip into a
  * failure, so the lane cannot pass by skipping.
@@ -39,6 +39,7 @@
  * test buffers and the device's own BAR (which the kernel refuses). vfio_dma
  * programs edu's DMA engine, so for any other device its cases skip.
  */
+#include "edu_utils.h"
 #include "vfio_utils.h"
 
 #ifdef VFIO_UAPI_HAS_CDEV
@@ -98,7 +99,7 @@ TEST_F(vfio_device, iommu_group_holds_the_device)
 		type[len > 0 ? len - 1 : 0] = '\0';
 		close(fd);
 	}
-	vfio_sysfs_link_name(self->dev.bdf, "driver", drv, sizeof(drv));
+	pci_sysfs_link_name(self->dev.bdf, "driver", drv, sizeof(drv));
 	ksft_print_msg("%s%s: IOMMU group %s (type %s), %d member(s): %s; driver %s\n",
 		       self->dev.bdf, self->dev.is_edu ? " (edu)" : "", group,
 		       type, n, members, drv);
@@ -138,7 +139,7 @@ TEST_F(vfio_device, binds_once_to_the_backend)
 	ASSERT_LT(0, info.size);
 
 	/* The device id is VFIO's to destroy, not ours. */
-	test_err_be(EBUSY, iommufd_backend_free_id(self->be, devid));
+	test_err_neg_errno(EBUSY, iommufd_backend_free_id(self->be, devid));
 
 	/* One binding per fd, and one open binding per device (cdev path). */
 	test_err_vfio_bind(EINVAL, self->dev.fd, iommufd);
@@ -160,7 +161,7 @@ TEST_F(vfio_device, attach_pins_and_detach_unpins)
 
 	test_cmd_vfio_bind(self->dev.fd, iommufd_backend_fd(self->be),
 			   &self->dev.devid);
-	test_cmd_be(iommufd_backend_map_dma(self->be, self->ioas_id,
+	test_cmd_neg_errno(iommufd_backend_map_dma(self->be, self->ioas_id,
 					    DEVICE_IOVA, self->length,
 					    self->buffer, false));
 	/* No domain yet, so nothing needs the pages pinned. */
@@ -171,12 +172,12 @@ TEST_F(vfio_device, attach_pins_and_detach_unpins)
 	ASSERT_NE(0, hwpt_id);
 	ASSERT_NE(self->ioas_id, hwpt_id);
 	ASSERT_PINNED_KB(kb);
-	test_err_be(EBUSY, iommufd_backend_free_id(self->be, self->ioas_id));
+	test_err_neg_errno(EBUSY, iommufd_backend_free_id(self->be, self->ioas_id));
 
 	test_cmd_vfio_detach(self->dev.fd);
 	ASSERT_PINNED_KB(0);
 	/* The automatic domain went with the detach. */
-	test_err_be(ENOENT, iommufd_backend_free_id(self->be, hwpt_id));
+	test_err_neg_errno(ENOENT, iommufd_backend_free_id(self->be, hwpt_id));
 	/* Detaching a detached device is a no-op for vfio-pci. */
 	test_cmd_vfio_detach(self->dev.fd);
 
@@ -185,11 +186,11 @@ TEST_F(vfio_device, attach_pins_and_detach_unpins)
 	ASSERT_PINNED_KB(kb);
 
 	/* Attaching while attached replaces: the old domain and pins go. */
-	test_cmd_be(iommufd_backend_alloc_ioas(self->be, &ioas2_id));
+	test_cmd_neg_errno(iommufd_backend_alloc_ioas(self->be, &ioas2_id));
 	test_cmd_vfio_attach(self->dev.fd, ioas2_id, &replaced_id);
 	ASSERT_NE(again_id, replaced_id);
 	ASSERT_PINNED_KB(0);
-	test_cmd_be(iommufd_backend_free_id(self->be, self->ioas_id));
+	test_cmd_neg_errno(iommufd_backend_free_id(self->be, self->ioas_id));
 	test_err_vfio_attach(ENOENT, self->dev.fd, self->ioas_id);
 }
 
@@ -213,7 +214,7 @@ TEST_F(vfio_device, map_of_its_own_bar_is_efault)
 	 * guest maps a BAR for peer-to-peer DMA.
 	 */
 	backend_reports_reset(&self->rep);
-	test_err_be(EFAULT, iommufd_backend_map_dma(self->be, self->ioas_id,
+	test_err_neg_errno(EFAULT, iommufd_backend_map_dma(self->be, self->ioas_id,
 						    DEVICE_IOVA,
 						    iommufd_page_size(),
 						    self->dev.bar, false));
@@ -224,8 +225,8 @@ TEST_F(vfio_device, map_of_its_own_bar_is_efault)
 		       self->rep.msg);
 
 	/* Nothing was left half-mapped, and nothing stayed pinned. */
-	test_cmd_be(iommufd_backend_set_strict_unmap(self->be, true));
-	test_err_be(ENOENT, iommufd_backend_unmap_dma(self->be, self->ioas_id,
+	test_cmd_neg_errno(iommufd_backend_set_strict_unmap(self->be, true));
+	test_err_neg_errno(ENOENT, iommufd_backend_unmap_dma(self->be, self->ioas_id,
 						      DEVICE_IOVA,
 						      iommufd_page_size()));
 	ASSERT_PINNED_KB(0);
@@ -246,7 +247,7 @@ static void vfio_device_bind_attach_map(struct __test_metadata *_metadata,
 	test_cmd_vfio_bind(self->dev.fd, iommufd_backend_fd(self->be),
 			   &self->dev.devid);
 	test_cmd_vfio_attach(self->dev.fd, self->ioas_id, hwpt_id);
-	test_cmd_be(iommufd_backend_map_dma(self->be, self->ioas_id,
+	test_cmd_neg_errno(iommufd_backend_map_dma(self->be, self->ioas_id,
 					    DEVICE_IOVA, self->length,
 					    self->buffer, false));
 	ASSERT_PINNED_KB(self->length / 1024);
@@ -258,8 +259,8 @@ static void vfio_device_bind_afresh(struct __test_metadata *_metadata,
 	char why[256] = "";
 	__u32 hwpt_id = 0;
 
-	test_cmd_be(iommufd_backend_connect(self->be));
-	test_cmd_be(iommufd_backend_alloc_ioas(self->be, &self->ioas_id));
+	test_cmd_neg_errno(iommufd_backend_connect(self->be));
+	test_cmd_neg_errno(iommufd_backend_alloc_ioas(self->be, &self->ioas_id));
 	self->dev.fd = vfio_pci_cdev_open(&self->dev, why, sizeof(why));
 	ASSERT_LE(0, self->dev.fd) TH_LOG("%s", why);
 	vfio_device_bind_attach_map(_metadata, self, &hwpt_id);
@@ -306,11 +307,11 @@ TEST_F(vfio_device, device_close_then_backend_disconnect)
 	self->dev.fd = -1;
 	ASSERT_EQ(fds - 1, backend_count_fds());
 	ASSERT_PINNED_KB(0);
-	test_err_be(ENOENT, iommufd_backend_free_id(self->be, hwpt_id));
-	test_err_be(ENOENT, iommufd_backend_free_id(self->be,
+	test_err_neg_errno(ENOENT, iommufd_backend_free_id(self->be, hwpt_id));
+	test_err_neg_errno(ENOENT, iommufd_backend_free_id(self->be,
 						    self->dev.devid));
 	/* Nothing uses the IOAS any more: it can go, mappings and all. */
-	test_cmd_be(iommufd_backend_free_id(self->be, self->ioas_id));
+	test_cmd_neg_errno(iommufd_backend_free_id(self->be, self->ioas_id));
 
 	iommufd_backend_disconnect(self->be);
 	ASSERT_EQ(0, iommufd_backend_users(self->be));

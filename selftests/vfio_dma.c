@@ -12,6 +12,8 @@
  * fills a new domain from the IOAS). See vfio_device.c for how to run the
  * real-IOMMU lane; these cases need edu and skip for any other device.
  */
+#include "dmar_utils.h"
+#include "edu_utils.h"
 #include "vfio_utils.h"
 
 #ifdef VFIO_UAPI_HAS_CDEV
@@ -29,7 +31,7 @@ FIXTURE(vfio_dma)
 	struct vfio_pci_dev dev;
 	struct iommufd_backend *be;
 	struct backend_reports rep;
-	struct vfio_kmsg kmsg;
+	struct dmar_kmsg kmsg;
 	__u32 ioas_id, hwpt_id;
 	size_t page;
 	unsigned char *src, *dst, *ro;
@@ -60,14 +62,14 @@ FIXTURE_SETUP(vfio_dma)
 	vfio_backend_start(_metadata, &self->be, &self->rep, &self->ioas_id);
 	test_cmd_vfio_bind(self->dev.fd, iommufd_backend_fd(self->be),
 			   &self->dev.devid);
-	test_cmd(vfio_pci_config_locate(&self->dev));
-	test_cmd_be(vfio_pci_bar_mmap(&self->dev, VFIO_PCI_BAR0_REGION_INDEX));
+	test_cmd_neg_errno(vfio_pci_config_locate(&self->dev));
+	test_cmd_neg_errno(vfio_pci_bar_mmap(&self->dev, VFIO_PCI_BAR0_REGION_INDEX));
 	ASSERT_EQ(VFIO_PCI_BAR0_REGION_INDEX, self->dev.bar_index);
 	ASSERT_EQ(EDU_IDENT, edu_read32(&self->dev, EDU_REG_IDENT));
 	/* Writes reach the device too: it hands back their inverse. */
 	edu_write32(&self->dev, EDU_REG_LIVENESS, 0x600dcafe);
 	ASSERT_EQ(~0x600dcafeU, edu_read32(&self->dev, EDU_REG_LIVENESS));
-	test_cmd_be(vfio_pci_bus_master(&self->dev, true));
+	test_cmd_neg_errno(vfio_pci_bus_master(&self->dev, true));
 
 	self->page = iommufd_page_size();
 	self->src = iommufd_test_buffer(self->page);
@@ -92,7 +94,7 @@ FIXTURE_SETUP(vfio_dma)
 FIXTURE_TEARDOWN(vfio_dma)
 {
 	if (self->kmsg.fd >= 0)
-		vfio_dmar_fault_end(&self->kmsg);
+		dmar_fault_end(&self->kmsg);
 	vfio_pci_bar_unmap(&self->dev);
 	if (self->dev.fd >= 0)
 		close(self->dev.fd);
@@ -120,7 +122,7 @@ static void vfio_dma_map_all(struct __test_metadata *_metadata,
 	unsigned int i;
 
 	for (i = 0; i < n; i++)
-		test_cmd_be(iommufd_backend_map_dma(self->be, self->ioas_id,
+		test_cmd_neg_errno(iommufd_backend_map_dma(self->be, self->ioas_id,
 						    maps[i].iova, self->page,
 						    maps[i].buffer,
 						    maps[i].readonly));
@@ -170,33 +172,51 @@ static void vfio_dma_load_device(struct __test_metadata *_metadata,
 }
 
 /*
- * Has edu write its buffer to iova, where the IOMMU must refuse it, and
- * checks that the refusal is in the IOMMU's fault log; the write and the
- * log line lie between the markers that tell the runner the fault is
- * wanted. Nothing asserts inside the bracket: the end marker is written
- * whatever happens (the 6.12 harness may skip teardown after a failed
- * assertion, see FIXTURE_TEARDOWN).
+ * Has edu write its buffer to iova, where the IOMMU must refuse it. mem is
+ * the page the CPU sees behind iova (or behind it before it was unmapped
+ * or detached): the first witness. The verdict, in this order:
+ *   - the page changed: the write landed, the IOMMU let it through;
+ *   - the page is intact but no fault record was logged: the write was
+ *     refused silently (or logged in a form dmar_fault_matches() does not
+ *     know), which fails too, and says so;
+ *   - intact and logged: the IOMMU refused and reported it.
+ * The write and the log line lie between the markers that tell the runner
+ * the fault is wanted. Nothing asserts inside the bracket: the end marker
+ * is written whatever happens (the 6.12 harness may skip teardown after a
+ * failed assertion, see FIXTURE_TEARDOWN).
  */
 static void vfio_dma_write_must_fault(struct __test_metadata *_metadata,
-				      FIXTURE_DATA(vfio_dma) *self, __u64 iova)
+				      FIXTURE_DATA(vfio_dma) *self, __u64 iova,
+				      const unsigned char *mem)
 {
+	unsigned char *before = malloc(self->page);
 	int begun, dma = -1, logged = -1;
 	char line[512] = "";
+	long diff;
 
-	begun = vfio_dmar_fault_begin(&self->kmsg);
+	ASSERT_NE(NULL, before);
+	memcpy(before, mem, self->page);
+	/* A write that landed must show: the device holds other bytes. */
+	ASSERT_NE(-1, vfio_dma_first_diff(before, self->src, XFER));
+	begun = dmar_fault_begin(&self->kmsg);
 	if (!begun)
 		dma = edu_dma(&self->dev, iova, EDU_BUF_START, XFER, true);
 	if (!dma)
-		logged = vfio_dmar_fault_wait(&self->kmsg, self->dev.short_bdf,
-					      true, iova, line, sizeof(line));
-	vfio_dmar_fault_end(&self->kmsg);
-	test_cmd_be(begun);
-	test_cmd_be(dma);
+		logged = dmar_fault_wait(&self->kmsg, self->dev.bdf, true,
+					 iova, line, sizeof(line));
+	dmar_fault_end(&self->kmsg);
+	test_cmd_neg_errno(begun);
+	test_cmd_neg_errno(dma);
+	diff = vfio_dma_first_diff(mem, before, self->page);
+	free(before);
+	ASSERT_EQ(-1, diff)
+	TH_LOG("the write by %s to iova 0x%llx LANDED (byte %ld changed; %s): the IOMMU let it through",
+	       self->dev.bdf, (unsigned long long)iova, diff,
+	       logged ? "no fault logged" : "a fault was logged too");
 	ASSERT_EQ(0, logged)
-	TH_LOG("no DMAR fault for a write by %s at 0x%llx within %d ms",
-	       self->dev.short_bdf, (unsigned long long)iova,
-	       VFIO_FAULT_WAIT_MS);
-	ksft_print_msg("dma: edu write to iova 0x%llx refused: %s\n",
+	TH_LOG("the write by %s to iova 0x%llx did not land (memory intact), but no DMAR fault record for it was logged within %d ms",
+	       self->dev.bdf, (unsigned long long)iova, DMAR_FAULT_WAIT_MS);
+	ksft_print_msg("dma: edu write to iova 0x%llx refused, memory intact: %s\n",
 		       (unsigned long long)iova, line);
 }
 
@@ -251,7 +271,7 @@ TEST_F(vfio_dma, readonly_mapping_refuses_device_write)
 	 * either way.
 	 */
 	vfio_dma_load_device(_metadata, self, 3);
-	vfio_dma_write_must_fault(_metadata, self, RO_IOVA);
+	vfio_dma_write_must_fault(_metadata, self, RO_IOVA, self->ro);
 	ASSERT_EQ(-1, vfio_dma_first_diff(self->ro, before, self->page));
 
 	/* But readable: the device reads it like any memory. */
@@ -277,11 +297,11 @@ TEST_F(vfio_dma, unmapped_iova_no_longer_reaches_memory)
 
 	memset(self->dst, 0, self->page);
 	pinned = vfio_vmpin_kb();
-	test_cmd_be(iommufd_backend_unmap_dma(self->be, self->ioas_id,
+	test_cmd_neg_errno(iommufd_backend_unmap_dma(self->be, self->ioas_id,
 					      DST_IOVA, self->page));
 	/* The page is unpinned: the domain no longer points at it. */
 	ASSERT_EQ(pinned - (long)self->page / 1024, vfio_vmpin_kb());
-	vfio_dma_write_must_fault(_metadata, self, DST_IOVA);
+	vfio_dma_write_must_fault(_metadata, self, DST_IOVA, self->dst);
 	ASSERT_TRUE(vfio_dma_all(self->dst, self->page, 0));
 }
 
@@ -301,7 +321,7 @@ TEST_F(vfio_dma, detach_blocks_dma_and_reattach_restores_it)
 	 * ownership of it): no IOVA translates, mapped or not.
 	 */
 	test_cmd_vfio_detach(self->dev.fd);
-	vfio_dma_write_must_fault(_metadata, self, DST_IOVA);
+	vfio_dma_write_must_fault(_metadata, self, DST_IOVA, self->dst);
 	ASSERT_TRUE(vfio_dma_all(self->dst, self->page, 0));
 
 	/* Attached again, the same IOVA reaches the same memory. */

@@ -28,6 +28,7 @@ struct iommufd_backend *iommufd_backend_new(void)
 		return NULL;
 	}
 	pthread_mutex_init(&be->lock, NULL);
+	pthread_mutex_init(&be->report_lock, NULL);
 	be->fd = -1;
 	be->owned = true;
 	be->max_users = UINT32_MAX;
@@ -38,22 +39,25 @@ IOMMUFD_EXPORT
 int iommufd_backend_destroy(struct iommufd_backend *be)
 {
 	uint32_t users;
+	int fd;
 
 	if (!be)
 		return 0;
 	pthread_mutex_lock(&be->lock);
 	users = be->users;
+	fd = be->fd; /* connect may change it once the lock is dropped */
 	pthread_mutex_unlock(&be->lock);
 	if (users) {
 		iommufd_error(be, "destroy", EBUSY,
 			      "fd=%d: backend still has %u user(s); disconnect them first",
-			      be->fd, users);
+			      fd, users);
 		return -EBUSY;
 	}
 	/*
 	 * Nothing to close: an owned fd went with the last user, and a
 	 * pre-opened one belongs to the caller.
 	 */
+	pthread_mutex_destroy(&be->report_lock);
 	pthread_mutex_destroy(&be->lock);
 	free(be);
 	return 0;
@@ -67,11 +71,12 @@ int iommufd_backend_set_report_fn(struct iommufd_backend *be,
 		iommufd_error(NULL, "set_report_fn", EINVAL, "backend is NULL");
 		return -EINVAL;
 	}
-	pthread_mutex_lock(&be->lock);
+	/* report_lock, not lock: see struct iommufd_backend. */
+	pthread_mutex_lock(&be->report_lock);
 	be->has_report = true;
 	be->report_fn = fn;
 	be->report_opaque = opaque;
-	pthread_mutex_unlock(&be->lock);
+	pthread_mutex_unlock(&be->report_lock);
 	return 0;
 }
 

@@ -15,6 +15,9 @@
 
 #define IOMMUFD_DEV_PATH "/dev/iommu"
 
+/* For a result that only the branch built with newer uapi headers uses. */
+#define IOMMUFD_MAYBE_UNUSED __attribute__((unused))
+
 struct iommufd_backend {
 	/*
 	 * lock serialises connect, disconnect and the setters. fd and users
@@ -27,7 +30,15 @@ struct iommufd_backend {
 	bool strict_unmap;
 	uint32_t users;
 	uint32_t max_users;
-	/* has_report: this backend's own hook (possibly NULL) replaces the process one */
+	/*
+	 * has_report: this backend's own hook (possibly NULL) replaces the
+	 * process one. The three are written and read together under
+	 * report_lock, never under lock: reports are made while lock is held
+	 * (connect, the setters), and a hook and its opaque read apart could
+	 * pair one caller's hook with another's pointer. report_lock is taken
+	 * through a const backend too (iommufd_report()), as a C++ "mutable".
+	 */
+	pthread_mutex_t report_lock;
 	bool has_report;
 	iommufd_report_fn report_fn;
 	void *report_opaque;
@@ -62,5 +73,13 @@ static inline int iommufd_backend_fd_for(const struct iommufd_backend *be,
 	}
 	return __atomic_load_n(&be->fd, __ATOMIC_RELAXED);
 }
+
+/*
+ * The one answer for an ioctl the kernel (ENOTTY) or the build (headers
+ * without it) lacks: -EOPNOTSUPP, reported with the feature and the kernel
+ * version that introduced it. Returns -EOPNOTSUPP.
+ */
+int iommufd_missing(const struct iommufd_backend *be, const char *op, int fd,
+		    const char *what, const char *since, bool in_build);
 
 #endif /* LIBIOMMUFD_INTERNAL_H */

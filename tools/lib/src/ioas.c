@@ -150,3 +150,91 @@ int iommufd_backend_unmap_dma(struct iommufd_backend *be, uint32_t ioas_id,
 		      fd, ioas_id, iova, size);
 	return -ENOENT;
 }
+
+IOMMUFD_EXPORT
+int iommufd_backend_map_file_dma(struct iommufd_backend *be, uint32_t ioas_id,
+				 uint64_t iova, uint64_t size, int mfd,
+				 uint64_t start, bool readonly)
+{
+	int fd, ret IOMMUFD_MAYBE_UNUSED;
+
+	fd = iommufd_backend_fd_for(be, "map_file_dma");
+	if (fd < 0)
+		return fd;
+	if (mfd < 0) {
+		iommufd_error(be, "map_file_dma", EINVAL,
+			      "fd=%d ioas=%u mfd=%d: negative file descriptor",
+			      fd, ioas_id, mfd);
+		return -EINVAL;
+	}
+#ifndef IOMMU_IOAS_MAP_FILE
+	/* Traced like a call the kernel refused, so every probe exists. */
+	trace_map_file_dma(fd, ioas_id, iova, size, mfd, start, readonly,
+			   -EOPNOTSUPP);
+	return iommufd_missing(be, "map_file_dma", fd, "IOMMU_IOAS_MAP_FILE",
+			       "6.13", true);
+#else
+	{
+		struct iommu_ioas_map_file cmd = {
+			.size = sizeof(cmd),
+			.flags = IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_FIXED_IOVA |
+				 (readonly ? 0 : IOMMU_IOAS_MAP_WRITEABLE),
+			.ioas_id = ioas_id,
+			.fd = mfd,
+			.start = start,
+			.length = size,
+			.iova = iova,
+		};
+
+		ret = ioctl(fd, IOMMU_IOAS_MAP_FILE, &cmd) ? -errno : 0;
+	}
+	trace_map_file_dma(fd, ioas_id, iova, size, mfd, start, readonly, ret);
+	if (!ret)
+		return 0;
+	if (ret == -ENOTTY)
+		return iommufd_missing(be, "map_file_dma", fd,
+				       "IOMMU_IOAS_MAP_FILE", "6.13", false);
+	iommufd_error(be, "map_file_dma", -ret,
+		      "fd=%d ioas=%u iova=0x%" PRIx64 " size=0x%" PRIx64
+		      " mfd=%d start=0x%" PRIx64 " readonly=%d: IOMMU_IOAS_MAP_FILE failed%s",
+		      fd, ioas_id, iova, size, mfd, start, readonly,
+		      ret == -EBADF ? " (mfd is not open)" :
+		      ret == -EINVAL ? " (a file the kernel cannot pin: memfd, or a dma-buf it supports?)" : "");
+	return ret;
+#endif
+}
+
+IOMMUFD_EXPORT
+int iommufd_backend_change_process(struct iommufd_backend *be)
+{
+	int fd, ret IOMMUFD_MAYBE_UNUSED;
+
+	fd = iommufd_backend_fd_for(be, "change_process");
+	if (fd < 0)
+		return fd;
+#ifndef IOMMU_IOAS_CHANGE_PROCESS
+	trace_change_process(fd, -EOPNOTSUPP);
+	return iommufd_missing(be, "change_process", fd,
+			       "IOMMU_IOAS_CHANGE_PROCESS", "6.14", true);
+#else
+	{
+		struct iommu_ioas_change_process cmd = { .size = sizeof(cmd) };
+
+		ret = ioctl(fd, IOMMU_IOAS_CHANGE_PROCESS, &cmd) ? -errno : 0;
+	}
+	trace_change_process(fd, ret);
+	if (!ret)
+		return 0;
+	if (ret == -ENOTTY)
+		return iommufd_missing(be, "change_process", fd,
+				       "IOMMU_IOAS_CHANGE_PROCESS", "6.14", false);
+	/*
+	 * The kernel refuses (EINVAL) while any mapping comes from user
+	 * memory (IOMMU_IOAS_MAP) rather than from a file (MAP_FILE).
+	 */
+	iommufd_error(be, "change_process", -ret,
+		      "fd=%d: IOMMU_IOAS_CHANGE_PROCESS failed%s", fd,
+		      ret == -EINVAL ? " (only file mappings (map_file_dma) can move to another process)" : "");
+	return ret;
+#endif
+}
