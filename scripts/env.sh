@@ -36,7 +36,7 @@ fi
 
 # The kernels whose uAPI the userspace mock (tools/mock) speaks: it is built
 # against, and compared with, these only.
-HARNESS_MOCK_KERNELS="6.12 7.3"
+HARNESS_MOCK_KERNELS="6.12"
 
 # virtme-ng is pinned: its command line and guest init change between releases.
 HARNESS_VNG_VERSION=1.42
