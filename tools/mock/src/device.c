@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Mirrors drivers/iommu/iommufd/device.c, checked against Linux 6.12: a
+ * Mirrors drivers/iommu/iommufd/device.c, checked against Linux 6.12 and 7.3
+ * (7.x: GET_HW_INFO input type, ATS and PASID capabilities): a
  * device bound to the context and its attachment to a HWPT (or to an IOAS
  * through an automatic domain), accesses (the in-kernel users of an IOAS
  * that pin pages or read and write through it), and GET_HW_INFO.
@@ -26,6 +27,11 @@ struct iommufd_device *iommufd_device_bind(struct iommufd_ctx *ictx,
 		return NULL;
 	idev->ictx = ictx;
 	idev->dev_flags = dev_flags;
+#if IOMMUFD_MOCK_HAVE_7X
+	/* mock_dev_create(): 7.x's mock device caches, for vIOMMU invalidation */
+	for (int i = 0; i < MOCK_DEV_CACHE_NUM; i++)
+		idev->cache[i] = IOMMU_TEST_DEV_CACHE_DEFAULT;
+#endif
 	idev->obj.users++;
 	return idev;
 }
@@ -33,6 +39,9 @@ struct iommufd_device *iommufd_device_bind(struct iommufd_ctx *ictx,
 /* iommufd_device_unbind() */
 void iommufd_device_unbind(struct iommufd_device *idev)
 {
+#if IOMMUFD_MOCK_HAVE_7X
+	iommufd_device_pre_destroy(idev);
+#endif
 	iommufd_object_destroy_user(idev->ictx, &idev->obj);
 }
 
@@ -109,7 +118,7 @@ static int iommufd_device_auto_get_domain(struct iommufd_device *idev,
 		return 0;
 	}
 	hwpt_paging = iommufd_hwpt_paging_alloc(idev->ictx, ioas, idev, 0,
-						!replace, false, &rc);
+						!replace, NULL, &rc);
 	if (!hwpt_paging)
 		return rc;
 	if (replace) {
@@ -439,16 +448,32 @@ int iommufd_get_hw_info(struct iommufd_ucmd *ucmd)
 	struct iommu_test_hw_info info = {
 		.test_reg = IOMMU_HW_INFO_SELFTEST_REGVAL,
 	};
+	uint32_t supported_flags = 0, in_type = 0;
 	struct iommufd_device *idev;
 	uint32_t copy_len;
 	int rc;
 
-	if (cmd->flags || cmd->__reserved[0] || cmd->__reserved[1] ||
-	    cmd->__reserved[2])
+#if IOMMUFD_MOCK_HAVE_7X
+	/*
+	 * 7.x: flag bit 0 says in_data_type, which shares its field
+	 * with out_data_type, asks for a type; without it the field is
+	 * ignored (IOMMU_HW_INFO_TYPE_DEFAULT).
+	 */
+	if (iommufd_mock_7x()) {
+		supported_flags = IOMMU_HW_INFO_FLAG_INPUT_TYPE;
+		if (cmd->flags & IOMMU_HW_INFO_FLAG_INPUT_TYPE)
+			in_type = cmd->in_data_type;
+	}
+#endif
+	if ((cmd->flags & ~supported_flags) || cmd->__reserved[0] ||
+	    cmd->__reserved[1] || cmd->__reserved[2])
 		return -EOPNOTSUPP;
 	idev = iommufd_get_device(ucmd->ictx, cmd->dev_id);
 	if (!idev)
 		return -ENOENT;
+	/* mock_domain_hw_info(): the default or its own type only */
+	if (in_type && in_type != IOMMU_HW_INFO_TYPE_SELFTEST)
+		return -EOPNOTSUPP;
 	cmd->out_data_type = IOMMU_HW_INFO_TYPE_SELFTEST;
 	copy_len = cmd->data_len < sizeof(info) ? cmd->data_len : sizeof(info);
 	rc = umem_copy_to(cmd->data_uptr, &info, copy_len);
@@ -474,5 +499,14 @@ int iommufd_get_hw_info(struct iommufd_ucmd *ucmd)
 	if (mock_domain_capable_dirty(idev))
 		cmd->out_capabilities |= IOMMU_HW_CAP_DIRTY_TRACKING;
 	cmd->out_max_pasid_log2 = 0;
+#if IOMMUFD_MOCK_HAVE_7X
+	if (iommufd_mock_7x()) {
+		/* the mock iommu cannot do ATS (7.x reports that) */
+		cmd->out_capabilities |= IOMMU_HW_CAP_PCI_ATS_NOT_SUPPORTED;
+		/* a PASID device's pasid-num-bits; others have 1 PASID */
+		if (idev->dev_flags & MOCK_DEV_FLAG_PASID)
+			cmd->out_max_pasid_log2 = MOCK_PASID_WIDTH;
+	}
+#endif
 	return iommufd_ucmd_respond(ucmd, sizeof(*cmd));
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Mirrors drivers/iommu/iommufd/hw_pagetable.c, checked against Linux 6.12:
+ * Mirrors drivers/iommu/iommufd/hw_pagetable.c, checked against Linux 6.12
+ * and 7.3 (the personality, main.c, picks the behaviour where they differ):
  * paging HWPTs (a domain on an IOAS, automatic or user allocated), nested
  * HWPTs over a NEST_PARENT paging one, and their ioctls (HWPT_ALLOC,
  * SET_DIRTY_TRACKING, GET_DIRTY_BITMAP, INVALIDATE). The domains are the
@@ -40,7 +41,11 @@ void iommufd_hwpt_nested_destroy(struct iommufd_object *obj)
 	struct iommufd_hwpt_nested *hwpt_nested =
 		to_hwpt_nested(container_of(obj, struct iommufd_hw_pagetable, obj));
 
-	hwpt_nested->parent->common.obj.users--;
+	/* a vIOMMU's nested HWPT holds the vIOMMU, which holds the parent */
+	if (hwpt_nested->viommu)
+		hwpt_nested->viommu->obj.users--;
+	else
+		hwpt_nested->parent->common.obj.users--;
 	__iommufd_hwpt_destroy(&hwpt_nested->common);
 }
 
@@ -52,19 +57,30 @@ void iommufd_hwpt_nested_destroy(struct iommufd_object *obj)
 struct iommufd_hwpt_paging *
 iommufd_hwpt_paging_alloc(struct iommufd_ctx *ictx, struct iommufd_ioas *ioas,
 			  struct iommufd_device *idev, uint32_t flags,
-			  bool immediate_attach, bool has_user_data, int *rc)
+			  bool immediate_attach,
+			  const struct iommu_hwpt_alloc *user_cmd, int *rc)
 {
-	const uint32_t valid_flags = IOMMU_HWPT_ALLOC_NEST_PARENT |
-				     IOMMU_HWPT_ALLOC_DIRTY_TRACKING;
+	uint32_t valid_flags = IOMMU_HWPT_ALLOC_NEST_PARENT |
+			       IOMMU_HWPT_ALLOC_DIRTY_TRACKING;
 	struct iommufd_hwpt_paging *hwpt_paging;
 	struct iommufd_hw_pagetable *hwpt;
 
+#if IOMMUFD_MOCK_HAVE_7X
+	/* 6.13 let a paging HWPT take a fault queue, 6.15 PASID attachment. */
+	if (iommufd_mock_7x())
+		valid_flags |= IOMMU_HWPT_FAULT_ID_VALID | IOMMU_HWPT_ALLOC_PASID;
+#endif
 	if (flags & ~valid_flags) {
 		*rc = -EOPNOTSUPP;
 		return NULL;
 	}
 	if ((flags & IOMMU_HWPT_ALLOC_DIRTY_TRACKING) &&
 	    !mock_domain_capable_dirty(idev)) {
+		*rc = -EOPNOTSUPP;
+		return NULL;
+	}
+	if ((flags & IOMMU_HWPT_FAULT_ID_VALID) &&
+	    (flags & IOMMU_HWPT_ALLOC_NEST_PARENT)) {
 		*rc = -EOPNOTSUPP;
 		return NULL;
 	}
@@ -78,8 +94,10 @@ iommufd_hwpt_paging_alloc(struct iommufd_ctx *ictx, struct iommufd_ioas *ioas,
 	ioas->obj.users++;
 	hwpt_paging->ioas = ioas;
 	hwpt_paging->nest_parent = flags & IOMMU_HWPT_ALLOC_NEST_PARENT;
-	*rc = mock_domain_alloc_paging(&hwpt->domain, idev, flags,
-				       has_user_data);
+	*rc = mock_domain_alloc_paging(&hwpt->domain, idev,
+				       flags & ~IOMMU_HWPT_FAULT_ID_VALID,
+				       user_cmd && user_cmd->data_len ?
+					       user_cmd : NULL);
 	if (*rc)
 		goto out_abort;
 	if (immediate_attach) {
@@ -114,9 +132,14 @@ iommufd_hwpt_nested_alloc(struct iommufd_ctx *ictx,
 			  struct iommufd_hwpt_paging *parent,
 			  const struct iommu_hwpt_alloc *cmd, int *rc)
 {
+	uint32_t valid_flags = IOMMU_HWPT_FAULT_ID_VALID;
 	struct iommufd_hwpt_nested *hwpt_nested;
 
-	if ((cmd->flags & ~IOMMU_HWPT_FAULT_ID_VALID) || !cmd->data_len) {
+#if IOMMUFD_MOCK_HAVE_7X
+	if (iommufd_mock_7x())
+		valid_flags |= IOMMU_HWPT_ALLOC_PASID;
+#endif
+	if ((cmd->flags & ~valid_flags) || !cmd->data_len) {
 		*rc = -EOPNOTSUPP;
 		return NULL;
 	}
@@ -139,6 +162,43 @@ iommufd_hwpt_nested_alloc(struct iommufd_ctx *ictx,
 	}
 	return hwpt_nested;
 }
+
+#if IOMMUFD_MOCK_HAVE_7X
+/*
+ * iommufd_viommu_alloc_hwpt_nested(): the parent is the vIOMMU's; the
+ * driver's mock_viommu_alloc_domain_nested() takes the selftest data.
+ */
+static struct iommufd_hwpt_nested *
+iommufd_viommu_alloc_hwpt_nested(struct iommufd_ctx *ictx,
+				 struct iommufd_viommu *viommu,
+				 const struct iommu_hwpt_alloc *cmd, int *rc)
+{
+	struct iommufd_hwpt_nested *hwpt_nested;
+
+	if ((cmd->flags & ~(IOMMU_HWPT_FAULT_ID_VALID |
+			    IOMMU_HWPT_ALLOC_PASID)) ||
+	    !cmd->data_len) {
+		*rc = -EOPNOTSUPP;
+		return NULL;
+	}
+	hwpt_nested = _iommufd_object_alloc(ictx, sizeof(*hwpt_nested),
+					    IOMMUFD_OBJ_HWPT_NESTED);
+	if (!hwpt_nested) {
+		*rc = -ENOMEM;
+		return NULL;
+	}
+	hwpt_nested->viommu = viommu;
+	viommu->obj.users++;
+	hwpt_nested->parent = viommu->hwpt;
+	*rc = mock_domain_alloc_nested(&hwpt_nested->common.domain, cmd);
+	if (*rc) {
+		iommufd_object_abort_and_destroy(ictx, &hwpt_nested->common.obj);
+		return NULL;
+	}
+	hwpt_nested->common.domain.viommu = viommu;
+	return hwpt_nested;
+}
+#endif
 
 int iommufd_hwpt_alloc(struct iommufd_ucmd *ucmd)
 {
@@ -165,7 +225,7 @@ int iommufd_hwpt_alloc(struct iommufd_ucmd *ucmd)
 
 		hwpt_paging = iommufd_hwpt_paging_alloc(
 			ictx, container_of(pt_obj, struct iommufd_ioas, obj),
-			idev, cmd->flags, false, cmd->data_len != 0, &rc);
+			idev, cmd->flags, false, cmd, &rc);
 		if (!hwpt_paging)
 			return rc;
 		hwpt = &hwpt_paging->common;
@@ -180,6 +240,17 @@ int iommufd_hwpt_alloc(struct iommufd_ucmd *ucmd)
 		if (!hwpt_nested)
 			return rc;
 		hwpt = &hwpt_nested->common;
+#if IOMMUFD_MOCK_HAVE_7X
+	} else if (pt_obj->type == IOMMUFD_OBJ_VIOMMU) {
+		struct iommufd_hwpt_nested *hwpt_nested;
+
+		hwpt_nested = iommufd_viommu_alloc_hwpt_nested(
+			ictx, container_of(pt_obj, struct iommufd_viommu, obj),
+			cmd, &rc);
+		if (!hwpt_nested)
+			return rc;
+		hwpt = &hwpt_nested->common;
+#endif
 	} else {
 		return -EINVAL;
 	}
@@ -258,7 +329,27 @@ int iommufd_hwpt_invalidate(struct iommufd_ucmd *ucmd)
 	}
 	hwpt_nested = iommufd_get_hwpt_nested(ucmd->ictx, cmd->hwpt_id);
 	if (!hwpt_nested) {
+		/*
+		 * 6.12 looks up a nested HWPT only: anything else is not
+		 * found. 7.x (6.13, for vIOMMUs) looks up any object and
+		 * dispatches on its type: a type without invalidation, a
+		 * paging HWPT say, is EINVAL.
+		 */
+		struct iommufd_object *obj =
+			iommufd_get_object(ucmd->ictx, cmd->hwpt_id,
+					   IOMMUFD_OBJ_ANY);
+
 		rc = -ENOENT;
+#if IOMMUFD_MOCK_HAVE_7X
+		if (iommufd_mock_7x() && obj && obj->type == IOMMUFD_OBJ_VIOMMU)
+			rc = iommufd_viommu_cache_invalidate(
+				container_of(obj, struct iommufd_viommu, obj),
+				cmd, &done);
+		else if (iommufd_mock_7x() && obj)
+			rc = -EINVAL;
+#else
+		(void)obj;
+#endif
 		goto out;
 	}
 	rc = mock_domain_cache_invalidate_user(&hwpt_nested->common.domain, cmd,

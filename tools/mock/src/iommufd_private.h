@@ -2,9 +2,9 @@
 /*
  * The objects of libiommufd_mock.so and the functions one file offers
  * another. Mirrors drivers/iommu/iommufd/iommufd_private.h (with
- * io_pagetable.h folded in) of Linux 6.12: the same structures under the same
- * names, holding what the mock needs of them. Where the mock departs from
- * the kernel's data structures the structure says so.
+ * io_pagetable.h folded in) of Linux 6.12 and 7.3: the same structures
+ * under the same names, holding what the mock needs of them. Where the mock
+ * departs from the kernel's data structures the structure says so.
  *
  * Files (each mirrors the kernel file of the same name unless noted):
  *   main.c          context, object ids, destroy, copy_struct_from_user, the
@@ -16,7 +16,9 @@
  *   hw_pagetable.c  paging and nested HWPTs, dirty tracking, invalidation
  *   device.c        devices and their attachment, accesses, GET_HW_INFO
  *   eventq.c        the fault queue (6.12's fault.c, eventq.c since 6.14)
+ *   viommu.c        the vIOMMU (7.x)
  *   selftest.c      the mock iommu driver and the IOMMU_TEST_CMD ops
+ *   selftest_access.c  the selftest driver's accesses (from selftest.c)
  *   vfio_compat.c   VFIO type1 on /dev/iommu
  *   file.c          struct file and the fd table (the VFS's part)
  *   intercept.c     the interposed libc functions
@@ -41,6 +43,47 @@
 #include "itree.h"
 
 #define MOCK_HIDDEN __attribute__((visibility("hidden")))
+
+/*
+ * ---- the kernel personality (main.c) ----
+ *
+ * One build answers as each kernel its headers can express, chosen at run
+ * time by IOMMUFD_MOCK_KERNEL. What the headers offer is probed by their
+ * macros, never by a version number: 7.x's uapi header has IOMMU_VIOMMU_ALLOC
+ * (6.13) and 7.x's iommufd_test.h MOCK_PASID_WIDTH (6.15); with both the 7.3
+ * personality exists, else only 6.12's.
+ */
+#if defined(IOMMU_VIOMMU_ALLOC) && defined(MOCK_PASID_WIDTH)
+#define IOMMUFD_MOCK_HAVE_7X 1
+#else
+#define IOMMUFD_MOCK_HAVE_7X 0
+#endif
+
+enum iommufd_mock_kernel {
+	IOMMUFD_MOCK_KERNEL_6_12,
+	IOMMUFD_MOCK_KERNEL_7_3,
+};
+
+extern enum iommufd_mock_kernel iommufd_mock_kernel MOCK_HIDDEN;
+
+/* Whether the mock answers as a 7.x kernel (the generic page table mock). */
+static inline bool iommufd_mock_7x(void)
+{
+	return IOMMUFD_MOCK_HAVE_7X &&
+	       iommufd_mock_kernel >= IOMMUFD_MOCK_KERNEL_7_3;
+}
+
+/*
+ * 6.12's MOCK_FLAGS_DEVICE_HUGE_IOVA, which 7.x's iommufd_test.h dropped
+ * (its mock takes huge pages per domain, pagetable_type); the bit stays
+ * meaningful for the 6.12 personality whatever header the build used.
+ */
+#define MOCK_DEV_FLAG_HUGE_IOVA_612 (1U << 1)
+#if IOMMUFD_MOCK_HAVE_7X
+#define MOCK_DEV_FLAG_PASID MOCK_FLAGS_DEVICE_PASID
+#else
+#define MOCK_DEV_FLAG_PASID 0U
+#endif
 
 #define container_of(ptr, type, member)                                      \
 	((type *)((char *)(ptr) - offsetof(type, member)))
@@ -114,6 +157,8 @@ enum iommufd_object_type {
 	IOMMUFD_OBJ_IOAS,
 	IOMMUFD_OBJ_ACCESS,
 	IOMMUFD_OBJ_FAULT,
+	IOMMUFD_OBJ_VIOMMU,
+	IOMMUFD_OBJ_VDEVICE,
 	IOMMUFD_OBJ_SELFTEST,
 	IOMMUFD_OBJ_MAX,
 };
@@ -137,6 +182,9 @@ void iommufd_object_abort(struct iommufd_ctx *ictx,
 			  struct iommufd_object *obj) MOCK_HIDDEN;
 void iommufd_object_abort_and_destroy(struct iommufd_ctx *ictx,
 				      struct iommufd_object *obj) MOCK_HIDDEN;
+/* iommufd_object_tombstone_user(): destroyed, its id never handed out again */
+void iommufd_object_tombstone(struct iommufd_ctx *ictx,
+			      struct iommufd_object *obj) MOCK_HIDDEN;
 struct iommufd_object *iommufd_get_object(struct iommufd_ctx *ictx, uint32_t id,
 					  enum iommufd_object_type type) MOCK_HIDDEN;
 
@@ -466,11 +514,18 @@ int iommufd_vfio_ioas(struct iommufd_ucmd *ucmd) MOCK_HIDDEN;
  */
 struct mock_iommu_domain {
 	uint64_t pgsize_bitmap;
+	/*
+	 * What one dirty bit covers (a leaf IOPTE): 6.12's xarray mock keeps
+	 * one per 2 KiB IO page; 7.x's generic page table one per leaf, and
+	 * iommufd maps each CPU page as one leaf (see selftest.c).
+	 */
+	uint64_t dirty_unit;
 	uint64_t aperture_start, aperture_end;	/* domain->geometry */
 	bool dirty_ops;		/* domain->dirty_ops is set */
 	bool dirty_tracking;	/* MOCK_DIRTY_TRACK */
-	struct itree dirty;	/* struct mock_dirty_entry, per 2K entry */
+	struct itree dirty;	/* struct mock_dirty_entry, per dirty_unit */
 	uint32_t iotlb[MOCK_NESTED_DOMAIN_IOTLB_NUM];	/* nested only */
+	struct iommufd_viommu *viommu;	/* mock_nested->mock_viommu (7.x) */
 };
 
 struct iommufd_hw_pagetable {
@@ -490,6 +545,7 @@ struct iommufd_hwpt_paging {
 struct iommufd_hwpt_nested {
 	struct iommufd_hw_pagetable common;
 	struct iommufd_hwpt_paging *parent;
+	struct iommufd_viommu *viommu;	/* allocated on a vIOMMU (7.x) */
 };
 
 static inline bool hwpt_is_paging(struct iommufd_hw_pagetable *hwpt)
@@ -534,7 +590,8 @@ iommufd_get_hwpt_nested(struct iommufd_ctx *ictx, uint32_t id)
 struct iommufd_hwpt_paging *
 iommufd_hwpt_paging_alloc(struct iommufd_ctx *ictx, struct iommufd_ioas *ioas,
 			  struct iommufd_device *idev, uint32_t flags,
-			  bool immediate_attach, bool has_user_data,
+			  bool immediate_attach,
+			  const struct iommu_hwpt_alloc *user_cmd,
 			  int *rc) MOCK_HIDDEN;
 void iommufd_hwpt_paging_destroy(struct iommufd_object *obj) MOCK_HIDDEN;
 void iommufd_hwpt_nested_destroy(struct iommufd_object *obj) MOCK_HIDDEN;
@@ -553,6 +610,8 @@ struct iommufd_device {
 	struct iommufd_ctx *ictx;
 	uint32_t dev_flags;	/* the mock_dev's MOCK_FLAGS_DEVICE_* */
 	struct iommufd_hw_pagetable *hwpt;
+	struct iommufd_vdevice *vdev;	/* idev->vdev (7.x) */
+	uint32_t cache[4];	/* mock_dev->cache[MOCK_DEV_CACHE_NUM] (7.x) */
 };
 
 static inline struct iommufd_device *iommufd_get_device(struct iommufd_ctx *ictx,
@@ -624,11 +683,45 @@ struct iommufd_fault {
 
 int iommufd_fault_alloc(struct iommufd_ucmd *ucmd) MOCK_HIDDEN;
 
+/* ---- viommu.c (7.x) ---- */
+
+struct iommufd_viommu {
+	struct iommufd_object obj;
+	struct iommufd_ctx *ictx;
+	struct iommufd_hwpt_paging *hwpt;	/* the NEST_PARENT it holds */
+	uint32_t type;
+	struct iommufd_vdevice **vdevs;	/* viommu->vdevs, by virt_id */
+	size_t nvdevs;
+};
+
+struct iommufd_vdevice {
+	struct iommufd_object obj;
+	struct iommufd_viommu *viommu;
+	struct iommufd_device *idev;
+	uint64_t virt_id;
+};
+
+#if IOMMUFD_MOCK_HAVE_7X
+void iommufd_viommu_destroy(struct iommufd_object *obj) MOCK_HIDDEN;
+int iommufd_viommu_alloc_ioctl(struct iommufd_ucmd *ucmd) MOCK_HIDDEN;
+void iommufd_vdevice_destroy(struct iommufd_object *obj) MOCK_HIDDEN;
+int iommufd_vdevice_alloc_ioctl(struct iommufd_ucmd *ucmd) MOCK_HIDDEN;
+/* iommufd_device_pre_destroy(): the device's vDEVICE becomes a tombstone */
+void iommufd_device_pre_destroy(struct iommufd_device *idev) MOCK_HIDDEN;
+/* iommufd_viommu_get_vdev_id(): 0, or -ENOENT without a vDEVICE there */
+int iommufd_viommu_get_vdev_id(struct iommufd_viommu *viommu,
+			       struct iommufd_device *idev,
+			       uint64_t *vdev_id) MOCK_HIDDEN;
+int iommufd_viommu_cache_invalidate(struct iommufd_viommu *viommu,
+				    struct iommu_hwpt_invalidate *cmd,
+				    uint32_t *done) MOCK_HIDDEN;
+#endif
+
 /* ---- selftest.c ---- */
 
 int mock_domain_alloc_paging(struct mock_iommu_domain *domain,
 			     struct iommufd_device *idev, uint32_t flags,
-			     bool has_user_data) MOCK_HIDDEN;
+			     const struct iommu_hwpt_alloc *cmd) MOCK_HIDDEN;
 int mock_domain_alloc_nested(struct mock_iommu_domain *domain,
 			     const struct iommu_hwpt_alloc *cmd) MOCK_HIDDEN;
 int mock_domain_nop_attach(struct mock_iommu_domain *domain,
@@ -650,6 +743,22 @@ void iommufd_selftest_destroy(struct iommufd_object *obj) MOCK_HIDDEN;
 int iommufd_test(struct iommufd_ucmd *ucmd) MOCK_HIDDEN;
 void iommufd_test_syz_conv_iova_id(struct iommufd_ucmd *ucmd, uint32_t ioas_id,
 				   __u64 *iova, __u32 *flags) MOCK_HIDDEN;
+
+/* selftest_access.c: the access ops of iommufd_test() */
+int iommufd_test_create_access(struct iommufd_ucmd *ucmd, unsigned int ioas_id,
+			       unsigned int flags,
+			       struct iommu_test_cmd *cmd) MOCK_HIDDEN;
+int iommufd_test_access_replace_ioas(unsigned int access_id,
+				     unsigned int ioas_id) MOCK_HIDDEN;
+int iommufd_test_access_pages(struct iommufd_ucmd *ucmd,
+			      unsigned int access_id, uint64_t iova,
+			      uint64_t length, uint64_t uptr, uint32_t flags,
+			      struct iommu_test_cmd *cmd) MOCK_HIDDEN;
+int iommufd_test_access_rw(unsigned int access_id, uint64_t iova,
+			   uint64_t length, uint64_t ubuf,
+			   uint32_t flags) MOCK_HIDDEN;
+int iommufd_test_access_item_destroy(unsigned int access_id,
+				     unsigned int item_id) MOCK_HIDDEN;
 
 /* ---- vfio_compat.c ---- */
 

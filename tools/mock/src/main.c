@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Mirrors drivers/iommu/iommufd/main.c, checked against Linux 6.12: the
- * iommufd context, object ids, object destruction, the /dev/iommu file
- * operations and the ioctl table with its size rules.
+ * Mirrors drivers/iommu/iommufd/main.c, checked against Linux 6.12 and 7.3:
+ * the iommufd context, object ids, object destruction, the /dev/iommu file
+ * operations and the ioctl table with its size rules; and the kernel
+ * personality (IOMMUFD_MOCK_KERNEL), which has no kernel counterpart.
  *
  * Object ids come from a lowest-free allocator starting at 1, as xa_alloc()
  * on an XA_FLAGS_ALLOC1 xarray hands them out, so the ids a program sees
@@ -12,6 +13,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -24,6 +26,41 @@
 
 #include "iommufd_private.h"
 
+/* ---- the personality: which kernel the mock answers as ---- */
+
+enum iommufd_mock_kernel iommufd_mock_kernel =
+	IOMMUFD_MOCK_HAVE_7X ? IOMMUFD_MOCK_KERNEL_7_3 : IOMMUFD_MOCK_KERNEL_6_12;
+
+/*
+ * IOMMUFD_MOCK_KERNEL=6.12|7.3, read at the first open; unset, the newest
+ * kernel this build's headers express. A kernel the build cannot be (7.3
+ * from 6.12 headers) or an unknown name fails every open with ENODEV and
+ * says why once on stderr: answering as another kernel would be a lie.
+ */
+static int iommufd_mock_kernel_init(void)
+{
+	static int done, rc;
+	const char *want;
+
+	if (done)
+		return rc;
+	done = 1;
+	want = getenv("IOMMUFD_MOCK_KERNEL");
+	if (!want || !*want)
+		return 0;
+	if (!strcmp(want, "6.12")) {
+		iommufd_mock_kernel = IOMMUFD_MOCK_KERNEL_6_12;
+	} else if (IOMMUFD_MOCK_HAVE_7X && !strcmp(want, "7.3")) {
+		iommufd_mock_kernel = IOMMUFD_MOCK_KERNEL_7_3;
+	} else {
+		fprintf(stderr,
+			"libiommufd_mock: IOMMUFD_MOCK_KERNEL=%s: this build answers as %s only\n",
+			want, IOMMUFD_MOCK_HAVE_7X ? "6.12 or 7.3" : "6.12");
+		rc = -ENODEV;
+	}
+	return rc;
+}
+
 struct iommufd_object_ops {
 	void (*destroy)(struct iommufd_object *obj);
 };
@@ -34,6 +71,10 @@ static const struct iommufd_object_ops iommufd_object_ops[IOMMUFD_OBJ_MAX] = {
 	[IOMMUFD_OBJ_HWPT_NESTED] = { .destroy = iommufd_hwpt_nested_destroy },
 	[IOMMUFD_OBJ_IOAS] = { .destroy = iommufd_ioas_destroy },
 	[IOMMUFD_OBJ_SELFTEST] = { .destroy = iommufd_selftest_destroy },
+#if IOMMUFD_MOCK_HAVE_7X
+	[IOMMUFD_OBJ_VIOMMU] = { .destroy = iommufd_viommu_destroy },
+	[IOMMUFD_OBJ_VDEVICE] = { .destroy = iommufd_vdevice_destroy },
+#endif
 	/* devices and fault queues hold nothing the mock must release */
 };
 
@@ -135,6 +176,20 @@ void iommufd_object_abort_and_destroy(struct iommufd_ctx *ictx,
 	iommufd_object_abort(ictx, obj);
 }
 
+/*
+ * iommufd_object_tombstone_user(): the object goes, its id stays taken (the
+ * kernel stores XA_ZERO_ENTRY): it names nothing until the context dies.
+ */
+void iommufd_object_tombstone(struct iommufd_ctx *ictx,
+			      struct iommufd_object *obj)
+{
+	if (iommufd_object_ops[obj->type].destroy)
+		iommufd_object_ops[obj->type].destroy(obj);
+	ictx->objs[obj->id] = NULL;
+	ictx->nobjs--;
+	free(obj);
+}
+
 /* iommufd_get_object(): wrong type or absent is ENOENT (NULL). */
 struct iommufd_object *iommufd_get_object(struct iommufd_ctx *ictx, uint32_t id,
 					  enum iommufd_object_type type)
@@ -174,9 +229,12 @@ static int iommufd_destroy(struct iommufd_ucmd *ucmd)
 /* iommufd_fops_open(): a fresh context per open, like the kernel. */
 int iommufd_fops_open(bool cloexec)
 {
-	struct iommufd_ctx *ictx = calloc(1, sizeof(*ictx));
-	int fd;
+	struct iommufd_ctx *ictx;
+	int fd = iommufd_mock_kernel_init();
 
+	if (fd)
+		return fd;
+	ictx = calloc(1, sizeof(*ictx));
 	if (!ictx)
 		return -ENOMEM;
 	ictx->refs = 1;
@@ -234,12 +292,17 @@ union ucmd_buffer {
 	struct iommu_option option;
 	struct iommu_vfio_ioas vfio_ioas;
 	struct iommu_test_cmd test;
+#if IOMMUFD_MOCK_HAVE_7X
+	struct iommu_viommu_alloc viommu;
+	struct iommu_vdevice_alloc vdev;
+#endif
 };
 
 struct iommufd_ioctl_op {
 	unsigned int size, min_size;
 	unsigned long ioctl_num;
 	int (*execute)(struct iommufd_ucmd *ucmd);
+	bool since_7x;	/* ENOTTY in the 6.12 personality */
 };
 
 #define IOCTL_OP(_ioctl, _fn, _struct, _last)                                \
@@ -250,7 +313,20 @@ struct iommufd_ioctl_op {
 		.execute = _fn,                                              \
 	}
 
-/* The table of the kernel the mock is built against. */
+#define IOCTL_OP_7X(_ioctl, _fn, _struct, _last)                             \
+	[_IOC_NR(_ioctl) - IOMMUFD_CMD_BASE] = {                             \
+		.size = sizeof(_struct),                                     \
+		.min_size = offsetofend(_struct, _last),                     \
+		.ioctl_num = _ioctl,                                         \
+		.execute = _fn,                                              \
+		.since_7x = true,                                            \
+	}
+
+/*
+ * The table of the newest kernel the headers express; the 7.x rows do not
+ * exist for the 6.12 personality. Every struct 6.12 has is the same size
+ * in 7.3's headers (the driver data iommu_hwpt_selftest grew: selftest.c).
+ */
 static const struct iommufd_ioctl_op iommufd_ioctl_ops[] = {
 	IOCTL_OP(IOMMU_DESTROY, iommufd_destroy, struct iommu_destroy, id),
 	IOCTL_OP(IOMMU_FAULT_QUEUE_ALLOC, iommufd_fault_alloc,
@@ -280,6 +356,12 @@ static const struct iommufd_ioctl_op iommufd_ioctl_ops[] = {
 	IOCTL_OP(IOMMU_VFIO_IOAS, iommufd_vfio_ioas, struct iommu_vfio_ioas,
 		 __reserved),
 	IOCTL_OP(IOMMU_TEST_CMD, iommufd_test, struct iommu_test_cmd, last),
+#if IOMMUFD_MOCK_HAVE_7X
+	IOCTL_OP_7X(IOMMU_VIOMMU_ALLOC, iommufd_viommu_alloc_ioctl,
+		    struct iommu_viommu_alloc, out_viommu_id),
+	IOCTL_OP_7X(IOMMU_VDEVICE_ALLOC, iommufd_vdevice_alloc_ioctl,
+		    struct iommu_vdevice_alloc, virt_id),
+#endif
 };
 
 /*
@@ -307,7 +389,7 @@ static long __iommufd_fops_ioctl(struct iommufd_ctx *ictx, unsigned long cmd,
 	if (rc)
 		return rc;
 	op = &iommufd_ioctl_ops[nr - IOMMUFD_CMD_BASE];
-	if (op->ioctl_num != cmd)
+	if (op->ioctl_num != cmd || (op->since_7x && !iommufd_mock_7x()))
 		return -ENOTTY;
 	if (ucmd.user_size < op->min_size)
 		return -EINVAL;

@@ -1,8 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Mirrors drivers/iommu/iommufd/selftest.c, checked against Linux 6.12
- * (CONFIG_IOMMUFD_TEST): the mock iommu driver (its paging and nested
+ * Mirrors drivers/iommu/iommufd/selftest.c, checked against Linux 6.12 and
+ * 7.3 (CONFIG_IOMMUFD_TEST): the mock iommu driver (its paging and nested
  * domains, its devices) and the IOMMU_TEST_CMD ops of iommufd_test.h.
+ *
+ * The two kernels' mock drivers differ (the personality, main.c, picks):
+ *  - 6.12's domain is an xarray of 2 KiB IO pages, each with a dirty bit,
+ *    and takes no driver data; a MOCK_FLAGS_DEVICE_HUGE_IOVA device's
+ *    domains add 1 MiB pages;
+ *  - 7.x's is the generic page table (AMDv1 with a 2 KiB granule, every
+ *    power of two up to 64 GiB as a leaf) and takes IOMMU_HWPT_DATA_SELFTEST
+ *    with pagetable_type on paging HWPT_ALLOC: MOCK_IOMMUPT_HUGE is a table
+ *    of 1 MiB and CPU pages without the mock aperture. A dirty bit belongs
+ *    to a leaf; iommufd maps every CPU page as its own leaf here (the mock
+ *    cannot see physical contiguity, README.md), so one covers a CPU page.
  *
  * Model, where it departs from the kernel:
  *  - a mock domain stores no page table (struct mock_iommu_domain): an entry
@@ -10,7 +21,7 @@
  *  - a "physical address" is the user VA of the page, or (device, inode,
  *    offset) for a shared file page: MD_CHECK_MAP and ACCESS_PAGES compare
  *    those where the kernel compares struct pages;
- *  - the selftest access is a real fd, as the kernel's is.
+ *  - the selftest access is a real fd, as the kernel's is (selftest_access.c).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -21,34 +32,16 @@
 
 /* The mock domain's IOPTE: half a CPU page, as in the kernel's selftest. */
 #define MOCK_IO_PAGE_SIZE (umem_page_size() / 2)
-#define MOCK_HUGE_PAGE_SIZE (512 * MOCK_IO_PAGE_SIZE)
+#define MOCK_IO_HUGE_SIZE (512 * MOCK_IO_PAGE_SIZE)
+/* 7.x: the AMDv1 mock's leaf sizes, 2 KiB to 64 GiB (max VA 2^38) */
+#define MOCK_PT_PGSIZES (((1ULL << 37) - 1) & ~((1ULL << 11) - 1))
+#define MOCK_PT_VA_LAST ((1ULL << 38) - 1)
 /* iommufd_test_memory_limit's floor: sizeof(unsigned long) + sizeof(u32). */
 #define MOCK_MEMORY_LIMIT_MIN (sizeof(unsigned long) + sizeof(uint32_t))
 
-_Static_assert((unsigned int)MOCK_ACCESS_RW_WRITE == IOMMUFD_ACCESS_RW_WRITE,
-	       "access rw flags");
-_Static_assert((unsigned int)MOCK_ACCESS_RW_SLOW_PATH ==
-		       __IOMMUFD_ACCESS_RW_SLOW_PATH,
-	       "access rw flags");
-_Static_assert((unsigned int)MOCK_FLAGS_ACCESS_WRITE == IOMMUFD_ACCESS_RW_WRITE,
-	       "access pin flags");
-
-/* A dirty IOPTE of a mock domain: [index, index] in 2K entries. */
+/* A dirty leaf of a mock domain: [index, index] in dirty_unit. */
 struct mock_dirty_entry {
 	struct itree_node node;
-};
-
-/* The selftest driver's side of an access (the fd's private data). */
-struct selftest_access_item {
-	uint64_t iova, length;
-	unsigned int id;
-};
-
-struct selftest_access {
-	struct iommufd_access *access;
-	struct selftest_access_item *items;
-	size_t nitems;
-	unsigned int next_id;
 };
 
 /* struct selftest_obj: holds the bound mock device. */
@@ -57,48 +50,21 @@ struct selftest_obj {
 	struct iommufd_device *idev;
 };
 
-/* __iommufd_test_syz_conv_iova(): the nth area plus an offset. */
-static uint64_t __iommufd_test_syz_conv_iova(struct io_pagetable *iopt,
-					     uint64_t iova)
-{
-	uint32_t nth = (uint32_t)iova, offset = (uint32_t)(iova >> 32);
-	struct iopt_area *area;
-
-	for (area = iopt_area_iter_first(iopt, 0, UINT64_MAX); area;
-	     area = iopt_area_iter_next(area, 0, UINT64_MAX))
-		if (nth-- == 0)
-			return iopt_area_iova(area) + offset;
-	return 0;
-}
-
-static uint64_t iommufd_test_syz_conv_iova(struct iommufd_access *access,
-					   uint64_t iova)
-{
-	return access->ioas ?
-		       __iommufd_test_syz_conv_iova(&access->ioas->iopt, iova) :
-		       0;
-}
-
-/* iommufd_test_syz_conv_iova_id(): for IOAS_COPY's MOCK_FLAGS_ACCESS_SYZ. */
-void iommufd_test_syz_conv_iova_id(struct iommufd_ucmd *ucmd, uint32_t ioas_id,
-				   __u64 *iova, __u32 *flags)
-{
-	struct iommufd_ioas *ioas;
-
-	if (!(*flags & MOCK_FLAGS_ACCESS_SYZ))
-		return;
-	*flags &= ~(uint32_t)MOCK_FLAGS_ACCESS_SYZ;
-	ioas = iommufd_get_ioas(ucmd->ictx, ioas_id);
-	if (ioas)
-		*iova = __iommufd_test_syz_conv_iova(&ioas->iopt, *iova);
-}
-
 /* mock_domain_nop_attach(): a NO_DIRTY device refuses a dirty domain. */
 int mock_domain_nop_attach(struct mock_iommu_domain *domain,
 			   struct iommufd_device *idev)
 {
 	if (domain->dirty_ops && (idev->dev_flags & MOCK_FLAGS_DEVICE_NO_DIRTY))
 		return -EINVAL;
+#if IOMMUFD_MOCK_HAVE_7X
+	/* a vIOMMU's nested domain: only with a vDEVICE on that vIOMMU */
+	if (domain->viommu) {
+		uint64_t vdev_id;
+
+		return iommufd_viommu_get_vdev_id(domain->viommu, idev,
+						  &vdev_id);
+	}
+#endif
 	return 0;
 }
 
@@ -117,17 +83,24 @@ int mock_domain_read_and_clear_dirty(struct mock_iommu_domain *domain,
 				     uint64_t iova, uint64_t size,
 				     uint32_t flags, struct iova_bitmap *bitmap)
 {
-	uint64_t io = MOCK_IO_PAGE_SIZE, first = iova / io;
+	uint64_t io = domain->dirty_unit, first = iova / io;
 	uint64_t last = (iova + size - 1) / io;
 	struct itree_node *n, *next;
 
 	if (!domain->dirty_tracking && bitmap)
 		return -EINVAL;
-	/* Only dirty entries matter; walk them instead of every 2K entry. */
+	/* Only dirty entries matter; walk them instead of every leaf. */
 	for (n = itree_first(&domain->dirty, first, last); n; n = next) {
+		uint64_t start = n->start * io, end = start + io - 1;
+
 		next = itree_next(n, first, last);
+		/* A leaf reads dirty whole, as far as the range asked reaches. */
+		if (start < iova)
+			start = iova;
+		if (end > iova + size - 1)
+			end = iova + size - 1;
 		if (bitmap)
-			iova_bitmap_set(bitmap, n->start * io, io);
+			iova_bitmap_set(bitmap, start, end - start + 1);
 		if (!(flags & IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR)) {
 			itree_remove(&domain->dirty, n);
 			free(container_of(n, struct mock_dirty_entry, node));
@@ -136,18 +109,85 @@ int mock_domain_read_and_clear_dirty(struct mock_iommu_domain *domain,
 	return 0;
 }
 
-/* mock_domain_alloc_user() for a paging domain: no driver data. */
+#if IOMMUFD_MOCK_HAVE_7X
+/*
+ * 7.x's mock_domain_alloc_paging_flags() and mock_domain_alloc_pgtable():
+ * the driver data, if any, names the page table's type.
+ */
+static int mock_domain_alloc_pgtable(struct mock_iommu_domain *domain,
+				     struct iommufd_device *idev,
+				     uint32_t flags,
+				     const struct iommu_hwpt_alloc *cmd)
+{
+	/* 7.x's struct iommu_hwpt_selftest: iotlb, then pagetable_type */
+	struct {
+		uint32_t iotlb;
+		uint32_t pagetable_type;
+	} cfg = {};
+	const uint32_t paging_flags = IOMMU_HWPT_ALLOC_DIRTY_TRACKING |
+				      IOMMU_HWPT_ALLOC_NEST_PARENT |
+				      IOMMU_HWPT_ALLOC_PASID;
+	int rc;
+
+	if ((flags & ~paging_flags) ||
+	    ((flags & IOMMU_HWPT_ALLOC_DIRTY_TRACKING) &&
+	     (idev->dev_flags & MOCK_FLAGS_DEVICE_NO_DIRTY)))
+		return -EOPNOTSUPP;
+	if (cmd) {
+		if (cmd->data_type != IOMMU_HWPT_DATA_SELFTEST &&
+		    cmd->data_type != IOMMU_HWPT_DATA_NONE)
+			return -EOPNOTSUPP;
+		/* iommu_copy_struct_from_user(..., iotlb) */
+		if (cmd->data_type != IOMMU_HWPT_DATA_SELFTEST ||
+		    cmd->data_len < sizeof(cfg.iotlb) ||
+		    sizeof(cfg) < cmd->data_len)
+			return -EINVAL;
+		rc = copy_struct_from_user(&cfg, sizeof(cfg), cmd->data_uptr,
+					   cmd->data_len);
+		if (rc)
+			return rc;
+	}
+	switch (cfg.pagetable_type) {
+	case MOCK_IOMMUPT_DEFAULT:
+		domain->pgsize_bitmap = MOCK_PT_PGSIZES;
+		domain->aperture_start = MOCK_APERTURE_START;
+		domain->aperture_end = MOCK_APERTURE_LAST;
+		break;
+	case MOCK_IOMMUPT_HUGE:
+		/* userspace maps huge pages only; PAGE_SIZE for iommufd */
+		domain->pgsize_bitmap = MOCK_HUGE_PAGE_SIZE | umem_page_size();
+		domain->aperture_start = 0;
+		domain->aperture_end = MOCK_PT_VA_LAST;
+		break;
+	default:
+		return -EOPNOTSUPP;
+	}
+	domain->dirty_unit = umem_page_size();
+	domain->dirty_ops = flags & IOMMU_HWPT_ALLOC_DIRTY_TRACKING;
+	return 0;
+}
+#endif
+
+/*
+ * A paging domain: 6.12's mock_domain_alloc_user() takes no driver data
+ * (cmd: the HWPT_ALLOC carrying some, else NULL).
+ */
 int mock_domain_alloc_paging(struct mock_iommu_domain *domain,
 			     struct iommufd_device *idev, uint32_t flags,
-			     bool has_user_data)
+			     const struct iommu_hwpt_alloc *cmd)
 {
-	if (has_user_data)
+#if IOMMUFD_MOCK_HAVE_7X
+	if (iommufd_mock_7x())
+		return mock_domain_alloc_pgtable(domain, idev, flags, cmd);
+#endif
+	if (cmd)
 		return -EOPNOTSUPP;
 	domain->pgsize_bitmap = MOCK_IO_PAGE_SIZE;
-	if (idev->dev_flags & MOCK_FLAGS_DEVICE_HUGE_IOVA)
-		domain->pgsize_bitmap |= MOCK_HUGE_PAGE_SIZE;
+	if (idev->dev_flags & MOCK_DEV_FLAG_HUGE_IOVA_612)
+		domain->pgsize_bitmap |= MOCK_IO_HUGE_SIZE;
 	domain->aperture_start = MOCK_APERTURE_START;
 	domain->aperture_end = MOCK_APERTURE_LAST;
+	domain->dirty_unit = MOCK_IO_PAGE_SIZE;
 	domain->dirty_ops = flags & IOMMU_HWPT_ALLOC_DIRTY_TRACKING;
 	return 0;
 }
@@ -167,10 +207,12 @@ void mock_domain_free(struct mock_iommu_domain *domain)
 void mock_domain_unmap_pages(struct mock_iommu_domain *domain, uint64_t iova,
 			     uint64_t length)
 {
-	uint64_t io = MOCK_IO_PAGE_SIZE;
+	uint64_t io = domain->dirty_unit;
 	uint64_t first = iova / io, last = (iova + length - 1) / io;
 	struct itree_node *n;
 
+	if (!io)	/* a nested domain maps nothing */
+		return;
 	while ((n = itree_first(&domain->dirty, first, last))) {
 		itree_remove(&domain->dirty, n);
 		free(container_of(n, struct mock_dirty_entry, node));
@@ -188,16 +230,17 @@ int mock_domain_alloc_nested(struct mock_iommu_domain *domain,
 			     const struct iommu_hwpt_alloc *cmd)
 {
 	struct iommu_hwpt_selftest data;
+	/* 6.12's struct is iotlb only; 7.x added pagetable_type after it */
+	size_t size = iommufd_mock_7x() ? sizeof(data) :
+					  offsetofend(typeof(data), iotlb);
 	int rc;
 
-	if (cmd->data_type != IOMMU_HWPT_DATA_SELFTEST ||
-	    (cmd->flags & ~IOMMU_HWPT_FAULT_ID_VALID))
+	if (cmd->data_type != IOMMU_HWPT_DATA_SELFTEST)
 		return -EOPNOTSUPP;
 	/* iommu_copy_struct_from_user(): len within [min, sizeof] */
-	if (cmd->data_len < sizeof(data.iotlb) || sizeof(data) < cmd->data_len)
+	if (cmd->data_len < sizeof(data.iotlb) || size < cmd->data_len)
 		return -EINVAL;
-	rc = copy_struct_from_user(&data, sizeof(data), cmd->data_uptr,
-				   cmd->data_len);
+	rc = copy_struct_from_user(&data, size, cmd->data_uptr, cmd->data_len);
 	if (rc)
 		return rc;
 	for (int i = 0; i < MOCK_NESTED_DOMAIN_IOTLB_NUM; i++)
@@ -257,20 +300,22 @@ static struct iommufd_hwpt_paging *get_md_pagetable(struct iommufd_ctx *ictx,
 	return iommufd_get_hwpt_paging(ictx, mockpt_id);
 }
 
-/* Whether the domain has an IOPTE at index (index * 2K mapped). */
+/* Whether the domain has an IOPTE at iova. */
 static bool mock_domain_has_entry(struct iommufd_hwpt_paging *hwpt_paging,
-				  uint64_t index)
+				  uint64_t iova)
 {
-	uint64_t iova = index * MOCK_IO_PAGE_SIZE;
-
 	return iopt_area_iter_first(&hwpt_paging->ioas->iopt, iova, iova) !=
 	       NULL;
 }
 
-/* Marks the IOPTE at index dirty (MOCK_DIRTY in the kernel's xarray). */
+/*
+ * Marks the leaf holding iova dirty (6.12: MOCK_DIRTY in the kernel's
+ * xarray; 7.x: the generic page table's set_dirty()).
+ */
 static int mock_domain_dirty_set(struct mock_iommu_domain *domain,
-				 uint64_t index)
+				 uint64_t iova)
 {
+	uint64_t index = iova / domain->dirty_unit;
 	struct mock_dirty_entry *entry;
 
 	if (itree_first(&domain->dirty, index, index))
@@ -298,9 +343,10 @@ static int iommufd_test_mock_domain(struct iommufd_ucmd *ucmd,
 		return -ENOMEM;
 	if (cmd->op == IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS)
 		dev_flags = cmd->mock_domain_flags.dev_flags;
-	/* mock_dev_create() */
-	if (dev_flags &
-	    ~(MOCK_FLAGS_DEVICE_NO_DIRTY | MOCK_FLAGS_DEVICE_HUGE_IOVA)) {
+	/* mock_dev_create(): 7.x traded HUGE_IOVA for PASID */
+	if (dev_flags & ~(MOCK_FLAGS_DEVICE_NO_DIRTY |
+			  (iommufd_mock_7x() ? MOCK_DEV_FLAG_PASID :
+					       MOCK_DEV_FLAG_HUGE_IOVA_612))) {
 		rc = -EINVAL;
 		goto out_sobj;
 	}
@@ -370,19 +416,29 @@ static int iommufd_test_add_reserved(struct iommufd_ucmd *ucmd,
 	return iopt_reserve_iova(&ioas->iopt, start, last, NULL);
 }
 
-/* iommufd_test_md_check_pa(): each 2K IOPTE maps the page at uptr. */
+/*
+ * iommufd_test_md_check_pa(): each IOPTE of the domain's smallest page size
+ * (6.12: the 2 KiB IO page; 7.x: 1 << __ffs(pgsize_bitmap)) maps the page
+ * at uptr.
+ */
 static int iommufd_test_md_check_pa(struct iommufd_ucmd *ucmd,
 				    unsigned int mockpt_id, uint64_t iova,
 				    uint64_t length, uint64_t uptr)
 {
-	uint64_t io = MOCK_IO_PAGE_SIZE, ps = umem_page_size(), end;
+	uint64_t io, ps = umem_page_size(), end;
 	struct iommufd_hwpt_paging *hwpt_paging;
 	int rc;
 
+	/* 6.12 checks the arguments first, 7.x finds the domain first */
+	hwpt_paging = get_md_pagetable(ucmd->ictx, mockpt_id);
+	if (!hwpt_paging && iommufd_mock_7x())
+		return -ENOENT;
+	io = hwpt_paging ? hwpt_paging->common.domain.pgsize_bitmap &
+				   -hwpt_paging->common.domain.pgsize_bitmap :
+			   MOCK_IO_PAGE_SIZE;
 	if (iova % io || length % io || uptr % io ||
 	    __builtin_add_overflow(uptr, length, &end))
 		return -EINVAL;
-	hwpt_paging = get_md_pagetable(ucmd->ictx, mockpt_id);
 	if (!hwpt_paging)
 		return -ENOENT;
 	for (; length; length -= io, iova += io, uptr += io) {
@@ -447,273 +503,6 @@ static int iommufd_test_md_check_iotlb(struct iommufd_ucmd *ucmd,
 	return 0;
 }
 
-static void iommufd_test_access_item_del(struct selftest_access *staccess,
-					 size_t i)
-{
-	memmove(&staccess->items[i], &staccess->items[i + 1],
-		(staccess->nitems - i - 1) * sizeof(*staccess->items));
-	staccess->nitems--;
-}
-
-/* iommufd_test_access_unmap(): the driver drops the items that overlap. */
-static void iommufd_test_access_unmap(void *data, uint64_t iova,
-				      uint64_t length)
-{
-	struct selftest_access *staccess = data;
-	uint64_t last = iova + length - 1;
-
-	for (size_t i = 0; i < staccess->nitems;) {
-		struct selftest_access_item *item = &staccess->items[i];
-
-		if (iova > item->iova + item->length - 1 || last < item->iova) {
-			i++;
-			continue;
-		}
-		iommufd_access_unpin_pages(staccess->access, item->iova,
-					   item->length);
-		iommufd_test_access_item_del(staccess, i);
-	}
-}
-
-/* iommufd_test_staccess_release(): the access file's last fd is gone. */
-static void iommufd_test_staccess_release(void *private_data)
-{
-	struct selftest_access *staccess = private_data;
-
-	iommufd_test_access_unmap(staccess, 0, UINT64_MAX);
-	iommufd_access_destroy(staccess->access);
-	free(staccess->items);
-	free(staccess);
-}
-
-static const struct iommufd_file_ops iommufd_test_staccess_fops = {
-	.name = "iommufd-mock-access",
-	.release = iommufd_test_staccess_release,
-};
-
-/* iommufd_access_get(): the id is an fd of this process. */
-static struct selftest_access *iommufd_access_get(uint32_t fd, int *rc)
-{
-	struct selftest_access *staccess =
-		iommufd_file_private((int)fd, &iommufd_test_staccess_fops);
-
-	if (!staccess)
-		*rc = -EBADFD;
-	return staccess;
-}
-
-/* iommufd_test_access_item_destroy() */
-static int iommufd_test_access_item_destroy(unsigned int access_id,
-					    unsigned int item_id)
-{
-	struct selftest_access *staccess;
-	int rc;
-
-	staccess = iommufd_access_get(access_id, &rc);
-	if (!staccess)
-		return rc;
-	for (size_t i = 0; i < staccess->nitems; i++) {
-		struct selftest_access_item *item = &staccess->items[i];
-
-		if (item->id != item_id)
-			continue;
-		iommufd_access_unpin_pages(staccess->access, item->iova,
-					   item->length);
-		iommufd_test_access_item_del(staccess, i);
-		return 0;
-	}
-	return -ENOENT;
-}
-
-static const struct iommufd_access_ops selftest_access_ops_pin = {
-	.needs_pin_pages = true,
-	.unmap = iommufd_test_access_unmap,
-};
-
-static const struct iommufd_access_ops selftest_access_ops = {
-	.unmap = iommufd_test_access_unmap,
-};
-
-/* iommufd_test_create_access(): an access on ioas_id and its fd. */
-static int iommufd_test_create_access(struct iommufd_ucmd *ucmd,
-				      unsigned int ioas_id, unsigned int flags,
-				      struct iommu_test_cmd *cmd)
-{
-	struct selftest_access *staccess;
-	struct iommufd_access *access;
-	int rc, fdno;
-
-	if (flags & ~MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES)
-		return -EOPNOTSUPP;
-	staccess = calloc(1, sizeof(*staccess));
-	if (!staccess)
-		return -ENOMEM;
-	access = iommufd_access_create(
-		ucmd->ictx,
-		(flags & MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES) ?
-			&selftest_access_ops_pin :
-			&selftest_access_ops,
-		staccess);
-	if (!access) {
-		free(staccess);
-		return -ENOMEM;
-	}
-	staccess->access = access;
-	rc = iommufd_access_attach(access, ioas_id);
-	if (rc)
-		goto out_destroy;
-	fdno = iommufd_file_install(&iommufd_test_staccess_fops, staccess, true);
-	if (fdno < 0) {
-		rc = -ENOMEM;
-		goto out_destroy;
-	}
-	cmd->create_access.out_access_fd = fdno;
-	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
-	if (rc) {
-		/* The fd was never handed out; discarding it releases the access. */
-		iommufd_file_discard(fdno);
-		return rc;
-	}
-	return 0;
-
-out_destroy:
-	iommufd_access_destroy(access);
-	free(staccess);
-	return rc;
-}
-
-/* iommufd_test_access_replace_ioas() */
-static int iommufd_test_access_replace_ioas(unsigned int access_id,
-					    unsigned int ioas_id)
-{
-	struct selftest_access *staccess;
-	int rc;
-
-	staccess = iommufd_access_get(access_id, &rc);
-	if (!staccess)
-		return rc;
-	return iommufd_access_replace(staccess->access, ioas_id);
-}
-
-/* iommufd_test_check_pages(): for syzkaller a NULL uptr skips it. */
-static int iommufd_test_check_pages(uint64_t uptr, const uint64_t *pages,
-				    uint64_t npages)
-{
-	uint64_t ps = umem_page_size();
-
-	for (uint64_t i = 0; i < npages; i++, uptr += ps) {
-		int rc = umem_check_pin(uptr, 1, false, false);
-
-		if (rc)
-			return rc;
-		if ((uptr & ~(ps - 1)) != pages[i])
-			return -EBADE;
-	}
-	return 0;
-}
-
-/* iommufd_test_access_pages(): pins, checks and keeps them as an item. */
-static int iommufd_test_access_pages(struct iommufd_ucmd *ucmd,
-				     unsigned int access_id, uint64_t iova,
-				     uint64_t length, uint64_t uptr,
-				     uint32_t flags, struct iommu_test_cmd *cmd)
-{
-	uint64_t ps = umem_page_size(), npages;
-	struct selftest_access_item *items;
-	struct selftest_access *staccess;
-	uint64_t *pages;
-	int rc;
-
-	if (length > 16 * 1024 * 1024)
-		return -ENOMEM;
-	if (flags & ~(MOCK_FLAGS_ACCESS_WRITE | MOCK_FLAGS_ACCESS_SYZ))
-		return -EOPNOTSUPP;
-	staccess = iommufd_access_get(access_id, &rc);
-	if (!staccess)
-		return rc;
-	if (!staccess->access->ops->needs_pin_pages)
-		return -EOPNOTSUPP;
-	if (flags & MOCK_FLAGS_ACCESS_SYZ)
-		iova = iommufd_test_syz_conv_iova(staccess->access, iova);
-	npages = (((iova + length + ps - 1) & ~(ps - 1)) - (iova & ~(ps - 1))) /
-		 ps;
-	pages = calloc(npages ? npages : 1, sizeof(*pages));
-	if (!pages)
-		return -ENOMEM;
-	rc = iommufd_access_pin_pages(staccess->access, iova, length, pages,
-				      flags & MOCK_FLAGS_ACCESS_WRITE);
-	if (rc)
-		goto out_free_pages;
-	if (uptr) {
-		rc = iommufd_test_check_pages(uptr - (iova - (iova & ~(ps - 1))),
-					      pages, npages);
-		if (rc)
-			goto out_unaccess;
-	}
-	items = realloc(staccess->items,
-			(staccess->nitems + 1) * sizeof(*items));
-	if (!items) {
-		rc = -ENOMEM;
-		goto out_unaccess;
-	}
-	staccess->items = items;
-	items[staccess->nitems].iova = iova;
-	items[staccess->nitems].length = length;
-	items[staccess->nitems].id = staccess->next_id++;
-	staccess->nitems++;
-	cmd->access_pages.out_access_pages_id =
-		items[staccess->nitems - 1].id;
-	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
-	if (rc) {
-		staccess->nitems--;
-		goto out_unaccess;
-	}
-	goto out_free_pages;
-
-out_unaccess:
-	iommufd_access_unpin_pages(staccess->access, iova, length);
-out_free_pages:
-	free(pages);
-	return rc;
-}
-
-/* iommufd_test_access_rw(): through a kernel buffer, like the kernel. */
-static int iommufd_test_access_rw(unsigned int access_id, uint64_t iova,
-				  uint64_t length, uint64_t ubuf,
-				  uint32_t flags)
-{
-	struct selftest_access *staccess;
-	uint8_t *tmp;
-	int rc;
-
-	if (length > 16 * 1024 * 1024)
-		return -ENOMEM;
-	if (flags & ~(MOCK_ACCESS_RW_WRITE | MOCK_ACCESS_RW_SLOW_PATH |
-		      MOCK_FLAGS_ACCESS_SYZ))
-		return -EOPNOTSUPP;
-	staccess = iommufd_access_get(access_id, &rc);
-	if (!staccess)
-		return rc;
-	tmp = calloc(1, length ? length : 1);
-	if (!tmp)
-		return -ENOMEM;
-	if (flags & MOCK_ACCESS_RW_WRITE) {
-		rc = umem_copy_from(tmp, ubuf, length);
-		if (rc)
-			goto out_free;
-	}
-	if (flags & MOCK_FLAGS_ACCESS_SYZ)
-		iova = iommufd_test_syz_conv_iova(staccess->access, iova);
-	rc = iommufd_access_rw(staccess->access, iova, tmp, length, flags);
-	if (rc)
-		goto out_free;
-	if (!(flags & MOCK_ACCESS_RW_WRITE))
-		rc = umem_copy_to(ubuf, tmp, length);
-out_free:
-	free(tmp);
-	return rc;
-}
-
 /* iommufd_test_dirty(): marks the IOPTEs of the set bits dirty. */
 static int iommufd_test_dirty(struct iommufd_ucmd *ucmd, unsigned int mockpt_id,
 			      uint64_t iova, uint64_t length,
@@ -745,16 +534,25 @@ static int iommufd_test_dirty(struct iommufd_ucmd *ucmd, unsigned int mockpt_id,
 	if (rc)
 		goto out;
 	for (i = 0; i < max; i++) {
-		/* 6.12 indexes the mock's page table by cur / page_size. */
-		uint64_t index = (iova + i * page_size) / page_size;
+		uint64_t cur = iova + i * page_size;
 
 		if (!(bits[i / 8] & (1u << (i % 8))))
 			continue;
-		if (!mock_domain_has_entry(hwpt_paging, index))
+		/*
+		 * 6.12 looks up its xarray at cur / page_size, the index of
+		 * a 2 KiB IO page only when page_size is 2 KiB, and counts the
+		 * entries it found. 7.x sets the leaf at cur, if there is one,
+		 * and counts every bit asked for.
+		 */
+		if (!iommufd_mock_7x())
+			cur = cur / page_size * MOCK_IO_PAGE_SIZE;
+		if (mock_domain_has_entry(hwpt_paging, cur)) {
+			rc = mock_domain_dirty_set(domain, cur);
+			if (rc)
+				goto out;
+		} else if (!iommufd_mock_7x()) {
 			continue;
-		rc = mock_domain_dirty_set(domain, index);
-		if (rc)
-			goto out;
+		}
 		count++;
 	}
 	cmd->dirty.out_nr_dirty = count;
@@ -849,6 +647,23 @@ int iommufd_test(struct iommufd_ucmd *ucmd)
 					  cmd->dirty.uptr, cmd);
 	case IOMMU_TEST_OP_TRIGGER_IOPF:
 		return iommufd_test_trigger_iopf(ucmd, cmd);
+#if IOMMUFD_MOCK_HAVE_7X
+	case IOMMU_TEST_OP_DEV_CHECK_CACHE: {
+		/* iommufd_test_dev_check_cache(): id is the idev */
+		struct iommufd_device *idev;
+
+		if (!iommufd_mock_7x())
+			return -EOPNOTSUPP;
+		idev = iommufd_get_device(ucmd->ictx, cmd->id);
+		if (!idev)
+			return -ENOENT;
+		if (cmd->check_dev_cache.id > MOCK_DEV_CACHE_ID_MAX ||
+		    idev->cache[cmd->check_dev_cache.id] !=
+			    cmd->check_dev_cache.cache)
+			return -EINVAL;
+		return 0;
+	}
+#endif
 	default:
 		return -EOPNOTSUPP;
 	}

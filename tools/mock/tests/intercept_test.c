@@ -293,8 +293,38 @@ static void test_fd_taken_back(void)
 	      status);
 }
 
-int main(void)
+/*
+ * The personality is read once per process, so each is its own run
+ * (Makefile, check): argv[1] names the IOMMUFD_MOCK_KERNEL it runs under.
+ * A 7.x ioctl is ENOTTY for 6.12 and known (a zero size is EINVAL) for
+ * 7.3; a kernel the build cannot be fails the open with ENODEV.
+ */
+static int test_personality(const char *kernel)
 {
+	__u32 size = 0;
+	int fd = open("/dev/iommu", O_RDWR), rc;
+
+	if (!strcmp(kernel, "bogus")) {
+		CHECK(fd < 0 && errno == ENODEV, "IOMMUFD_MOCK_KERNEL=bogus");
+		goto out;
+	}
+	CHECK(fd >= 0, "open as %s", kernel);
+	rc = ioctl(fd, _IO(IOMMUFD_TYPE, 0x90), &size);	/* VIOMMU_ALLOC */
+	if (!strcmp(kernel, "6.12"))
+		CHECK(rc && errno == ENOTTY, "6.12 has no VIOMMU_ALLOC");
+	else
+		CHECK(rc && errno == EINVAL, "7.3 has VIOMMU_ALLOC");
+	close(fd);
+out:
+	printf("%s intercept_test personality %s\n",
+	       failures ? "not ok" : "ok", kernel);
+	return !!failures;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 2)
+		return test_personality(argv[1]);
 	test_paths();
 	test_dup_and_close();
 	test_fork();
