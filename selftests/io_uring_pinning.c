@@ -131,12 +131,6 @@ static int uring_fixed_rw(struct io_uring *ring, bool write, int fd,
  * its own pins, so what io_uring holds is invisible to its MD_CHECK_REFS and
  * budget: those checks are kernel-only.
  */
-static bool uring_target_is_userspace_mock(void)
-{
-	const char *preload = getenv("LD_PRELOAD");
-
-	return preload && strstr(preload, "libiommufd_mock");
-}
 
 #define URING_MOCK_REASON                                                    \
 	"the userspace mock cannot see io_uring's kernel pins or per-user "  \
@@ -149,7 +143,7 @@ static bool uring_target_is_userspace_mock(void)
 
 TEST_F(uring, both_pin_the_same_pages)
 {
-	if (uring_target_is_userspace_mock())
+	if (iommufd_target_is_userspace_mock())
 		SKIP(return, URING_MOCK_REASON);
 	/* FOLL_PIN counts: io_uring's plus the IOAS's (under a domain). */
 	test_cmd_md_check_refs(self->buffer, self->length, 1 + iommufd_pins());
@@ -205,7 +199,7 @@ TEST_F(uring, unmapping_the_ioas_leaves_io_uring_working)
 	test_cmd_ioas_unmap(self->ioas_id, self->iova, self->length);
 	iommufd_check_unmapped_all(&self->doms, self->iova, self->buffer);
 	/* Only io_uring's pin is left. */
-	if (!uring_target_is_userspace_mock())
+	if (!iommufd_target_is_userspace_mock())
 		test_cmd_md_check_refs(self->buffer, self->length, 1);
 	ASSERT_EQ(sizeof(pattern),
 		  uring_fixed_rw(&self->ring, true, self->file_fd,
@@ -402,7 +396,7 @@ static int budget_child(int fd, size_t psize, bool mm_mode)
 
 TEST_F(uring_budget, user_mode_shares_one_budget)
 {
-	if (uring_target_is_userspace_mock())
+	if (iommufd_target_is_userspace_mock())
 		SKIP(return, URING_MOCK_REASON);
 	run_budget(false);
 }

@@ -56,6 +56,19 @@
 
 /* ---- Helpers that need no uapi header ---- */
 
+/*
+ * Whether /dev/iommu is the userspace mock (tools/mock, LD_PRELOADed as
+ * libiommufd_mock.so): what lives only in the kernel (io_uring's pins, fault
+ * injection in kernel allocations) is invisible to it, and tests of those
+ * skip there saying so.
+ */
+static inline bool iommufd_target_is_userspace_mock(void)
+{
+	const char *preload = getenv("LD_PRELOAD");
+
+	return preload && strstr(preload, "libiommufd_mock");
+}
+
 static inline size_t iommufd_page_size(void)
 {
 	return (size_t)sysconf(_SC_PAGESIZE);
