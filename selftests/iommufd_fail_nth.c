@@ -6,8 +6,11 @@
  * n = 1, 2, ... until the path runs without reaching n. Every failure must
  * come back as an error, and leave nothing behind: no pinned page
  * (MD_CHECK_REFS after closing everything) and no object (the lowest free
- * object id is unchanged). Uses failslab, fail_page_alloc and the mock's own
- * fail_iommufd point, armed per task through /proc/<pid>/task/<tid>/fail-nth.
+ * object id is unchanged). Uses failslab, fail_page_alloc, fail_usercopy
+ * (CONFIG_FAULT_INJECTION_USERCOPY, where the kernel has it) and the mock's
+ * own fail_iommufd point, armed per task through
+ * /proc/<pid>/task/<tid>/fail-nth: the counter counts every fault point the
+ * task passes, whichever attribute it belongs to.
  */
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -24,7 +27,7 @@
 #define FN_MAX_N 20000
 
 static const char *const fn_attrs[] = {
-	"failslab", "fail_page_alloc", "fail_iommufd",
+	"failslab", "fail_page_alloc", "fail_usercopy", "fail_iommufd",
 };
 
 static int fn_write(const char *dir, const char *file, const char *val)
@@ -57,7 +60,7 @@ static int fn_configure(bool on)
 
 		snprintf(path, sizeof(path), FN_DEBUGFS "/%s", a);
 		if (stat(path, &st))
-			continue;	/* fail_iommufd is the mock's, optional */
+			continue;	/* fail_usercopy, fail_iommufd: optional */
 		if (!on) {
 			fn_write(a, "probability", "0");
 			continue;
@@ -182,15 +185,31 @@ static int fn_arm(int nth_fd, unsigned int n)
 	return pwrite(nth_fd, num, len, 0) == len ? 0 : -1;
 }
 
-/* Disarms; returns whether the n-th point was reached (and so failed). */
+/*
+ * Disarms; returns whether the n-th point was reached inside the path (and
+ * so failed). With fail_usercopy the disarm's own system calls are fault
+ * points while the counter still runs (lib/fault-inject.c decrements it
+ * before looking at the attribute): reading fail-nth copies its value out,
+ * writing "0" copies the string in. If the read is what fails (EFAULT), the
+ * n-th point was the read's copy, so the path made fewer than n; if the
+ * write's copy takes the last count, the counter is 0 and a second write
+ * goes through.
+ */
 static int fn_disarm(int nth_fd, bool *fired)
 {
 	char num[16] = "";
 	ssize_t len = pread(nth_fd, num, sizeof(num) - 1, 0);
 
-	if (len <= 0)
+	if (len < 0 && errno == EFAULT)
+		*fired = false;
+	else if (len <= 0)
 		return -1;
-	*fired = atoi(num) == 0;
+	else
+		*fired = atoi(num) == 0;
+	if (pwrite(nth_fd, "0", 1, 0) == 1)
+		return 0;
+	if (errno != EFAULT)
+		return -1;
 	return pwrite(nth_fd, "0", 1, 0) == 1 ? 0 : -1;
 }
 
