@@ -38,13 +38,23 @@ MOCK_EXPORT const char iommufd_mock_version[] = "iommufd-mock 6.12";
 
 /* ---- the next definitions ---- */
 
+/*
+ * Resolved on first use, from any thread: two threads may both look the
+ * symbol up (the same answer), but the pointer is read and written
+ * atomically, or the first calls race (ThreadSanitizer reports it).
+ */
 #define DEFINE_REAL(ret, name, ...)                                          \
 	static ret (*real_##name)(__VA_ARGS__);                              \
 	static ret (*resolve_##name(void))(__VA_ARGS__)                      \
 	{                                                                    \
-		if (!real_##name)                                            \
-			real_##name = dlsym(RTLD_NEXT, #name);               \
-		return real_##name;                                          \
+		ret (*fn)(__VA_ARGS__) =                                     \
+			__atomic_load_n(&real_##name, __ATOMIC_ACQUIRE);     \
+									     \
+		if (!fn) {                                                   \
+			fn = dlsym(RTLD_NEXT, #name);                        \
+			__atomic_store_n(&real_##name, fn, __ATOMIC_RELEASE); \
+		}                                                            \
+		return fn;                                                   \
 	}
 
 DEFINE_REAL(int, open, const char *, int, ...)
