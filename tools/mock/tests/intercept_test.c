@@ -120,6 +120,8 @@ static void test_dup_and_close(void)
 	close(other);
 	close(fd2);
 	close(fd);
+	/* A closed mock fd is a closed fd: EBADF, as the kernel says. */
+	CHECK(ioas_alloc(fd, &b) && errno == EBADF, "ioctl after close");
 }
 
 static void test_fork(void)
