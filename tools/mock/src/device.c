@@ -191,6 +191,9 @@ void iommufd_device_detach(struct iommufd_device *idev)
 	struct iommufd_hw_pagetable *hwpt = idev->hwpt;
 
 	idev->hwpt = NULL;
+	/* the blocking domain it goes to is behind no vIOMMU */
+	idev->mock_viommu = NULL;
+	idev->mock_vdev_id = 0;
 	iommufd_hw_pagetable_put(idev->ictx, hwpt);
 	idev->obj.users--;
 }

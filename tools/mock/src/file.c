@@ -139,30 +139,31 @@ static void fd_drop(int fd)
 
 /* ---- for the emulation (lock held) ---- */
 
-int iommufd_file_install(const struct iommufd_file_ops *fops,
-			 void *private_data, bool cloexec)
+int iommufd_file_install_fd(const struct iommufd_file_ops *fops,
+			    void *private_data, int fd)
 {
 	struct iommufd_file *file = calloc(1, sizeof(*file));
-	int fd;
 
-	if (!file)
-		return -ENOMEM;
-	fd = (int)syscall(SYS_memfd_create, fops->name,
-			  cloexec ? MFD_CLOEXEC : 0);
-	if (fd < 0) {
-		fd = -errno;
-		free(file);
-		return fd;
-	}
-	file->f_op = fops;
-	file->private_data = private_data;
-	file->f_count = 1;
-	if (fd_store(fd, file)) {
+	if (!file || fd_store(fd, file)) {
 		syscall(SYS_close, fd);
 		free(file);
 		return -ENOMEM;
 	}
+	file->f_op = fops;
+	file->private_data = private_data;
+	file->f_count = 1;
 	return fd;
+}
+
+int iommufd_file_install(const struct iommufd_file_ops *fops,
+			 void *private_data, bool cloexec)
+{
+	int fd = (int)syscall(SYS_memfd_create, fops->name,
+			      cloexec ? MFD_CLOEXEC : 0);
+
+	if (fd < 0)
+		return -errno;
+	return iommufd_file_install_fd(fops, private_data, fd);
 }
 
 void *iommufd_file_private(int fd, const struct iommufd_file_ops *fops)
@@ -170,6 +171,15 @@ void *iommufd_file_private(int fd, const struct iommufd_file_ops *fops)
 	struct iommufd_file *file = fd_lookup(fd);
 
 	return file && file->f_op == fops ? file->private_data : NULL;
+}
+
+int iommufd_file_fd(const struct iommufd_file_ops *fops, void *private_data)
+{
+	for (int fd = 0; fd < g_files_cap; fd++)
+		if (g_files[fd] && g_files[fd]->f_op == fops &&
+		    g_files[fd]->private_data == private_data)
+			return fd;
+	return -1;
 }
 
 void iommufd_file_discard(int fd)
@@ -220,6 +230,31 @@ bool iommufd_mock_fd_ioctl(int fd, unsigned long request, void *arg, int *ret)
 		*ret = -1;
 	} else {
 		*ret = (int)rc;
+	}
+	return true;
+}
+
+bool iommufd_mock_fd_read(int fd, void *buf, size_t count, long *ret)
+{
+	struct iommufd_file *file;
+	long rc;
+
+	if (!iommufd_mock_fd_active())
+		return false;
+	mock_lock();
+	file = fd_lookup(fd);
+	/* Files without a read method (the memfds) read as themselves. */
+	if (!file || !file->f_op->read) {
+		mock_unlock();
+		return false;
+	}
+	rc = file->f_op->read(file->private_data, (uintptr_t)buf, count);
+	mock_unlock();
+	if (rc < 0) {
+		errno = (int)-rc;
+		*ret = -1;
+	} else {
+		*ret = rc;
 	}
 	return true;
 }

@@ -64,6 +64,8 @@ DEFINE_REAL(int, dup3, int, int, int)
 DEFINE_REAL(int, fcntl, int, int, ...)
 DEFINE_REAL(int, fcntl64, int, int, ...)
 DEFINE_REAL(int, ioctl, int, unsigned long, ...)
+DEFINE_REAL(ssize_t, read, int, void *, size_t)
+DEFINE_REAL(ssize_t, __read_chk, int, void *, size_t, size_t)
 DEFINE_REAL(int, close_range, unsigned int, unsigned int, int)
 DEFINE_REAL(void, closefrom, int)
 DEFINE_REAL(int, access, const char *, int)
@@ -272,6 +274,28 @@ MOCK_EXPORT int ioctl(int fd, unsigned long request, ...)
 	    iommufd_mock_fd_ioctl(fd, request, arg, &ret))
 		return ret;
 	return resolve_ioctl()(fd, request, arg);
+}
+
+/*
+ * read(2) of a vEVENTQ's fd hands out whole records (eventq.c); every other
+ * fd, mock or not, reads as itself. _FORTIFY_SOURCE builds call __read_chk.
+ */
+MOCK_EXPORT ssize_t read(int fd, void *buf, size_t count)
+{
+	long ret;
+
+	if (iommufd_mock_fd_read(fd, buf, count, &ret))
+		return ret;
+	return resolve_read()(fd, buf, count);
+}
+
+MOCK_EXPORT ssize_t __read_chk(int fd, void *buf, size_t count, size_t buflen)
+{
+	long ret;
+
+	if (count <= buflen && iommufd_mock_fd_read(fd, buf, count, &ret))
+		return ret;
+	return resolve___read_chk()(fd, buf, count, buflen);
 }
 
 MOCK_EXPORT int close(int fd)

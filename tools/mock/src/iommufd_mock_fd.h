@@ -12,6 +12,7 @@
 #define IOMMUFD_MOCK_FD_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #define IOMMUFD_MOCK_HIDDEN __attribute__((visibility("hidden")))
 
@@ -44,6 +45,19 @@ int iommufd_mock_fd_open(bool cloexec) IOMMUFD_MOCK_HIDDEN;
  */
 bool iommufd_mock_fd_ioctl(int fd, unsigned long request, void *arg,
 			   int *ret) IOMMUFD_MOCK_HIDDEN;
+
+/**
+ * iommufd_mock_fd_read() - read(2) of fd, if fd is a mock file with a read
+ * method (a vEVENTQ: whole records, as the kernel's file hands them out)
+ * @fd: the fd the program passed
+ * @buf: its buffer
+ * @count: its size
+ * @ret: the result as libc returns it (-1 with errno set on error)
+ *
+ * Return: false if fd is not such a file (nothing was done), else true.
+ */
+bool iommufd_mock_fd_read(int fd, void *buf, size_t count,
+			  long *ret) IOMMUFD_MOCK_HIDDEN;
 
 /**
  * iommufd_mock_fd_close() - forget fd, which the caller is about to close

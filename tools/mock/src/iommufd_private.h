@@ -105,6 +105,8 @@ struct iommufd_file_ops {
 	const char *name;	/* of the memfd that stands for the file */
 	/* NULL: no ioctl method (ENOTTY); else 0 or more, or a -errno */
 	long (*ioctl)(void *private_data, unsigned long cmd, void *arg);
+	/* NULL: read() acts on the fd itself; else bytes read, or a -errno */
+	long (*read)(void *private_data, uint64_t ubuf, size_t count);
 	/* the last fd of the file is gone */
 	void (*release)(void *private_data);
 };
@@ -112,8 +114,17 @@ struct iommufd_file_ops {
 /* Creates an fd for a new file (get_unused_fd + fd_install): fd or -errno. */
 int iommufd_file_install(const struct iommufd_file_ops *fops,
 			 void *private_data, bool cloexec) MOCK_HIDDEN;
+/*
+ * The same for an fd the caller made (an eventfd that must wake poll()):
+ * the file owns it from here on, also on failure (it is closed then).
+ */
+int iommufd_file_install_fd(const struct iommufd_file_ops *fops,
+			    void *private_data, int fd) MOCK_HIDDEN;
 /* The private_data of fd if it is a file with these fops, else NULL. */
 void *iommufd_file_private(int fd, const struct iommufd_file_ops *fops) MOCK_HIDDEN;
+/* The lowest fd of the file of these fops and private_data, or -1. */
+int iommufd_file_fd(const struct iommufd_file_ops *fops,
+		    void *private_data) MOCK_HIDDEN;
 /*
  * Takes back an fd that was installed but never handed to the program (an
  * ioctl failed after creating it): forgets it, puts the file, closes it.
@@ -159,6 +170,8 @@ enum iommufd_object_type {
 	IOMMUFD_OBJ_FAULT,
 	IOMMUFD_OBJ_VIOMMU,
 	IOMMUFD_OBJ_VDEVICE,
+	IOMMUFD_OBJ_VEVENTQ,
+	IOMMUFD_OBJ_HW_QUEUE,
 	IOMMUFD_OBJ_SELFTEST,
 	IOMMUFD_OBJ_MAX,
 };
@@ -612,6 +625,9 @@ struct iommufd_device {
 	struct iommufd_hw_pagetable *hwpt;
 	struct iommufd_vdevice *vdev;	/* idev->vdev (7.x) */
 	uint32_t cache[4];	/* mock_dev->cache[MOCK_DEV_CACHE_NUM] (7.x) */
+	/* mock_dev->viommu, ->vdev_id: set by attaching to a vIOMMU's domain */
+	struct iommufd_viommu *mock_viommu;
+	uint64_t mock_vdev_id;
 };
 
 static inline struct iommufd_device *iommufd_get_device(struct iommufd_ctx *ictx,
@@ -683,6 +699,25 @@ struct iommufd_fault {
 
 int iommufd_fault_alloc(struct iommufd_ucmd *ucmd) MOCK_HIDDEN;
 
+#if IOMMUFD_MOCK_HAVE_7X
+/* A vEVENTQ; its events live in memory parent and child share (eventq.c). */
+struct iommufd_veventq {
+	struct iommufd_object obj;
+	struct iommufd_ctx *ictx;
+	struct iommufd_viommu *viommu;
+	uint32_t type;
+	struct veventq_shared *shared;
+	size_t shared_size;
+};
+
+int iommufd_veventq_alloc(struct iommufd_ucmd *ucmd) MOCK_HIDDEN;
+void iommufd_veventq_destroy(struct iommufd_object *obj) MOCK_HIDDEN;
+/* iommufd_viommu_report_event() (driver.c): 0, -EOPNOTSUPP without a queue */
+int iommufd_viommu_report_event(struct iommufd_viommu *viommu, uint32_t type,
+				const void *event_data,
+				size_t data_len) MOCK_HIDDEN;
+#endif
+
 /* ---- viommu.c (7.x) ---- */
 
 struct iommufd_viommu {
@@ -692,6 +727,8 @@ struct iommufd_viommu {
 	uint32_t type;
 	struct iommufd_vdevice **vdevs;	/* viommu->vdevs, by virt_id */
 	size_t nvdevs;
+	struct iommufd_veventq **veventqs;	/* viommu->veventqs */
+	size_t nveventqs;
 };
 
 struct iommufd_vdevice {

@@ -74,6 +74,7 @@ static const struct iommufd_object_ops iommufd_object_ops[IOMMUFD_OBJ_MAX] = {
 #if IOMMUFD_MOCK_HAVE_7X
 	[IOMMUFD_OBJ_VIOMMU] = { .destroy = iommufd_viommu_destroy },
 	[IOMMUFD_OBJ_VDEVICE] = { .destroy = iommufd_vdevice_destroy },
+	[IOMMUFD_OBJ_VEVENTQ] = { .destroy = iommufd_veventq_destroy },
 #endif
 	/* devices and fault queues hold nothing the mock must release */
 };
@@ -295,6 +296,7 @@ union ucmd_buffer {
 #if IOMMUFD_MOCK_HAVE_7X
 	struct iommu_viommu_alloc viommu;
 	struct iommu_vdevice_alloc vdev;
+	struct iommu_veventq_alloc veventq;
 #endif
 };
 
@@ -361,6 +363,8 @@ static const struct iommufd_ioctl_op iommufd_ioctl_ops[] = {
 		    struct iommu_viommu_alloc, out_viommu_id),
 	IOCTL_OP_7X(IOMMU_VDEVICE_ALLOC, iommufd_vdevice_alloc_ioctl,
 		    struct iommu_vdevice_alloc, virt_id),
+	IOCTL_OP_7X(IOMMU_VEVENTQ_ALLOC, iommufd_veventq_alloc,
+		    struct iommu_veventq_alloc, out_veventq_fd),
 #endif
 };
 

@@ -57,12 +57,24 @@ int mock_domain_nop_attach(struct mock_iommu_domain *domain,
 	if (domain->dirty_ops && (idev->dev_flags & MOCK_FLAGS_DEVICE_NO_DIRTY))
 		return -EINVAL;
 #if IOMMUFD_MOCK_HAVE_7X
-	/* a vIOMMU's nested domain: only with a vDEVICE on that vIOMMU */
-	if (domain->viommu) {
-		uint64_t vdev_id;
+	/*
+	 * A vIOMMU's nested domain: only with a vDEVICE on that vIOMMU. The
+	 * device then reports its events to that vIOMMU under the vDEVICE's
+	 * virtual id, and to none once on another domain (7.3 selftest.c,
+	 * mock_domain_nop_attach(): mdev->viommu, mdev->vdev_id).
+	 */
+	if (iommufd_mock_7x()) {
+		uint64_t vdev_id = 0;
 
-		return iommufd_viommu_get_vdev_id(domain->viommu, idev,
-						  &vdev_id);
+		if (domain->viommu) {
+			int rc = iommufd_viommu_get_vdev_id(domain->viommu,
+							    idev, &vdev_id);
+
+			if (rc)
+				return rc;
+		}
+		idev->mock_viommu = domain->viommu;
+		idev->mock_vdev_id = vdev_id;
 	}
 #endif
 	return 0;
@@ -575,6 +587,30 @@ static int iommufd_test_trigger_iopf(struct iommufd_ucmd *ucmd,
 		       -ENOENT;
 }
 
+#if IOMMUFD_MOCK_HAVE_7X
+/*
+ * iommufd_test_trigger_vevent(): the device reports one selftest event to
+ * the vIOMMU it sits behind; ENOENT when behind none (or with virtual id
+ * 0), EOPNOTSUPP when that vIOMMU has no queue of the selftest type.
+ */
+static int iommufd_test_trigger_vevent(struct iommufd_ucmd *ucmd,
+				       struct iommu_test_cmd *cmd)
+{
+	struct iommu_viommu_event_selftest test = {};
+	struct iommufd_device *idev;
+
+	idev = iommufd_get_device(ucmd->ictx, cmd->trigger_vevent.dev_id);
+	if (!idev)
+		return -ENOENT;
+	if (!idev->mock_viommu || !idev->mock_vdev_id)
+		return -ENOENT;
+	test.virt_id = idev->mock_vdev_id;
+	return iommufd_viommu_report_event(idev->mock_viommu,
+					   IOMMU_VEVENTQ_TYPE_SELFTEST, &test,
+					   sizeof(test));
+}
+#endif
+
 /* iommufd_selftest_destroy(): the mock device is detached and unbound. */
 void iommufd_selftest_destroy(struct iommufd_object *obj)
 {
@@ -648,6 +684,10 @@ int iommufd_test(struct iommufd_ucmd *ucmd)
 	case IOMMU_TEST_OP_TRIGGER_IOPF:
 		return iommufd_test_trigger_iopf(ucmd, cmd);
 #if IOMMUFD_MOCK_HAVE_7X
+	case IOMMU_TEST_OP_TRIGGER_VEVENT:
+		if (!iommufd_mock_7x())
+			return -EOPNOTSUPP;
+		return iommufd_test_trigger_vevent(ucmd, cmd);
 	case IOMMU_TEST_OP_DEV_CHECK_CACHE: {
 		/* iommufd_test_dev_check_cache(): id is the idev */
 		struct iommufd_device *idev;

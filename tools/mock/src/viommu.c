@@ -28,6 +28,7 @@ void iommufd_viommu_destroy(struct iommufd_object *obj)
 
 	viommu->hwpt->common.obj.users--;
 	free(viommu->vdevs);
+	free(viommu->veventqs);
 }
 
 /*
