@@ -45,6 +45,16 @@ void iommufd_device_unbind(struct iommufd_device *idev)
 	iommufd_object_destroy_user(idev->ictx, &idev->obj);
 }
 
+/*
+ * iommufd_hwpt_pasid_compat() for the RID (7.x): while a PASID is attached
+ * the RID's domain must be IOMMU_HWPT_ALLOC_PASID too.
+ */
+static int iommufd_hwpt_rid_pasid_compat(struct iommufd_hw_pagetable *hwpt,
+					 struct iommufd_device *idev)
+{
+	return !hwpt->pasid_compat && idev->npasid_attach ? -EINVAL : 0;
+}
+
 /* iommufd_hw_pagetable_attach(): a device has one hwpt at a time. */
 int iommufd_hw_pagetable_attach(struct iommufd_hw_pagetable *hwpt,
 				struct iommufd_device *idev)
@@ -53,6 +63,9 @@ int iommufd_hw_pagetable_attach(struct iommufd_hw_pagetable *hwpt,
 
 	if (idev->hwpt && idev->hwpt != hwpt)
 		return -EINVAL;
+	rc = iommufd_hwpt_rid_pasid_compat(hwpt, idev);
+	if (rc)
+		return rc;
 	rc = mock_domain_nop_attach(&hwpt->domain, idev);
 	if (rc)
 		return rc;
@@ -73,6 +86,9 @@ static int iommufd_device_do_replace(struct iommufd_device *idev,
 		return -EINVAL;
 	if (hwpt == idev->hwpt)
 		return 0;
+	rc = iommufd_hwpt_rid_pasid_compat(hwpt, idev);
+	if (rc)
+		return rc;
 	rc = mock_domain_nop_attach(&hwpt->domain, idev);
 	if (rc)
 		return rc;
@@ -197,6 +213,172 @@ void iommufd_device_detach(struct iommufd_device *idev)
 	iommufd_hw_pagetable_put(idev->ictx, hwpt);
 	idev->obj.users--;
 }
+
+#if IOMMUFD_MOCK_HAVE_7X
+static struct iommufd_pasid_attach *
+iommufd_device_pasid_find(struct iommufd_device *idev, uint32_t pasid)
+{
+	for (size_t i = 0; i < idev->npasid_attach; i++)
+		if (idev->pasid_attach[i].pasid == pasid)
+			return &idev->pasid_attach[i];
+	return NULL;
+}
+
+struct iommufd_hw_pagetable *
+iommufd_device_pasid_hwpt(struct iommufd_device *idev, uint32_t pasid)
+{
+	struct iommufd_pasid_attach *attach;
+
+	if (pasid == IOMMU_NO_PASID)
+		return idev->hwpt;
+	attach = iommufd_device_pasid_find(idev, pasid);
+	return attach ? attach->hwpt : NULL;
+}
+
+/*
+ * iommufd_hwpt_pasid_compat() for a PASID: its domain and the RID's must
+ * both be IOMMU_HWPT_ALLOC_PASID ones.
+ */
+static int iommufd_hwpt_pasid_compat(struct iommufd_hw_pagetable *hwpt,
+				     struct iommufd_device *idev)
+{
+	if (!hwpt->pasid_compat)
+		return -EINVAL;
+	if (idev->hwpt && !idev->hwpt->pasid_compat)
+		return -EINVAL;
+	return 0;
+}
+
+/*
+ * The PASID's HWPT (pt_id) as iommufd_device_change_pt() finds it: an IOAS
+ * stands for an automatic domain, which is allocated without
+ * IOMMU_HWPT_ALLOC_PASID, so never usable for a PASID: the kernel tries
+ * each (and a new one) and ends in the attach's own error, EBUSY for an
+ * attached PASID or EINVAL (*hwpt stays NULL, rc is that error).
+ */
+static int iommufd_device_pasid_get_pt(struct iommufd_device *idev,
+				       uint32_t pasid, uint32_t pt_id,
+				       bool replace,
+				       struct iommufd_hw_pagetable **hwpt)
+{
+	struct iommufd_object *pt_obj;
+
+	*hwpt = NULL;
+	pt_obj = iommufd_get_object(idev->ictx, pt_id, IOMMUFD_OBJ_ANY);
+	if (!pt_obj)
+		return -ENOENT;
+	switch (pt_obj->type) {
+	case IOMMUFD_OBJ_HWPT_PAGING:
+	case IOMMUFD_OBJ_HWPT_NESTED:
+		*hwpt = container_of(pt_obj, struct iommufd_hw_pagetable, obj);
+		return 0;
+	case IOMMUFD_OBJ_IOAS:
+		if (!replace && iommufd_device_pasid_find(idev, pasid))
+			return -EBUSY;
+		return -EINVAL;
+	default:
+		return -EINVAL;
+	}
+}
+
+/*
+ * iommufd_device_attach() of a PASID: iommufd_hw_pagetable_attach() (an
+ * attached PASID is EBUSY: the device is already in its device_array),
+ * iommufd_hwpt_attach_device() (the PASID rules), then the core's
+ * iommu_attach_device_pasid() (past the device's max_pasids: EINVAL; a
+ * device without "pasid-num-bits" has max_pasids 1) and the driver.
+ */
+int iommufd_device_pasid_attach(struct iommufd_device *idev, uint32_t pasid,
+				uint32_t *pt_id)
+{
+	struct iommufd_hw_pagetable *hwpt;
+	struct iommufd_pasid_attach *n;
+	uint64_t max_pasids;
+	int rc;
+
+	rc = iommufd_device_pasid_get_pt(idev, pasid, *pt_id, false, &hwpt);
+	if (rc)
+		return rc;
+	if (iommufd_device_pasid_find(idev, pasid))
+		return -EBUSY;
+	rc = iommufd_hwpt_pasid_compat(hwpt, idev);
+	if (rc)
+		return rc;
+	max_pasids = idev->dev_flags & MOCK_DEV_FLAG_PASID ?
+			     1ULL << MOCK_PASID_WIDTH : 1;
+	if (pasid >= max_pasids)
+		return -EINVAL;
+	rc = mock_domain_set_dev_pasid(idev, pasid, false);
+	if (rc)
+		return rc;
+	n = realloc(idev->pasid_attach,
+		    (idev->npasid_attach + 1) * sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	idev->pasid_attach = n;
+	n[idev->npasid_attach++] = (struct iommufd_pasid_attach){
+		.pasid = pasid, .hwpt = hwpt
+	};
+	hwpt->obj.users++;
+	idev->obj.users++;
+	return 0;
+}
+
+/*
+ * iommufd_device_replace() of a PASID: iommufd_device_do_replace() (only
+ * an attached PASID; to its own HWPT nothing happens), the PASID rules,
+ * then iommu_replace_device_pasid(): if the driver fails, the PASID stays
+ * where it was.
+ */
+int iommufd_device_pasid_replace(struct iommufd_device *idev, uint32_t pasid,
+				 uint32_t *pt_id)
+{
+	struct iommufd_pasid_attach *attach;
+	struct iommufd_hw_pagetable *hwpt, *old;
+	int rc;
+
+	rc = iommufd_device_pasid_get_pt(idev, pasid, *pt_id, true, &hwpt);
+	if (rc)
+		return rc;
+	attach = iommufd_device_pasid_find(idev, pasid);
+	if (!attach)
+		return -EINVAL;
+	if (attach->hwpt == hwpt)
+		return 0;
+	rc = iommufd_hwpt_pasid_compat(hwpt, idev);
+	if (rc)
+		return rc;
+	rc = mock_domain_set_dev_pasid(idev, pasid, false);
+	if (rc)
+		return rc;
+	old = attach->hwpt;
+	attach->hwpt = hwpt;
+	hwpt->obj.users++;
+	iommufd_hw_pagetable_put(idev->ictx, old);
+	return 0;
+}
+
+/* iommufd_device_detach() of a PASID: quietly nothing if not attached. */
+void iommufd_device_pasid_detach(struct iommufd_device *idev, uint32_t pasid)
+{
+	struct iommufd_pasid_attach *attach;
+	struct iommufd_hw_pagetable *hwpt;
+
+	attach = iommufd_device_pasid_find(idev, pasid);
+	if (!attach)
+		return;
+	hwpt = attach->hwpt;
+	/* the PASID goes to the blocking domain */
+	mock_domain_set_dev_pasid(idev, pasid, true);
+	*attach = idev->pasid_attach[--idev->npasid_attach];
+	if (!idev->npasid_attach) {
+		free(idev->pasid_attach);
+		idev->pasid_attach = NULL;
+	}
+	iommufd_hw_pagetable_put(idev->ictx, hwpt);
+	idev->obj.users--;
+}
+#endif
 
 /*
  * iommufd_access_change_ioas(): joins the new IOAS (its alignment must

@@ -81,8 +81,10 @@ static inline bool iommufd_mock_7x(void)
 #define MOCK_DEV_FLAG_HUGE_IOVA_612 (1U << 1)
 #if IOMMUFD_MOCK_HAVE_7X
 #define MOCK_DEV_FLAG_PASID MOCK_FLAGS_DEVICE_PASID
+#define MOCK_HWPT_ALLOC_PASID IOMMU_HWPT_ALLOC_PASID
 #else
 #define MOCK_DEV_FLAG_PASID 0U
+#define MOCK_HWPT_ALLOC_PASID 0U
 #endif
 
 #define container_of(ptr, type, member)                                      \
@@ -546,6 +548,7 @@ struct iommufd_hw_pagetable {
 	/* the kernel points to its domain; the mock's lives and dies with it */
 	struct mock_iommu_domain domain;
 	struct iommufd_fault *fault;
+	bool pasid_compat;	/* IOMMU_HWPT_ALLOC_PASID (7.x) */
 };
 
 struct iommufd_hwpt_paging {
@@ -628,6 +631,19 @@ struct iommufd_device {
 	/* mock_dev->viommu, ->vdev_id: set by attaching to a vIOMMU's domain */
 	struct iommufd_viommu *mock_viommu;
 	uint64_t mock_vdev_id;
+	/* igroup->pasid_attach but for IOMMU_NO_PASID (that is hwpt) (7.x) */
+	struct iommufd_pasid_attach *pasid_attach;
+	size_t npasid_attach;
+	bool pasid_1024_fake_error;	/* mock_dev->pasid_1024_fake_error */
+};
+
+/* include/linux/iommu.h: the RID's "PASID" */
+#define IOMMU_NO_PASID 0U
+
+/* One PASID of a device and the HWPT it is attached to. */
+struct iommufd_pasid_attach {
+	uint32_t pasid;
+	struct iommufd_hw_pagetable *hwpt;
 };
 
 static inline struct iommufd_device *iommufd_get_device(struct iommufd_ctx *ictx,
@@ -648,6 +664,18 @@ int iommufd_device_attach(struct iommufd_device *idev, uint32_t *pt_id) MOCK_HID
 int iommufd_device_replace(struct iommufd_device *idev, uint32_t *pt_id) MOCK_HIDDEN;
 void iommufd_device_detach(struct iommufd_device *idev) MOCK_HIDDEN;
 int iommufd_get_hw_info(struct iommufd_ucmd *ucmd) MOCK_HIDDEN;
+#if IOMMUFD_MOCK_HAVE_7X
+/* The HWPT pasid of idev is attached to (IOMMU_NO_PASID: the RID's), or NULL */
+struct iommufd_hw_pagetable *
+iommufd_device_pasid_hwpt(struct iommufd_device *idev, uint32_t pasid) MOCK_HIDDEN;
+/* iommufd_device_attach/replace/detach() of a pasid other than the RID */
+int iommufd_device_pasid_attach(struct iommufd_device *idev, uint32_t pasid,
+				uint32_t *pt_id) MOCK_HIDDEN;
+int iommufd_device_pasid_replace(struct iommufd_device *idev, uint32_t pasid,
+				 uint32_t *pt_id) MOCK_HIDDEN;
+void iommufd_device_pasid_detach(struct iommufd_device *idev,
+				 uint32_t pasid) MOCK_HIDDEN;
+#endif
 
 struct iommufd_access_ops {
 	bool needs_pin_pages;
@@ -776,10 +804,20 @@ int mock_domain_cache_invalidate_user(struct mock_iommu_domain *domain,
 				      struct iommu_hwpt_invalidate *cmd,
 				      uint32_t *done) MOCK_HIDDEN;
 bool mock_domain_capable_dirty(struct iommufd_device *idev) MOCK_HIDDEN;
+/* mock_domain_set_dev_pasid_nop(): 0, or the fake -ENOMEM of PASID 1024 */
+int mock_domain_set_dev_pasid(struct iommufd_device *idev, uint32_t pasid,
+			      bool blocked) MOCK_HIDDEN;
+/* iommufd_test_get_selftest_obj()'s device, or NULL (ENOENT) */
+struct iommufd_device *iommufd_test_get_selftest_idev(struct iommufd_ctx *ictx,
+						      uint32_t id) MOCK_HIDDEN;
 void iommufd_selftest_destroy(struct iommufd_object *obj) MOCK_HIDDEN;
 int iommufd_test(struct iommufd_ucmd *ucmd) MOCK_HIDDEN;
 void iommufd_test_syz_conv_iova_id(struct iommufd_ucmd *ucmd, uint32_t ioas_id,
 				   __u64 *iova, __u32 *flags) MOCK_HIDDEN;
+
+/* selftest_pasid.c: the PASID ops of iommufd_test() (7.x) */
+int iommufd_test_pasid(struct iommufd_ucmd *ucmd,
+		       struct iommu_test_cmd *cmd) MOCK_HIDDEN;
 
 /* selftest_access.c: the access ops of iommufd_test() */
 int iommufd_test_create_access(struct iommufd_ucmd *ucmd, unsigned int ioas_id,

@@ -80,6 +80,28 @@ int mock_domain_nop_attach(struct mock_iommu_domain *domain,
 	return 0;
 }
 
+/*
+ * mock_domain_set_dev_pasid_nop() (7.3): PASID 1024 (IOMMU_TEST_PASID_RESERVED)
+ * fails every second call after an attach to a real domain with -ENOMEM, so
+ * tests can see the core roll a replace back; the blocking domain (a
+ * detach) starts it over.
+ */
+int mock_domain_set_dev_pasid(struct iommufd_device *idev, uint32_t pasid,
+			      bool blocked)
+{
+	if (pasid != 1024)
+		return 0;
+	if (blocked) {
+		idev->pasid_1024_fake_error = false;
+	} else if (idev->pasid_1024_fake_error) {
+		idev->pasid_1024_fake_error = false;
+		return -ENOMEM;
+	} else {
+		idev->pasid_1024_fake_error = true;
+	}
+	return 0;
+}
+
 /* mock_domain_set_dirty_tracking() */
 void mock_domain_set_dirty_tracking(struct mock_iommu_domain *domain,
 				    bool enable)
@@ -388,6 +410,17 @@ out_sobj:
 	return rc;
 }
 
+/* iommufd_test_get_selftest_obj(): the mock device of a selftest object */
+struct iommufd_device *iommufd_test_get_selftest_idev(struct iommufd_ctx *ictx,
+						      uint32_t id)
+{
+	struct iommufd_object *dev_obj;
+
+	dev_obj = iommufd_get_object(ictx, id, IOMMUFD_OBJ_SELFTEST);
+	return dev_obj ? container_of(dev_obj, struct selftest_obj, obj)->idev :
+			 NULL;
+}
+
 /* iommufd_test_mock_domain_replace() */
 static int iommufd_test_mock_domain_replace(struct iommufd_ucmd *ucmd,
 					    unsigned int device_id,
@@ -616,6 +649,15 @@ void iommufd_selftest_destroy(struct iommufd_object *obj)
 {
 	struct selftest_obj *sobj = container_of(obj, struct selftest_obj, obj);
 
+#if IOMMUFD_MOCK_HAVE_7X
+	/*
+	 * 7.3 detaches only the RID here and WARNs about a PASID left
+	 * attached; the mock lets them go so that nothing leaks.
+	 */
+	while (sobj->idev->npasid_attach)
+		iommufd_device_pasid_detach(sobj->idev,
+					    sobj->idev->pasid_attach[0].pasid);
+#endif
 	if (sobj->idev->hwpt)
 		iommufd_device_detach(sobj->idev);
 	iommufd_device_unbind(sobj->idev);
@@ -688,6 +730,13 @@ int iommufd_test(struct iommufd_ucmd *ucmd)
 		if (!iommufd_mock_7x())
 			return -EOPNOTSUPP;
 		return iommufd_test_trigger_vevent(ucmd, cmd);
+	case IOMMU_TEST_OP_PASID_ATTACH:
+	case IOMMU_TEST_OP_PASID_REPLACE:
+	case IOMMU_TEST_OP_PASID_DETACH:
+	case IOMMU_TEST_OP_PASID_CHECK_HWPT:
+		if (!iommufd_mock_7x())
+			return -EOPNOTSUPP;
+		return iommufd_test_pasid(ucmd, cmd);
 	case IOMMU_TEST_OP_DEV_CHECK_CACHE: {
 		/* iommufd_test_dev_check_cache(): id is the idev */
 		struct iommufd_device *idev;
