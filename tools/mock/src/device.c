@@ -451,6 +451,42 @@ void iommufd_access_destroy(struct iommufd_access *access)
 	iommufd_ctx_put(ictx);
 }
 
+#if IOMMUFD_MOCK_HAVE_7X
+static const struct iommufd_access_ops iommufd_access_internal_ops = {
+	.needs_pin_pages = true,
+};
+
+/* iommufd_access_create_internal(): iova_alignment PAGE_SIZE */
+struct iommufd_access *iommufd_access_create_internal(struct iommufd_ctx *ictx)
+{
+	struct iommufd_access *access;
+
+	access = _iommufd_object_alloc(ictx, sizeof(*access),
+				       IOMMUFD_OBJ_ACCESS);
+	if (!access)
+		return NULL;
+	access->ops = &iommufd_access_internal_ops;
+	access->iova_alignment = umem_page_size();
+	access->obj.users++;
+	return access;
+}
+
+/* iommufd_access_attach_internal() */
+int iommufd_access_attach_internal(struct iommufd_access *access,
+				   struct iommufd_ioas *ioas)
+{
+	return iommufd_access_change_ioas(access, ioas);
+}
+
+/* iommufd_access_detach_internal() + iommufd_access_destroy_internal() */
+void iommufd_access_destroy_internal(struct iommufd_ctx *ictx,
+				     struct iommufd_access *access)
+{
+	access->obj.users--;
+	iommufd_object_abort_and_destroy(ictx, &access->obj);
+}
+#endif
+
 /* iommufd_access_attach() */
 int iommufd_access_attach(struct iommufd_access *access, uint32_t ioas_id)
 {
@@ -481,6 +517,9 @@ void iommufd_access_notify_unmap(struct io_pagetable *iopt, uint64_t iova,
 	for (size_t i = 0; i < iopt->naccess; i++) {
 		struct iommufd_access *access = iopt->access_list[i];
 
+		/* 7.x: internal accesses lock their areas instead */
+		if (!access->ictx)
+			continue;
 		access->ops->unmap(access->data, iova, length);
 	}
 }
@@ -504,6 +543,8 @@ void iommufd_access_unpin_pages(struct iommufd_access *access, uint64_t iova,
 					iopt_area_iova_to_index(area,
 								iter.cur_iova),
 					iopt_area_iova_to_index(area, last));
+		if (!access->ictx)
+			area->num_locks--;
 	}
 }
 
@@ -565,6 +606,8 @@ int iommufd_access_pin_pages(struct iommufd_access *access, uint64_t iova,
 		rc = iopt_area_add_access(area, index, last_index, write);
 		if (rc)
 			break;
+		if (!access->ictx)
+			area->num_locks++;
 		for (uint64_t i = index; i <= last_index; i++)
 			*out_pages++ = area->pages->uptr + i * ps;
 	}
@@ -583,6 +626,8 @@ int iommufd_access_pin_pages(struct iommufd_access *access, uint64_t iova,
 			iopt_area_remove_access(
 				area, iopt_area_iova_to_index(area, undo.cur_iova),
 				iopt_area_iova_to_index(area, last));
+			if (!access->ictx)
+				area->num_locks--;
 		}
 	}
 	return rc;

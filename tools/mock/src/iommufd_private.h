@@ -287,6 +287,8 @@ struct iopt_area {
 	int iommu_prot;
 	unsigned int num_accesses;
 	bool prevent_access;
+	/* locked by an internal access (a HW queue's): unmap is EBUSY (7.x) */
+	unsigned int num_locks;
 	/* area->storage_domain != NULL: holds pins because the iopt has domains */
 	bool storage_domain;
 };
@@ -695,6 +697,17 @@ struct iommufd_access *
 iommufd_access_create(struct iommufd_ctx *ictx,
 		      const struct iommufd_access_ops *ops, void *data) MOCK_HIDDEN;
 void iommufd_access_destroy(struct iommufd_access *access) MOCK_HIDDEN;
+/*
+ * 7.x's internal accesses (a HW queue's): an object without a context
+ * reference (access->ictx stays NULL, iommufd_access_is_internal()), told
+ * of no unmap, locking the areas it pins against unmap.
+ */
+struct iommufd_access *
+iommufd_access_create_internal(struct iommufd_ctx *ictx) MOCK_HIDDEN;
+int iommufd_access_attach_internal(struct iommufd_access *access,
+				   struct iommufd_ioas *ioas) MOCK_HIDDEN;
+void iommufd_access_destroy_internal(struct iommufd_ctx *ictx,
+				     struct iommufd_access *access) MOCK_HIDDEN;
 void iommufd_access_destroy_object(struct iommufd_object *obj) MOCK_HIDDEN;
 int iommufd_access_attach(struct iommufd_access *access, uint32_t ioas_id) MOCK_HIDDEN;
 int iommufd_access_replace(struct iommufd_access *access, uint32_t ioas_id) MOCK_HIDDEN;
@@ -757,6 +770,8 @@ struct iommufd_viommu {
 	size_t nvdevs;
 	struct iommufd_veventq **veventqs;	/* viommu->veventqs */
 	size_t nveventqs;
+	/* mock_viommu->hw_queue[IOMMU_TEST_HW_QUEUE_MAX] */
+	struct iommufd_hw_queue *hw_queue[2];
 };
 
 struct iommufd_vdevice {
@@ -777,6 +792,8 @@ void iommufd_device_pre_destroy(struct iommufd_device *idev) MOCK_HIDDEN;
 int iommufd_viommu_get_vdev_id(struct iommufd_viommu *viommu,
 			       struct iommufd_device *idev,
 			       uint64_t *vdev_id) MOCK_HIDDEN;
+void iommufd_hw_queue_destroy(struct iommufd_object *obj) MOCK_HIDDEN;
+int iommufd_hw_queue_alloc_ioctl(struct iommufd_ucmd *ucmd) MOCK_HIDDEN;
 int iommufd_viommu_cache_invalidate(struct iommufd_viommu *viommu,
 				    struct iommu_hwpt_invalidate *cmd,
 				    uint32_t *done) MOCK_HIDDEN;

@@ -75,6 +75,7 @@ static const struct iommufd_object_ops iommufd_object_ops[IOMMUFD_OBJ_MAX] = {
 	[IOMMUFD_OBJ_VIOMMU] = { .destroy = iommufd_viommu_destroy },
 	[IOMMUFD_OBJ_VDEVICE] = { .destroy = iommufd_vdevice_destroy },
 	[IOMMUFD_OBJ_VEVENTQ] = { .destroy = iommufd_veventq_destroy },
+	[IOMMUFD_OBJ_HW_QUEUE] = { .destroy = iommufd_hw_queue_destroy },
 #endif
 	/* devices and fault queues hold nothing the mock must release */
 };
@@ -297,6 +298,7 @@ union ucmd_buffer {
 	struct iommu_viommu_alloc viommu;
 	struct iommu_vdevice_alloc vdev;
 	struct iommu_veventq_alloc veventq;
+	struct iommu_hw_queue_alloc hw_queue;
 #endif
 };
 
@@ -363,6 +365,8 @@ static const struct iommufd_ioctl_op iommufd_ioctl_ops[] = {
 		    struct iommu_viommu_alloc, out_viommu_id),
 	IOCTL_OP_7X(IOMMU_VDEVICE_ALLOC, iommufd_vdevice_alloc_ioctl,
 		    struct iommu_vdevice_alloc, virt_id),
+	IOCTL_OP_7X(IOMMU_HW_QUEUE_ALLOC, iommufd_hw_queue_alloc_ioctl,
+		    struct iommu_hw_queue_alloc, length),
 	IOCTL_OP_7X(IOMMU_VEVENTQ_ALLOC, iommufd_veventq_alloc,
 		    struct iommu_veventq_alloc, out_veventq_fd),
 #endif
