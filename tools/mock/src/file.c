@@ -304,3 +304,13 @@ bool iommufd_mock_fd_is_iommufd(int fd)
 	mock_unlock();
 	return ours;
 }
+
+bool iommufd_mock_fd_has_mock_bus(void)
+{
+	bool has;
+
+	mock_lock();
+	has = iommufd_mock_kernel_7x();
+	mock_unlock();
+	return has;
+}

@@ -93,4 +93,14 @@ void iommufd_mock_fd_dup(int oldfd, int newfd) IOMMUFD_MOCK_HIDDEN;
  */
 bool iommufd_mock_fd_is_iommufd(int fd) IOMMUFD_MOCK_HIDDEN;
 
+/**
+ * iommufd_mock_fd_has_mock_bus() - whether /sys/bus/iommufd_mock exists
+ *
+ * CONFIG_IOMMUFD_TEST's mock device bus, in the 7.3 personality (read from
+ * IOMMUFD_MOCK_KERNEL now if no /dev/iommu was opened yet).
+ *
+ * Return: true where the kernel the mock answers as has the bus.
+ */
+bool iommufd_mock_fd_has_mock_bus(void) IOMMUFD_MOCK_HIDDEN;
+
 #endif

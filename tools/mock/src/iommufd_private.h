@@ -66,6 +66,9 @@ enum iommufd_mock_kernel {
 
 extern enum iommufd_mock_kernel iommufd_mock_kernel MOCK_HIDDEN;
 
+/* iommufd_mock_7x() before any open (reads IOMMUFD_MOCK_KERNEL), main.c */
+bool iommufd_mock_kernel_7x(void) MOCK_HIDDEN;
+
 /* Whether the mock answers as a 7.x kernel (the generic page table mock). */
 static inline bool iommufd_mock_7x(void)
 {

@@ -61,6 +61,12 @@ static int iommufd_mock_kernel_init(void)
 	return rc;
 }
 
+/* The personality, read now if nothing was opened yet: is it 7.x? */
+bool iommufd_mock_kernel_7x(void)
+{
+	return !iommufd_mock_kernel_init() && iommufd_mock_7x();
+}
+
 struct iommufd_object_ops {
 	void (*destroy)(struct iommufd_object *obj);
 };

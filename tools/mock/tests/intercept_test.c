@@ -297,12 +297,27 @@ static void test_fd_taken_back(void)
  * The personality is read once per process, so each is its own run
  * (Makefile, check): argv[1] names the IOMMUFD_MOCK_KERNEL it runs under.
  * A 7.x ioctl is ENOTTY for 6.12 and known (a zero size is EINVAL) for
- * 7.3; a kernel the build cannot be fails the open with ENODEV.
+ * 7.3; a kernel the build cannot be fails the open with ENODEV. The mock
+ * device bus of 7.x is a directory for 7.3 (asked before any open), else
+ * what the filesystem says (a raw system call, past the mock).
  */
 static int test_personality(const char *kernel)
 {
+	const char *bus = "/sys/bus/iommufd_mock";
+	struct stat st, raw;
 	__u32 size = 0;
-	int fd = open("/dev/iommu", O_RDWR), rc;
+	int fd, rc, raw_rc;
+
+	rc = stat(bus, &st);
+	if (!strcmp(kernel, "7.3")) {
+		CHECK(!rc && S_ISDIR(st.st_mode), "7.3 has %s", bus);
+		CHECK(!access(bus, R_OK | X_OK), "7.3: access(%s)", bus);
+	} else {
+		raw_rc = syscall(SYS_newfstatat, AT_FDCWD, bus, &raw, 0);
+		CHECK(rc == raw_rc && (!rc || errno == ENOENT),
+		      "%s: %s as the filesystem has it", kernel, bus);
+	}
+	fd = open("/dev/iommu", O_RDWR);
 
 	if (!strcmp(kernel, "bogus")) {
 		CHECK(fd < 0 && errno == ENODEV, "IOMMUFD_MOCK_KERNEL=bogus");
