@@ -15,10 +15,12 @@
  *   pages.c         iopt_pages: pins, memlock accounting, access ranges
  *   hw_pagetable.c  paging and nested HWPTs, dirty tracking, invalidation
  *   device.c        devices and their attachment, accesses, GET_HW_INFO
- *   eventq.c        the fault queue (6.12's fault.c, eventq.c since 6.14)
- *   viommu.c        the vIOMMU (7.x)
+ *   eventq.c        the fault queue (6.12's fault.c, eventq.c since 6.14),
+ *                   the vEVENTQ (7.x)
+ *   viommu.c        the vIOMMU, vDEVICEs, HW queues (7.x)
  *   selftest.c      the mock iommu driver and the IOMMU_TEST_CMD ops
  *   selftest_access.c  the selftest driver's accesses (from selftest.c)
+ *   selftest_pasid.c   the selftest PASID ops (from selftest.c, 7.x)
  *   vfio_compat.c   VFIO type1 on /dev/iommu
  *   file.c          struct file and the fd table (the VFS's part)
  *   intercept.c     the interposed libc functions
