@@ -46,6 +46,19 @@ static int g_files_cap;
 /* Read without the lock: zero means no fd is ours, the common case. */
 static int g_nfiles;
 
+/*
+ * The VMAs of mmap()s of mock files (7.x's mmap windows): each holds its
+ * window's owner and the context, as the kernel's vm_ops open/close and
+ * vm_file do. g_nvmas is read without the lock by munmap().
+ */
+struct mock_vma {
+	uint64_t start, end;
+	struct iommufd_object *owner;
+	struct iommufd_ctx *ictx;
+};
+static struct mock_vma *g_vmas;
+static size_t g_nvmas;
+
 static void lock_init(void)
 {
 	pthread_mutex_init(&g_lock, NULL);
@@ -257,6 +270,135 @@ bool iommufd_mock_fd_read(int fd, void *buf, size_t count, long *ret)
 		*ret = rc;
 	}
 	return true;
+}
+
+/* vm_ops->open: a new VMA (or a piece split off one) holds its owner. */
+static void mock_vma_open(struct mock_vma *vma)
+{
+	vma->owner->users++;
+	iommufd_ctx_get(vma->ictx);
+}
+
+/* vm_ops->close and the VMA's fput() */
+static void mock_vma_close(struct mock_vma *vma)
+{
+	vma->owner->users--;
+	iommufd_ctx_put(vma->ictx);
+}
+
+static int mock_vma_add(struct mock_vma vma)
+{
+	struct mock_vma *n = realloc(g_vmas, (g_nvmas + 1) * sizeof(*n));
+
+	if (!n)
+		return -ENOMEM;
+	g_vmas = n;
+	g_vmas[g_nvmas] = vma;
+	__atomic_store_n(&g_nvmas, g_nvmas + 1, __ATOMIC_RELAXED);
+	mock_vma_open(&g_vmas[g_nvmas - 1]);
+	return 0;
+}
+
+bool iommufd_mock_fd_mmap(int fd, void *addr, size_t len, int prot,
+			  int flags, long off, void **ret)
+{
+	struct iommufd_object *owner;
+	struct iommufd_ctx *ictx;
+	struct iommufd_file *file;
+	long rc, map;
+
+	if (!iommufd_mock_fd_active())
+		return false;
+	mock_lock();
+	file = fd_lookup(fd);
+	rc = file && file->f_op->mmap ?
+		     file->f_op->mmap(file->private_data, len, prot, flags,
+				      (uint64_t)off, &owner, &ictx) :
+		     1;
+	if (rc == 1) {
+		mock_unlock();
+		return false;
+	}
+	if (rc) {
+		mock_unlock();
+		errno = (int)-rc;
+		*ret = MAP_FAILED;
+		return true;
+	}
+	map = syscall(SYS_mmap, addr, len, prot, flags, fd, off);
+	if (map == -1) {
+		rc = errno;
+		mock_unlock();
+		errno = (int)rc;
+		*ret = MAP_FAILED;
+		return true;
+	}
+	rc = mock_vma_add((struct mock_vma){
+		.start = (uint64_t)map,
+		.end = (uint64_t)map + ((len + umem_page_size() - 1) &
+					~(umem_page_size() - 1)),
+		.owner = owner,
+		.ictx = ictx,
+	});
+	mock_unlock();
+	if (rc) {
+		syscall(SYS_munmap, map, len);
+		errno = ENOMEM;
+		*ret = MAP_FAILED;
+		return true;
+	}
+	*ret = (void *)map;
+	return true;
+}
+
+/*
+ * munmap() of [addr, addr + len): what is left of each VMA it touched; a
+ * VMA cut in two is two VMAs (the split opens the new one), one unmapped
+ * whole is closed.
+ */
+void iommufd_mock_fd_munmap(void *addr, size_t len)
+{
+	uint64_t ps, start = (uintptr_t)addr, end;
+
+	if (!__atomic_load_n(&g_nvmas, __ATOMIC_RELAXED))
+		return;
+	ps = umem_page_size();
+	end = start + ((len + ps - 1) & ~(ps - 1));
+	mock_lock();
+	for (size_t i = 0; i < g_nvmas;) {
+		struct mock_vma *vma = &g_vmas[i];
+		bool left = vma->start < start, right = vma->end > end;
+
+		if (vma->end <= start || vma->start >= end) {
+			i++;
+			continue;
+		}
+		if (left && right) {
+			struct mock_vma tail = *vma;
+
+			tail.start = end;
+			vma->end = start;
+			/* a failed split keeps the hold on the whole */
+			mock_vma_add(tail);
+			i++;
+		} else if (left) {
+			vma->end = start;
+			i++;
+		} else if (right) {
+			vma->start = end;
+			i++;
+		} else {
+			mock_vma_close(vma);
+			g_vmas[i] = g_vmas[g_nvmas - 1];
+			__atomic_store_n(&g_nvmas, g_nvmas - 1,
+					 __ATOMIC_RELAXED);
+		}
+	}
+	if (!g_nvmas) {
+		free(g_vmas);
+		g_vmas = NULL;
+	}
+	mock_unlock();
 }
 
 void iommufd_mock_fd_close(int fd)

@@ -65,6 +65,9 @@ DEFINE_REAL(int, fcntl, int, int, ...)
 DEFINE_REAL(int, fcntl64, int, int, ...)
 DEFINE_REAL(int, ioctl, int, unsigned long, ...)
 DEFINE_REAL(ssize_t, read, int, void *, size_t)
+DEFINE_REAL(void *, mmap, void *, size_t, int, int, int, off_t)
+DEFINE_REAL(void *, mmap64, void *, size_t, int, int, int, off64_t)
+DEFINE_REAL(int, munmap, void *, size_t)
 DEFINE_REAL(ssize_t, __read_chk, int, void *, size_t, size_t)
 DEFINE_REAL(int, close_range, unsigned int, unsigned int, int)
 DEFINE_REAL(void, closefrom, int)
@@ -305,6 +308,41 @@ MOCK_EXPORT ssize_t __read_chk(int fd, void *buf, size_t count, size_t buflen)
 	if (count <= buflen && iommufd_mock_fd_read(fd, buf, count, &ret))
 		return ret;
 	return resolve___read_chk()(fd, buf, count, buflen);
+}
+
+/*
+ * mmap(2) of /dev/iommu maps a window a driver object offers (7.3's vIOMMU
+ * driver data, driver.c); munmap(2) ends the holds of what it unmapped.
+ */
+MOCK_EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd,
+		       off_t off)
+{
+	void *ret;
+
+	if (fd >= 0 && iommufd_mock_fd_mmap(fd, addr, len, prot, flags, off,
+					    &ret))
+		return ret;
+	return resolve_mmap()(addr, len, prot, flags, fd, off);
+}
+
+MOCK_EXPORT void *mmap64(void *addr, size_t len, int prot, int flags, int fd,
+			 off64_t off)
+{
+	void *ret;
+
+	if (fd >= 0 && iommufd_mock_fd_mmap(fd, addr, len, prot, flags, off,
+					    &ret))
+		return ret;
+	return resolve_mmap64()(addr, len, prot, flags, fd, off);
+}
+
+MOCK_EXPORT int munmap(void *addr, size_t len)
+{
+	int rc = resolve_munmap()(addr, len);
+
+	if (!rc)
+		iommufd_mock_fd_munmap(addr, len);
+	return rc;
 }
 
 MOCK_EXPORT int close(int fd)

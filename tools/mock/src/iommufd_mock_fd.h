@@ -60,6 +60,27 @@ bool iommufd_mock_fd_read(int fd, void *buf, size_t count,
 			  long *ret) IOMMUFD_MOCK_HIDDEN;
 
 /**
+ * iommufd_mock_fd_mmap() - mmap(2) of fd, if fd is a mock file with an mmap
+ * method (7.x's /dev/iommu: the mmap windows of driver objects)
+ * @fd: the fd the program passed
+ * @addr: @len: @prot: @flags: @off: its arguments
+ * @ret: the result as libc returns it (MAP_FAILED with errno set on error)
+ *
+ * Return: false if the call is not the mock's (nothing was done), else true.
+ */
+bool iommufd_mock_fd_mmap(int fd, void *addr, size_t len, int prot, int flags,
+			  long off, void **ret) IOMMUFD_MOCK_HIDDEN;
+
+/**
+ * iommufd_mock_fd_munmap() - [addr, addr + len) was just unmapped
+ * @addr: start
+ * @len: length
+ *
+ * The mock's VMAs there close (or shrink, or split), dropping their holds.
+ */
+void iommufd_mock_fd_munmap(void *addr, size_t len) IOMMUFD_MOCK_HIDDEN;
+
+/**
  * iommufd_mock_fd_close() - forget fd, which the caller is about to close
  * @fd: any fd; one that is not ours is ignored
  *

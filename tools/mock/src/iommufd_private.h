@@ -98,6 +98,7 @@ static inline bool iommufd_mock_7x(void)
 	(offsetof(type, member) + sizeof(((type *)0)->member))
 
 struct iommufd_ctx;
+struct iommufd_object;
 struct iommufd_ioas;
 struct iommufd_hw_pagetable;
 struct iommufd_hwpt_paging;
@@ -114,6 +115,13 @@ struct iommufd_file_ops {
 	long (*ioctl)(void *private_data, unsigned long cmd, void *arg);
 	/* NULL: read() acts on the fd itself; else bytes read, or a -errno */
 	long (*read)(void *private_data, uint64_t ubuf, size_t count);
+	/*
+	 * NULL (or 1 returned): mmap() acts on the fd itself; else 0 (file.c
+	 * maps the fd's memfd and holds *owner and *ictx per VMA), or a -errno
+	 */
+	int (*mmap)(void *private_data, size_t length, int prot, int flags,
+		    uint64_t offset, struct iommufd_object **owner,
+		    struct iommufd_ctx **ictx);
 	/* the last fd of the file is gone */
 	void (*release)(void *private_data);
 };
@@ -157,6 +165,9 @@ struct iommufd_ctx {
 	uint32_t nfree, free_cap;
 	uint64_t nobjs;
 	struct iommufd_ioas *vfio_ioas;
+	/* ctx->mt_mmap: the mmap windows of driver objects, by offset (7.x) */
+	struct iommufd_mmap **mmaps;
+	size_t nmmaps;
 };
 
 struct iommufd_ucmd {
@@ -745,65 +756,6 @@ struct iommufd_fault {
 
 int iommufd_fault_alloc(struct iommufd_ucmd *ucmd) MOCK_HIDDEN;
 
-#if IOMMUFD_MOCK_HAVE_7X
-/* A vEVENTQ; its events live in memory parent and child share (eventq.c). */
-struct iommufd_veventq {
-	struct iommufd_object obj;
-	struct iommufd_ctx *ictx;
-	struct iommufd_viommu *viommu;
-	uint32_t type;
-	struct veventq_shared *shared;
-	size_t shared_size;
-};
-
-int iommufd_veventq_alloc(struct iommufd_ucmd *ucmd) MOCK_HIDDEN;
-void iommufd_veventq_destroy(struct iommufd_object *obj) MOCK_HIDDEN;
-/* iommufd_viommu_report_event() (driver.c): 0, -EOPNOTSUPP without a queue */
-int iommufd_viommu_report_event(struct iommufd_viommu *viommu, uint32_t type,
-				const void *event_data,
-				size_t data_len) MOCK_HIDDEN;
-#endif
-
-/* ---- viommu.c (7.x) ---- */
-
-struct iommufd_viommu {
-	struct iommufd_object obj;
-	struct iommufd_ctx *ictx;
-	struct iommufd_hwpt_paging *hwpt;	/* the NEST_PARENT it holds */
-	uint32_t type;
-	struct iommufd_vdevice **vdevs;	/* viommu->vdevs, by virt_id */
-	size_t nvdevs;
-	struct iommufd_veventq **veventqs;	/* viommu->veventqs */
-	size_t nveventqs;
-	/* mock_viommu->hw_queue[IOMMU_TEST_HW_QUEUE_MAX] */
-	struct iommufd_hw_queue *hw_queue[2];
-};
-
-struct iommufd_vdevice {
-	struct iommufd_object obj;
-	struct iommufd_viommu *viommu;
-	struct iommufd_device *idev;
-	uint64_t virt_id;
-};
-
-#if IOMMUFD_MOCK_HAVE_7X
-void iommufd_viommu_destroy(struct iommufd_object *obj) MOCK_HIDDEN;
-int iommufd_viommu_alloc_ioctl(struct iommufd_ucmd *ucmd) MOCK_HIDDEN;
-void iommufd_vdevice_destroy(struct iommufd_object *obj) MOCK_HIDDEN;
-int iommufd_vdevice_alloc_ioctl(struct iommufd_ucmd *ucmd) MOCK_HIDDEN;
-/* iommufd_device_pre_destroy(): the device's vDEVICE becomes a tombstone */
-void iommufd_device_pre_destroy(struct iommufd_device *idev) MOCK_HIDDEN;
-/* iommufd_viommu_get_vdev_id(): 0, or -ENOENT without a vDEVICE there */
-int iommufd_viommu_get_vdev_id(struct iommufd_viommu *viommu,
-			       struct iommufd_device *idev,
-			       uint64_t *vdev_id) MOCK_HIDDEN;
-void iommufd_hw_queue_destroy(struct iommufd_object *obj) MOCK_HIDDEN;
-int iommufd_hw_queue_alloc_ioctl(struct iommufd_ucmd *ucmd) MOCK_HIDDEN;
-int iommufd_viommu_cache_invalidate(struct iommufd_viommu *viommu,
-				    struct iommu_hwpt_invalidate *cmd,
-				    uint32_t *done) MOCK_HIDDEN;
-#endif
-
 /* ---- selftest.c ---- */
 
 int mock_domain_alloc_paging(struct mock_iommu_domain *domain,
@@ -880,5 +832,8 @@ int umem_page_id(uint64_t va, struct umem_page_id *id) MOCK_HIDDEN;
 void umem_snapshot_drop(void) MOCK_HIDDEN;
 /* VmLck of this process in pages (mlock()ed memory the kernel counts). */
 uint64_t umem_vmlck_pages(void) MOCK_HIDDEN;
+
+/* the 7.x objects */
+#include "iommufd_private_7x.h"
 
 #endif

@@ -426,6 +426,9 @@ static long iommufd_fops_ioctl(void *private_data, unsigned long cmd, void *arg)
 const struct iommufd_file_ops iommufd_fops = {
 	.name = "iommufd-mock",
 	.ioctl = iommufd_fops_ioctl,
+#if IOMMUFD_MOCK_HAVE_7X
+	.mmap = iommufd_fops_mmap,
+#endif
 	.release = iommufd_fops_release,
 };
 

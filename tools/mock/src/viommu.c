@@ -9,9 +9,8 @@
  * vDEVICEs (IOMMU_VDEVICE_ALLOC) and their tombstones live here too, and
  * HW queues (IOMMU_HW_QUEUE_ALLOC, with the selftest driver's
  * mock_hw_queue_init_phys() rules); nested HWPTs on a vIOMMU are in
- * hw_pagetable.c, vEVENTQs in eventq.c. Not emulated (README.md): the
- * driver data's mmap page (offset and length are answered, the page cannot
- * be mapped).
+ * hw_pagetable.c, vEVENTQs in eventq.c, the driver data's mmap window in
+ * driver.c.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -32,13 +31,16 @@ void iommufd_viommu_destroy(struct iommufd_object *obj)
 	viommu->hwpt->common.obj.users--;
 	free(viommu->vdevs);
 	free(viommu->veventqs);
+	if (viommu->mmap_offset)
+		iommufd_viommu_destroy_mmap(viommu, viommu->mmap_offset);
 }
 
 /*
- * mock_viommu_init() with driver data: a loopback of in_data, and the mmap
- * window of its two pages.
+ * mock_viommu_init() with driver data: a loopback of in_data, and an mmap
+ * window of two pages whose first u32 holds in_data too.
  */
-static int mock_viommu_init(const struct iommu_viommu_alloc *cmd)
+static int mock_viommu_init(struct iommufd_viommu *viommu,
+			    const struct iommu_viommu_alloc *cmd)
 {
 	struct iommu_viommu_selftest data;
 	size_t len;
@@ -54,9 +56,14 @@ static int mock_viommu_init(const struct iommu_viommu_alloc *cmd)
 				   cmd->data_len);
 	if (rc)
 		return rc;
+	rc = iommufd_viommu_alloc_mmap(viommu, 2 * umem_page_size(),
+				       &data.in_data, sizeof(data.in_data),
+				       &viommu->mmap_offset);
+	if (rc)
+		return rc;
 	data.out_data = data.in_data;
 	data.out_mmap_length = 2 * umem_page_size();
-	data.out_mmap_offset = 0;
+	data.out_mmap_offset = viommu->mmap_offset;
 	/* iommu_copy_struct_to_user(): as much as the user gave */
 	len = cmd->data_len < sizeof(data) ? cmd->data_len : sizeof(data);
 	return umem_copy_to(cmd->data_uptr, &data, len);
@@ -89,7 +96,7 @@ int iommufd_viommu_alloc_ioctl(struct iommufd_ucmd *ucmd)
 	viommu->type = cmd->type;
 	viommu->hwpt = hwpt_paging;
 	hwpt_paging->common.obj.users++;
-	rc = mock_viommu_init(cmd);
+	rc = mock_viommu_init(viommu, cmd);
 	if (rc)
 		goto out_abort;
 	cmd->out_viommu_id = viommu->obj.id;
