@@ -21,6 +21,7 @@
  *   selftest.c      the mock iommu driver and the IOMMU_TEST_CMD ops
  *   selftest_access.c  the selftest driver's accesses (from selftest.c)
  *   selftest_pasid.c   the selftest PASID ops (from selftest.c, 7.x)
+ *   driver.c        the mmap windows of driver objects (7.x)
  *   vfio_compat.c   VFIO type1 on /dev/iommu
  *   file.c          struct file and the fd table (the VFS's part)
  *   intercept.c     the interposed libc functions
