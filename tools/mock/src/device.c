@@ -45,6 +45,16 @@ void iommufd_device_unbind(struct iommufd_device *idev)
 	iommufd_object_destroy_user(idev->ictx, &idev->obj);
 }
 
+/*
+ * iommufd_hwpt_pasid_compat() for the RID (7.x): while a PASID is attached
+ * the RID's domain must be IOMMU_HWPT_ALLOC_PASID too.
+ */
+static int iommufd_hwpt_rid_pasid_compat(struct iommufd_hw_pagetable *hwpt,
+					 struct iommufd_device *idev)
+{
+	return !hwpt->pasid_compat && idev->npasid_attach ? -EINVAL : 0;
+}
+
 /* iommufd_hw_pagetable_attach(): a device has one hwpt at a time. */
 int iommufd_hw_pagetable_attach(struct iommufd_hw_pagetable *hwpt,
 				struct iommufd_device *idev)
@@ -53,6 +63,9 @@ int iommufd_hw_pagetable_attach(struct iommufd_hw_pagetable *hwpt,
 
 	if (idev->hwpt && idev->hwpt != hwpt)
 		return -EINVAL;
+	rc = iommufd_hwpt_rid_pasid_compat(hwpt, idev);
+	if (rc)
+		return rc;
 	rc = mock_domain_nop_attach(&hwpt->domain, idev);
 	if (rc)
 		return rc;
@@ -73,6 +86,9 @@ static int iommufd_device_do_replace(struct iommufd_device *idev,
 		return -EINVAL;
 	if (hwpt == idev->hwpt)
 		return 0;
+	rc = iommufd_hwpt_rid_pasid_compat(hwpt, idev);
+	if (rc)
+		return rc;
 	rc = mock_domain_nop_attach(&hwpt->domain, idev);
 	if (rc)
 		return rc;
@@ -191,9 +207,178 @@ void iommufd_device_detach(struct iommufd_device *idev)
 	struct iommufd_hw_pagetable *hwpt = idev->hwpt;
 
 	idev->hwpt = NULL;
+	/* the blocking domain it goes to is behind no vIOMMU */
+	idev->mock_viommu = NULL;
+	idev->mock_vdev_id = 0;
 	iommufd_hw_pagetable_put(idev->ictx, hwpt);
 	idev->obj.users--;
 }
+
+#if IOMMUFD_MOCK_HAVE_7X
+static struct iommufd_pasid_attach *
+iommufd_device_pasid_find(struct iommufd_device *idev, uint32_t pasid)
+{
+	for (size_t i = 0; i < idev->npasid_attach; i++)
+		if (idev->pasid_attach[i].pasid == pasid)
+			return &idev->pasid_attach[i];
+	return NULL;
+}
+
+struct iommufd_hw_pagetable *
+iommufd_device_pasid_hwpt(struct iommufd_device *idev, uint32_t pasid)
+{
+	struct iommufd_pasid_attach *attach;
+
+	if (pasid == IOMMU_NO_PASID)
+		return idev->hwpt;
+	attach = iommufd_device_pasid_find(idev, pasid);
+	return attach ? attach->hwpt : NULL;
+}
+
+/*
+ * iommufd_hwpt_pasid_compat() for a PASID: its domain and the RID's must
+ * both be IOMMU_HWPT_ALLOC_PASID ones.
+ */
+static int iommufd_hwpt_pasid_compat(struct iommufd_hw_pagetable *hwpt,
+				     struct iommufd_device *idev)
+{
+	if (!hwpt->pasid_compat)
+		return -EINVAL;
+	if (idev->hwpt && !idev->hwpt->pasid_compat)
+		return -EINVAL;
+	return 0;
+}
+
+/*
+ * The PASID's HWPT (pt_id) as iommufd_device_change_pt() finds it: an IOAS
+ * stands for an automatic domain, which is allocated without
+ * IOMMU_HWPT_ALLOC_PASID, so never usable for a PASID: the kernel tries
+ * each (and a new one) and ends in the attach's own error, EBUSY for an
+ * attached PASID or EINVAL (*hwpt stays NULL, rc is that error).
+ */
+static int iommufd_device_pasid_get_pt(struct iommufd_device *idev,
+				       uint32_t pasid, uint32_t pt_id,
+				       bool replace,
+				       struct iommufd_hw_pagetable **hwpt)
+{
+	struct iommufd_object *pt_obj;
+
+	*hwpt = NULL;
+	pt_obj = iommufd_get_object(idev->ictx, pt_id, IOMMUFD_OBJ_ANY);
+	if (!pt_obj)
+		return -ENOENT;
+	switch (pt_obj->type) {
+	case IOMMUFD_OBJ_HWPT_PAGING:
+	case IOMMUFD_OBJ_HWPT_NESTED:
+		*hwpt = container_of(pt_obj, struct iommufd_hw_pagetable, obj);
+		return 0;
+	case IOMMUFD_OBJ_IOAS:
+		if (!replace && iommufd_device_pasid_find(idev, pasid))
+			return -EBUSY;
+		return -EINVAL;
+	default:
+		return -EINVAL;
+	}
+}
+
+/*
+ * iommufd_device_attach() of a PASID: iommufd_hw_pagetable_attach() (an
+ * attached PASID is EBUSY: the device is already in its device_array),
+ * iommufd_hwpt_attach_device() (the PASID rules), then the core's
+ * iommu_attach_device_pasid() (past the device's max_pasids: EINVAL; a
+ * device without "pasid-num-bits" has max_pasids 1) and the driver.
+ */
+int iommufd_device_pasid_attach(struct iommufd_device *idev, uint32_t pasid,
+				uint32_t *pt_id)
+{
+	struct iommufd_hw_pagetable *hwpt;
+	struct iommufd_pasid_attach *n;
+	uint64_t max_pasids;
+	int rc;
+
+	rc = iommufd_device_pasid_get_pt(idev, pasid, *pt_id, false, &hwpt);
+	if (rc)
+		return rc;
+	if (iommufd_device_pasid_find(idev, pasid))
+		return -EBUSY;
+	rc = iommufd_hwpt_pasid_compat(hwpt, idev);
+	if (rc)
+		return rc;
+	max_pasids = idev->dev_flags & MOCK_DEV_FLAG_PASID ?
+			     1ULL << MOCK_PASID_WIDTH : 1;
+	if (pasid >= max_pasids)
+		return -EINVAL;
+	rc = mock_domain_set_dev_pasid(idev, pasid, false);
+	if (rc)
+		return rc;
+	n = realloc(idev->pasid_attach,
+		    (idev->npasid_attach + 1) * sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	idev->pasid_attach = n;
+	n[idev->npasid_attach++] = (struct iommufd_pasid_attach){
+		.pasid = pasid, .hwpt = hwpt
+	};
+	hwpt->obj.users++;
+	idev->obj.users++;
+	return 0;
+}
+
+/*
+ * iommufd_device_replace() of a PASID: iommufd_device_do_replace() (only
+ * an attached PASID; to its own HWPT nothing happens), the PASID rules,
+ * then iommu_replace_device_pasid(): if the driver fails, the PASID stays
+ * where it was.
+ */
+int iommufd_device_pasid_replace(struct iommufd_device *idev, uint32_t pasid,
+				 uint32_t *pt_id)
+{
+	struct iommufd_pasid_attach *attach;
+	struct iommufd_hw_pagetable *hwpt, *old;
+	int rc;
+
+	rc = iommufd_device_pasid_get_pt(idev, pasid, *pt_id, true, &hwpt);
+	if (rc)
+		return rc;
+	attach = iommufd_device_pasid_find(idev, pasid);
+	if (!attach)
+		return -EINVAL;
+	if (attach->hwpt == hwpt)
+		return 0;
+	rc = iommufd_hwpt_pasid_compat(hwpt, idev);
+	if (rc)
+		return rc;
+	rc = mock_domain_set_dev_pasid(idev, pasid, false);
+	if (rc)
+		return rc;
+	old = attach->hwpt;
+	attach->hwpt = hwpt;
+	hwpt->obj.users++;
+	iommufd_hw_pagetable_put(idev->ictx, old);
+	return 0;
+}
+
+/* iommufd_device_detach() of a PASID: quietly nothing if not attached. */
+void iommufd_device_pasid_detach(struct iommufd_device *idev, uint32_t pasid)
+{
+	struct iommufd_pasid_attach *attach;
+	struct iommufd_hw_pagetable *hwpt;
+
+	attach = iommufd_device_pasid_find(idev, pasid);
+	if (!attach)
+		return;
+	hwpt = attach->hwpt;
+	/* the PASID goes to the blocking domain */
+	mock_domain_set_dev_pasid(idev, pasid, true);
+	*attach = idev->pasid_attach[--idev->npasid_attach];
+	if (!idev->npasid_attach) {
+		free(idev->pasid_attach);
+		idev->pasid_attach = NULL;
+	}
+	iommufd_hw_pagetable_put(idev->ictx, hwpt);
+	idev->obj.users--;
+}
+#endif
 
 /*
  * iommufd_access_change_ioas(): joins the new IOAS (its alignment must
@@ -266,6 +451,42 @@ void iommufd_access_destroy(struct iommufd_access *access)
 	iommufd_ctx_put(ictx);
 }
 
+#if IOMMUFD_MOCK_HAVE_7X
+static const struct iommufd_access_ops iommufd_access_internal_ops = {
+	.needs_pin_pages = true,
+};
+
+/* iommufd_access_create_internal(): iova_alignment PAGE_SIZE */
+struct iommufd_access *iommufd_access_create_internal(struct iommufd_ctx *ictx)
+{
+	struct iommufd_access *access;
+
+	access = _iommufd_object_alloc(ictx, sizeof(*access),
+				       IOMMUFD_OBJ_ACCESS);
+	if (!access)
+		return NULL;
+	access->ops = &iommufd_access_internal_ops;
+	access->iova_alignment = umem_page_size();
+	access->obj.users++;
+	return access;
+}
+
+/* iommufd_access_attach_internal() */
+int iommufd_access_attach_internal(struct iommufd_access *access,
+				   struct iommufd_ioas *ioas)
+{
+	return iommufd_access_change_ioas(access, ioas);
+}
+
+/* iommufd_access_detach_internal() + iommufd_access_destroy_internal() */
+void iommufd_access_destroy_internal(struct iommufd_ctx *ictx,
+				     struct iommufd_access *access)
+{
+	access->obj.users--;
+	iommufd_object_abort_and_destroy(ictx, &access->obj);
+}
+#endif
+
 /* iommufd_access_attach() */
 int iommufd_access_attach(struct iommufd_access *access, uint32_t ioas_id)
 {
@@ -296,6 +517,9 @@ void iommufd_access_notify_unmap(struct io_pagetable *iopt, uint64_t iova,
 	for (size_t i = 0; i < iopt->naccess; i++) {
 		struct iommufd_access *access = iopt->access_list[i];
 
+		/* 7.x: internal accesses lock their areas instead */
+		if (!access->ictx)
+			continue;
 		access->ops->unmap(access->data, iova, length);
 	}
 }
@@ -319,6 +543,8 @@ void iommufd_access_unpin_pages(struct iommufd_access *access, uint64_t iova,
 					iopt_area_iova_to_index(area,
 								iter.cur_iova),
 					iopt_area_iova_to_index(area, last));
+		if (!access->ictx)
+			area->num_locks--;
 	}
 }
 
@@ -380,6 +606,8 @@ int iommufd_access_pin_pages(struct iommufd_access *access, uint64_t iova,
 		rc = iopt_area_add_access(area, index, last_index, write);
 		if (rc)
 			break;
+		if (!access->ictx)
+			area->num_locks++;
 		for (uint64_t i = index; i <= last_index; i++)
 			*out_pages++ = area->pages->uptr + i * ps;
 	}
@@ -398,6 +626,8 @@ int iommufd_access_pin_pages(struct iommufd_access *access, uint64_t iova,
 			iopt_area_remove_access(
 				area, iopt_area_iova_to_index(area, undo.cur_iova),
 				iopt_area_iova_to_index(area, last));
+			if (!access->ictx)
+				area->num_locks--;
 		}
 	}
 	return rc;

@@ -46,6 +46,19 @@ static int g_files_cap;
 /* Read without the lock: zero means no fd is ours, the common case. */
 static int g_nfiles;
 
+/*
+ * The VMAs of mmap()s of mock files (7.x's mmap windows): each holds its
+ * window's owner and the context, as the kernel's vm_ops open/close and
+ * vm_file do. g_nvmas is read without the lock by munmap().
+ */
+struct mock_vma {
+	uint64_t start, end;
+	struct iommufd_object *owner;
+	struct iommufd_ctx *ictx;
+};
+static struct mock_vma *g_vmas;
+static size_t g_nvmas;
+
 static void lock_init(void)
 {
 	pthread_mutex_init(&g_lock, NULL);
@@ -139,30 +152,31 @@ static void fd_drop(int fd)
 
 /* ---- for the emulation (lock held) ---- */
 
-int iommufd_file_install(const struct iommufd_file_ops *fops,
-			 void *private_data, bool cloexec)
+int iommufd_file_install_fd(const struct iommufd_file_ops *fops,
+			    void *private_data, int fd)
 {
 	struct iommufd_file *file = calloc(1, sizeof(*file));
-	int fd;
 
-	if (!file)
-		return -ENOMEM;
-	fd = (int)syscall(SYS_memfd_create, fops->name,
-			  cloexec ? MFD_CLOEXEC : 0);
-	if (fd < 0) {
-		fd = -errno;
-		free(file);
-		return fd;
-	}
-	file->f_op = fops;
-	file->private_data = private_data;
-	file->f_count = 1;
-	if (fd_store(fd, file)) {
+	if (!file || fd_store(fd, file)) {
 		syscall(SYS_close, fd);
 		free(file);
 		return -ENOMEM;
 	}
+	file->f_op = fops;
+	file->private_data = private_data;
+	file->f_count = 1;
 	return fd;
+}
+
+int iommufd_file_install(const struct iommufd_file_ops *fops,
+			 void *private_data, bool cloexec)
+{
+	int fd = (int)syscall(SYS_memfd_create, fops->name,
+			      cloexec ? MFD_CLOEXEC : 0);
+
+	if (fd < 0)
+		return -errno;
+	return iommufd_file_install_fd(fops, private_data, fd);
 }
 
 void *iommufd_file_private(int fd, const struct iommufd_file_ops *fops)
@@ -170,6 +184,15 @@ void *iommufd_file_private(int fd, const struct iommufd_file_ops *fops)
 	struct iommufd_file *file = fd_lookup(fd);
 
 	return file && file->f_op == fops ? file->private_data : NULL;
+}
+
+int iommufd_file_fd(const struct iommufd_file_ops *fops, void *private_data)
+{
+	for (int fd = 0; fd < g_files_cap; fd++)
+		if (g_files[fd] && g_files[fd]->f_op == fops &&
+		    g_files[fd]->private_data == private_data)
+			return fd;
+	return -1;
 }
 
 void iommufd_file_discard(int fd)
@@ -224,6 +247,160 @@ bool iommufd_mock_fd_ioctl(int fd, unsigned long request, void *arg, int *ret)
 	return true;
 }
 
+bool iommufd_mock_fd_read(int fd, void *buf, size_t count, long *ret)
+{
+	struct iommufd_file *file;
+	long rc;
+
+	if (!iommufd_mock_fd_active())
+		return false;
+	mock_lock();
+	file = fd_lookup(fd);
+	/* Files without a read method (the memfds) read as themselves. */
+	if (!file || !file->f_op->read) {
+		mock_unlock();
+		return false;
+	}
+	rc = file->f_op->read(file->private_data, (uintptr_t)buf, count);
+	mock_unlock();
+	if (rc < 0) {
+		errno = (int)-rc;
+		*ret = -1;
+	} else {
+		*ret = rc;
+	}
+	return true;
+}
+
+/* vm_ops->open: a new VMA (or a piece split off one) holds its owner. */
+static void mock_vma_open(struct mock_vma *vma)
+{
+	vma->owner->users++;
+	iommufd_ctx_get(vma->ictx);
+}
+
+/* vm_ops->close and the VMA's fput() */
+static void mock_vma_close(struct mock_vma *vma)
+{
+	vma->owner->users--;
+	iommufd_ctx_put(vma->ictx);
+}
+
+static int mock_vma_add(struct mock_vma vma)
+{
+	struct mock_vma *n = realloc(g_vmas, (g_nvmas + 1) * sizeof(*n));
+
+	if (!n)
+		return -ENOMEM;
+	g_vmas = n;
+	g_vmas[g_nvmas] = vma;
+	__atomic_store_n(&g_nvmas, g_nvmas + 1, __ATOMIC_RELAXED);
+	mock_vma_open(&g_vmas[g_nvmas - 1]);
+	return 0;
+}
+
+bool iommufd_mock_fd_mmap(int fd, void *addr, size_t len, int prot,
+			  int flags, long off, void **ret)
+{
+	struct iommufd_object *owner;
+	struct iommufd_ctx *ictx;
+	struct iommufd_file *file;
+	long rc, map;
+
+	if (!iommufd_mock_fd_active())
+		return false;
+	mock_lock();
+	file = fd_lookup(fd);
+	rc = file && file->f_op->mmap ?
+		     file->f_op->mmap(file->private_data, len, prot, flags,
+				      (uint64_t)off, &owner, &ictx) :
+		     1;
+	if (rc == 1) {
+		mock_unlock();
+		return false;
+	}
+	if (rc) {
+		mock_unlock();
+		errno = (int)-rc;
+		*ret = MAP_FAILED;
+		return true;
+	}
+	map = syscall(SYS_mmap, addr, len, prot, flags, fd, off);
+	if (map == -1) {
+		rc = errno;
+		mock_unlock();
+		errno = (int)rc;
+		*ret = MAP_FAILED;
+		return true;
+	}
+	rc = mock_vma_add((struct mock_vma){
+		.start = (uint64_t)map,
+		.end = (uint64_t)map + ((len + umem_page_size() - 1) &
+					~(umem_page_size() - 1)),
+		.owner = owner,
+		.ictx = ictx,
+	});
+	mock_unlock();
+	if (rc) {
+		syscall(SYS_munmap, map, len);
+		errno = ENOMEM;
+		*ret = MAP_FAILED;
+		return true;
+	}
+	*ret = (void *)map;
+	return true;
+}
+
+/*
+ * munmap() of [addr, addr + len): what is left of each VMA it touched; a
+ * VMA cut in two is two VMAs (the split opens the new one), one unmapped
+ * whole is closed.
+ */
+void iommufd_mock_fd_munmap(void *addr, size_t len)
+{
+	uint64_t ps, start = (uintptr_t)addr, end;
+
+	if (!__atomic_load_n(&g_nvmas, __ATOMIC_RELAXED))
+		return;
+	ps = umem_page_size();
+	end = start + ((len + ps - 1) & ~(ps - 1));
+	mock_lock();
+	for (size_t i = 0; i < g_nvmas;) {
+		struct mock_vma *vma = &g_vmas[i];
+		bool left = vma->start < start, right = vma->end > end;
+
+		if (vma->end <= start || vma->start >= end) {
+			i++;
+			continue;
+		}
+		if (left && right) {
+			struct mock_vma tail = *vma;
+
+			tail.start = end;
+			vma->end = start;
+			/* a failed split keeps the hold on the whole */
+			mock_vma_add(tail);
+			i++;
+		} else if (left) {
+			vma->end = start;
+			i++;
+		} else if (right) {
+			vma->start = end;
+			i++;
+		} else {
+			mock_vma_close(vma);
+			g_vmas[i] = g_vmas[g_nvmas - 1];
+			__atomic_store_n(&g_nvmas, g_nvmas - 1,
+					 __ATOMIC_RELAXED);
+		}
+	}
+	if (!g_nvmas) {
+		free(g_vmas);
+		g_vmas = NULL;
+	}
+	mock_unlock();
+}
+
 void iommufd_mock_fd_close(int fd)
 {
 	if (!iommufd_mock_fd_active())
@@ -268,4 +445,14 @@ bool iommufd_mock_fd_is_iommufd(int fd)
 	ours = iommufd_file_private(fd, &iommufd_fops) != NULL;
 	mock_unlock();
 	return ours;
+}
+
+bool iommufd_mock_fd_has_mock_bus(void)
+{
+	bool has;
+
+	mock_lock();
+	has = iommufd_mock_kernel_7x();
+	mock_unlock();
+	return has;
 }

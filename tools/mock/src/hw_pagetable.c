@@ -94,6 +94,7 @@ iommufd_hwpt_paging_alloc(struct iommufd_ctx *ictx, struct iommufd_ioas *ioas,
 	ioas->obj.users++;
 	hwpt_paging->ioas = ioas;
 	hwpt_paging->nest_parent = flags & IOMMU_HWPT_ALLOC_NEST_PARENT;
+	hwpt->pasid_compat = flags & MOCK_HWPT_ALLOC_PASID;
 	*rc = mock_domain_alloc_paging(&hwpt->domain, idev,
 				       flags & ~IOMMU_HWPT_FAULT_ID_VALID,
 				       user_cmd && user_cmd->data_len ?
@@ -155,6 +156,7 @@ iommufd_hwpt_nested_alloc(struct iommufd_ctx *ictx,
 	}
 	parent->common.obj.users++;
 	hwpt_nested->parent = parent;
+	hwpt_nested->common.pasid_compat = cmd->flags & MOCK_HWPT_ALLOC_PASID;
 	*rc = mock_domain_alloc_nested(&hwpt_nested->common.domain, cmd);
 	if (*rc) {
 		iommufd_object_abort_and_destroy(ictx, &hwpt_nested->common.obj);
@@ -190,6 +192,7 @@ iommufd_viommu_alloc_hwpt_nested(struct iommufd_ctx *ictx,
 	hwpt_nested->viommu = viommu;
 	viommu->obj.users++;
 	hwpt_nested->parent = viommu->hwpt;
+	hwpt_nested->common.pasid_compat = cmd->flags & MOCK_HWPT_ALLOC_PASID;
 	*rc = mock_domain_alloc_nested(&hwpt_nested->common.domain, cmd);
 	if (*rc) {
 		iommufd_object_abort_and_destroy(ictx, &hwpt_nested->common.obj);

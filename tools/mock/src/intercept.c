@@ -74,6 +74,11 @@ DEFINE_REAL(int, dup3, int, int, int)
 DEFINE_REAL(int, fcntl, int, int, ...)
 DEFINE_REAL(int, fcntl64, int, int, ...)
 DEFINE_REAL(int, ioctl, int, unsigned long, ...)
+DEFINE_REAL(ssize_t, read, int, void *, size_t)
+DEFINE_REAL(void *, mmap, void *, size_t, int, int, int, off_t)
+DEFINE_REAL(void *, mmap64, void *, size_t, int, int, int, off64_t)
+DEFINE_REAL(int, munmap, void *, size_t)
+DEFINE_REAL(ssize_t, __read_chk, int, void *, size_t, size_t)
 DEFINE_REAL(int, close_range, unsigned int, unsigned int, int)
 DEFINE_REAL(void, closefrom, int)
 DEFINE_REAL(int, access, const char *, int)
@@ -124,23 +129,26 @@ static void path_normalise(char *path)
 }
 
 /*
- * Whether (dirfd, path) names /dev/iommu: absolute paths after normalising
- * "//", "/./" and "..", relative ones against the cwd or dirfd. Symlinks are
- * not followed (a link to a device that does not exist cannot be resolved).
+ * Whether (dirfd, path) names target (absolute, normalised): absolute paths
+ * after normalising "//", "/./" and "..", relative ones against the cwd or
+ * dirfd. Symlinks are not followed (a link to a node that does not exist
+ * cannot be resolved).
  */
-static bool is_iommu_path(int dirfd, const char *path)
+static bool path_names(int dirfd, const char *path, const char *target)
 {
+	const char *base = strrchr(target, '/') + 1;
+	size_t blen = strlen(base);
 	char buf[PATH_MAX * 2];
 	size_t n;
 
 	if (!path)
 		return false;
 	n = strlen(path);
-	/* Cheap filter: the last component must be "iommu". */
+	/* Cheap filter: the last component must be target's. */
 	while (n && path[n - 1] == '/')
 		n--;
-	if (n < 5 || strncmp(path + n - 5, "iommu", 5) ||
-	    (n > 5 && path[n - 6] != '/'))
+	if (n < blen || strncmp(path + n - blen, base, blen) ||
+	    (n > blen && path[n - blen - 1] != '/'))
 		return false;
 	if (path[0] == '/') {
 		if (strlen(path) >= sizeof(buf))
@@ -166,7 +174,13 @@ static bool is_iommu_path(int dirfd, const char *path)
 		strcat(buf, path);
 	}
 	path_normalise(buf);
-	return !strcmp(buf, MOCK_DEV_PATH);
+	return !strcmp(buf, target);
+}
+
+/* Whether (dirfd, path) names /dev/iommu. */
+static bool is_iommu_path(int dirfd, const char *path)
+{
+	return path_names(dirfd, path, MOCK_DEV_PATH);
 }
 
 /* iommufd_fops_open(): a fresh context per open, like the kernel. */
@@ -284,6 +298,63 @@ MOCK_EXPORT int ioctl(int fd, unsigned long request, ...)
 	return resolve_ioctl()(fd, request, arg);
 }
 
+/*
+ * read(2) of a vEVENTQ's fd hands out whole records (eventq.c); every other
+ * fd, mock or not, reads as itself. _FORTIFY_SOURCE builds call __read_chk.
+ */
+MOCK_EXPORT ssize_t read(int fd, void *buf, size_t count)
+{
+	long ret;
+
+	if (iommufd_mock_fd_read(fd, buf, count, &ret))
+		return ret;
+	return resolve_read()(fd, buf, count);
+}
+
+MOCK_EXPORT ssize_t __read_chk(int fd, void *buf, size_t count, size_t buflen)
+{
+	long ret;
+
+	if (count <= buflen && iommufd_mock_fd_read(fd, buf, count, &ret))
+		return ret;
+	return resolve___read_chk()(fd, buf, count, buflen);
+}
+
+/*
+ * mmap(2) of /dev/iommu maps a window a driver object offers (7.3's vIOMMU
+ * driver data, driver.c); munmap(2) ends the holds of what it unmapped.
+ */
+MOCK_EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd,
+		       off_t off)
+{
+	void *ret;
+
+	if (fd >= 0 && iommufd_mock_fd_mmap(fd, addr, len, prot, flags, off,
+					    &ret))
+		return ret;
+	return resolve_mmap()(addr, len, prot, flags, fd, off);
+}
+
+MOCK_EXPORT void *mmap64(void *addr, size_t len, int prot, int flags, int fd,
+			 off64_t off)
+{
+	void *ret;
+
+	if (fd >= 0 && iommufd_mock_fd_mmap(fd, addr, len, prot, flags, off,
+					    &ret))
+		return ret;
+	return resolve_mmap64()(addr, len, prot, flags, fd, off);
+}
+
+MOCK_EXPORT int munmap(void *addr, size_t len)
+{
+	int rc = resolve_munmap()(addr, len);
+
+	if (!rc)
+		iommufd_mock_fd_munmap(addr, len);
+	return rc;
+}
+
 MOCK_EXPORT int close(int fd)
 {
 	iommufd_mock_fd_close(fd);
@@ -380,6 +451,27 @@ MOCK_EXPORT void closefrom(int lowfd)
 #define MOCK_DEV_MAJOR 10
 #define MOCK_DEV_MINOR 124
 
+/*
+ * 7.x: the bus of CONFIG_IOMMUFD_TEST's mock devices (7.3 selftest.c,
+ * iommufd_mock_bus_type, "iommufd_mock"), which 7.x selftests look for
+ * before they use the mock domain. The 7.3 personality answers stat() and
+ * access() of its directory, not opendir() (nothing is listed in it).
+ */
+#define MOCK_BUS_PATH "/sys/bus/iommufd_mock"
+
+enum mock_node { MOCK_NODE_NONE, MOCK_NODE_DEV, MOCK_NODE_BUS };
+
+/* Which of the mock's nodes (dirfd, path) names. */
+static enum mock_node mock_node(int dirfd, const char *path)
+{
+	if (is_iommu_path(dirfd, path))
+		return MOCK_NODE_DEV;
+	if (path_names(dirfd, path, MOCK_BUS_PATH) &&
+	    iommufd_mock_fd_has_mock_bus())
+		return MOCK_NODE_BUS;
+	return MOCK_NODE_NONE;
+}
+
 /* A NULL path is legal for the AT_EMPTY_PATH calls; glibc says nonnull. */
 static bool is_empty(const char *path)
 {
@@ -388,18 +480,34 @@ static bool is_empty(const char *path)
 	return !p || !*p;
 }
 
-static void mock_fill_stat(struct stat *st)
+static void mock_fill_stat(struct stat *st, enum mock_node node)
 {
 	memset(st, 0, sizeof(*st));
+	st->st_blksize = 4096;
+	if (node == MOCK_NODE_BUS) {
+		/* a sysfs directory: root's, 0755 */
+		st->st_mode = S_IFDIR | 0755;
+		st->st_nlink = 2;
+		return;
+	}
 	st->st_mode = S_IFCHR | 0660;
 	st->st_nlink = 1;
 	st->st_rdev = makedev(MOCK_DEV_MAJOR, MOCK_DEV_MINOR);
-	st->st_blksize = 4096;
 }
 
-/* Only root or the group may open a 0660 root:root node; X never. */
-static int mock_access(int mode)
+/*
+ * Only root or the group may open a 0660 root:root node; X never. The bus
+ * directory (0755) is everyone's to read and search, root's to write.
+ */
+static int mock_access(enum mock_node node, int mode)
 {
+	if (node == MOCK_NODE_BUS) {
+		if ((mode & W_OK) && geteuid() != 0) {
+			errno = EACCES;
+			return -1;
+		}
+		return 0;
+	}
 	if ((mode & X_OK) || (geteuid() != 0 && getegid() != 0 &&
 			      (mode & (R_OK | W_OK)))) {
 		errno = EACCES;
@@ -410,36 +518,46 @@ static int mock_access(int mode)
 
 MOCK_EXPORT int access(const char *path, int mode)
 {
-	if (is_iommu_path(AT_FDCWD, path))
-		return mock_access(mode);
+	enum mock_node node = mock_node(AT_FDCWD, path);
+
+	if (node)
+		return mock_access(node, mode);
 	return resolve_access()(path, mode);
 }
 
 MOCK_EXPORT int faccessat(int dirfd, const char *path, int mode, int flags)
 {
-	if (is_iommu_path(dirfd, path))
-		return mock_access(mode);
+	enum mock_node node = mock_node(dirfd, path);
+
+	if (node)
+		return mock_access(node, mode);
 	return resolve_faccessat()(dirfd, path, mode, flags);
 }
 
 MOCK_EXPORT int euidaccess(const char *path, int mode)
 {
-	if (is_iommu_path(AT_FDCWD, path))
-		return mock_access(mode);
+	enum mock_node node = mock_node(AT_FDCWD, path);
+
+	if (node)
+		return mock_access(node, mode);
 	return resolve_euidaccess()(path, mode);
 }
 
 MOCK_EXPORT int eaccess(const char *path, int mode)
 {
-	if (is_iommu_path(AT_FDCWD, path))
-		return mock_access(mode);
+	enum mock_node node = mock_node(AT_FDCWD, path);
+
+	if (node)
+		return mock_access(node, mode);
 	return resolve_eaccess()(path, mode);
 }
 
 MOCK_EXPORT int stat(const char *path, struct stat *st)
 {
-	if (is_iommu_path(AT_FDCWD, path)) {
-		mock_fill_stat(st);
+	enum mock_node node = mock_node(AT_FDCWD, path);
+
+	if (node) {
+		mock_fill_stat(st, node);
 		return 0;
 	}
 	return resolve_stat()(path, st);
@@ -447,8 +565,10 @@ MOCK_EXPORT int stat(const char *path, struct stat *st)
 
 MOCK_EXPORT int stat64(const char *path, struct stat64 *st)
 {
-	if (is_iommu_path(AT_FDCWD, path)) {
-		mock_fill_stat((struct stat *)st);
+	enum mock_node node = mock_node(AT_FDCWD, path);
+
+	if (node) {
+		mock_fill_stat((struct stat *)st, node);
 		return 0;
 	}
 	return resolve_stat64()(path, st);
@@ -456,8 +576,10 @@ MOCK_EXPORT int stat64(const char *path, struct stat64 *st)
 
 MOCK_EXPORT int lstat(const char *path, struct stat *st)
 {
-	if (is_iommu_path(AT_FDCWD, path)) {
-		mock_fill_stat(st);
+	enum mock_node node = mock_node(AT_FDCWD, path);
+
+	if (node) {
+		mock_fill_stat(st, node);
 		return 0;
 	}
 	return resolve_lstat()(path, st);
@@ -465,8 +587,10 @@ MOCK_EXPORT int lstat(const char *path, struct stat *st)
 
 MOCK_EXPORT int lstat64(const char *path, struct stat64 *st)
 {
-	if (is_iommu_path(AT_FDCWD, path)) {
-		mock_fill_stat((struct stat *)st);
+	enum mock_node node = mock_node(AT_FDCWD, path);
+
+	if (node) {
+		mock_fill_stat((struct stat *)st, node);
 		return 0;
 	}
 	return resolve_lstat64()(path, st);
@@ -474,12 +598,15 @@ MOCK_EXPORT int lstat64(const char *path, struct stat64 *st)
 
 MOCK_EXPORT int fstatat(int dirfd, const char *path, struct stat *st, int flags)
 {
-	if (!(flags & AT_EMPTY_PATH) && is_iommu_path(dirfd, path)) {
-		mock_fill_stat(st);
+	enum mock_node node = flags & AT_EMPTY_PATH ? MOCK_NODE_NONE :
+							 mock_node(dirfd, path);
+
+	if (node) {
+		mock_fill_stat(st, node);
 		return 0;
 	}
 	if ((flags & AT_EMPTY_PATH) && is_empty(path) && iommufd_mock_fd_is_iommufd(dirfd)) {
-		mock_fill_stat(st);
+		mock_fill_stat(st, MOCK_NODE_DEV);
 		return 0;
 	}
 	return resolve_fstatat()(dirfd, path, st, flags);
@@ -488,12 +615,15 @@ MOCK_EXPORT int fstatat(int dirfd, const char *path, struct stat *st, int flags)
 MOCK_EXPORT int fstatat64(int dirfd, const char *path, struct stat64 *st,
 			  int flags)
 {
-	if (!(flags & AT_EMPTY_PATH) && is_iommu_path(dirfd, path)) {
-		mock_fill_stat((struct stat *)st);
+	enum mock_node node = flags & AT_EMPTY_PATH ? MOCK_NODE_NONE :
+							 mock_node(dirfd, path);
+
+	if (node) {
+		mock_fill_stat((struct stat *)st, node);
 		return 0;
 	}
 	if ((flags & AT_EMPTY_PATH) && is_empty(path) && iommufd_mock_fd_is_iommufd(dirfd)) {
-		mock_fill_stat((struct stat *)st);
+		mock_fill_stat((struct stat *)st, MOCK_NODE_DEV);
 		return 0;
 	}
 	return resolve_fstatat64()(dirfd, path, st, flags);
@@ -502,7 +632,7 @@ MOCK_EXPORT int fstatat64(int dirfd, const char *path, struct stat64 *st,
 MOCK_EXPORT int fstat(int fd, struct stat *st)
 {
 	if (iommufd_mock_fd_is_iommufd(fd)) {
-		mock_fill_stat(st);
+		mock_fill_stat(st, MOCK_NODE_DEV);
 		return 0;
 	}
 	return resolve_fstat()(fd, st);
@@ -511,7 +641,7 @@ MOCK_EXPORT int fstat(int fd, struct stat *st)
 MOCK_EXPORT int fstat64(int fd, struct stat64 *st)
 {
 	if (iommufd_mock_fd_is_iommufd(fd)) {
-		mock_fill_stat((struct stat *)st);
+		mock_fill_stat((struct stat *)st, MOCK_NODE_DEV);
 		return 0;
 	}
 	return resolve_fstat64()(fd, st);
@@ -520,18 +650,21 @@ MOCK_EXPORT int fstat64(int fd, struct stat64 *st)
 MOCK_EXPORT int statx(int dirfd, const char *path, int flags,
 		      unsigned int mask, struct statx *stx)
 {
-	bool ours = (flags & AT_EMPTY_PATH) && is_empty(path) ?
-			    iommufd_mock_fd_is_iommufd(dirfd) :
-			    is_iommu_path(dirfd, path);
+	enum mock_node node = (flags & AT_EMPTY_PATH) && is_empty(path) ?
+		(iommufd_mock_fd_is_iommufd(dirfd) ? MOCK_NODE_DEV :
+						     MOCK_NODE_NONE) :
+		mock_node(dirfd, path);
+	struct stat st;
 
-	if (ours) {
+	if (node) {
+		mock_fill_stat(&st, node);
 		memset(stx, 0, sizeof(*stx));
 		stx->stx_mask = STATX_BASIC_STATS & ~STATX_BLOCKS;
-		stx->stx_mode = S_IFCHR | 0660;
-		stx->stx_nlink = 1;
-		stx->stx_blksize = 4096;
-		stx->stx_rdev_major = MOCK_DEV_MAJOR;
-		stx->stx_rdev_minor = MOCK_DEV_MINOR;
+		stx->stx_mode = st.st_mode;
+		stx->stx_nlink = st.st_nlink;
+		stx->stx_blksize = st.st_blksize;
+		stx->stx_rdev_major = major(st.st_rdev);
+		stx->stx_rdev_minor = minor(st.st_rdev);
 		return 0;
 	}
 	return resolve_statx()(dirfd, path, flags, mask, stx);

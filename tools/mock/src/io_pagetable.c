@@ -428,6 +428,11 @@ static int iopt_unmap_iova_range(struct io_pagetable *iopt, uint64_t start,
 		uint64_t area_first = iopt_area_iova(area);
 		uint64_t area_last = iopt_area_last_iova(area);
 
+		/* 7.x: locked by an object that has not been destroyed */
+		if (area->num_locks) {
+			rc = -EBUSY;
+			break;
+		}
 		if (area_first < start || area_last > last) {
 			rc = -ENOENT;
 			break;

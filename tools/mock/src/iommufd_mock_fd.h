@@ -12,6 +12,7 @@
 #define IOMMUFD_MOCK_FD_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #define IOMMUFD_MOCK_HIDDEN __attribute__((visibility("hidden")))
 
@@ -46,6 +47,40 @@ bool iommufd_mock_fd_ioctl(int fd, unsigned long request, void *arg,
 			   int *ret) IOMMUFD_MOCK_HIDDEN;
 
 /**
+ * iommufd_mock_fd_read() - read(2) of fd, if fd is a mock file with a read
+ * method (a vEVENTQ: whole records, as the kernel's file hands them out)
+ * @fd: the fd the program passed
+ * @buf: its buffer
+ * @count: its size
+ * @ret: the result as libc returns it (-1 with errno set on error)
+ *
+ * Return: false if fd is not such a file (nothing was done), else true.
+ */
+bool iommufd_mock_fd_read(int fd, void *buf, size_t count,
+			  long *ret) IOMMUFD_MOCK_HIDDEN;
+
+/**
+ * iommufd_mock_fd_mmap() - mmap(2) of fd, if fd is a mock file with an mmap
+ * method (7.x's /dev/iommu: the mmap windows of driver objects)
+ * @fd: the fd the program passed
+ * @addr: @len: @prot: @flags: @off: its arguments
+ * @ret: the result as libc returns it (MAP_FAILED with errno set on error)
+ *
+ * Return: false if the call is not the mock's (nothing was done), else true.
+ */
+bool iommufd_mock_fd_mmap(int fd, void *addr, size_t len, int prot, int flags,
+			  long off, void **ret) IOMMUFD_MOCK_HIDDEN;
+
+/**
+ * iommufd_mock_fd_munmap() - [addr, addr + len) was just unmapped
+ * @addr: start
+ * @len: length
+ *
+ * The mock's VMAs there close (or shrink, or split), dropping their holds.
+ */
+void iommufd_mock_fd_munmap(void *addr, size_t len) IOMMUFD_MOCK_HIDDEN;
+
+/**
  * iommufd_mock_fd_close() - forget fd, which the caller is about to close
  * @fd: any fd; one that is not ours is ignored
  *
@@ -78,5 +113,15 @@ void iommufd_mock_fd_dup(int oldfd, int newfd) IOMMUFD_MOCK_HIDDEN;
  * Return: true for an iommufd context's fd.
  */
 bool iommufd_mock_fd_is_iommufd(int fd) IOMMUFD_MOCK_HIDDEN;
+
+/**
+ * iommufd_mock_fd_has_mock_bus() - whether /sys/bus/iommufd_mock exists
+ *
+ * CONFIG_IOMMUFD_TEST's mock device bus, in the 7.3 personality (read from
+ * IOMMUFD_MOCK_KERNEL now if no /dev/iommu was opened yet).
+ *
+ * Return: true where the kernel the mock answers as has the bus.
+ */
+bool iommufd_mock_fd_has_mock_bus(void) IOMMUFD_MOCK_HIDDEN;
 
 #endif

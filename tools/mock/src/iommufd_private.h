@@ -15,10 +15,13 @@
  *   pages.c         iopt_pages: pins, memlock accounting, access ranges
  *   hw_pagetable.c  paging and nested HWPTs, dirty tracking, invalidation
  *   device.c        devices and their attachment, accesses, GET_HW_INFO
- *   eventq.c        the fault queue (6.12's fault.c, eventq.c since 6.14)
- *   viommu.c        the vIOMMU (7.x)
+ *   eventq.c        the fault queue (6.12's fault.c, eventq.c since 6.14),
+ *                   the vEVENTQ (7.x)
+ *   viommu.c        the vIOMMU, vDEVICEs, HW queues (7.x)
  *   selftest.c      the mock iommu driver and the IOMMU_TEST_CMD ops
  *   selftest_access.c  the selftest driver's accesses (from selftest.c)
+ *   selftest_pasid.c   the selftest PASID ops (from selftest.c, 7.x)
+ *   driver.c        the mmap windows of driver objects (7.x)
  *   vfio_compat.c   VFIO type1 on /dev/iommu
  *   file.c          struct file and the fd table (the VFS's part)
  *   intercept.c     the interposed libc functions
@@ -66,6 +69,9 @@ enum iommufd_mock_kernel {
 
 extern enum iommufd_mock_kernel iommufd_mock_kernel MOCK_HIDDEN;
 
+/* iommufd_mock_7x() before any open (reads IOMMUFD_MOCK_KERNEL), main.c */
+bool iommufd_mock_kernel_7x(void) MOCK_HIDDEN;
+
 /* Whether the mock answers as a 7.x kernel (the generic page table mock). */
 static inline bool iommufd_mock_7x(void)
 {
@@ -81,8 +87,10 @@ static inline bool iommufd_mock_7x(void)
 #define MOCK_DEV_FLAG_HUGE_IOVA_612 (1U << 1)
 #if IOMMUFD_MOCK_HAVE_7X
 #define MOCK_DEV_FLAG_PASID MOCK_FLAGS_DEVICE_PASID
+#define MOCK_HWPT_ALLOC_PASID IOMMU_HWPT_ALLOC_PASID
 #else
 #define MOCK_DEV_FLAG_PASID 0U
+#define MOCK_HWPT_ALLOC_PASID 0U
 #endif
 
 #define container_of(ptr, type, member)                                      \
@@ -91,6 +99,7 @@ static inline bool iommufd_mock_7x(void)
 	(offsetof(type, member) + sizeof(((type *)0)->member))
 
 struct iommufd_ctx;
+struct iommufd_object;
 struct iommufd_ioas;
 struct iommufd_hw_pagetable;
 struct iommufd_hwpt_paging;
@@ -105,6 +114,15 @@ struct iommufd_file_ops {
 	const char *name;	/* of the memfd that stands for the file */
 	/* NULL: no ioctl method (ENOTTY); else 0 or more, or a -errno */
 	long (*ioctl)(void *private_data, unsigned long cmd, void *arg);
+	/* NULL: read() acts on the fd itself; else bytes read, or a -errno */
+	long (*read)(void *private_data, uint64_t ubuf, size_t count);
+	/*
+	 * NULL (or 1 returned): mmap() acts on the fd itself; else 0 (file.c
+	 * maps the fd's memfd and holds *owner and *ictx per VMA), or a -errno
+	 */
+	int (*mmap)(void *private_data, size_t length, int prot, int flags,
+		    uint64_t offset, struct iommufd_object **owner,
+		    struct iommufd_ctx **ictx);
 	/* the last fd of the file is gone */
 	void (*release)(void *private_data);
 };
@@ -112,8 +130,17 @@ struct iommufd_file_ops {
 /* Creates an fd for a new file (get_unused_fd + fd_install): fd or -errno. */
 int iommufd_file_install(const struct iommufd_file_ops *fops,
 			 void *private_data, bool cloexec) MOCK_HIDDEN;
+/*
+ * The same for an fd the caller made (an eventfd that must wake poll()):
+ * the file owns it from here on, also on failure (it is closed then).
+ */
+int iommufd_file_install_fd(const struct iommufd_file_ops *fops,
+			    void *private_data, int fd) MOCK_HIDDEN;
 /* The private_data of fd if it is a file with these fops, else NULL. */
 void *iommufd_file_private(int fd, const struct iommufd_file_ops *fops) MOCK_HIDDEN;
+/* The lowest fd of the file of these fops and private_data, or -1. */
+int iommufd_file_fd(const struct iommufd_file_ops *fops,
+		    void *private_data) MOCK_HIDDEN;
 /*
  * Takes back an fd that was installed but never handed to the program (an
  * ioctl failed after creating it): forgets it, puts the file, closes it.
@@ -139,6 +166,9 @@ struct iommufd_ctx {
 	uint32_t nfree, free_cap;
 	uint64_t nobjs;
 	struct iommufd_ioas *vfio_ioas;
+	/* ctx->mt_mmap: the mmap windows of driver objects, by offset (7.x) */
+	struct iommufd_mmap **mmaps;
+	size_t nmmaps;
 };
 
 struct iommufd_ucmd {
@@ -159,6 +189,8 @@ enum iommufd_object_type {
 	IOMMUFD_OBJ_FAULT,
 	IOMMUFD_OBJ_VIOMMU,
 	IOMMUFD_OBJ_VDEVICE,
+	IOMMUFD_OBJ_VEVENTQ,
+	IOMMUFD_OBJ_HW_QUEUE,
 	IOMMUFD_OBJ_SELFTEST,
 	IOMMUFD_OBJ_MAX,
 };
@@ -272,6 +304,8 @@ struct iopt_area {
 	int iommu_prot;
 	unsigned int num_accesses;
 	bool prevent_access;
+	/* locked by an internal access (a HW queue's): unmap is EBUSY (7.x) */
+	unsigned int num_locks;
 	/* area->storage_domain != NULL: holds pins because the iopt has domains */
 	bool storage_domain;
 };
@@ -533,6 +567,7 @@ struct iommufd_hw_pagetable {
 	/* the kernel points to its domain; the mock's lives and dies with it */
 	struct mock_iommu_domain domain;
 	struct iommufd_fault *fault;
+	bool pasid_compat;	/* IOMMU_HWPT_ALLOC_PASID (7.x) */
 };
 
 struct iommufd_hwpt_paging {
@@ -612,6 +647,22 @@ struct iommufd_device {
 	struct iommufd_hw_pagetable *hwpt;
 	struct iommufd_vdevice *vdev;	/* idev->vdev (7.x) */
 	uint32_t cache[4];	/* mock_dev->cache[MOCK_DEV_CACHE_NUM] (7.x) */
+	/* mock_dev->viommu, ->vdev_id: set by attaching to a vIOMMU's domain */
+	struct iommufd_viommu *mock_viommu;
+	uint64_t mock_vdev_id;
+	/* igroup->pasid_attach but for IOMMU_NO_PASID (that is hwpt) (7.x) */
+	struct iommufd_pasid_attach *pasid_attach;
+	size_t npasid_attach;
+	bool pasid_1024_fake_error;	/* mock_dev->pasid_1024_fake_error */
+};
+
+/* include/linux/iommu.h: the RID's "PASID" */
+#define IOMMU_NO_PASID 0U
+
+/* One PASID of a device and the HWPT it is attached to. */
+struct iommufd_pasid_attach {
+	uint32_t pasid;
+	struct iommufd_hw_pagetable *hwpt;
 };
 
 static inline struct iommufd_device *iommufd_get_device(struct iommufd_ctx *ictx,
@@ -632,6 +683,18 @@ int iommufd_device_attach(struct iommufd_device *idev, uint32_t *pt_id) MOCK_HID
 int iommufd_device_replace(struct iommufd_device *idev, uint32_t *pt_id) MOCK_HIDDEN;
 void iommufd_device_detach(struct iommufd_device *idev) MOCK_HIDDEN;
 int iommufd_get_hw_info(struct iommufd_ucmd *ucmd) MOCK_HIDDEN;
+#if IOMMUFD_MOCK_HAVE_7X
+/* The HWPT pasid of idev is attached to (IOMMU_NO_PASID: the RID's), or NULL */
+struct iommufd_hw_pagetable *
+iommufd_device_pasid_hwpt(struct iommufd_device *idev, uint32_t pasid) MOCK_HIDDEN;
+/* iommufd_device_attach/replace/detach() of a pasid other than the RID */
+int iommufd_device_pasid_attach(struct iommufd_device *idev, uint32_t pasid,
+				uint32_t *pt_id) MOCK_HIDDEN;
+int iommufd_device_pasid_replace(struct iommufd_device *idev, uint32_t pasid,
+				 uint32_t *pt_id) MOCK_HIDDEN;
+void iommufd_device_pasid_detach(struct iommufd_device *idev,
+				 uint32_t pasid) MOCK_HIDDEN;
+#endif
 
 struct iommufd_access_ops {
 	bool needs_pin_pages;
@@ -651,6 +714,17 @@ struct iommufd_access *
 iommufd_access_create(struct iommufd_ctx *ictx,
 		      const struct iommufd_access_ops *ops, void *data) MOCK_HIDDEN;
 void iommufd_access_destroy(struct iommufd_access *access) MOCK_HIDDEN;
+/*
+ * 7.x's internal accesses (a HW queue's): an object without a context
+ * reference (access->ictx stays NULL, iommufd_access_is_internal()), told
+ * of no unmap, locking the areas it pins against unmap.
+ */
+struct iommufd_access *
+iommufd_access_create_internal(struct iommufd_ctx *ictx) MOCK_HIDDEN;
+int iommufd_access_attach_internal(struct iommufd_access *access,
+				   struct iommufd_ioas *ioas) MOCK_HIDDEN;
+void iommufd_access_destroy_internal(struct iommufd_ctx *ictx,
+				     struct iommufd_access *access) MOCK_HIDDEN;
 void iommufd_access_destroy_object(struct iommufd_object *obj) MOCK_HIDDEN;
 int iommufd_access_attach(struct iommufd_access *access, uint32_t ioas_id) MOCK_HIDDEN;
 int iommufd_access_replace(struct iommufd_access *access, uint32_t ioas_id) MOCK_HIDDEN;
@@ -683,40 +757,6 @@ struct iommufd_fault {
 
 int iommufd_fault_alloc(struct iommufd_ucmd *ucmd) MOCK_HIDDEN;
 
-/* ---- viommu.c (7.x) ---- */
-
-struct iommufd_viommu {
-	struct iommufd_object obj;
-	struct iommufd_ctx *ictx;
-	struct iommufd_hwpt_paging *hwpt;	/* the NEST_PARENT it holds */
-	uint32_t type;
-	struct iommufd_vdevice **vdevs;	/* viommu->vdevs, by virt_id */
-	size_t nvdevs;
-};
-
-struct iommufd_vdevice {
-	struct iommufd_object obj;
-	struct iommufd_viommu *viommu;
-	struct iommufd_device *idev;
-	uint64_t virt_id;
-};
-
-#if IOMMUFD_MOCK_HAVE_7X
-void iommufd_viommu_destroy(struct iommufd_object *obj) MOCK_HIDDEN;
-int iommufd_viommu_alloc_ioctl(struct iommufd_ucmd *ucmd) MOCK_HIDDEN;
-void iommufd_vdevice_destroy(struct iommufd_object *obj) MOCK_HIDDEN;
-int iommufd_vdevice_alloc_ioctl(struct iommufd_ucmd *ucmd) MOCK_HIDDEN;
-/* iommufd_device_pre_destroy(): the device's vDEVICE becomes a tombstone */
-void iommufd_device_pre_destroy(struct iommufd_device *idev) MOCK_HIDDEN;
-/* iommufd_viommu_get_vdev_id(): 0, or -ENOENT without a vDEVICE there */
-int iommufd_viommu_get_vdev_id(struct iommufd_viommu *viommu,
-			       struct iommufd_device *idev,
-			       uint64_t *vdev_id) MOCK_HIDDEN;
-int iommufd_viommu_cache_invalidate(struct iommufd_viommu *viommu,
-				    struct iommu_hwpt_invalidate *cmd,
-				    uint32_t *done) MOCK_HIDDEN;
-#endif
-
 /* ---- selftest.c ---- */
 
 int mock_domain_alloc_paging(struct mock_iommu_domain *domain,
@@ -739,10 +779,20 @@ int mock_domain_cache_invalidate_user(struct mock_iommu_domain *domain,
 				      struct iommu_hwpt_invalidate *cmd,
 				      uint32_t *done) MOCK_HIDDEN;
 bool mock_domain_capable_dirty(struct iommufd_device *idev) MOCK_HIDDEN;
+/* mock_domain_set_dev_pasid_nop(): 0, or the fake -ENOMEM of PASID 1024 */
+int mock_domain_set_dev_pasid(struct iommufd_device *idev, uint32_t pasid,
+			      bool blocked) MOCK_HIDDEN;
+/* iommufd_test_get_selftest_obj()'s device, or NULL (ENOENT) */
+struct iommufd_device *iommufd_test_get_selftest_idev(struct iommufd_ctx *ictx,
+						      uint32_t id) MOCK_HIDDEN;
 void iommufd_selftest_destroy(struct iommufd_object *obj) MOCK_HIDDEN;
 int iommufd_test(struct iommufd_ucmd *ucmd) MOCK_HIDDEN;
 void iommufd_test_syz_conv_iova_id(struct iommufd_ucmd *ucmd, uint32_t ioas_id,
 				   __u64 *iova, __u32 *flags) MOCK_HIDDEN;
+
+/* selftest_pasid.c: the PASID ops of iommufd_test() (7.x) */
+int iommufd_test_pasid(struct iommufd_ucmd *ucmd,
+		       struct iommu_test_cmd *cmd) MOCK_HIDDEN;
 
 /* selftest_access.c: the access ops of iommufd_test() */
 int iommufd_test_create_access(struct iommufd_ucmd *ucmd, unsigned int ioas_id,
@@ -783,5 +833,8 @@ int umem_page_id(uint64_t va, struct umem_page_id *id) MOCK_HIDDEN;
 void umem_snapshot_drop(void) MOCK_HIDDEN;
 /* VmLck of this process in pages (mlock()ed memory the kernel counts). */
 uint64_t umem_vmlck_pages(void) MOCK_HIDDEN;
+
+/* the 7.x objects */
+#include "iommufd_private_7x.h"
 
 #endif

@@ -61,6 +61,12 @@ static int iommufd_mock_kernel_init(void)
 	return rc;
 }
 
+/* The personality, read now if nothing was opened yet: is it 7.x? */
+bool iommufd_mock_kernel_7x(void)
+{
+	return !iommufd_mock_kernel_init() && iommufd_mock_7x();
+}
+
 struct iommufd_object_ops {
 	void (*destroy)(struct iommufd_object *obj);
 };
@@ -74,6 +80,8 @@ static const struct iommufd_object_ops iommufd_object_ops[IOMMUFD_OBJ_MAX] = {
 #if IOMMUFD_MOCK_HAVE_7X
 	[IOMMUFD_OBJ_VIOMMU] = { .destroy = iommufd_viommu_destroy },
 	[IOMMUFD_OBJ_VDEVICE] = { .destroy = iommufd_vdevice_destroy },
+	[IOMMUFD_OBJ_VEVENTQ] = { .destroy = iommufd_veventq_destroy },
+	[IOMMUFD_OBJ_HW_QUEUE] = { .destroy = iommufd_hw_queue_destroy },
 #endif
 	/* devices and fault queues hold nothing the mock must release */
 };
@@ -295,6 +303,8 @@ union ucmd_buffer {
 #if IOMMUFD_MOCK_HAVE_7X
 	struct iommu_viommu_alloc viommu;
 	struct iommu_vdevice_alloc vdev;
+	struct iommu_veventq_alloc veventq;
+	struct iommu_hw_queue_alloc hw_queue;
 #endif
 };
 
@@ -361,6 +371,10 @@ static const struct iommufd_ioctl_op iommufd_ioctl_ops[] = {
 		    struct iommu_viommu_alloc, out_viommu_id),
 	IOCTL_OP_7X(IOMMU_VDEVICE_ALLOC, iommufd_vdevice_alloc_ioctl,
 		    struct iommu_vdevice_alloc, virt_id),
+	IOCTL_OP_7X(IOMMU_HW_QUEUE_ALLOC, iommufd_hw_queue_alloc_ioctl,
+		    struct iommu_hw_queue_alloc, length),
+	IOCTL_OP_7X(IOMMU_VEVENTQ_ALLOC, iommufd_veventq_alloc,
+		    struct iommu_veventq_alloc, out_veventq_fd),
 #endif
 };
 
@@ -412,6 +426,9 @@ static long iommufd_fops_ioctl(void *private_data, unsigned long cmd, void *arg)
 const struct iommufd_file_ops iommufd_fops = {
 	.name = "iommufd-mock",
 	.ioctl = iommufd_fops_ioctl,
+#if IOMMUFD_MOCK_HAVE_7X
+	.mmap = iommufd_fops_mmap,
+#endif
 	.release = iommufd_fops_release,
 };
 

@@ -57,14 +57,48 @@ int mock_domain_nop_attach(struct mock_iommu_domain *domain,
 	if (domain->dirty_ops && (idev->dev_flags & MOCK_FLAGS_DEVICE_NO_DIRTY))
 		return -EINVAL;
 #if IOMMUFD_MOCK_HAVE_7X
-	/* a vIOMMU's nested domain: only with a vDEVICE on that vIOMMU */
-	if (domain->viommu) {
-		uint64_t vdev_id;
+	/*
+	 * A vIOMMU's nested domain: only with a vDEVICE on that vIOMMU. The
+	 * device then reports its events to that vIOMMU under the vDEVICE's
+	 * virtual id, and to none once on another domain (7.3 selftest.c,
+	 * mock_domain_nop_attach(): mdev->viommu, mdev->vdev_id).
+	 */
+	if (iommufd_mock_7x()) {
+		uint64_t vdev_id = 0;
 
-		return iommufd_viommu_get_vdev_id(domain->viommu, idev,
-						  &vdev_id);
+		if (domain->viommu) {
+			int rc = iommufd_viommu_get_vdev_id(domain->viommu,
+							    idev, &vdev_id);
+
+			if (rc)
+				return rc;
+		}
+		idev->mock_viommu = domain->viommu;
+		idev->mock_vdev_id = vdev_id;
 	}
 #endif
+	return 0;
+}
+
+/*
+ * mock_domain_set_dev_pasid_nop() (7.3): PASID 1024 (IOMMU_TEST_PASID_RESERVED)
+ * fails every second call after an attach to a real domain with -ENOMEM, so
+ * tests can see the core roll a replace back; the blocking domain (a
+ * detach) starts it over.
+ */
+int mock_domain_set_dev_pasid(struct iommufd_device *idev, uint32_t pasid,
+			      bool blocked)
+{
+	if (pasid != 1024)
+		return 0;
+	if (blocked) {
+		idev->pasid_1024_fake_error = false;
+	} else if (idev->pasid_1024_fake_error) {
+		idev->pasid_1024_fake_error = false;
+		return -ENOMEM;
+	} else {
+		idev->pasid_1024_fake_error = true;
+	}
 	return 0;
 }
 
@@ -376,6 +410,17 @@ out_sobj:
 	return rc;
 }
 
+/* iommufd_test_get_selftest_obj(): the mock device of a selftest object */
+struct iommufd_device *iommufd_test_get_selftest_idev(struct iommufd_ctx *ictx,
+						      uint32_t id)
+{
+	struct iommufd_object *dev_obj;
+
+	dev_obj = iommufd_get_object(ictx, id, IOMMUFD_OBJ_SELFTEST);
+	return dev_obj ? container_of(dev_obj, struct selftest_obj, obj)->idev :
+			 NULL;
+}
+
 /* iommufd_test_mock_domain_replace() */
 static int iommufd_test_mock_domain_replace(struct iommufd_ucmd *ucmd,
 					    unsigned int device_id,
@@ -575,11 +620,44 @@ static int iommufd_test_trigger_iopf(struct iommufd_ucmd *ucmd,
 		       -ENOENT;
 }
 
+#if IOMMUFD_MOCK_HAVE_7X
+/*
+ * iommufd_test_trigger_vevent(): the device reports one selftest event to
+ * the vIOMMU it sits behind; ENOENT when behind none (or with virtual id
+ * 0), EOPNOTSUPP when that vIOMMU has no queue of the selftest type.
+ */
+static int iommufd_test_trigger_vevent(struct iommufd_ucmd *ucmd,
+				       struct iommu_test_cmd *cmd)
+{
+	struct iommu_viommu_event_selftest test = {};
+	struct iommufd_device *idev;
+
+	idev = iommufd_get_device(ucmd->ictx, cmd->trigger_vevent.dev_id);
+	if (!idev)
+		return -ENOENT;
+	if (!idev->mock_viommu || !idev->mock_vdev_id)
+		return -ENOENT;
+	test.virt_id = idev->mock_vdev_id;
+	return iommufd_viommu_report_event(idev->mock_viommu,
+					   IOMMU_VEVENTQ_TYPE_SELFTEST, &test,
+					   sizeof(test));
+}
+#endif
+
 /* iommufd_selftest_destroy(): the mock device is detached and unbound. */
 void iommufd_selftest_destroy(struct iommufd_object *obj)
 {
 	struct selftest_obj *sobj = container_of(obj, struct selftest_obj, obj);
 
+#if IOMMUFD_MOCK_HAVE_7X
+	/*
+	 * 7.3 detaches only the RID here and WARNs about a PASID left
+	 * attached; the mock lets them go so that nothing leaks.
+	 */
+	while (sobj->idev->npasid_attach)
+		iommufd_device_pasid_detach(sobj->idev,
+					    sobj->idev->pasid_attach[0].pasid);
+#endif
 	if (sobj->idev->hwpt)
 		iommufd_device_detach(sobj->idev);
 	iommufd_device_unbind(sobj->idev);
@@ -648,6 +726,17 @@ int iommufd_test(struct iommufd_ucmd *ucmd)
 	case IOMMU_TEST_OP_TRIGGER_IOPF:
 		return iommufd_test_trigger_iopf(ucmd, cmd);
 #if IOMMUFD_MOCK_HAVE_7X
+	case IOMMU_TEST_OP_TRIGGER_VEVENT:
+		if (!iommufd_mock_7x())
+			return -EOPNOTSUPP;
+		return iommufd_test_trigger_vevent(ucmd, cmd);
+	case IOMMU_TEST_OP_PASID_ATTACH:
+	case IOMMU_TEST_OP_PASID_REPLACE:
+	case IOMMU_TEST_OP_PASID_DETACH:
+	case IOMMU_TEST_OP_PASID_CHECK_HWPT:
+		if (!iommufd_mock_7x())
+			return -EOPNOTSUPP;
+		return iommufd_test_pasid(ucmd, cmd);
 	case IOMMU_TEST_OP_DEV_CHECK_CACHE: {
 		/* iommufd_test_dev_check_cache(): id is the idev */
 		struct iommufd_device *idev;

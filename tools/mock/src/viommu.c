@@ -7,14 +7,16 @@
  * that IOMMU_HWPT_INVALIDATE dispatches to.
  *
  * vDEVICEs (IOMMU_VDEVICE_ALLOC) and their tombstones live here too, and
- * nested HWPTs on a vIOMMU in hw_pagetable.c. Not emulated (README.md): the
- * driver data's mmap page (offset and length are answered, the page cannot
- * be mapped), HW queues, vEVENTQs.
+ * HW queues (IOMMU_HW_QUEUE_ALLOC, with the selftest driver's
+ * mock_hw_queue_init_phys() rules); nested HWPTs on a vIOMMU are in
+ * hw_pagetable.c, vEVENTQs in eventq.c, the driver data's mmap window in
+ * driver.c.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "iommufd_private.h"
 
@@ -28,13 +30,17 @@ void iommufd_viommu_destroy(struct iommufd_object *obj)
 
 	viommu->hwpt->common.obj.users--;
 	free(viommu->vdevs);
+	free(viommu->veventqs);
+	if (viommu->mmap_offset)
+		iommufd_viommu_destroy_mmap(viommu, viommu->mmap_offset);
 }
 
 /*
- * mock_viommu_init() with driver data: a loopback of in_data, and the mmap
- * window of its two pages.
+ * mock_viommu_init() with driver data: a loopback of in_data, and an mmap
+ * window of two pages whose first u32 holds in_data too.
  */
-static int mock_viommu_init(const struct iommu_viommu_alloc *cmd)
+static int mock_viommu_init(struct iommufd_viommu *viommu,
+			    const struct iommu_viommu_alloc *cmd)
 {
 	struct iommu_viommu_selftest data;
 	size_t len;
@@ -50,9 +56,14 @@ static int mock_viommu_init(const struct iommu_viommu_alloc *cmd)
 				   cmd->data_len);
 	if (rc)
 		return rc;
+	rc = iommufd_viommu_alloc_mmap(viommu, 2 * umem_page_size(),
+				       &data.in_data, sizeof(data.in_data),
+				       &viommu->mmap_offset);
+	if (rc)
+		return rc;
 	data.out_data = data.in_data;
 	data.out_mmap_length = 2 * umem_page_size();
-	data.out_mmap_offset = 0;
+	data.out_mmap_offset = viommu->mmap_offset;
 	/* iommu_copy_struct_to_user(): as much as the user gave */
 	len = cmd->data_len < sizeof(data) ? cmd->data_len : sizeof(data);
 	return umem_copy_to(cmd->data_uptr, &data, len);
@@ -85,7 +96,7 @@ int iommufd_viommu_alloc_ioctl(struct iommufd_ucmd *ucmd)
 	viommu->type = cmd->type;
 	viommu->hwpt = hwpt_paging;
 	hwpt_paging->common.obj.users++;
-	rc = mock_viommu_init(cmd);
+	rc = mock_viommu_init(viommu, cmd);
 	if (rc)
 		goto out_abort;
 	cmd->out_viommu_id = viommu->obj.id;
@@ -180,6 +191,198 @@ int iommufd_vdevice_alloc_ioctl(struct iommufd_ucmd *ucmd)
 	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
 	if (rc)
 		iommufd_object_abort_and_destroy(ucmd->ictx, &vdev->obj);
+	return rc;
+}
+
+/*
+ * struct iommufd_hw_queue with the selftest's struct mock_hw_queue: a queue
+ * of guest memory the hardware reads by physical address, through pages an
+ * internal access pins (and locks against unmap).
+ */
+struct iommufd_hw_queue {
+	struct iommufd_object obj;
+	struct iommufd_viommu *viommu;
+	struct iommufd_access *access;
+	uint32_t type;
+	uint64_t base_addr, length;
+	/* mock_hw_queue: set by mock_hw_queue_init_phys() */
+	bool initialized;
+	uint32_t index;
+	struct iommufd_hw_queue *prev;
+};
+
+_Static_assert(sizeof(((struct iommufd_viommu *)0)->hw_queue) /
+			       sizeof(struct iommufd_hw_queue *) ==
+		       IOMMU_TEST_HW_QUEUE_MAX,
+	       "one slot per selftest HW queue index");
+
+/* iommufd_hw_queue_destroy_access(): unpin, detach, destroy */
+static void iommufd_hw_queue_destroy_access(struct iommufd_ctx *ictx,
+					    struct iommufd_access *access,
+					    uint64_t base_iova, uint64_t length)
+{
+	uint64_t ps = umem_page_size();
+	uint64_t aligned_iova = base_iova & ~(ps - 1);
+	uint64_t offset = base_iova - aligned_iova;
+
+	iommufd_access_unpin_pages(access, aligned_iova,
+				   (length + offset + ps - 1) & ~(ps - 1));
+	iommufd_access_destroy_internal(ictx, access);
+}
+
+/*
+ * iommufd_hw_queue_destroy() with the driver's mock_hw_queue_destroy():
+ * the queue leaves its index and stops holding the one before it
+ * (iommufd_hw_queue_undepend()).
+ */
+void iommufd_hw_queue_destroy(struct iommufd_object *obj)
+{
+	struct iommufd_hw_queue *hw_queue =
+		container_of(obj, struct iommufd_hw_queue, obj);
+
+	if (hw_queue->initialized) {
+		hw_queue->viommu->hw_queue[hw_queue->index] = NULL;
+		if (hw_queue->prev)
+			hw_queue->prev->obj.users--;
+	}
+	if (hw_queue->access)
+		iommufd_hw_queue_destroy_access(hw_queue->viommu->ictx,
+						hw_queue->access,
+						hw_queue->base_addr,
+						hw_queue->length);
+	if (hw_queue->viommu)
+		hw_queue->viommu->obj.users--;
+}
+
+/*
+ * iommufd_hw_queue_alloc_phys(): pins the page-aligned span of the queue
+ * through an internal access on the vIOMMU's parent IOAS, and requires the
+ * pages to be physically contiguous. The mock's "physical address" is the
+ * user VA (README.md, "Not emulated"), so contiguous means consecutive VAs.
+ */
+static int iommufd_hw_queue_alloc_phys(struct iommu_hw_queue_alloc *cmd,
+				       struct iommufd_viommu *viommu,
+				       struct iommufd_access **out)
+{
+	uint64_t ps = umem_page_size();
+	uint64_t aligned_iova = cmd->nesting_parent_iova & ~(ps - 1);
+	uint64_t offset = cmd->nesting_parent_iova - aligned_iova;
+	struct iommufd_access *access;
+	uint64_t length, max_npages;
+	uint64_t *pages;
+	int rc;
+
+	if (__builtin_add_overflow(offset, cmd->length, &length) ||
+	    __builtin_add_overflow(length, ps - 1, &length))
+		return -ERANGE;
+	max_npages = length / ps;
+	length = max_npages * ps;
+	pages = calloc(max_npages, sizeof(*pages));
+	if (!pages)
+		return -ENOMEM;
+	access = iommufd_access_create_internal(viommu->ictx);
+	if (!access) {
+		rc = -ENOMEM;
+		goto out_free;
+	}
+	rc = iommufd_access_attach_internal(access, viommu->hwpt->ioas);
+	if (rc)
+		goto out_destroy;
+	rc = iommufd_access_pin_pages(access, aligned_iova, length, pages, 0);
+	if (rc)
+		goto out_destroy;
+	for (uint64_t i = 1; i < max_npages; i++) {
+		if (pages[i] == pages[i - 1] + ps)
+			continue;
+		rc = -EFAULT;
+		iommufd_access_unpin_pages(access, aligned_iova, length);
+		goto out_destroy;
+	}
+	free(pages);
+	*out = access;
+	return 0;
+
+out_destroy:
+	iommufd_access_destroy_internal(viommu->ictx, access);
+out_free:
+	free(pages);
+	return rc;
+}
+
+/*
+ * mock_hw_queue_init_phys(): index 0 or 1, one queue each, and queue 1
+ * only after queue 0, which it then holds (iommufd_hw_queue_depend()).
+ */
+static int mock_hw_queue_init_phys(struct iommufd_hw_queue *hw_queue,
+				   uint32_t index)
+{
+	struct iommufd_viommu *viommu = hw_queue->viommu;
+	struct iommufd_hw_queue *prev = NULL;
+
+	if (index >= IOMMU_TEST_HW_QUEUE_MAX)
+		return -EINVAL;
+	if (viommu->hw_queue[index])
+		return -EEXIST;
+	if (index) {
+		prev = viommu->hw_queue[index - 1];
+		if (!prev)
+			return -EIO;
+		prev->obj.users++;
+	}
+	hw_queue->prev = prev;
+	hw_queue->index = index;
+	hw_queue->initialized = true;
+	viommu->hw_queue[index] = hw_queue;
+	return 0;
+}
+
+int iommufd_hw_queue_alloc_ioctl(struct iommufd_ucmd *ucmd)
+{
+	struct iommu_hw_queue_alloc *cmd = ucmd->cmd;
+	struct iommufd_hw_queue *hw_queue;
+	struct iommufd_viommu *viommu;
+	struct iommufd_object *obj;
+	uint64_t last;
+	int rc;
+
+	if (cmd->flags || cmd->type == IOMMU_HW_QUEUE_TYPE_DEFAULT)
+		return -EOPNOTSUPP;
+	if (!cmd->length)
+		return -EINVAL;
+	if (__builtin_add_overflow(cmd->nesting_parent_iova, cmd->length - 1,
+				   &last))
+		return -EOVERFLOW;
+	obj = iommufd_get_object(ucmd->ictx, cmd->viommu_id, IOMMUFD_OBJ_VIOMMU);
+	if (!obj)
+		return -ENOENT;
+	viommu = container_of(obj, struct iommufd_viommu, obj);
+	/* mock_viommu_get_hw_queue_size(): the selftest type only */
+	if (cmd->type != IOMMU_HW_QUEUE_TYPE_SELFTEST)
+		return -EOPNOTSUPP;
+	hw_queue = _iommufd_object_alloc(ucmd->ictx, sizeof(*hw_queue),
+					 IOMMUFD_OBJ_HW_QUEUE);
+	if (!hw_queue)
+		return -ENOMEM;
+	rc = iommufd_hw_queue_alloc_phys(cmd, viommu, &hw_queue->access);
+	if (rc)
+		goto out_abort;
+	hw_queue->viommu = viommu;
+	viommu->obj.users++;
+	hw_queue->type = cmd->type;
+	hw_queue->length = cmd->length;
+	hw_queue->base_addr = cmd->nesting_parent_iova;
+	rc = mock_hw_queue_init_phys(hw_queue, cmd->index);
+	if (rc)
+		goto out_abort;
+	cmd->out_hw_queue_id = hw_queue->obj.id;
+	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
+	if (rc)
+		goto out_abort;
+	return 0;
+
+out_abort:
+	/* the kernel's ucmd->new_obj: aborted with its destroy */
+	iommufd_object_abort_and_destroy(ucmd->ictx, &hw_queue->obj);
 	return rc;
 }
 

@@ -9,6 +9,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -295,16 +296,94 @@ static void test_fd_taken_back(void)
 	      status);
 }
 
+#ifdef IOMMU_VIOMMU_ALLOC
+static int test_cmd(int fd, struct iommu_test_cmd *cmd)
+{
+	cmd->size = sizeof(*cmd);
+	return ioctl(fd, IOMMU_TEST_CMD, cmd);
+}
+
+/*
+ * 7.3's mmap window of the selftest vIOMMU's driver data (driver.c): only
+ * the exact window maps, shared and not executable; it shows in_data; each
+ * VMA (also a piece a munmap() split off) holds the vIOMMU.
+ */
+static void test_viommu_mmap(int fd)
+{
+	struct iommu_viommu_selftest data = { .in_data = 0xbadbeef };
+	struct iommu_test_cmd md = { .op = IOMMU_TEST_OP_MOCK_DOMAIN };
+	struct iommu_hwpt_alloc hwpt = {
+		.size = sizeof(hwpt), .flags = IOMMU_HWPT_ALLOC_NEST_PARENT,
+	};
+	struct iommu_viommu_alloc va = {
+		.size = sizeof(va), .type = IOMMU_VIOMMU_TYPE_SELFTEST,
+		.data_len = sizeof(data), .data_uptr = (uintptr_t)&data,
+	};
+	long ps = sysconf(_SC_PAGESIZE);
+	uint32_t *p;
+	size_t len;
+	off_t off;
+
+	CHECK(!ioas_alloc(fd, &md.id), "ioas");
+	CHECK(!test_cmd(fd, &md), "mock domain");
+	hwpt.dev_id = md.mock_domain.out_idev_id;
+	hwpt.pt_id = md.id;
+	CHECK(!ioctl(fd, IOMMU_HWPT_ALLOC, &hwpt), "nest parent");
+	va.dev_id = hwpt.dev_id;
+	va.hwpt_id = hwpt.out_hwpt_id;
+	CHECK(!ioctl(fd, IOMMU_VIOMMU_ALLOC, &va), "viommu with data");
+	len = data.out_mmap_length;
+	off = data.out_mmap_offset;
+	/* the first window starts past the first page (driver.c) */
+	CHECK(len == 2 * (size_t)ps && off == ps, "window %zu at %jd", len,
+	      (intmax_t)off);
+	p = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, off + ps);
+	CHECK(p == MAP_FAILED && errno == ENXIO, "inside the window");
+	p = mmap(NULL, len / 2, PROT_READ, MAP_SHARED, fd, off);
+	CHECK(p == MAP_FAILED && errno == ENXIO, "half the window");
+	p = mmap(NULL, len * 2, PROT_READ, MAP_SHARED, fd, off);
+	CHECK(p == MAP_FAILED && errno == ENXIO, "twice the window");
+	p = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, off);
+	CHECK(p == MAP_FAILED && errno == EINVAL, "private");
+	p = mmap(NULL, len, PROT_READ | PROT_EXEC, MAP_SHARED, fd, off);
+	CHECK(p == MAP_FAILED && errno == EPERM, "executable");
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, off);
+	CHECK(p != MAP_FAILED && p[0] == data.in_data && !p[1] &&
+		      !p[ps / sizeof(*p)], "the window's loopback");
+	CHECK(destroy(fd, va.out_viommu_id) && errno == EBUSY, "held by VMA");
+	/* the second page's VMA still holds it after the first goes */
+	munmap(p, ps);
+	CHECK(destroy(fd, va.out_viommu_id) && errno == EBUSY, "held by half");
+	munmap((char *)p + ps, ps);
+	CHECK(!destroy(fd, va.out_viommu_id), "free once unmapped");
+}
+#endif
+
 /*
  * The personality is read once per process, so each is its own run
  * (Makefile, check): argv[1] names the IOMMUFD_MOCK_KERNEL it runs under.
  * A 7.x ioctl is ENOTTY for 6.12 and known (a zero size is EINVAL) for
- * 7.3; a kernel the build cannot be fails the open with ENODEV.
+ * 7.3; a kernel the build cannot be fails the open with ENODEV. The mock
+ * device bus of 7.x is a directory for 7.3 (asked before any open), else
+ * what the filesystem says (a raw system call, past the mock).
  */
 static int test_personality(const char *kernel)
 {
+	const char *bus = "/sys/bus/iommufd_mock";
+	struct stat st, raw;
 	__u32 size = 0;
-	int fd = open("/dev/iommu", O_RDWR), rc;
+	int fd, rc, raw_rc;
+
+	rc = stat(bus, &st);
+	if (!strcmp(kernel, "7.3")) {
+		CHECK(!rc && S_ISDIR(st.st_mode), "7.3 has %s", bus);
+		CHECK(!access(bus, R_OK | X_OK), "7.3: access(%s)", bus);
+	} else {
+		raw_rc = syscall(SYS_newfstatat, AT_FDCWD, bus, &raw, 0);
+		CHECK(rc == raw_rc && (!rc || errno == ENOENT),
+		      "%s: %s as the filesystem has it", kernel, bus);
+	}
+	fd = open("/dev/iommu", O_RDWR);
 
 	if (!strcmp(kernel, "bogus")) {
 		CHECK(fd < 0 && errno == ENODEV, "IOMMUFD_MOCK_KERNEL=bogus");
@@ -316,6 +395,10 @@ static int test_personality(const char *kernel)
 		CHECK(rc && errno == ENOTTY, "6.12 has no VIOMMU_ALLOC");
 	else
 		CHECK(rc && errno == EINVAL, "7.3 has VIOMMU_ALLOC");
+#ifdef IOMMU_VIOMMU_ALLOC
+	if (!strcmp(kernel, "7.3"))
+		test_viommu_mmap(fd);
+#endif
 	close(fd);
 out:
 	printf("%s intercept_test personality %s\n",
