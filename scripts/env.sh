@@ -34,9 +34,10 @@ elif ! harness_kernel_field "$KERNEL" package >/dev/null; then
 	exit 2
 fi
 
-# The kernels whose uAPI the userspace mock (tools/mock) speaks: it is built
-# against, and compared with, these only.
-HARNESS_MOCK_KERNELS="6.12"
+# The kernels whose uAPI the userspace mock (tools/mock) speaks: one build
+# against the newest answers as any of them (IOMMUFD_MOCK_KERNEL), and
+# `vmtest --target both` compares it with each of these kernels.
+HARNESS_MOCK_KERNELS="6.12 7.3"
 
 # virtme-ng is pinned: its command line and guest init change between releases.
 HARNESS_VNG_VERSION=1.42
