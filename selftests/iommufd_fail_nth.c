@@ -456,7 +456,7 @@ static void fn_sweep(struct __test_metadata *_metadata,
 		ASSERT_EQ(0, fn_disarm(self->nth_fd, &fired));
 
 		if (!fired) {
-			/* The path made fewer than n allocations: it is done. */
+			/* The path made fewer than n fault points: it is done. */
 			ASSERT_EQ(0, ret) TH_LOG("%s failed without injection "
 						 "at n=%u: %s", p->name, n,
 						 strerror(err));
@@ -500,7 +500,7 @@ static void fn_sweep(struct __test_metadata *_metadata,
 	/* The path allocates: at least its first allocation failed it. */
 	ASSERT_LT(0, failures) TH_LOG("%s: no injected failure surfaced",
 				      p->name);
-	TH_LOG("%s: %u allocation points, %u failed the path, %u absorbed",
+	TH_LOG("%s: %u fault points, %u failed the path, %u absorbed",
 	       p->name, n - 2, failures, absorbed);
 }
 
