@@ -779,6 +779,11 @@ struct umem_page_id {
 	uint64_t dev, inode, offset;
 };
 int umem_page_id(uint64_t va, struct umem_page_id *id) MOCK_HIDDEN;
+/*
+ * Whether va is in a shared mapping of a hugetlbfs file: a compound page,
+ * which MD_CHECK_REFS does not count (PageCompound() in selftest.c).
+ */
+bool umem_page_is_hugetlb(uint64_t va) MOCK_HIDDEN;
 /* Ends a call: forgets its VMA snapshot, closes its copy pipe. */
 void umem_snapshot_drop(void) MOCK_HIDDEN;
 /* VmLck of this process in pages (mlock()ed memory the kernel counts). */
