@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Mirrors drivers/iommu/iommufd/io_pagetable.c, checked against Linux 6.12:
+ * Mirrors drivers/iommu/iommufd/io_pagetable.c, checked against Linux 6.12
+ * (and 7.3 for IOAS_MAP_FILE's iopt_map_file_pages() and dma-buf areas):
  * the IOVA side of an IOAS. Areas, reserved and allowed ranges, IOVA
  * allocation, mapping and unmapping, the domains and accesses of an
  * io_pagetable, dirty-bitmap reads.
@@ -176,6 +177,7 @@ static int iopt_insert_area(struct io_pagetable *iopt,
 		return -EOVERFLOW;
 	}
 	area->pages = elm->pages;
+	area->iopt = iopt;
 	itree_insert(&iopt->used, &area->node);
 	elm->area = area;
 	return 0;
@@ -193,8 +195,10 @@ int iopt_map_pages(struct io_pagetable *iopt, struct iopt_pages_list *list,
 	if ((length & (iopt->iova_alignment - 1)) || !length)
 		return -EINVAL;
 	if (flags & IOPT_ALLOC_IOVA) {
+		/* The first element guesses the ideal alignment. */
 		rc = iopt_alloc_iova(iopt, dst_iova,
-				     list[0].pages->uptr + list[0].start_byte,
+				     iopt_pages_first_byte(list[0].pages,
+							   list[0].start_byte),
 				     length);
 		if (rc)
 			return rc;
@@ -233,27 +237,79 @@ int iopt_map_pages(struct io_pagetable *iopt, struct iopt_pages_list *list,
 	return 0;
 }
 
-/* iopt_map_user_pages(): one new iopt_pages over [uptr, uptr + length). */
-int iopt_map_user_pages(struct iommufd_ctx *ictx, struct io_pagetable *iopt,
-			uint64_t *iova, uint64_t uptr, uint64_t length,
-			int iommu_prot, unsigned int flags)
+/* iopt_map_common(): one new iopt_pages, one area. */
+static int iopt_map_common(struct iommufd_ctx *ictx, struct io_pagetable *iopt,
+			   struct iopt_pages *pages, uint64_t *iova,
+			   uint64_t length, uint64_t start_byte,
+			   int iommu_prot, unsigned int flags)
 {
 	struct iopt_pages_list elm = {};
 	int rc;
 
-	elm.pages = iopt_alloc_pages(uptr, length,
-				     iommu_prot & IOMMU_IOAS_MAP_WRITEABLE, &rc);
-	if (!elm.pages)
-		return rc;
+	elm.pages = pages;
+	elm.start_byte = start_byte;
 	if (ictx->account_mode == IOPT_PAGES_ACCOUNT_MM &&
 	    elm.pages->account_mode == IOPT_PAGES_ACCOUNT_USER)
 		elm.pages->account_mode = IOPT_PAGES_ACCOUNT_MM;
-	elm.start_byte = uptr - elm.pages->uptr;
 	elm.length = length;
 	rc = iopt_map_pages(iopt, &elm, 1, length, iova, iommu_prot, flags);
 	/* The area took its own reference; this one was the list's. */
 	iopt_put_pages(elm.pages);
 	return rc;
+}
+
+/* iopt_map_user_pages(): one new iopt_pages over [uptr, uptr + length). */
+int iopt_map_user_pages(struct iommufd_ctx *ictx, struct io_pagetable *iopt,
+			uint64_t *iova, uint64_t uptr, uint64_t length,
+			int iommu_prot, unsigned int flags)
+{
+	struct iopt_pages *pages;
+	int rc;
+
+	pages = iopt_alloc_pages(uptr, length,
+				 iommu_prot & IOMMU_IOAS_MAP_WRITEABLE, &rc);
+	if (!pages)
+		return rc;
+	return iopt_map_common(ictx, iopt, pages, iova, length,
+			       uptr - pages->uptr, iommu_prot, flags);
+}
+
+/*
+ * iopt_map_file_pages() (7.x): a dma-buf if fd is one (dma_buf_get()),
+ * else any file fget() finds. Nothing about the file is checked here: a
+ * file that cannot be pinned fails when its pages are pinned (pages.c).
+ */
+int iopt_map_file_pages(struct iommufd_ctx *ictx, struct io_pagetable *iopt,
+			uint64_t *iova, int fd, uint64_t start, uint64_t length,
+			int iommu_prot, unsigned int flags)
+{
+	bool writable = iommu_prot & IOMMU_IOAS_MAP_WRITEABLE;
+	struct iommufd_test_dma_buf *dmabuf;
+	struct iopt_pages *pages;
+	uint64_t start_byte, last;
+	int rc;
+
+	if (!length)
+		return -EINVAL;
+	if (__builtin_add_overflow(start, length - 1, &last))
+		return -EOVERFLOW;
+	start_byte = start % umem_page_size();
+	dmabuf = dma_buf_get(fd, &rc);
+	if (dmabuf) {
+		pages = iopt_alloc_dmabuf_pages(dmabuf, start_byte, start,
+						length, writable, &rc);
+		if (!pages) {
+			dma_buf_put(dmabuf);
+			return rc;
+		}
+	} else {
+		pages = iopt_alloc_file_pages(fd, start_byte, start, length,
+					      writable, &rc);
+		if (!pages)
+			return rc;
+	}
+	return iopt_map_common(ictx, iopt, pages, iova, length, start_byte,
+			       iommu_prot, flags);
 }
 
 /*
@@ -666,6 +722,9 @@ static int iopt_area_split(struct io_pagetable *iopt, struct iopt_area *area,
 		return 0;
 	if (area->prevent_access)
 		return -EBUSY;
+	/* 7.x: "Maintaining the domains_itree below is a bit complicated" */
+	if (area->pages->type == IOPT_ADDRESS_DMABUF)
+		return -EOPNOTSUPP;
 	if ((new_start & (align - 1)) ||
 	    (iopt_area_start_byte(area, new_start) & (align - 1)))
 		return -EINVAL;

@@ -235,6 +235,19 @@ static inline void ptr_array_del(void *arrayp, size_t *n, void *elm)
 /* ---- pages.c, io_pagetable.c: the IOVA to user page map ---- */
 
 /*
+ * What an iopt_pages holds (pages->type): a user VA range (IOAS_MAP), or,
+ * since 6.13's IOAS_MAP_FILE, a range of a file, or since 6.19 of a dma-buf
+ * (the selftest's exporter only, IOMMU_TEST_OP_DMABUF_GET).
+ */
+enum iopt_address_type {
+	IOPT_ADDRESS_USER,
+	IOPT_ADDRESS_FILE,
+	IOPT_ADDRESS_DMABUF,
+};
+
+struct iommufd_test_dma_buf;
+
+/*
  * The pins of one user range a MAP created (the kernel's iopt_pages). Each
  * page is pinned once however many domains and areas hold it; holders[i]
  * counts who needs page i (the domains of one area count once, accesses each).
@@ -249,6 +262,30 @@ struct iopt_pages {
 	uint32_t **holders;	/* chunked array of npages counters */
 	struct itree access_itree;	/* struct iopt_pages_access, page indexes */
 	struct itree_node uva_node;	/* in pages.c's tree of every iopt_pages */
+	enum iopt_address_type type;
+	int source_pid;		/* pages->source_mm: whose pins these are */
+	/* FILE, DMABUF: the byte of the file (buffer) at page index 0 */
+	uint64_t start;
+	/*
+	 * FILE: the mock's own descriptor of the file (the kernel's
+	 * get_file()), and (device, inode), which name its pages as
+	 * umem_page_id() names a page of a shared file mapping.
+	 */
+	int file_fd;
+	uint64_t file_dev, file_inode;
+	/*
+	 * FILE: the mock's shared mapping of the pages it pinned, each
+	 * touched at pin time. The kernel's pin keeps a page after the file
+	 * lets go of it (truncation, hole punching); such a page no longer
+	 * backs the mapping, whose entry for it is then gone (pagemap).
+	 */
+	char *pin_map;
+	uint64_t pin_map_len, pin_map_skip;	/* skip: pin_map to page 0 */
+	/* DMABUF: the buffer, and the areas filled into domains (tracker) */
+	struct iommufd_test_dma_buf *dmabuf;
+	bool dmabuf_revoked;	/* pages->dmabuf.phys.len == 0: for good */
+	struct iopt_area **dmabuf_tracker;
+	size_t ndmabuf_tracker;
 };
 
 /* An access's exact pinned range inside an iopt_pages. */
@@ -268,6 +305,7 @@ struct iopt_area {
 	struct itree_node node;	/* [iova, last] in iopt->used */
 	enum iopt_used_kind kind;
 	struct iopt_pages *pages;
+	struct io_pagetable *iopt;
 	uint64_t start_byte;	/* offset of iova inside pages */
 	int iommu_prot;
 	unsigned int num_accesses;
@@ -404,6 +442,9 @@ int iopt_get_pages(struct io_pagetable *iopt, uint64_t iova, uint64_t length,
 int iopt_map_user_pages(struct iommufd_ctx *ictx, struct io_pagetable *iopt,
 			uint64_t *iova, uint64_t uptr, uint64_t length,
 			int iommu_prot, unsigned int flags) MOCK_HIDDEN;
+int iopt_map_file_pages(struct iommufd_ctx *ictx, struct io_pagetable *iopt,
+			uint64_t *iova, int fd, uint64_t start, uint64_t length,
+			int iommu_prot, unsigned int flags) MOCK_HIDDEN;
 int iopt_map_pages(struct io_pagetable *iopt, struct iopt_pages_list *list,
 		   size_t nlist, uint64_t length, uint64_t *dst_iova,
 		   int iommu_prot, unsigned int flags) MOCK_HIDDEN;
@@ -458,7 +499,24 @@ void iopt_remove_access(struct io_pagetable *iopt,
 /* pages.c */
 struct iopt_pages *iopt_alloc_pages(uint64_t uptr, uint64_t length,
 				    bool writable, int *rc) MOCK_HIDDEN;
+struct iopt_pages *iopt_alloc_file_pages(int fd, uint64_t start_byte,
+					 uint64_t start, uint64_t length,
+					 bool writable, int *rc) MOCK_HIDDEN;
+struct iopt_pages *iopt_alloc_dmabuf_pages(struct iommufd_test_dma_buf *dmabuf,
+					   uint64_t start_byte, uint64_t start,
+					   uint64_t length, bool writable,
+					   int *rc) MOCK_HIDDEN;
 void iopt_put_pages(struct iopt_pages *pages) MOCK_HIDDEN;
+/* The address iopt_alloc_iova() aligns to: user VA, or file offset. */
+uint64_t iopt_pages_first_byte(const struct iopt_pages *pages,
+			       uint64_t start_byte) MOCK_HIDDEN;
+/* iopt_revoke_notify(): the exporter took the buffer away. */
+void iopt_dmabuf_revoke(struct iopt_pages *pages) MOCK_HIDDEN;
+/* Whether the area's domains translate it (not a revoked dma-buf). */
+bool iopt_area_translated(struct iopt_area *area) MOCK_HIDDEN;
+/* Whether the area maps at iova the page the user sees at uva. */
+bool iopt_area_maps_uva(struct iopt_area *area, uint64_t iova,
+			uint64_t uva) MOCK_HIDDEN;
 int iopt_area_fill_domains(struct iopt_area *area) MOCK_HIDDEN;
 void iopt_area_unpin_domains(struct iopt_area *area) MOCK_HIDDEN;
 void iopt_area_unfill_domains(struct iopt_area *area,
@@ -469,6 +527,9 @@ int iopt_area_add_access(struct iopt_area *area, uint64_t start_index,
 			 uint64_t last_index, bool write) MOCK_HIDDEN;
 void iopt_area_remove_access(struct iopt_area *area, uint64_t start_index,
 			     uint64_t last_index) MOCK_HIDDEN;
+/* iopt_pages_update_pinned() for a mode: 0 or -ENOMEM past the limit. */
+int iopt_update_pinned(enum iopt_pages_account_mode mode, uint64_t npages,
+		       bool inc) MOCK_HIDDEN;
 /* How many iopt_pages hold a pin on the page at uva (page_ref / BIAS). */
 unsigned int iopt_pages_count_pins(uint64_t uva) MOCK_HIDDEN;
 
@@ -496,6 +557,10 @@ int iommufd_ioas_alloc_ioctl(struct iommufd_ucmd *ucmd) MOCK_HIDDEN;
 int iommufd_ioas_iova_ranges(struct iommufd_ucmd *ucmd) MOCK_HIDDEN;
 int iommufd_ioas_allow_iovas(struct iommufd_ucmd *ucmd) MOCK_HIDDEN;
 int iommufd_ioas_map(struct iommufd_ucmd *ucmd) MOCK_HIDDEN;
+int iommufd_ioas_map_file(struct iommufd_ucmd *ucmd) MOCK_HIDDEN;
+int iommufd_ioas_change_process(struct iommufd_ucmd *ucmd) MOCK_HIDDEN;
+/* Without CONFIG_IOMMUFD_NOIOMMU (our kernels): a stub, EOPNOTSUPP. */
+int iommufd_ioas_noiommu_get_pa(struct iommufd_ucmd *ucmd) MOCK_HIDDEN;
 int iommufd_ioas_copy(struct iommufd_ucmd *ucmd) MOCK_HIDDEN;
 int iommufd_ioas_unmap(struct iommufd_ucmd *ucmd) MOCK_HIDDEN;
 int iommufd_ioas_option(struct iommufd_ucmd *ucmd) MOCK_HIDDEN;
@@ -759,6 +824,21 @@ int iommufd_test_access_rw(unsigned int access_id, uint64_t iova,
 			   uint32_t flags) MOCK_HIDDEN;
 int iommufd_test_access_item_destroy(unsigned int access_id,
 				     unsigned int item_id) MOCK_HIDDEN;
+
+/* selftest_dmabuf.c: the selftest's dma-buf exporter (7.x) */
+/* dma_buf_get(): the buffer behind fd, referenced; NULL and *rc if none */
+struct iommufd_test_dma_buf *dma_buf_get(int fd, int *rc) MOCK_HIDDEN;
+void dma_buf_put(struct iommufd_test_dma_buf *dmabuf) MOCK_HIDDEN;
+uint64_t dma_buf_size(const struct iommufd_test_dma_buf *dmabuf) MOCK_HIDDEN;
+/* iommufd_test_dma_buf_iommufd_map() + attach: 0 or -ENODEV (revoked) */
+int iommufd_test_dma_buf_attach(struct iommufd_test_dma_buf *dmabuf,
+				struct iopt_pages *pages) MOCK_HIDDEN;
+void iommufd_test_dma_buf_detach(struct iommufd_test_dma_buf *dmabuf,
+				 struct iopt_pages *pages) MOCK_HIDDEN;
+int iommufd_test_dmabuf_get(struct iommufd_ucmd *ucmd, unsigned int open_flags,
+			    uint64_t len) MOCK_HIDDEN;
+int iommufd_test_dmabuf_revoke(struct iommufd_ucmd *ucmd, int fd,
+			       bool revoked) MOCK_HIDDEN;
 
 /* ---- vfio_compat.c ---- */
 

@@ -295,6 +295,9 @@ union ucmd_buffer {
 #if IOMMUFD_MOCK_HAVE_7X
 	struct iommu_viommu_alloc viommu;
 	struct iommu_vdevice_alloc vdev;
+	struct iommu_ioas_map_file map_file;
+	struct iommu_ioas_change_process change_process;
+	struct iommu_ioas_noiommu_get_pa noiommu_get_pa;
 #endif
 };
 
@@ -361,6 +364,12 @@ static const struct iommufd_ioctl_op iommufd_ioctl_ops[] = {
 		    struct iommu_viommu_alloc, out_viommu_id),
 	IOCTL_OP_7X(IOMMU_VDEVICE_ALLOC, iommufd_vdevice_alloc_ioctl,
 		    struct iommu_vdevice_alloc, virt_id),
+	IOCTL_OP_7X(IOMMU_IOAS_MAP_FILE, iommufd_ioas_map_file,
+		    struct iommu_ioas_map_file, iova),
+	IOCTL_OP_7X(IOMMU_IOAS_CHANGE_PROCESS, iommufd_ioas_change_process,
+		    struct iommu_ioas_change_process, __reserved),
+	IOCTL_OP_7X(IOMMU_IOAS_NOIOMMU_GET_PA, iommufd_ioas_noiommu_get_pa,
+		    struct iommu_ioas_noiommu_get_pa, out_phys),
 #endif
 };
 
