@@ -390,7 +390,7 @@ struct iopt_pages *iopt_alloc_file_pages(int fd, uint64_t start_byte,
 
 	nfd = fd < 0 ? -EBADF : file_get(fd);
 	if (nfd < 0) {
-		*rc = nfd == -EBADF ? -EBADF : nfd;
+		*rc = nfd;
 		return NULL;
 	}
 	pages = __iopt_alloc_pages(start_byte, length, writable, rc);
