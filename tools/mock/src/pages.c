@@ -100,11 +100,11 @@ static int file_statx(int fd, struct statx *stx)
 }
 
 /*
- * memfd_pin_folios() (mm/gup.c), which pfn_reader_user_pin() calls for a
- * file: EINVAL unless the file is shmem or hugetlbfs (memfds of either
- * kind, files on tmpfs or hugetlbfs) and the pages up to index last end
- * below its size. It
- * looks at nothing else: not the seals, not the open mode.
+ * memfd_pin_folios() (7.3 mm/gup.c:3436), which pfn_reader_user_pin()
+ * calls for a file: EINVAL unless the file is shmem or hugetlbfs (memfds of
+ * either kind, files on tmpfs or hugetlbfs) and the pages up to index last
+ * end below its size. It looks at nothing else: not the seals, not the
+ * open mode.
  */
 static int iopt_pages_file_check_pin(struct iopt_pages *pages, uint64_t last)
 {
