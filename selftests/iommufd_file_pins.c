@@ -6,14 +6,15 @@
  * mm/gup.c), accepted on tmpfs; and the same answer whatever the file is
  * called or whether it still has a name at all: unlinked, a newline in the
  * name, a name ending in " (deleted)" (what /proc/self/maps prints for an
- * unlinked file). In a tmpfs directory, in /tmp, and in the working
- * directory, whichever filesystems those are.
+ * unlinked file). And IOMMU_IOAS_MAP_FILE (7.x) of a regular file there,
+ * pinned only where it is shmem (tmpfs). In a tmpfs directory, in /tmp,
+ * and in the working directory, whichever filesystems those are.
  */
 #include <fcntl.h>
 #include <sys/statfs.h>
 #include <linux/magic.h>
 
-#include "iommufd_utils.h"
+#include "iommufd_utils_7x.h"
 
 #ifdef IOMMUFD_HAVE_UAPI
 
@@ -182,6 +183,38 @@ TEST_F(file_pins, name_ending_in_deleted_pins_like_a_plain_one)
 	ASSERT_EQ(ref, fp_pin_errno(_metadata, self, "iommufd-pin (deleted)",
 				    FP_KEEP_NAME, &why)) TH_LOG("%s", why);
 }
+
+#ifdef IOMMUFD_UAPI_HAS_MAP_FILE
+TEST_F(file_pins, map_file_pins_only_shmem_files)
+{
+	char path[512];
+	int ffd;
+
+	iommufd_ioctl_or_skip(self->fd, IOMMU_IOAS_MAP_FILE);
+	snprintf(path, sizeof(path), "%s/%d.iommufd-map-file", self->dir,
+		 getpid());
+	ffd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (ffd < 0)
+		SKIP(return, "cannot make a file in %s: %s", self->dir,
+		     strerror(errno));
+	unlink(path);
+	ASSERT_EQ(0, ftruncate(ffd, self->length));
+	/*
+	 * The domain pins at once, through memfd_pin_folios(), which takes
+	 * shmem and hugetlbfs files only (EINVAL, mm/gup.c): a file on tmpfs
+	 * maps, one on any other filesystem (overlayfs over tmpfs too) not.
+	 */
+	if (self->fs_magic == TMPFS_MAGIC) {
+		test_cmd_ioas_map_file_fixed(self->ioas_id, ffd, 0,
+					     self->length, FP_IOVA);
+		test_cmd_ioas_unmap(self->ioas_id, FP_IOVA, self->length);
+	} else {
+		test_err_ioas_map_file_fixed(EINVAL, self->ioas_id, ffd, 0,
+					     self->length, FP_IOVA);
+	}
+	close(ffd);
+}
+#endif
 
 #endif /* IOMMUFD_HAVE_UAPI */
 
