@@ -234,18 +234,12 @@ static inline void ptr_array_del(void *arrayp, size_t *n, void *elm)
 
 /* ---- pages.c, io_pagetable.c: the IOVA to user page map ---- */
 
-/*
- * What an iopt_pages holds (pages->type): a user VA range (IOAS_MAP), or,
- * since 6.13's IOAS_MAP_FILE, a range of a file, or since 6.19 of a dma-buf
- * (the selftest's exporter only, IOMMU_TEST_OP_DMABUF_GET).
- */
+/* pages->type: IOAS_MAP's user VA, or IOAS_MAP_FILE's file or dma-buf */
 enum iopt_address_type {
 	IOPT_ADDRESS_USER,
 	IOPT_ADDRESS_FILE,
 	IOPT_ADDRESS_DMABUF,
 };
-
-struct iommufd_test_dma_buf;
 
 /*
  * The pins of one user range a MAP created (the kernel's iopt_pages). Each
@@ -264,24 +258,13 @@ struct iopt_pages {
 	struct itree_node uva_node;	/* in pages.c's tree of every iopt_pages */
 	enum iopt_address_type type;
 	int source_pid;		/* pages->source_mm: whose pins these are */
-	/* FILE, DMABUF: the byte of the file (buffer) at page index 0 */
-	uint64_t start;
-	/*
-	 * FILE: the mock's own descriptor of the file (the kernel's
-	 * get_file()), and (device, inode), which name its pages as
-	 * umem_page_id() names a page of a shared file mapping.
-	 */
+	uint64_t start;		/* FILE, DMABUF: byte of page index 0 */
+	/* FILE: see io_pagetable_file.h */
 	int file_fd;
 	uint64_t file_dev, file_inode;
-	/*
-	 * FILE: the mock's shared mapping of the pages it pinned, each
-	 * touched at pin time. The kernel's pin keeps a page after the file
-	 * lets go of it (truncation, hole punching); such a page no longer
-	 * backs the mapping, whose entry for it is then gone (pagemap).
-	 */
 	char *pin_map;
-	uint64_t pin_map_len, pin_map_skip;	/* skip: pin_map to page 0 */
-	/* DMABUF: the buffer, and the areas filled into domains (tracker) */
+	uint64_t pin_map_len, pin_map_skip;
+	/* DMABUF: the buffer, the areas filled into domains (tracker) */
 	struct iommufd_test_dma_buf *dmabuf;
 	bool dmabuf_revoked;	/* pages->dmabuf.phys.len == 0: for good */
 	struct iopt_area **dmabuf_tracker;
@@ -442,9 +425,6 @@ int iopt_get_pages(struct io_pagetable *iopt, uint64_t iova, uint64_t length,
 int iopt_map_user_pages(struct iommufd_ctx *ictx, struct io_pagetable *iopt,
 			uint64_t *iova, uint64_t uptr, uint64_t length,
 			int iommu_prot, unsigned int flags) MOCK_HIDDEN;
-int iopt_map_file_pages(struct iommufd_ctx *ictx, struct io_pagetable *iopt,
-			uint64_t *iova, int fd, uint64_t start, uint64_t length,
-			int iommu_prot, unsigned int flags) MOCK_HIDDEN;
 int iopt_map_pages(struct io_pagetable *iopt, struct iopt_pages_list *list,
 		   size_t nlist, uint64_t length, uint64_t *dst_iova,
 		   int iommu_prot, unsigned int flags) MOCK_HIDDEN;
@@ -499,24 +479,7 @@ void iopt_remove_access(struct io_pagetable *iopt,
 /* pages.c */
 struct iopt_pages *iopt_alloc_pages(uint64_t uptr, uint64_t length,
 				    bool writable, int *rc) MOCK_HIDDEN;
-struct iopt_pages *iopt_alloc_file_pages(int fd, uint64_t start_byte,
-					 uint64_t start, uint64_t length,
-					 bool writable, int *rc) MOCK_HIDDEN;
-struct iopt_pages *iopt_alloc_dmabuf_pages(struct iommufd_test_dma_buf *dmabuf,
-					   uint64_t start_byte, uint64_t start,
-					   uint64_t length, bool writable,
-					   int *rc) MOCK_HIDDEN;
 void iopt_put_pages(struct iopt_pages *pages) MOCK_HIDDEN;
-/* The address iopt_alloc_iova() aligns to: user VA, or file offset. */
-uint64_t iopt_pages_first_byte(const struct iopt_pages *pages,
-			       uint64_t start_byte) MOCK_HIDDEN;
-/* iopt_revoke_notify(): the exporter took the buffer away. */
-void iopt_dmabuf_revoke(struct iopt_pages *pages) MOCK_HIDDEN;
-/* Whether the area's domains translate it (not a revoked dma-buf). */
-bool iopt_area_translated(struct iopt_area *area) MOCK_HIDDEN;
-/* Whether the area maps at iova the page the user sees at uva. */
-bool iopt_area_maps_uva(struct iopt_area *area, uint64_t iova,
-			uint64_t uva) MOCK_HIDDEN;
 int iopt_area_fill_domains(struct iopt_area *area) MOCK_HIDDEN;
 void iopt_area_unpin_domains(struct iopt_area *area) MOCK_HIDDEN;
 void iopt_area_unfill_domains(struct iopt_area *area,
@@ -532,6 +495,7 @@ int iopt_update_pinned(enum iopt_pages_account_mode mode, uint64_t npages,
 		       bool inc) MOCK_HIDDEN;
 /* How many iopt_pages hold a pin on the page at uva (page_ref / BIAS). */
 unsigned int iopt_pages_count_pins(uint64_t uva) MOCK_HIDDEN;
+#include "io_pagetable_file.h"
 
 /* ---- ioas.c ---- */
 
@@ -824,21 +788,6 @@ int iommufd_test_access_rw(unsigned int access_id, uint64_t iova,
 			   uint32_t flags) MOCK_HIDDEN;
 int iommufd_test_access_item_destroy(unsigned int access_id,
 				     unsigned int item_id) MOCK_HIDDEN;
-
-/* selftest_dmabuf.c: the selftest's dma-buf exporter (7.x) */
-/* dma_buf_get(): the buffer behind fd, referenced; NULL and *rc if none */
-struct iommufd_test_dma_buf *dma_buf_get(int fd, int *rc) MOCK_HIDDEN;
-void dma_buf_put(struct iommufd_test_dma_buf *dmabuf) MOCK_HIDDEN;
-uint64_t dma_buf_size(const struct iommufd_test_dma_buf *dmabuf) MOCK_HIDDEN;
-/* iommufd_test_dma_buf_iommufd_map() + attach: 0 or -ENODEV (revoked) */
-int iommufd_test_dma_buf_attach(struct iommufd_test_dma_buf *dmabuf,
-				struct iopt_pages *pages) MOCK_HIDDEN;
-void iommufd_test_dma_buf_detach(struct iommufd_test_dma_buf *dmabuf,
-				 struct iopt_pages *pages) MOCK_HIDDEN;
-int iommufd_test_dmabuf_get(struct iommufd_ucmd *ucmd, unsigned int open_flags,
-			    uint64_t len) MOCK_HIDDEN;
-int iommufd_test_dmabuf_revoke(struct iommufd_ucmd *ucmd, int fd,
-			       bool revoked) MOCK_HIDDEN;
 
 /* ---- vfio_compat.c ---- */
 
