@@ -90,6 +90,23 @@ static int do_update_pinned(struct iopt_pages *pages, uint64_t npages,
 
 /* ---- the file behind IOPT_ADDRESS_FILE pages ---- */
 
+/*
+ * mmap()/munmap() as raw system calls: the emulation never calls an
+ * interposed libc function (file.c), and the mock interposes these two for
+ * the mmap window of /dev/iommu.
+ */
+static void *raw_mmap(size_t len, int prot, int fd, off_t off)
+{
+	long addr = syscall(SYS_mmap, NULL, len, prot, MAP_SHARED, fd, off);
+
+	return addr == -1 ? MAP_FAILED : (void *)addr;
+}
+
+static void raw_munmap(void *addr, size_t len)
+{
+	syscall(SYS_munmap, addr, len);
+}
+
 /* statx() of the mock's descriptor (fstat() is interposed: raw call). */
 static int file_statx(int fd, struct statx *stx)
 {
@@ -152,8 +169,8 @@ static void iopt_pages_file_hold(struct iopt_pages *pages, uint64_t first,
 		pages->pin_map_skip = pages->start - base;
 		pages->pin_map_len = (pages->pin_map_skip + pages->npages * ps +
 				      gran - 1) & ~(gran - 1);
-		pages->pin_map = mmap(NULL, pages->pin_map_len, PROT_READ,
-				      MAP_SHARED, pages->file_fd, (off_t)base);
+		pages->pin_map = raw_mmap(pages->pin_map_len, PROT_READ,
+					  pages->file_fd, (off_t)base);
 		if (pages->pin_map == MAP_FAILED) {
 			pages->pin_map = NULL;
 			return;
@@ -202,15 +219,15 @@ static int iopt_pages_file_rw(struct iopt_pages *pages, uint64_t start_byte,
 
 	base = off & ~(gran - 1);
 	mlen = (off + length - base + gran - 1) & ~(gran - 1);
-	map = mmap(NULL, mlen, PROT_READ | (write ? PROT_WRITE : 0), MAP_SHARED,
-		   pages->file_fd, (off_t)base);
+	map = raw_mmap(mlen, PROT_READ | (write ? PROT_WRITE : 0),
+		       pages->file_fd, (off_t)base);
 	if (map == MAP_FAILED)
 		return -EFAULT;
 	if (write)
 		memcpy(map + (off - base), data, length);
 	else
 		memcpy(data, map + (off - base), length);
-	munmap(map, mlen);
+	raw_munmap(map, mlen);
 	return 0;
 }
 
@@ -463,7 +480,7 @@ void iopt_put_pages(struct iopt_pages *pages)
 	case IOPT_ADDRESS_FILE:
 		ptr_array_del(&g_file_pages, &g_nfile_pages, pages);
 		if (pages->pin_map)
-			munmap(pages->pin_map, pages->pin_map_len);
+			raw_munmap(pages->pin_map, pages->pin_map_len);
 		syscall(SYS_close, pages->file_fd);
 		break;
 	case IOPT_ADDRESS_DMABUF:
