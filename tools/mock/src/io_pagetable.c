@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Mirrors drivers/iommu/iommufd/io_pagetable.c, checked against Linux 6.12:
+ * Mirrors drivers/iommu/iommufd/io_pagetable.c, checked against Linux 6.12
+ * (and 7.3 for IOAS_MAP_FILE's iopt_map_file_pages() and dma-buf areas):
  * the IOVA side of an IOAS. Areas, reserved and allowed ranges, IOVA
  * allocation, mapping and unmapping, the domains and accesses of an
  * io_pagetable, dirty-bitmap reads.
@@ -176,6 +177,7 @@ static int iopt_insert_area(struct io_pagetable *iopt,
 		return -EOVERFLOW;
 	}
 	area->pages = elm->pages;
+	area->iopt = iopt;
 	itree_insert(&iopt->used, &area->node);
 	elm->area = area;
 	return 0;
@@ -193,8 +195,10 @@ int iopt_map_pages(struct io_pagetable *iopt, struct iopt_pages_list *list,
 	if ((length & (iopt->iova_alignment - 1)) || !length)
 		return -EINVAL;
 	if (flags & IOPT_ALLOC_IOVA) {
+		/* The first element guesses the ideal alignment. */
 		rc = iopt_alloc_iova(iopt, dst_iova,
-				     list[0].pages->uptr + list[0].start_byte,
+				     iopt_pages_first_byte(list[0].pages,
+							   list[0].start_byte),
 				     length);
 		if (rc)
 			return rc;
@@ -233,22 +237,20 @@ int iopt_map_pages(struct io_pagetable *iopt, struct iopt_pages_list *list,
 	return 0;
 }
 
-/* iopt_map_user_pages(): one new iopt_pages over [uptr, uptr + length). */
-int iopt_map_user_pages(struct iommufd_ctx *ictx, struct io_pagetable *iopt,
-			uint64_t *iova, uint64_t uptr, uint64_t length,
-			int iommu_prot, unsigned int flags)
+/* iopt_map_common(): one new iopt_pages, one area. */
+static int iopt_map_common(struct iommufd_ctx *ictx, struct io_pagetable *iopt,
+			   struct iopt_pages *pages, uint64_t *iova,
+			   uint64_t length, uint64_t start_byte,
+			   int iommu_prot, unsigned int flags)
 {
 	struct iopt_pages_list elm = {};
 	int rc;
 
-	elm.pages = iopt_alloc_pages(uptr, length,
-				     iommu_prot & IOMMU_IOAS_MAP_WRITEABLE, &rc);
-	if (!elm.pages)
-		return rc;
+	elm.pages = pages;
+	elm.start_byte = start_byte;
 	if (ictx->account_mode == IOPT_PAGES_ACCOUNT_MM &&
 	    elm.pages->account_mode == IOPT_PAGES_ACCOUNT_USER)
 		elm.pages->account_mode = IOPT_PAGES_ACCOUNT_MM;
-	elm.start_byte = uptr - elm.pages->uptr;
 	elm.length = length;
 	rc = iopt_map_pages(iopt, &elm, 1, length, iova, iommu_prot, flags);
 	/* The area took its own reference; this one was the list's. */
@@ -256,116 +258,58 @@ int iopt_map_user_pages(struct iommufd_ctx *ictx, struct io_pagetable *iopt,
 	return rc;
 }
 
-/*
- * iova_bitmap_set() (iova_bitmap.c): ORs the bits of [iova, iova + length)
- * into the user's bitmap, silently giving up on a bad pointer as the kernel's
- * pinned bitmap pages would never see the write.
- */
-void iova_bitmap_set(struct iova_bitmap *bitmap, uint64_t iova,
-		     uint64_t length)
+/* iopt_map_user_pages(): one new iopt_pages over [uptr, uptr + length). */
+int iopt_map_user_pages(struct iommufd_ctx *ictx, struct io_pagetable *iopt,
+			uint64_t *iova, uint64_t uptr, uint64_t length,
+			int iommu_prot, unsigned int flags)
 {
-	uint64_t bit = (iova - bitmap->iova) >> bitmap->pgshift;
-	uint64_t last = (iova + length - 1 - bitmap->iova) >> bitmap->pgshift;
+	struct iopt_pages *pages;
+	int rc;
 
-	for (; bit <= last; bit++) {
-		uint8_t byte;
-
-		if (umem_copy_from(&byte, bitmap->data + bit / 8, 1))
-			return;
-		byte |= 1u << (bit % 8);
-		if (umem_copy_to(bitmap->data + bit / 8, &byte, 1))
-			return;
-	}
-}
-
-/* iommu_read_and_clear_dirty() and __iommu_read_and_clear_dirty() */
-static int iommu_read_and_clear_dirty(struct mock_iommu_domain *domain,
-				      struct io_pagetable *iopt, uint32_t flags,
-				      struct iommu_hwpt_get_dirty_bitmap *bitmap)
-{
-	uint64_t last = bitmap->iova + bitmap->length - 1;
-	struct iopt_area_contig_iter iter;
-	struct iova_bitmap iova_bitmap;
-	struct iopt_area *area;
-
-	if (!domain->dirty_ops)
-		return -EOPNOTSUPP;
-	iova_bitmap.iova = bitmap->iova;
-	iova_bitmap.data = bitmap->data;
-	iova_bitmap.pgshift = __builtin_ctzll(bitmap->page_size);
-	/*
-	 * 6.12 ignores what iova_bitmap_for_each() returns: a domain that is
-	 * not tracking, or a range with holes, still answers 0.
-	 */
-	iopt_for_each_contig_area(&iter, area, iopt, bitmap->iova, last) {
-		uint64_t l = last < iopt_area_last_iova(area) ?
-				     last : iopt_area_last_iova(area);
-
-		if (mock_domain_read_and_clear_dirty(domain, iter.cur_iova,
-						     l - iter.cur_iova + 1,
-						     flags, &iova_bitmap))
-			break;
-	}
-	return 0;
-}
-
-/* iommufd_check_iova_range() */
-int iommufd_check_iova_range(struct io_pagetable *iopt,
-			     struct iommu_hwpt_get_dirty_bitmap *bitmap)
-{
-	uint64_t iommu_pgsize = iopt->iova_alignment, last_iova;
-
-	if (!bitmap->length)
-		return -EINVAL;
-	if (__builtin_add_overflow(bitmap->iova, bitmap->length - 1, &last_iova))
-		return -EOVERFLOW;
-	if ((bitmap->iova & (iommu_pgsize - 1)) ||
-	    ((last_iova + 1) & (iommu_pgsize - 1)))
-		return -EINVAL;
-	if (!bitmap->page_size)
-		return -EINVAL;
-	if ((bitmap->iova & (bitmap->page_size - 1)) ||
-	    ((last_iova + 1) & (bitmap->page_size - 1)))
-		return -EINVAL;
-	return 0;
-}
-
-/* iopt_read_and_clear_dirty_data() */
-int iopt_read_and_clear_dirty_data(struct io_pagetable *iopt,
-				   struct mock_iommu_domain *domain,
-				   uint32_t flags,
-				   struct iommu_hwpt_get_dirty_bitmap *bitmap)
-{
-	int rc = iommufd_check_iova_range(iopt, bitmap);
-
-	if (rc)
+	pages = iopt_alloc_pages(uptr, length,
+				 iommu_prot & IOMMU_IOAS_MAP_WRITEABLE, &rc);
+	if (!pages)
 		return rc;
-	return iommu_read_and_clear_dirty(domain, iopt, flags, bitmap);
+	return iopt_map_common(ictx, iopt, pages, iova, length,
+			       uptr - pages->uptr, iommu_prot, flags);
 }
 
-/* iopt_clear_dirty_data(): a clean snapshot to start tracking from. */
-static void iopt_clear_dirty_data(struct io_pagetable *iopt,
-				  struct mock_iommu_domain *domain)
+/*
+ * iopt_map_file_pages() (7.x): a dma-buf if fd is one (dma_buf_get()),
+ * else any file fget() finds. Nothing about the file is checked here: a
+ * file that cannot be pinned fails when its pages are pinned (pages.c).
+ */
+int iopt_map_file_pages(struct iommufd_ctx *ictx, struct io_pagetable *iopt,
+			uint64_t *iova, int fd, uint64_t start, uint64_t length,
+			int iommu_prot, unsigned int flags)
 {
-	struct iopt_area *area;
+	bool writable = iommu_prot & IOMMU_IOAS_MAP_WRITEABLE;
+	struct iommufd_test_dma_buf *dmabuf;
+	struct iopt_pages *pages;
+	uint64_t start_byte, last;
+	int rc;
 
-	for (area = iopt_area_iter_first(iopt, 0, UINT64_MAX); area;
-	     area = iopt_area_iter_next(area, 0, UINT64_MAX))
-		mock_domain_read_and_clear_dirty(domain, iopt_area_iova(area),
-						 iopt_area_length(area), 0,
-						 NULL);
-}
-
-/* iopt_set_dirty_tracking() */
-int iopt_set_dirty_tracking(struct io_pagetable *iopt,
-			    struct mock_iommu_domain *domain, bool enable)
-{
-	if (!domain->dirty_ops)
-		return -EOPNOTSUPP;
-	if (enable)
-		iopt_clear_dirty_data(iopt, domain);
-	mock_domain_set_dirty_tracking(domain, enable);
-	return 0;
+	if (!length)
+		return -EINVAL;
+	if (__builtin_add_overflow(start, length - 1, &last))
+		return -EOVERFLOW;
+	start_byte = start % umem_page_size();
+	dmabuf = dma_buf_get(fd, &rc);
+	if (dmabuf) {
+		pages = iopt_alloc_dmabuf_pages(dmabuf, start_byte, start,
+						length, writable, &rc);
+		if (!pages) {
+			dma_buf_put(dmabuf);
+			return rc;
+		}
+	} else {
+		pages = iopt_alloc_file_pages(fd, start_byte, start, length,
+					      writable, &rc);
+		if (!pages)
+			return rc;
+	}
+	return iopt_map_common(ictx, iopt, pages, iova, length, start_byte,
+			       iommu_prot, flags);
 }
 
 /*
@@ -783,6 +727,9 @@ static int iopt_area_split(struct io_pagetable *iopt, struct iopt_area *area,
 		return 0;
 	if (area->prevent_access)
 		return -EBUSY;
+	/* 7.x: "Maintaining the domains_itree below is a bit complicated" */
+	if (area->pages->type == IOPT_ADDRESS_DMABUF)
+		return -EOPNOTSUPP;
 	if ((new_start & (align - 1)) ||
 	    (iopt_area_start_byte(area, new_start) & (align - 1)))
 		return -EINVAL;

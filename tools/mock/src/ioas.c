@@ -1,15 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Mirrors drivers/iommu/iommufd/ioas.c, checked against Linux 6.12: the
- * IOAS object and its ioctls (IOAS_ALLOC, IOVA_RANGES, ALLOW_IOVAS, MAP,
- * COPY, UNMAP) and the IOMMU_OPTION handlers that belong to an IOAS or to
- * the context's accounting. The order of checks, and so which errno wins
- * when several apply, is the kernel's.
+ * Mirrors drivers/iommu/iommufd/ioas.c, checked against Linux 6.12 and 7.3:
+ * the IOAS object and its ioctls (IOAS_ALLOC, IOVA_RANGES, ALLOW_IOVAS, MAP,
+ * COPY, UNMAP; 7.x: MAP_FILE, CHANGE_PROCESS, NOIOMMU_GET_PA) and the
+ * IOMMU_OPTION handlers that belong to an IOAS or to the context's
+ * accounting. The order of checks, and so which errno wins when several
+ * apply, is the kernel's.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <linux/capability.h>
 
 #include "iommufd_private.h"
@@ -163,6 +165,38 @@ static int conv_iommu_prot(uint32_t map_flags)
 	return map_flags & (IOMMU_IOAS_MAP_WRITEABLE | IOMMU_IOAS_MAP_READABLE);
 }
 
+#if IOMMUFD_MOCK_HAVE_7X
+/* iommufd_ioas_map_file() (7.x, ioas.c:204): IOAS_MAP's checks, then a file. */
+int iommufd_ioas_map_file(struct iommufd_ucmd *ucmd)
+{
+	struct iommu_ioas_map_file *cmd = ucmd->cmd;
+	unsigned int flags = 0;
+	struct iommufd_ioas *ioas;
+	uint64_t iova = cmd->iova;
+	int rc;
+
+	if (cmd->flags & ~(IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_WRITEABLE |
+			   IOMMU_IOAS_MAP_READABLE))
+		return -EOPNOTSUPP;
+	if (cmd->iova >= UINT64_MAX || cmd->length >= UINT64_MAX)
+		return -EOVERFLOW;
+	if (!conv_iommu_prot(cmd->flags))
+		return -EINVAL;
+	ioas = iommufd_get_ioas(ucmd->ictx, cmd->ioas_id);
+	if (!ioas)
+		return -ENOENT;
+	if (!(cmd->flags & IOMMU_IOAS_MAP_FIXED_IOVA))
+		flags = IOPT_ALLOC_IOVA;
+	rc = iopt_map_file_pages(ucmd->ictx, &ioas->iopt, &iova, cmd->fd,
+				 cmd->start, cmd->length,
+				 conv_iommu_prot(cmd->flags), flags);
+	if (rc)
+		return rc;
+	cmd->iova = iova;
+	return iommufd_ucmd_respond(ucmd, sizeof(*cmd));
+}
+#endif
+
 int iommufd_ioas_map(struct iommufd_ucmd *ucmd)
 {
 	struct iommu_ioas_map *cmd = ucmd->cmd;
@@ -267,6 +301,107 @@ int iommufd_ioas_unmap(struct iommufd_ucmd *ucmd)
 	cmd->length = unmapped;
 	return iommufd_ucmd_respond(ucmd, sizeof(*cmd));
 }
+
+#if IOMMUFD_MOCK_HAVE_7X
+/*
+ * iommufd_ioas_noiommu_get_pa() (7.x): our kernels are built without
+ * CONFIG_IOMMUFD_NOIOMMU, where iommufd_private.h makes it a stub that
+ * answers EOPNOTSUPP to everything (7.3 iommufd_private.h:363); only the
+ * ioctl table's size rules run before it.
+ */
+int iommufd_ioas_noiommu_get_pa(struct iommufd_ucmd *ucmd)
+{
+	(void)ucmd;
+	return -EOPNOTSUPP;
+}
+
+/* for_each_ioas_area(): every area of every IOAS of the context. */
+#define for_each_ioas_area(_ictx, _id, _ioas, _area)                         \
+	for (_id = 1; _id < (_ictx)->next_fresh; _id++)                      \
+		if (!(_ictx)->objs[_id] ||                                   \
+		    (_ictx)->objs[_id]->type != IOMMUFD_OBJ_IOAS ||          \
+		    !(_ioas = container_of((_ictx)->objs[_id],               \
+					   struct iommufd_ioas, obj)))       \
+			continue;                                            \
+		else                                                         \
+			for (_area = iopt_area_iter_first(&_ioas->iopt, 0,   \
+							  UINT64_MAX);       \
+			     _area; _area = iopt_area_iter_next(             \
+					    _area, 0, UINT64_MAX))
+
+/*
+ * need_charge_update(): the pages were charged to another process. The
+ * kernel compares mm and user; the mock's accounting is per process
+ * (README.md), so a process is its pid.
+ */
+static bool need_charge_update(struct iopt_pages *pages)
+{
+	return pages->account_mode != IOPT_PAGES_ACCOUNT_NONE &&
+	       pages->source_pid != (int)getpid();
+}
+
+/*
+ * iommufd_ioas_change_process() (7.x, ioas.c:555): every area of every IOAS
+ * must be of a file (a user VA or a dma-buf is EINVAL, and nothing moves);
+ * then the pins are charged to the caller before they leave their old
+ * owner, so a caller without room for them gets ENOMEM and nothing changes.
+ * An iopt_pages shared by several areas is counted once (last_npinned).
+ */
+int iommufd_ioas_change_process(struct iommufd_ucmd *ucmd)
+{
+	struct iommu_ioas_change_process *cmd = ucmd->cmd;
+	struct iommufd_ctx *ictx = ucmd->ictx;
+	uint64_t all_npinned[IOPT_PAGES_ACCOUNT_MM + 1] = {};
+	struct iopt_pages **seen = NULL;
+	size_t nseen = 0, i;
+	struct iommufd_ioas *ioas;
+	struct iopt_area *area;
+	uint32_t id;
+	int mode, rc = 0;
+
+	if (cmd->__reserved)
+		return -EOPNOTSUPP;
+	for_each_ioas_area(ictx, id, ioas, area)
+		if (area->pages->type != IOPT_ADDRESS_FILE)
+			return -EINVAL;
+	for_each_ioas_area(ictx, id, ioas, area) {
+		for (i = 0; i < nseen && seen[i] != area->pages; i++)
+			;
+		if (i < nseen)
+			continue;
+		rc = ptr_array_add(&seen, &nseen, area->pages);
+		if (rc)
+			goto out;
+		if (need_charge_update(area->pages))
+			all_npinned[area->pages->account_mode] +=
+				area->pages->npinned;
+	}
+	/* charge_current() */
+	for (mode = 0; mode <= IOPT_PAGES_ACCOUNT_MM; mode++) {
+		if (!all_npinned[mode])
+			continue;
+		rc = iopt_update_pinned(mode, all_npinned[mode], true);
+		if (rc) {
+			while (mode-- > 0)
+				if (all_npinned[mode])
+					iopt_update_pinned(mode,
+							   all_npinned[mode],
+							   false);
+			goto out;
+		}
+	}
+	/* Uncharge the old owner, then change_mm(). */
+	for (i = 0; i < nseen; i++) {
+		if (need_charge_update(seen[i]))
+			iopt_update_pinned(seen[i]->account_mode,
+					   seen[i]->npinned, false);
+		seen[i]->source_pid = (int)getpid();
+	}
+out:
+	free(seen);
+	return rc;
+}
+#endif
 
 /* iommufd_option_rlimit_mode(): per user, or per mm after SET 1. */
 int iommufd_option_rlimit_mode(struct iommu_option *cmd,

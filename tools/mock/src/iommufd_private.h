@@ -266,6 +266,13 @@ static inline void ptr_array_del(void *arrayp, size_t *n, void *elm)
 
 /* ---- pages.c, io_pagetable.c: the IOVA to user page map ---- */
 
+/* pages->type: IOAS_MAP's user VA, or IOAS_MAP_FILE's file or dma-buf */
+enum iopt_address_type {
+	IOPT_ADDRESS_USER,
+	IOPT_ADDRESS_FILE,
+	IOPT_ADDRESS_DMABUF,
+};
+
 /*
  * The pins of one user range a MAP created (the kernel's iopt_pages). Each
  * page is pinned once however many domains and areas hold it; holders[i]
@@ -281,6 +288,19 @@ struct iopt_pages {
 	uint32_t **holders;	/* chunked array of npages counters */
 	struct itree access_itree;	/* struct iopt_pages_access, page indexes */
 	struct itree_node uva_node;	/* in pages.c's tree of every iopt_pages */
+	enum iopt_address_type type;
+	int source_pid;		/* pages->source_mm: whose pins these are */
+	uint64_t start;		/* FILE, DMABUF: byte of page index 0 */
+	/* FILE: see io_pagetable_file.h */
+	int file_fd;
+	uint64_t file_dev, file_inode;
+	char *pin_map;
+	uint64_t pin_map_len, pin_map_skip;
+	/* DMABUF: the buffer, the areas filled into domains (tracker) */
+	struct iommufd_test_dma_buf *dmabuf;
+	bool dmabuf_revoked;	/* pages->dmabuf.phys.len == 0: for good */
+	struct iopt_area **dmabuf_tracker;
+	size_t ndmabuf_tracker;
 };
 
 /* An access's exact pinned range inside an iopt_pages. */
@@ -300,6 +320,7 @@ struct iopt_area {
 	struct itree_node node;	/* [iova, last] in iopt->used */
 	enum iopt_used_kind kind;
 	struct iopt_pages *pages;
+	struct io_pagetable *iopt;
 	uint64_t start_byte;	/* offset of iova inside pages */
 	int iommu_prot;
 	unsigned int num_accesses;
@@ -503,8 +524,12 @@ int iopt_area_add_access(struct iopt_area *area, uint64_t start_index,
 			 uint64_t last_index, bool write) MOCK_HIDDEN;
 void iopt_area_remove_access(struct iopt_area *area, uint64_t start_index,
 			     uint64_t last_index) MOCK_HIDDEN;
+/* iopt_pages_update_pinned() for a mode: 0 or -ENOMEM past the limit. */
+int iopt_update_pinned(enum iopt_pages_account_mode mode, uint64_t npages,
+		       bool inc) MOCK_HIDDEN;
 /* How many iopt_pages hold a pin on the page at uva (page_ref / BIAS). */
 unsigned int iopt_pages_count_pins(uint64_t uva) MOCK_HIDDEN;
+#include "io_pagetable_file.h"
 
 /* ---- ioas.c ---- */
 
@@ -530,6 +555,10 @@ int iommufd_ioas_alloc_ioctl(struct iommufd_ucmd *ucmd) MOCK_HIDDEN;
 int iommufd_ioas_iova_ranges(struct iommufd_ucmd *ucmd) MOCK_HIDDEN;
 int iommufd_ioas_allow_iovas(struct iommufd_ucmd *ucmd) MOCK_HIDDEN;
 int iommufd_ioas_map(struct iommufd_ucmd *ucmd) MOCK_HIDDEN;
+int iommufd_ioas_map_file(struct iommufd_ucmd *ucmd) MOCK_HIDDEN;
+int iommufd_ioas_change_process(struct iommufd_ucmd *ucmd) MOCK_HIDDEN;
+/* Without CONFIG_IOMMUFD_NOIOMMU (our kernels): a stub, EOPNOTSUPP. */
+int iommufd_ioas_noiommu_get_pa(struct iommufd_ucmd *ucmd) MOCK_HIDDEN;
 int iommufd_ioas_copy(struct iommufd_ucmd *ucmd) MOCK_HIDDEN;
 int iommufd_ioas_unmap(struct iommufd_ucmd *ucmd) MOCK_HIDDEN;
 int iommufd_ioas_option(struct iommufd_ucmd *ucmd) MOCK_HIDDEN;
@@ -829,6 +858,11 @@ struct umem_page_id {
 	uint64_t dev, inode, offset;
 };
 int umem_page_id(uint64_t va, struct umem_page_id *id) MOCK_HIDDEN;
+/*
+ * Whether va is in a shared mapping of a hugetlbfs file: a compound page,
+ * which MD_CHECK_REFS does not count (PageCompound() in selftest.c).
+ */
+bool umem_page_is_hugetlb(uint64_t va) MOCK_HIDDEN;
 /* Ends a call: forgets its VMA snapshot, closes its copy pipe. */
 void umem_snapshot_drop(void) MOCK_HIDDEN;
 /* VmLck of this process in pages (mlock()ed memory the kernel counts). */

@@ -305,6 +305,9 @@ union ucmd_buffer {
 	struct iommu_vdevice_alloc vdev;
 	struct iommu_veventq_alloc veventq;
 	struct iommu_hw_queue_alloc hw_queue;
+	struct iommu_ioas_map_file map_file;
+	struct iommu_ioas_change_process change_process;
+	struct iommu_ioas_noiommu_get_pa noiommu_get_pa;
 #endif
 };
 
@@ -375,6 +378,12 @@ static const struct iommufd_ioctl_op iommufd_ioctl_ops[] = {
 		    struct iommu_hw_queue_alloc, length),
 	IOCTL_OP_7X(IOMMU_VEVENTQ_ALLOC, iommufd_veventq_alloc,
 		    struct iommu_veventq_alloc, out_veventq_fd),
+	IOCTL_OP_7X(IOMMU_IOAS_MAP_FILE, iommufd_ioas_map_file,
+		    struct iommu_ioas_map_file, iova),
+	IOCTL_OP_7X(IOMMU_IOAS_CHANGE_PROCESS, iommufd_ioas_change_process,
+		    struct iommu_ioas_change_process, __reserved),
+	IOCTL_OP_7X(IOMMU_IOAS_NOIOMMU_GET_PA, iommufd_ioas_noiommu_get_pa,
+		    struct iommu_ioas_noiommu_get_pa, out_phys),
 #endif
 };
 

@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Mirrors drivers/iommu/iommufd/pages.c, checked against Linux 6.12:
- * iopt_pages, the user memory behind a map, as pin_user_pages(FOLL_LONGTERM)
- * sees it; the memlock accounting of what is pinned; filling and unfilling
- * domains; access ranges and reads/writes through them.
+ * Mirrors drivers/iommu/iommufd/pages.c, checked against Linux 6.12 and
+ * 7.3: iopt_pages, the user memory behind a map, as pin_user_pages(
+ * FOLL_LONGTERM) sees it; the memlock accounting of what is pinned; filling
+ * and unfilling domains; access ranges and reads/writes through them. 7.x
+ * adds pages of a file (IOAS_MAP_FILE: pinned by memfd_pin_folios(), which
+ * takes shmem and hugetlbfs files only, below their size) and of a dma-buf
+ * (no pins, no accounting; the exporter can revoke it, for good).
  *
  * Model: a page is "pinned" while any holder needs it: the domains of an
  * area (together, once) or an access range. Each page is pinned once per
@@ -13,10 +16,17 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <linux/capability.h>
+#include <linux/magic.h>
 
 #include "iommufd_private.h"
 
@@ -26,6 +36,9 @@
 static uint64_t g_user_locked_vm, g_mm_locked_vm;
 /* Every iopt_pages of the process by user VA, for MD_CHECK_REFS. */
 static struct itree g_pages_by_uva;
+/* Every iopt_pages of a file, for MD_CHECK_REFS through a mapping of it. */
+static struct iopt_pages **g_file_pages;
+static size_t g_nfile_pages;
 
 static uint64_t memlock_limit_pages(void)
 {
@@ -40,12 +53,12 @@ static uint64_t memlock_limit_pages(void)
  * do_update_pinned(): USER mode is per user (incr_user_locked_vm()), MM mode
  * per mm including mlock()ed memory (update_mm_locked_vm()).
  */
-static int do_update_pinned(struct iopt_pages *pages, uint64_t npages,
-			    bool inc)
+int iopt_update_pinned(enum iopt_pages_account_mode mode, uint64_t npages,
+		       bool inc)
 {
 	uint64_t *ctr;
 
-	switch (pages->account_mode) {
+	switch (mode) {
 	case IOPT_PAGES_ACCOUNT_NONE:
 		return 0;
 	case IOPT_PAGES_ACCOUNT_USER:
@@ -66,6 +79,155 @@ static int do_update_pinned(struct iopt_pages *pages, uint64_t npages,
 		*ctr += npages;
 	else
 		*ctr -= npages;
+	return 0;
+}
+
+static int do_update_pinned(struct iopt_pages *pages, uint64_t npages,
+			    bool inc)
+{
+	return iopt_update_pinned(pages->account_mode, npages, inc);
+}
+
+/* ---- the file behind IOPT_ADDRESS_FILE pages ---- */
+
+/*
+ * mmap()/munmap() as raw system calls: the emulation never calls an
+ * interposed libc function (file.c), and the mock interposes these two for
+ * the mmap window of /dev/iommu.
+ */
+static void *raw_mmap(size_t len, int prot, int fd, off_t off)
+{
+	long addr = syscall(SYS_mmap, NULL, len, prot, MAP_SHARED, fd, off);
+
+	return addr == -1 ? MAP_FAILED : (void *)addr;
+}
+
+static void raw_munmap(void *addr, size_t len)
+{
+	syscall(SYS_munmap, addr, len);
+}
+
+/* statx() of the mock's descriptor (fstat() is interposed: raw call). */
+static int file_statx(int fd, struct statx *stx)
+{
+	if (syscall(SYS_statx, fd, "", AT_EMPTY_PATH,
+		    STATX_TYPE | STATX_SIZE | STATX_INO, stx))
+		return -errno;
+	return 0;
+}
+
+/*
+ * memfd_pin_folios() (7.3 mm/gup.c:3436), which pfn_reader_user_pin()
+ * calls for a file: EINVAL unless the file is shmem or hugetlbfs (memfds of
+ * either kind, files on tmpfs or hugetlbfs) and the pages up to index last
+ * end below its size. It looks at nothing else: not the seals, not the
+ * open mode.
+ */
+static int iopt_pages_file_check_pin(struct iopt_pages *pages, uint64_t last)
+{
+	uint64_t end = pages->start + (last + 1) * umem_page_size() - 1;
+	struct statx stx;
+	struct statfs sfs;
+
+	if (file_statx(pages->file_fd, &stx) || !S_ISREG(stx.stx_mode))
+		return -EINVAL;
+	if (syscall(SYS_fstatfs, pages->file_fd, &sfs) ||
+	    ((unsigned long)sfs.f_type != TMPFS_MAGIC &&
+	     (unsigned long)sfs.f_type != HUGETLBFS_MAGIC))
+		return -EINVAL;
+	if (end >= stx.stx_size)
+		return -EINVAL;
+	return 0;
+}
+
+/* The file's page granule: a huge page for hugetlbfs, else a CPU page. */
+static uint64_t file_granule(int fd)
+{
+	uint64_t ps = umem_page_size();
+	struct statx stx;
+
+	if (!file_statx(fd, &stx) && stx.stx_blksize > ps &&
+	    !(stx.stx_blksize & (stx.stx_blksize - 1)))
+		return stx.stx_blksize;
+	return ps;
+}
+
+/*
+ * Stands for the pin of pages [first, last]: maps the iopt_pages' range
+ * into the mock once and faults those pages in, allocating them in the file
+ * as memfd_pin_folios() does. Without the mapping (mmap refused) the mock
+ * cannot tell a replaced page from the pinned one, and does not try.
+ */
+static void iopt_pages_file_hold(struct iopt_pages *pages, uint64_t first,
+				 uint64_t last)
+{
+	uint64_t ps = umem_page_size(), gran, base;
+
+	if (!pages->pin_map) {
+		gran = file_granule(pages->file_fd);
+		base = pages->start & ~(gran - 1);
+		pages->pin_map_skip = pages->start - base;
+		pages->pin_map_len = (pages->pin_map_skip + pages->npages * ps +
+				      gran - 1) & ~(gran - 1);
+		pages->pin_map = raw_mmap(pages->pin_map_len, PROT_READ,
+					  pages->file_fd, (off_t)base);
+		if (pages->pin_map == MAP_FAILED) {
+			pages->pin_map = NULL;
+			return;
+		}
+	}
+	for (uint64_t idx = first; idx <= last; idx++)
+		(void)*(volatile char *)(pages->pin_map + pages->pin_map_skip +
+					 idx * ps);
+}
+
+/* Whether pinned page idx still backs the file (see pin_map). */
+static bool iopt_pages_file_page_current(struct iopt_pages *pages,
+					 uint64_t idx)
+{
+	uint64_t entry = 0, va;
+	int fd;
+
+	if (!pages->pin_map)
+		return true;
+	va = (uint64_t)(uintptr_t)(pages->pin_map + pages->pin_map_skip +
+				   idx * umem_page_size());
+	fd = (int)syscall(SYS_openat, AT_FDCWD, "/proc/self/pagemap",
+			  O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return true;
+	if (syscall(SYS_pread64, fd, &entry, sizeof(entry),
+		    (off_t)(va / umem_page_size() * sizeof(entry))) !=
+	    sizeof(entry))
+		entry = 1ULL << 63;
+	syscall(SYS_close, fd);
+	return entry >> 63;	/* PM_PRESENT */
+}
+
+/*
+ * Copies to or from the file's pages (iopt_pages_rw_slow(): through the
+ * pinned folios) via a transient shared mapping of the file in the mock,
+ * at the file's own page granule (a huge page for hugetlbfs, which cannot
+ * be written with write(2)).
+ */
+static int iopt_pages_file_rw(struct iopt_pages *pages, uint64_t start_byte,
+			      uint8_t *data, uint64_t length, bool write)
+{
+	uint64_t off = pages->start + start_byte;
+	uint64_t gran = file_granule(pages->file_fd), base, mlen;
+	char *map;
+
+	base = off & ~(gran - 1);
+	mlen = (off + length - base + gran - 1) & ~(gran - 1);
+	map = raw_mmap(mlen, PROT_READ | (write ? PROT_WRITE : 0),
+		       pages->file_fd, (off_t)base);
+	if (map == MAP_FAILED)
+		return -EFAULT;
+	if (write)
+		memcpy(map + (off - base), data, length);
+	else
+		memcpy(data, map + (off - base), length);
+	raw_munmap(map, mlen);
 	return 0;
 }
 
@@ -122,10 +284,16 @@ static int iopt_pages_pin(struct iopt_pages *pages, uint64_t first,
 		}
 		for (run = idx; run <= last && !holder_get(pages, run); run++)
 			;
-		rc = umem_check_pin(pages->uptr + idx * ps, (run - idx) * ps,
-				    pages->writable, true);
+		if (pages->type == IOPT_ADDRESS_FILE)
+			rc = iopt_pages_file_check_pin(pages, run - 1);
+		else
+			rc = umem_check_pin(pages->uptr + idx * ps,
+					    (run - idx) * ps, pages->writable,
+					    true);
 		if (rc)
 			return rc;
+		if (pages->type == IOPT_ADDRESS_FILE)
+			iopt_pages_file_hold(pages, idx, run - 1);
 		newly += run - idx;
 		idx = run;
 	}
@@ -160,19 +328,16 @@ static void iopt_pages_unpin(struct iopt_pages *pages, uint64_t first,
 	do_update_pinned(pages, released, false);
 }
 
-/* iopt_alloc_pages() */
-struct iopt_pages *iopt_alloc_pages(uint64_t uptr, uint64_t length,
-				    bool writable, int *rc)
+/* iopt_alloc_pages(): what every type shares. */
+static struct iopt_pages *__iopt_alloc_pages(uint64_t start_byte,
+					     uint64_t length, bool writable,
+					     int *rc)
 {
-	uint64_t ps = umem_page_size(), end;
+	uint64_t ps = umem_page_size();
 	struct iopt_pages *pages;
 
 	if (length > SIZE_MAX - ps || length == 0) {
 		*rc = -EINVAL;
-		return NULL;
-	}
-	if (__builtin_add_overflow(uptr, length, &end)) {
-		*rc = -EOVERFLOW;
 		return NULL;
 	}
 	pages = calloc(1, sizeof(*pages));
@@ -181,15 +346,126 @@ struct iopt_pages *iopt_alloc_pages(uint64_t uptr, uint64_t length,
 		return NULL;
 	}
 	pages->refs = 1;
-	pages->uptr = uptr & ~(ps - 1);
-	pages->npages = (length + (uptr - pages->uptr) + ps - 1) / ps;
+	pages->npages = (length + start_byte + ps - 1) / ps;
 	pages->writable = writable;
 	pages->account_mode = capable(CAP_IPC_LOCK) ? IOPT_PAGES_ACCOUNT_NONE :
 						      IOPT_PAGES_ACCOUNT_USER;
+	pages->source_pid = (int)syscall(SYS_getpid);
+	pages->file_fd = -1;
+	return pages;
+}
+
+/* iopt_alloc_user_pages() (the mock keeps 6.12's name) */
+struct iopt_pages *iopt_alloc_pages(uint64_t uptr, uint64_t length,
+				    bool writable, int *rc)
+{
+	uint64_t ps = umem_page_size(), end;
+	struct iopt_pages *pages;
+
+	if (__builtin_add_overflow(uptr, length, &end)) {
+		*rc = -EOVERFLOW;
+		return NULL;
+	}
+	pages = __iopt_alloc_pages(uptr % ps, length, writable, rc);
+	if (!pages)
+		return NULL;
+	pages->type = IOPT_ADDRESS_USER;
+	pages->uptr = uptr & ~(ps - 1);
 	pages->uva_node.start = pages->uptr;
 	pages->uva_node.last = pages->uptr + pages->npages * ps - 1;
 	itree_insert(&g_pages_by_uva, &pages->uva_node);
 	return pages;
+}
+
+/*
+ * A descriptor of the file for the mock alone, standing for the kernel's
+ * get_file(): above the program's usual range, so that the lowest free
+ * number a program expects from its next open stays free.
+ */
+static int file_get(int fd)
+{
+	struct rlimit rl;
+	long min = 0, nfd;
+
+	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur != RLIM_INFINITY &&
+	    rl.rlim_cur >= 64)
+		min = (long)rl.rlim_cur / 2;
+	nfd = syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, min);
+	if (nfd < 0 && errno != EBADF)
+		nfd = syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, 0);
+	return nfd < 0 ? -errno : (int)nfd;
+}
+
+/* iopt_alloc_file_pages(): fget() fails with EBADF, nothing else is checked. */
+struct iopt_pages *iopt_alloc_file_pages(int fd, uint64_t start_byte,
+					 uint64_t start, uint64_t length,
+					 bool writable, int *rc)
+{
+	struct iopt_pages *pages;
+	struct statx stx;
+	int nfd;
+
+	nfd = fd < 0 ? -EBADF : file_get(fd);
+	if (nfd < 0) {
+		*rc = nfd;
+		return NULL;
+	}
+	pages = __iopt_alloc_pages(start_byte, length, writable, rc);
+	if (!pages || ptr_array_add(&g_file_pages, &g_nfile_pages, pages)) {
+		if (pages) {
+			free(pages);
+			*rc = -ENOMEM;
+		}
+		syscall(SYS_close, nfd);
+		return NULL;
+	}
+	pages->type = IOPT_ADDRESS_FILE;
+	pages->start = start - start_byte;
+	pages->file_fd = nfd;
+	if (!file_statx(nfd, &stx)) {
+		pages->file_dev = ((uint64_t)stx.stx_dev_major << 32) |
+				  stx.stx_dev_minor;
+		pages->file_inode = stx.stx_ino;
+	}
+	return pages;
+}
+
+/*
+ * iopt_alloc_dmabuf_pages(): the range must lie inside the buffer; no pin
+ * accounting; attaching to a revoked buffer is ENODEV. Takes over the
+ * caller's reference on dmabuf when it succeeds.
+ */
+struct iopt_pages *iopt_alloc_dmabuf_pages(struct iommufd_test_dma_buf *dmabuf,
+					   uint64_t start_byte, uint64_t start,
+					   uint64_t length, bool writable,
+					   int *rc)
+{
+	struct iopt_pages *pages;
+
+	if (dma_buf_size(dmabuf) <= start + length - 1) {
+		*rc = -EINVAL;
+		return NULL;
+	}
+	pages = __iopt_alloc_pages(start_byte, length, writable, rc);
+	if (!pages)
+		return NULL;
+	pages->account_mode = IOPT_PAGES_ACCOUNT_NONE;
+	pages->type = IOPT_ADDRESS_DMABUF;
+	pages->start = start - start_byte;
+	*rc = iommufd_test_dma_buf_attach(dmabuf, pages);
+	if (*rc) {
+		free(pages);
+		return NULL;
+	}
+	pages->dmabuf = dmabuf;
+	return pages;
+}
+
+uint64_t iopt_pages_first_byte(const struct iopt_pages *pages,
+			       uint64_t start_byte)
+{
+	return (pages->type == IOPT_ADDRESS_USER ? pages->uptr : pages->start) +
+	       start_byte;
 }
 
 /* iopt_put_pages(): kref_put(), iopt_release_pages() with the last one. */
@@ -197,7 +473,22 @@ void iopt_put_pages(struct iopt_pages *pages)
 {
 	if (--pages->refs)
 		return;
-	itree_remove(&g_pages_by_uva, &pages->uva_node);
+	switch (pages->type) {
+	case IOPT_ADDRESS_USER:
+		itree_remove(&g_pages_by_uva, &pages->uva_node);
+		break;
+	case IOPT_ADDRESS_FILE:
+		ptr_array_del(&g_file_pages, &g_nfile_pages, pages);
+		if (pages->pin_map)
+			raw_munmap(pages->pin_map, pages->pin_map_len);
+		syscall(SYS_close, pages->file_fd);
+		break;
+	case IOPT_ADDRESS_DMABUF:
+		iommufd_test_dma_buf_detach(pages->dmabuf, pages);
+		dma_buf_put(pages->dmabuf);
+		free(pages->dmabuf_tracker);
+		break;
+	}
 	if (pages->holders) {
 		for (uint64_t i = 0;
 		     i < (pages->npages + HOLDER_CHUNK - 1) / HOLDER_CHUNK; i++)
@@ -213,10 +504,23 @@ void iopt_put_pages(struct iopt_pages *pages)
  */
 int iopt_area_fill_domains(struct iopt_area *area)
 {
+	struct iopt_pages *pages = area->pages;
 	int rc;
 
 	if (area->storage_domain)
 		return 0;
+	/*
+	 * A dma-buf is read from the exporter's address, nothing is pinned;
+	 * the area is tracked so that a revoke finds its domains. A revoked
+	 * one is not mapped at all, yet the area counts as filled.
+	 */
+	if (pages->type == IOPT_ADDRESS_DMABUF) {
+		rc = ptr_array_add(&pages->dmabuf_tracker,
+				   &pages->ndmabuf_tracker, area);
+		if (!rc)
+			area->storage_domain = true;
+		return rc;
+	}
 	rc = iopt_pages_pin(area->pages, iopt_area_index(area),
 			    iopt_area_last_index(area));
 	if (!rc)
@@ -229,6 +533,12 @@ void iopt_area_unpin_domains(struct iopt_area *area)
 {
 	if (!area->storage_domain)
 		return;
+	if (area->pages->type == IOPT_ADDRESS_DMABUF) {
+		ptr_array_del(&area->pages->dmabuf_tracker,
+			      &area->pages->ndmabuf_tracker, area);
+		area->storage_domain = false;
+		return;
+	}
 	iopt_pages_unpin(area->pages, iopt_area_index(area),
 			 iopt_area_last_index(area));
 	area->storage_domain = false;
@@ -257,6 +567,18 @@ int iopt_pages_rw_access(struct iopt_pages *pages, uint64_t start_byte,
 
 	if (write && !pages->writable)
 		return -EPERM;
+	/* No struct pages to copy through. */
+	if (pages->type == IOPT_ADDRESS_DMABUF)
+		return -EINVAL;
+	/* A file is always read through pins (iopt_pages_rw_slow()). */
+	if (pages->type == IOPT_ADDRESS_FILE) {
+		rc = iopt_pages_file_check_pin(pages,
+					       (start_byte + length - 1) / ps);
+		if (rc)
+			return rc;
+		return iopt_pages_file_rw(pages, start_byte, data, length,
+					  write);
+	}
 	if (flags & __IOMMUFD_ACCESS_RW_SLOW_PATH) {
 		uint64_t first = va & ~(ps - 1);
 		uint64_t end = (va + length + ps - 1) & ~(ps - 1);
@@ -301,6 +623,8 @@ int iopt_area_add_access(struct iopt_area *area, uint64_t start_index,
 
 	if (write && !pages->writable)
 		return -EPERM;
+	if (pages->type == IOPT_ADDRESS_DMABUF)
+		return -EINVAL;
 	access = iopt_pages_get_exact_access(pages, start_index, last_index);
 	if (access) {
 		access->users++;
@@ -341,12 +665,31 @@ void iopt_area_remove_access(struct iopt_area *area, uint64_t start_index,
 	free(access);
 }
 
-/* The page's refcount over GUP_PIN_COUNTING_BIAS, as MD_CHECK_REFS reads it. */
+/*
+ * The page's refcount over GUP_PIN_COUNTING_BIAS, as MD_CHECK_REFS reads it:
+ * the pins through this VA, and those of every file iopt_pages holding the
+ * file page mapped there.
+ */
 unsigned int iopt_pages_count_pins(uint64_t uva)
 {
 	uint64_t ps = umem_page_size();
+	struct umem_page_id id;
 	unsigned int pins = 0;
 	struct itree_node *n;
+
+	if (g_nfile_pages && !umem_page_id(uva, &id) && id.inode) {
+		for (size_t i = 0; i < g_nfile_pages; i++) {
+			struct iopt_pages *pages = g_file_pages[i];
+
+			if (pages->file_inode != id.inode ||
+			    pages->file_dev != id.dev ||
+			    id.offset < pages->start ||
+			    (id.offset - pages->start) / ps >= pages->npages)
+				continue;
+			if (holder_get(pages, (id.offset - pages->start) / ps))
+				pins++;
+		}
+	}
 
 	for (n = itree_first(&g_pages_by_uva, uva, uva); n;
 	     n = itree_next(n, uva, uva)) {
@@ -357,4 +700,69 @@ unsigned int iopt_pages_count_pins(uint64_t uva)
 			pins++;
 	}
 	return pins;
+}
+
+/*
+ * iopt_revoke_notify(): every domain of every tracked area loses the
+ * buffer's IOVA; the pages stay revoked whatever the exporter does next.
+ */
+void iopt_dmabuf_revoke(struct iopt_pages *pages)
+{
+	if (pages->dmabuf_revoked)
+		return;
+	for (size_t i = 0; i < pages->ndmabuf_tracker; i++) {
+		struct iopt_area *area = pages->dmabuf_tracker[i];
+
+		for (size_t d = 0; d < area->iopt->ndomains; d++)
+			mock_domain_unmap_pages(area->iopt->domains[d],
+						iopt_area_iova(area),
+						iopt_area_length(area));
+	}
+	pages->dmabuf_revoked = true;
+}
+
+bool iopt_area_translated(struct iopt_area *area)
+{
+	return !(area->pages->type == IOPT_ADDRESS_DMABUF &&
+		 area->pages->dmabuf_revoked);
+}
+
+/*
+ * MD_CHECK_MAP's question: does the IOPTE at iova hold the page the user
+ * sees at uva (the same physical page, at the same offset)? The mock names
+ * a page by VA, or for a shared file mapping by (device, inode, offset),
+ * which is what a page of a file area is; a dma-buf's memory has no user
+ * address.
+ */
+bool iopt_area_maps_uva(struct iopt_area *area, uint64_t iova, uint64_t uva)
+{
+	struct iopt_pages *pages = area->pages;
+	uint64_t ps = umem_page_size();
+	uint64_t byte = iopt_pages_first_byte(pages,
+					      iopt_area_start_byte(area, iova));
+	struct umem_page_id want, have;
+
+	if (!iopt_area_translated(area) || byte % ps != uva % ps)
+		return false;
+	switch (pages->type) {
+	case IOPT_ADDRESS_USER:
+		if (byte == uva)
+			return true;
+		if (umem_page_id(byte, &have))
+			return false;
+		break;
+	case IOPT_ADDRESS_FILE:
+		/* A pinned page the file has since dropped is no page of it. */
+		if (!iopt_pages_file_page_current(
+			    pages, (byte - pages->start) / ps))
+			return false;
+		have.dev = pages->file_dev;
+		have.inode = pages->file_inode;
+		have.offset = byte & ~(ps - 1);
+		break;
+	default:
+		return false;
+	}
+	return !umem_page_id(uva, &want) && want.dev == have.dev &&
+	       want.inode == have.inode && want.offset == have.offset;
 }

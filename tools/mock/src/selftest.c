@@ -338,8 +338,10 @@ static struct iommufd_hwpt_paging *get_md_pagetable(struct iommufd_ctx *ictx,
 static bool mock_domain_has_entry(struct iommufd_hwpt_paging *hwpt_paging,
 				  uint64_t iova)
 {
-	return iopt_area_iter_first(&hwpt_paging->ioas->iopt, iova, iova) !=
-	       NULL;
+	struct iopt_area *area =
+		iopt_area_iter_first(&hwpt_paging->ioas->iopt, iova, iova);
+
+	return area && iopt_area_translated(area);
 }
 
 /*
@@ -488,26 +490,14 @@ static int iommufd_test_md_check_pa(struct iommufd_ucmd *ucmd,
 		return -ENOENT;
 	for (; length; length -= io, iova += io, uptr += io) {
 		struct iopt_area *area;
-		uint64_t mapped;
 
 		/* get_user_pages_fast(uptr & PAGE_MASK, 1, 0) */
 		rc = umem_check_pin(uptr & ~(ps - 1), ps, false, false);
 		if (rc)
 			return rc;
 		area = iopt_area_iter_first(&hwpt_paging->ioas->iopt, iova, iova);
-		if (!area)
+		if (!area || !iopt_area_maps_uva(area, iova, uptr))
 			return -EINVAL;
-		mapped = area->pages->uptr + iopt_area_start_byte(area, iova);
-		if (mapped != uptr) {
-			/* Another mapping of the same page still matches. */
-			struct umem_page_id want, have;
-
-			if (mapped % ps != uptr % ps ||
-			    umem_page_id(uptr, &want) ||
-			    umem_page_id(mapped, &have) ||
-			    memcmp(&want, &have, sizeof(want)))
-				return -EINVAL;
-		}
 	}
 	return 0;
 }
@@ -526,7 +516,9 @@ static int iommufd_test_md_check_refs(uint64_t uptr, uint64_t length,
 		rc = umem_check_pin(uptr, ps, false, false);
 		if (rc)
 			return rc;
-		if (iopt_pages_count_pins(uptr) != refs)
+		/* !PageCompound(): a hugetlbfs page is not counted. */
+		if (!umem_page_is_hugetlb(uptr) &&
+		    iopt_pages_count_pins(uptr) != refs)
 			return -EIO;
 	}
 	return 0;
@@ -752,6 +744,17 @@ int iommufd_test(struct iommufd_ucmd *ucmd)
 			return -EINVAL;
 		return 0;
 	}
+	case IOMMU_TEST_OP_DMABUF_GET:
+		if (!iommufd_mock_7x())
+			return -EOPNOTSUPP;
+		return iommufd_test_dmabuf_get(ucmd, cmd->dmabuf_get.open_flags,
+					       cmd->dmabuf_get.length);
+	case IOMMU_TEST_OP_DMABUF_REVOKE:
+		if (!iommufd_mock_7x())
+			return -EOPNOTSUPP;
+		return iommufd_test_dmabuf_revoke(ucmd,
+						  cmd->dmabuf_revoke.dmabuf_fd,
+						  cmd->dmabuf_revoke.revoked);
 #endif
 	default:
 		return -EOPNOTSUPP;

@@ -19,6 +19,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/statfs.h>
@@ -46,6 +47,7 @@ struct vma {
 	bool read, write, shared;
 	bool special;		/* VM_IO or VM_PFNMAP */
 	bool file_needs_dirty;	/* shared file mapping with writeback */
+	bool hugetlb;		/* shared mapping of a hugetlbfs file */
 };
 
 static struct {
@@ -105,28 +107,81 @@ static char *read_proc(const char *path, size_t *lenp)
 }
 
 /*
- * FOLL_LONGTERM|FOLL_WRITE is refused on shared file mappings whose
- * filesystem does writeback (the kernel's vma_needs_dirty_tracking());
- * shmem, hugetlbfs and friends are fine.
+ * The filesystem of a file mapping, found from the mapping itself, never
+ * from the path text /proc/self/maps prints (that text is " (deleted)" for
+ * an unlinked file and escapes a newline as "\012"; neither names a file
+ * statfs() can find). /proc/self/map_files/<start>-<end> is the mapped file
+ * whatever its name; reading it needs CAP_SYS_ADMIN or
+ * CAP_CHECKPOINT_RESTORE (fs/proc/base.c, proc_map_files_get_link()), so
+ * without those the device number of the maps line is looked up in
+ * /proc/self/mountinfo. A device no mount shows (the kernel's internal shm
+ * and hugetlbfs mounts behind memfds, SysV shm, /dev/zero) is 0: unknown.
  */
-static bool path_needs_dirty_tracking(const char *path)
+static unsigned long mount_fs_magic(uint64_t dev)
 {
-	char buf[4096];
-	struct statfs st;
-	size_t n;
+	static const struct {
+		const char *name;
+		unsigned long magic;
+	} known[] = {
+		{ "tmpfs", TMPFS_MAGIC },
+		{ "hugetlbfs", HUGETLBFS_MAGIC },
+		{ "ramfs", RAMFS_MAGIC },
+	};
+	unsigned long magic = 0;
+	size_t len;
+	char *buf = read_proc("/proc/self/mountinfo", &len), *line, *p;
 
-	if (path[0] != '/' || !strncmp(path, "/memfd:", 7) ||
-	    !strncmp(path, "/SYSV", 5) || !strncmp(path, "/dev/zero", 9))
-		return false;
-	n = strlen(path);
-	if (n >= sizeof(buf))
-		return false;
-	memcpy(buf, path, n + 1);
-	if (n > 10 && !strcmp(buf + n - 10, " (deleted)"))
-		buf[n - 10] = 0;
-	if (statfs(buf, &st))
-		return false;
-	switch ((unsigned long)st.f_type) {
+	if (!buf)
+		return 0;
+	for (line = buf; line && *line && !magic; line = p) {
+		unsigned long maj, min;
+		char *sep;
+
+		p = strchr(line, '\n');
+		if (p)
+			*p++ = 0;
+		/* mount id, parent id, major:minor, ... " - " fstype ... */
+		if (sscanf(line, "%*u %*u %lu:%lu", &maj, &min) != 2 ||
+		    (((uint64_t)maj << 32) | min) != dev)
+			continue;
+		sep = strstr(line, " - ");
+		if (!sep)
+			continue;
+		sep += 3;
+		magic = 1;	/* a filesystem, none of those without writeback */
+		for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
+			size_t n = strlen(known[i].name);
+
+			if (!strncmp(sep, known[i].name, n) && sep[n] == ' ')
+				magic = known[i].magic;
+		}
+	}
+	free(buf);
+	return magic;
+}
+
+static unsigned long vma_fs_magic(const struct vma *v)
+{
+	char path[64];
+	struct statfs st;
+
+	snprintf(path, sizeof(path), "/proc/self/map_files/%llx-%llx",
+		 (unsigned long long)v->start, (unsigned long long)v->end);
+	if (!statfs(path, &st))
+		return (unsigned long)st.f_type;
+	return mount_fs_magic(v->dev);
+}
+
+/*
+ * FOLL_LONGTERM|FOLL_WRITE is refused on shared file mappings whose
+ * filesystem does writeback (the kernel's vma_needs_dirty_tracking(), from
+ * writable_file_mapping_allowed() in mm/gup.c); shmem, hugetlbfs and ramfs
+ * have none, nor do the internal mounts behind memfds and SysV shm.
+ */
+static bool fs_needs_dirty_tracking(unsigned long magic)
+{
+	switch (magic) {
+	case 0:
 	case TMPFS_MAGIC:
 	case HUGETLBFS_MAGIC:
 	case RAMFS_MAGIC:
@@ -220,14 +275,21 @@ static int snapshot_load(void)
 			while (path && *path == ' ')
 				path++;
 		}
-		if (path && *path) {
-			if (!strncmp(path, "/dev/", 5) ||
-			    !strncmp(path, "/sys/", 5) ||
-			    !strncmp(path, "anon_inode:", 11))
-				any_device = true;
-			if (v.shared && v.write)
-				v.file_needs_dirty =
-					path_needs_dirty_tracking(path);
+		/*
+		 * The path only hints that smaps is worth reading (device
+		 * memory is mapped from /dev, /sys or an anon inode); what a
+		 * file mapping is comes from the mapping (vma_fs_magic()).
+		 */
+		if (path && *path &&
+		    (!strncmp(path, "/dev/", 5) || !strncmp(path, "/sys/", 5) ||
+		     !strncmp(path, "anon_inode:", 11)))
+			any_device = true;
+		if (v.shared && v.inode) {
+			unsigned long magic = vma_fs_magic(&v);
+
+			v.hugetlb = magic == HUGETLBFS_MAGIC;
+			v.file_needs_dirty = v.write &&
+					     fs_needs_dirty_tracking(magic);
 		}
 		if (snap.n == snap.cap) {
 			size_t ncap = snap.cap ? snap.cap * 2 : 256;
@@ -320,6 +382,16 @@ int umem_page_id(uint64_t va, struct umem_page_id *id)
 		id->offset = va;
 	}
 	return 0;
+}
+
+bool umem_page_is_hugetlb(uint64_t va)
+{
+	size_t i;
+
+	if (snapshot_load())
+		return false;
+	i = snapshot_find(va);
+	return i < snap.n && snap.v[i].start <= va && snap.v[i].hugetlb;
 }
 
 /*
