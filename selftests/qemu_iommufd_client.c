@@ -340,7 +340,13 @@ TEST_F_TIMEOUT(qemu_client, owned_fd_maps_ram_roms_hotplug_and_remap,
 	check_pins(_metadata, self);
 
 	quit_qemu(_metadata, self);
-	/* At exit QEMU leaves its objects to the fd's release, or frees them. */
+	/*
+	 * Measured with QEMU 10.0: nothing is traced at exit (no unmap, free
+	 * or disconnect); it exits without finalizing its objects and the
+	 * kernel releases the context with the fd. That release is what the
+	 * pins and edu's new bind below prove. One connect, at most one
+	 * disconnect, whichever QEMU does.
+	 */
 	ASSERT_LE(self->tr.disconnects, 1);
 	check_foll_pins(_metadata, self, 0);
 	check_edu_free(_metadata, self);
