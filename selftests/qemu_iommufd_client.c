@@ -33,8 +33,10 @@
 #define DIMM_BYTES (128 * MIB)
 /*
  * The PC's legacy window: [0xc0000, 0x100000) shows option ROM space and
- * the top of the BIOS, not RAM, at reset (QEMU's PAM registers say "PCI"
- * there); the rest of the first GiB of RAM below it is plain RAM.
+ * the top of the BIOS, not RAM, at reset (q35's PAM registers route it away
+ * from RAM); the RAM below and above it is plain RAM. Measured with QEMU
+ * 10.0, -m 128M: 0-0xbffff and 0x100000-0x7ffffff writable, 0xc0000 and
+ * 0xe0000 (128 KiB each) and the 256 KiB BIOS under 4 GiB readonly.
  */
 #define LEGACY_ROM_START 0xc0000ULL
 #define LEGACY_ROM_END 0x100000ULL
@@ -49,9 +51,9 @@
 #define PAM_RAM_RW_HIGH "0x30"
 #define TRACE_POLL_S 30
 /*
- * Per case: QEMU's start (about 10 s in a loaded TCG guest, up to
- * QEMU_START_TIMEOUT_S), its work and its exit; the harness's default of
- * 30 s is too short for TCG inside TCG.
+ * Per case: QEMU's start (measured 5 to 31 s in a TCG guest on a loaded
+ * host, up to QEMU_START_TIMEOUT_S), its work and its exit; the harness's
+ * default of 30 s is too short for TCG inside TCG.
  */
 #define CASE_TIMEOUT_S 240
 
