@@ -2,11 +2,15 @@
 /*
  * Description: libiommufd without /dev/iommu: NULL and unconnected
  * backends, fd strings ("abc", "-1", "99999", closed fds, /dev/null), the
- * user limit, a failing open, the report hook and the IOMMUFD_TRACE lines.
+ * user limit, a failing open, the report hook and the IOMMUFD_TRACE lines;
+ * and, against a fake iommufd and a fake VFIO device (ioctl() interposed),
+ * how PASID attach tells a kernel without it (6.12) from the kernel's own
+ * EINVAL, bad device fds (closed, O_PATH), viommu_mmap's argument checks.
  * Runs on any host, so it has its own main() instead of IOMMUFD_TEST_MAIN.
  */
 #include <sys/resource.h>
 
+#define BACKEND_FAKE_KERNEL
 #include "backend_utils.h"
 
 static struct backend_reports process_reports = {
@@ -49,8 +53,10 @@ TEST_F(logic, new_backend_defaults)
 
 TEST(null_backend_is_refused_not_crashed)
 {
+	uint64_t buf[8];
 	uint32_t id = 0;
-	char buf[64];
+	char *c = NULL;
+	int n = -1;
 
 	iommufd_report_set_fn(backend_reports_fn, &process_reports);
 
@@ -83,6 +89,39 @@ TEST(null_backend_is_refused_not_crashed)
 	NULL_REFUSED("map_dma", iommufd_backend_map_dma(NULL, 1, 0, sizeof(buf),
 							buf, false));
 	NULL_REFUSED("unmap_dma", iommufd_backend_unmap_dma(NULL, 1, 0, 4096));
+	/* 0.2 */
+	NULL_REFUSED("alloc_hwpt", iommufd_backend_alloc_hwpt(NULL, 1, 2, 0, 0,
+							      0, NULL, 0, &id));
+	NULL_REFUSED("get_device_info",
+		     iommufd_backend_get_device_info(NULL, 1, 0, NULL, NULL,
+						     NULL, NULL, NULL));
+	NULL_REFUSED("set_dirty_tracking",
+		     iommufd_backend_set_dirty_tracking(NULL, 1, true));
+	NULL_REFUSED("get_dirty_bitmap",
+		     iommufd_backend_get_dirty_bitmap(NULL, 1, 0, 4096, 4096, 0,
+						      buf));
+	NULL_REFUSED("invalidate_cache",
+		     iommufd_backend_invalidate_cache(NULL, 1, 0, 8, &id, NULL));
+	NULL_REFUSED("bind_device", iommufd_backend_bind_device(NULL, 0, &id));
+	NULL_REFUSED("attach_device",
+		     iommufd_backend_attach_device(NULL, 0, 1, NULL));
+	NULL_REFUSED("detach_device", iommufd_backend_detach_device(NULL, 0));
+	NULL_REFUSED("attach_device_pasid",
+		     iommufd_backend_attach_device_pasid(NULL, 0, 1, 1, NULL));
+	NULL_REFUSED("detach_device_pasid",
+		     iommufd_backend_detach_device_pasid(NULL, 0, 1));
+	NULL_REFUSED("alloc_viommu",
+		     iommufd_backend_alloc_viommu(NULL, 1, 0, 2, NULL, 0, &id));
+	NULL_REFUSED("viommu_mmap",
+		     iommufd_backend_viommu_mmap(NULL, 1, 0, 4096, (void **)&c));
+	NULL_REFUSED("alloc_vdev", iommufd_backend_alloc_vdev(NULL, 1, 2, 3, &id));
+	NULL_REFUSED("alloc_veventq",
+		     iommufd_backend_alloc_veventq(NULL, 1, 0, 1, &id, &n));
+	NULL_REFUSED("alloc_hw_queue",
+		     iommufd_backend_alloc_hw_queue(NULL, 1, 0, 0, 0, 4096, &id));
+	NULL_REFUSED("map_file_dma",
+		     iommufd_backend_map_file_dma(NULL, 1, 0, 4096, 0, 0, false));
+	NULL_REFUSED("change_process", iommufd_backend_change_process(NULL));
 #undef NULL_REFUSED
 }
 
@@ -132,6 +171,8 @@ FIXTURE_VARIANT(fd_string)
 	const char *str;
 	int err;
 	const char *why;
+	/* How the report shows str; NULL: str itself, between quotes. */
+	const char *shown;
 };
 
 FIXTURE_VARIANT_ADD(fd_string, letters) {
@@ -155,6 +196,35 @@ FIXTURE_VARIANT_ADD(fd_string, trailing_junk) {
 FIXTURE_VARIANT_ADD(fd_string, beyond_int) {
 	.str = "fd=99999999999", .err = EINVAL, .why = "out of range",
 };
+/*
+ * A caller's string is echoed escaped: a raw newline would split the log
+ * line, or forge a second report after it (issue 13); escape sequences
+ * would reach the terminal; a quote would end the quoted text early.
+ */
+FIXTURE_VARIANT_ADD(fd_string, newline) {
+	.str = "3\n", .err = EINVAL, .why = "trailing characters",
+	.shown = "\"3\\n\"",
+};
+FIXTURE_VARIANT_ADD(fd_string, forged_report_line) {
+	.str = "fd=3\niommufd: connect: /dev/iommu opened\r",
+	.err = EINVAL, .why = "trailing characters",
+	.shown = "\"fd=3\\niommufd: connect: /dev/iommu opened\\r\"",
+};
+FIXTURE_VARIANT_ADD(fd_string, terminal_escape) {
+	.str = "\x1b[2J\x9b""3", .err = EINVAL, .why = "expected \"N\" or \"fd=N\"",
+	.shown = "\"\\x1b[2J\\x9b3\"",
+};
+FIXTURE_VARIANT_ADD(fd_string, quote_and_backslash) {
+	.str = "3\"\\", .err = EINVAL, .why = "trailing characters",
+	.shown = "\"3\\\"\\\\\"",
+};
+/* 70 digits: the report shows the first 64 and says it cut. */
+#define DIGITS_10 "1111111111"
+FIXTURE_VARIANT_ADD(fd_string, cut_after_64_bytes) {
+	.str = DIGITS_10 DIGITS_10 DIGITS_10 DIGITS_10 DIGITS_10 DIGITS_10 DIGITS_10,
+	.err = EINVAL, .why = "out of range",
+	.shown = "\"" DIGITS_10 DIGITS_10 DIGITS_10 DIGITS_10 DIGITS_10 DIGITS_10 "1111\"...",
+};
 /* Far above any RLIMIT_NOFILE a test runs with: well-formed, not open. */
 FIXTURE_VARIANT_ADD(fd_string, not_open) {
 	.str = "99999", .err = EBADF, .why = "not an open file descriptor",
@@ -177,13 +247,22 @@ FIXTURE_TEARDOWN(fd_string)
 
 TEST_F(fd_string, refused_with_its_text)
 {
-	char quoted[64];
+	char quoted[128];
+	const char *c;
 
 	ASSERT_EQ(-variant->err, iommufd_backend_set_fd_str(self->be,
 							    variant->str));
-	snprintf(quoted, sizeof(quoted), "\"%s\"", variant->str);
+	if (variant->shown)
+		snprintf(quoted, sizeof(quoted), "fd string %s:", variant->shown);
+	else
+		snprintf(quoted, sizeof(quoted), "\"%s\"", variant->str);
 	ASSERT_ONE_REPORT(&self->rep, IOMMUFD_REPORT_ERROR, "set_fd",
 			  variant->err, quoted);
+	/* Whatever the caller typed, the report is one line of plain text. */
+	for (c = self->rep.msg; *c; c++)
+		ASSERT_TRUE(*c >= 0x20 && *c < 0x7f)
+			TH_LOG("byte 0x%02x at %zu of \"%s\"", (unsigned char)*c,
+			       (size_t)(c - self->rep.msg), self->rep.msg);
 	ASSERT_NE(NULL, strstr(self->rep.msg, variant->why))
 		TH_LOG("\"%s\" not in \"%s\"", variant->why, self->rep.msg);
 	/* A refused fd changes nothing. */
@@ -204,6 +283,31 @@ TEST_F(logic, closed_fd_is_ebadf)
 			  "not an open file descriptor");
 	ASSERT_NE(NULL, strstr(self->rep.msg, str));
 	ASSERT_TRUE(iommufd_backend_owned(self->be));
+}
+
+/*
+ * An O_PATH fd is open (fcntl(F_GETFD) works) but every ioctl on it is
+ * EBADF: the report names that, not the IOMMU_DESTROY probe it would fail.
+ */
+TEST_F(logic, o_path_fd_is_ebadf_naming_o_path)
+{
+	int fd = open("/dev/null", O_PATH | O_CLOEXEC);
+	char str[32];
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(-EBADF, iommufd_backend_set_fd(self->be, fd));
+	ASSERT_ONE_REPORT(&self->rep, IOMMUFD_REPORT_ERROR, "set_fd", EBADF,
+			  "an O_PATH file descriptor, which cannot do ioctls");
+	ASSERT_EQ(NULL, strstr(self->rep.msg, "IOMMU_DESTROY"));
+	backend_reports_reset(&self->rep);
+	snprintf(str, sizeof(str), "fd=%d", fd);
+	ASSERT_EQ(-EBADF, iommufd_backend_set_fd_str(self->be, str));
+	ASSERT_ONE_REPORT(&self->rep, IOMMUFD_REPORT_ERROR, "set_fd", EBADF,
+			  "O_PATH");
+	ASSERT_TRUE(iommufd_backend_owned(self->be));
+	/* Refused, and still the caller's. */
+	ASSERT_TRUE(backend_fd_is_open(fd));
+	close(fd);
 }
 
 /*
@@ -499,5 +603,264 @@ TEST(trace_env_zero_is_silent)
 	ASSERT_EQ(0, backend_count_lines(out, "libiommufd:", NULL))
 		TH_LOG("trace was:\n%s", out);
 }
+
+/* ---- a fake iommufd and a fake VFIO device ---- */
+
+#ifdef IOMMUFD_HAVE_UAPI
+#include <linux/vfio.h>
+
+/*
+ * Two /dev/null fds answer as an iommufd (IOMMU_DESTROY of id 0: ENOENT,
+ * enough for set_fd) and as a VFIO device cdev of a kernel the test picks:
+ *  - an unbound cdev answers EINVAL to everything (access_granted,
+ *    drivers/vfio/vfio_main.c:1280 in 6.12, :1381 in 7.3), GET_INFO too;
+ *  - 6.12 answers EINVAL to any attach or detach flag
+ *    (drivers/vfio/device_cdev.c:175 and :210);
+ *  - 7.3 takes VFIO_DEVICE_ATTACH_PASID and answers what the device's
+ *    IOMMU says (attach_err), and DETACH_PASID of a PASID never attached
+ *    with 0 (drivers/vfio/iommufd.c:223).
+ */
+static struct {
+	int iommufd, dev;
+	bool bound, knows_pasid;
+	int attach_err;
+	unsigned int detaches;
+	__u32 detach_pasid, attach_pasid, attach_flags;
+} fake = { .iommufd = -1, .dev = -1 };
+
+static bool fake_ioctl(int fd, unsigned long request, void *arg, int *ret)
+{
+	if (fd == fake.iommufd && request == IOMMU_DESTROY) {
+		*ret = backend_fake_answer(ENOENT);
+		return true;
+	}
+	if (fd != fake.dev)
+		return false;
+	if (!fake.bound) {
+		*ret = backend_fake_answer(EINVAL);
+		return true;
+	}
+	switch (request) {
+	case VFIO_DEVICE_GET_INFO:
+		*ret = backend_fake_answer(0);
+		return true;
+#ifdef VFIO_DEVICE_ATTACH_PASID
+	case VFIO_DEVICE_ATTACH_IOMMUFD_PT: {
+		struct vfio_device_attach_iommufd_pt *a = arg;
+
+		fake.attach_flags = a->flags;
+		fake.attach_pasid = a->pasid;
+		if (!fake.knows_pasid && a->flags) {
+			*ret = backend_fake_answer(EINVAL);
+			return true;
+		}
+		if (!fake.attach_err)
+			a->pt_id = 77; /* the HWPT the kernel chose */
+		*ret = backend_fake_answer(fake.attach_err);
+		return true;
+	}
+	case VFIO_DEVICE_DETACH_IOMMUFD_PT: {
+		struct vfio_device_detach_iommufd_pt *d = arg;
+
+		if (!fake.knows_pasid && d->flags) {
+			*ret = backend_fake_answer(EINVAL);
+			return true;
+		}
+		fake.detaches++;
+		fake.detach_pasid = d->pasid;
+		*ret = backend_fake_answer(0);
+		return true;
+	}
+#endif
+	}
+	return false;
+}
+
+FIXTURE(fake_vfio)
+{
+	struct iommufd_backend *be;
+	struct backend_reports rep;
+};
+
+FIXTURE_SETUP(fake_vfio)
+{
+	pthread_mutex_init(&self->rep.lock, NULL);
+	fake.iommufd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	fake.dev = open("/dev/null", O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, fake.iommufd);
+	ASSERT_LE(0, fake.dev);
+	fake.bound = true;
+	backend_fake_ioctl = fake_ioctl;
+	self->be = iommufd_backend_new();
+	ASSERT_NE(NULL, self->be);
+	iommufd_backend_set_report_fn(self->be, backend_reports_fn, &self->rep);
+	ASSERT_EQ(0, iommufd_backend_set_fd(self->be, fake.iommufd));
+	ASSERT_EQ(0, iommufd_backend_connect(self->be));
+}
+
+FIXTURE_TEARDOWN(fake_vfio)
+{
+	iommufd_backend_disconnect(self->be);
+	EXPECT_EQ(0, iommufd_backend_destroy(self->be));
+	close(fake.dev);
+	close(fake.iommufd);
+}
+
+#ifdef VFIO_DEVICE_ATTACH_PASID
+TEST_F(fake_vfio, pasid_attach_sends_the_pasid_and_returns_the_hwpt)
+{
+	__u32 hwpt = 0;
+
+	fake.knows_pasid = true;
+	ASSERT_EQ(0, iommufd_backend_attach_device_pasid(self->be, fake.dev, 5,
+							 2, &hwpt));
+	ASSERT_EQ(77, hwpt);
+	ASSERT_EQ(VFIO_DEVICE_ATTACH_PASID, fake.attach_flags);
+	ASSERT_EQ(5, fake.attach_pasid);
+	ASSERT_EQ(0, iommufd_backend_detach_device_pasid(self->be, fake.dev, 5));
+	ASSERT_EQ(1, fake.detaches);
+	ASSERT_EQ(5, fake.detach_pasid);
+	ASSERT_EQ(0, self->rep.count);
+}
+
+TEST_F(fake_vfio, kernel_without_pasid_attach_is_eopnotsupp)
+{
+	fake.knows_pasid = false; /* 6.12 */
+	ASSERT_EQ(-EOPNOTSUPP, iommufd_backend_attach_device_pasid(self->be,
+		fake.dev, 5, 2, NULL));
+	ASSERT_ONE_REPORT(&self->rep, IOMMUFD_REPORT_ERROR,
+			  "attach_device_pasid", EOPNOTSUPP,
+			  "the running kernel lacks VFIO_DEVICE_ATTACH_PASID/DETACH_PASID (EINVAL for the flag; it came with Linux 6.15)");
+	backend_reports_reset(&self->rep);
+	ASSERT_EQ(-EOPNOTSUPP, iommufd_backend_detach_device_pasid(self->be,
+		fake.dev, 5));
+	ASSERT_ONE_REPORT(&self->rep, IOMMUFD_REPORT_ERROR,
+			  "detach_device_pasid", EOPNOTSUPP, "pasid=5");
+}
+
+TEST_F(fake_vfio, kernel_einval_is_kept_and_the_probe_is_harmless)
+{
+	fake.knows_pasid = true; /* 7.3, a HWPT without ALLOC_PASID */
+	fake.attach_err = EINVAL;
+	ASSERT_EQ(-EINVAL, iommufd_backend_attach_device_pasid(self->be,
+		fake.dev, 5, 2, NULL));
+	ASSERT_ONE_REPORT(&self->rep, IOMMUFD_REPORT_ERROR,
+			  "attach_device_pasid", EINVAL,
+			  "IOMMUFD_HWPT_ALLOC_PASID");
+	/* The question asked was a detach of a PASID nothing can have. */
+	ASSERT_EQ(1, fake.detaches);
+	ASSERT_EQ(UINT32_MAX, fake.detach_pasid);
+}
+
+TEST_F(fake_vfio, unbound_device_is_einval_on_any_kernel)
+{
+	int knows;
+
+	fake.bound = false;
+	for (knows = 0; knows < 2; knows++) {
+		fake.knows_pasid = knows;
+		backend_reports_reset(&self->rep);
+		ASSERT_EQ(-EINVAL, iommufd_backend_attach_device_pasid(self->be,
+			fake.dev, 5, 2, NULL));
+		ASSERT_ONE_REPORT(&self->rep, IOMMUFD_REPORT_ERROR,
+				  "attach_device_pasid", EINVAL, "not bound");
+	}
+}
+
+TEST_F(fake_vfio, driver_without_pasid_is_eopnotsupp_without_probing)
+{
+	fake.knows_pasid = true;
+	fake.attach_err = EOPNOTSUPP;
+	ASSERT_EQ(-EOPNOTSUPP, iommufd_backend_attach_device_pasid(self->be,
+		fake.dev, 5, 2, NULL));
+	ASSERT_ONE_REPORT(&self->rep, IOMMUFD_REPORT_ERROR,
+			  "attach_device_pasid", EOPNOTSUPP,
+			  "no PASID support");
+	ASSERT_EQ(0, fake.detaches);
+}
+#else
+TEST_F(fake_vfio, headers_without_pasid_attach_are_eopnotsupp)
+{
+	ASSERT_EQ(-EOPNOTSUPP, iommufd_backend_attach_device_pasid(self->be,
+		fake.dev, 5, 2, NULL));
+	ASSERT_ONE_REPORT(&self->rep, IOMMUFD_REPORT_ERROR,
+			  "attach_device_pasid", EOPNOTSUPP,
+			  "headers without VFIO_DEVICE_ATTACH_PASID");
+}
+#endif
+
+/* Device fds that cannot be: each answer names what is wrong with the fd. */
+TEST_F(fake_vfio, bad_device_fds_are_named)
+{
+	int opath = open("/dev/null", O_PATH | O_CLOEXEC), closed = dup(fake.dev);
+	__u32 id;
+
+	ASSERT_LE(0, opath);
+	ASSERT_LE(0, closed);
+	close(closed);
+	ASSERT_EQ(-EINVAL, iommufd_backend_attach_device_pasid(self->be, -1, 5,
+							       2, NULL));
+	ASSERT_ONE_REPORT(&self->rep, IOMMUFD_REPORT_ERROR,
+			  "attach_device_pasid", EINVAL,
+			  "negative file descriptor");
+#ifdef VFIO_DEVICE_BIND_IOMMUFD
+	backend_reports_reset(&self->rep);
+	ASSERT_EQ(-EBADF, iommufd_backend_bind_device(self->be, opath, &id));
+	ASSERT_ONE_REPORT(&self->rep, IOMMUFD_REPORT_ERROR, "bind_device",
+			  EBADF, "device_fd is an O_PATH file descriptor");
+	backend_reports_reset(&self->rep);
+	ASSERT_EQ(-EBADF, iommufd_backend_attach_device(self->be, closed, 2,
+							NULL));
+	ASSERT_ONE_REPORT(&self->rep, IOMMUFD_REPORT_ERROR, "attach_device",
+			  EBADF, "device_fd is not an open file descriptor");
+#else
+	(void)id;
+#endif
+#ifdef VFIO_DEVICE_ATTACH_PASID
+	backend_reports_reset(&self->rep);
+	ASSERT_EQ(-EBADF, iommufd_backend_detach_device_pasid(self->be, opath,
+							      5));
+	ASSERT_ONE_REPORT(&self->rep, IOMMUFD_REPORT_ERROR,
+			  "detach_device_pasid", EBADF, "O_PATH");
+	/* Not a VFIO device at all: ENOTTY, never the EINVAL probing. */
+	backend_reports_reset(&self->rep);
+	ASSERT_EQ(-ENOTTY, iommufd_backend_attach_device_pasid(self->be,
+		fake.iommufd, 5, 2, NULL));
+	ASSERT_ONE_REPORT(&self->rep, IOMMUFD_REPORT_ERROR,
+			  "attach_device_pasid", ENOTTY, "not a VFIO device cdev");
+#endif
+	close(opath);
+}
+
+/*
+ * viommu_mmap: what it refuses before the kernel sees it, and a file
+ * without mmap (here /dev/null, as 6.12's iommufd: ENODEV, mm/mmap.c:423).
+ */
+TEST_F(fake_vfio, viommu_mmap_arguments_and_a_kernel_without_it)
+{
+	void *addr = NULL;
+
+	ASSERT_EQ(-EINVAL, iommufd_backend_viommu_mmap(self->be, 1, 0, 4096,
+						       NULL));
+	ASSERT_ONE_REPORT(&self->rep, IOMMUFD_REPORT_ERROR, "viommu_mmap",
+			  EINVAL, "out_addr is NULL");
+	backend_reports_reset(&self->rep);
+	ASSERT_EQ(-EINVAL, iommufd_backend_viommu_mmap(self->be, 1, 0, 0, &addr));
+	ASSERT_ONE_REPORT(&self->rep, IOMMUFD_REPORT_ERROR, "viommu_mmap",
+			  EINVAL, "zero length");
+	backend_reports_reset(&self->rep);
+	ASSERT_EQ(-EINVAL, iommufd_backend_viommu_mmap(self->be, 1, UINT64_MAX,
+						       4096, &addr));
+	ASSERT_ONE_REPORT(&self->rep, IOMMUFD_REPORT_ERROR, "viommu_mmap",
+			  EINVAL, "beyond what mmap() takes");
+	backend_reports_reset(&self->rep);
+	ASSERT_EQ(-EOPNOTSUPP, iommufd_backend_viommu_mmap(self->be, 1, 0, 4096,
+							   &addr));
+	ASSERT_ONE_REPORT(&self->rep, IOMMUFD_REPORT_ERROR, "viommu_mmap",
+			  EOPNOTSUPP,
+			  "lacks mmap of the iommufd (vIOMMU MMIO windows) (ENODEV from mmap(); it came with Linux 6.17)");
+	ASSERT_EQ(NULL, addr);
+}
+#endif /* IOMMUFD_HAVE_UAPI */
 
 TEST_HARNESS_MAIN
