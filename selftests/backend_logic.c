@@ -270,6 +270,18 @@ TEST_F(fd_string, refused_with_its_text)
 	ASSERT_EQ(-1, iommufd_backend_fd(self->be));
 }
 
+TEST_F(logic, null_string_and_negative_fd_are_einval)
+{
+	ASSERT_EQ(-EINVAL, iommufd_backend_set_fd_str(self->be, NULL));
+	ASSERT_ONE_REPORT(&self->rep, IOMMUFD_REPORT_ERROR, "set_fd", EINVAL,
+			  "fd string is NULL");
+	backend_reports_reset(&self->rep);
+	ASSERT_EQ(-EINVAL, iommufd_backend_set_fd(self->be, -1));
+	ASSERT_ONE_REPORT(&self->rep, IOMMUFD_REPORT_ERROR, "set_fd", EINVAL,
+			  "fd=-1: negative file descriptor");
+	ASSERT_TRUE(iommufd_backend_owned(self->be));
+}
+
 TEST_F(logic, closed_fd_is_ebadf)
 {
 	char str[32];
