@@ -202,7 +202,10 @@ int iommufd_backend_detach_device(struct iommufd_backend *be, int device_fd)
  *    never finds an id above INT_MAX, lib/idr.c:503; PASIDs are 20 bits),
  *    6.12 answers EINVAL for the flag;
  *  - VFIO_DEVICE_GET_INFO, which fails with EINVAL on a cdev that is not
- *    bound yet (access_granted: drivers/vfio/vfio_main.c:1280 in 6.12, :1381 in 7.3).
+ *    bound yet (access_granted: drivers/vfio/vfio_main.c:1280 in 6.12,
+ *    :1381 in 7.3).
+ * A VFIO driver without PASID support answers the attach itself with
+ * EOPNOTSUPP (drivers/vfio/device_cdev.c:224 in 7.3), before any EINVAL.
  */
 #if defined(VFIO_DEVICE_ATTACH_PASID) && defined(VFIO_DEVICE_DETACH_PASID)
 #define PASID_WHAT "VFIO_DEVICE_ATTACH_PASID/DETACH_PASID"
