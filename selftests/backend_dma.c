@@ -230,6 +230,60 @@ TEST_F(dma, other_map_failures_are_errors)
 			  "ioas=4294967294");
 }
 
+/*
+ * Ranges the kernel refuses, each with its own errno, passed through and
+ * reported with the range (bad-input table, tools/lib/README.md).
+ */
+TEST_F(dma, bad_ranges_are_refused_with_the_kernels_errno)
+{
+	/* Zero length: no pages to pin (pages.c:1377 in 7.3, the same in 6.12). */
+	ASSERT_EQ(-EINVAL, iommufd_backend_map_dma(self->be, self->ioas_id,
+						   DMA_IOVA, 0, self->buffer,
+						   false));
+	ASSERT_ONE_REPORT(&self->rep, IOMMUFD_REPORT_ERROR, "map_dma", EINVAL,
+			  "size=0x0");
+	/* A length no unsigned long holds (ioas.c: iommufd_ioas_map()). */
+	backend_reports_reset(&self->rep);
+	ASSERT_EQ(-EOVERFLOW, iommufd_backend_map_dma(self->be, self->ioas_id,
+						      DMA_IOVA, UINT64_MAX,
+						      self->buffer, false));
+	ASSERT_ONE_REPORT(&self->rep, IOMMUFD_REPORT_ERROR, "map_dma",
+			  EOVERFLOW, "size=0xffffffffffffffff");
+	/* A range that wraps past the top of the IOVA space. */
+	backend_reports_reset(&self->rep);
+	ASSERT_EQ(-EOVERFLOW, iommufd_backend_map_dma(self->be, self->ioas_id,
+		UINT64_MAX & ~(uint64_t)(self->page - 1), 2 * self->page,
+		self->buffer, false));
+	ASSERT_EQ(1, self->rep.count);
+	/* Nothing of it was mapped. */
+	ASSERT_EQ(0, iommufd_backend_unmap_dma(self->be, self->ioas_id, 0,
+					       UINT64_MAX));
+}
+
+/*
+ * An IOVA off the IOAS's alignment: an IOAS starts byte-aligned
+ * (iopt_init_table(): iova_alignment = 1, io_pagetable.c:864 in 6.12), so without a domain the kernel
+ * takes it; a domain raises the alignment to its smallest page, and then
+ * the map is EINVAL (io_pagetable.c iopt_check_iova()).
+ */
+TEST_F(dma, unaligned_iova_is_einval_once_a_domain_is_attached)
+{
+	__u32 stdev_id = 0;
+
+	ASSERT_EQ(0, iommufd_backend_map_dma(self->be, self->ioas_id,
+					     DMA_IOVA + 1, self->page,
+					     self->buffer, false));
+	ASSERT_EQ(0, iommufd_backend_unmap_dma(self->be, self->ioas_id, 0,
+					       UINT64_MAX));
+	dma_attach_mock_domain(&stdev_id);
+	ASSERT_EQ(-EINVAL, iommufd_backend_map_dma(self->be, self->ioas_id,
+						   DMA_IOVA + 1, self->page,
+						   self->buffer, false));
+	ASSERT_ONE_REPORT(&self->rep, IOMMUFD_REPORT_ERROR, "map_dma", EINVAL,
+			  "iova=0x1000001");
+	test_cmd_destroy(stdev_id);
+}
+
 /* ---- objects in use ---- */
 
 TEST_F(dma, free_ioas_with_mock_domain_is_ebusy)

@@ -8,9 +8,7 @@
  * arguments, and an ioctl the kernel lacks (emulated by interposing
  * ioctl()) turned into -EOPNOTSUPP.
  */
-#include <dlfcn.h>
-#include <stdarg.h>
-
+#define BACKEND_FAKE_KERNEL
 #include "backend_utils.h"
 
 /* Without <linux/iommufd.h> (6.1 headers) the program is one skip. */
@@ -643,6 +641,7 @@ TEST(unconnected_backend_is_ebadf)
 	struct backend_reports rep = { .lock = PTHREAD_MUTEX_INITIALIZER };
 	uint64_t bm = 0;
 	__u32 id = 0, n = 0;
+	void *addr = NULL;
 
 	ASSERT_NE(NULL, be);
 	iommufd_backend_set_report_fn(be, backend_reports_fn, &rep);
@@ -656,9 +655,13 @@ TEST(unconnected_backend_is_ebadf)
 	ASSERT_EQ(-EBADF, iommufd_backend_bind_device(be, 0, &id));
 	ASSERT_EQ(-EBADF, iommufd_backend_attach_device(be, 0, 1, NULL));
 	ASSERT_EQ(-EBADF, iommufd_backend_detach_device(be, 0));
-	ASSERT_EQ(8, rep.count);
+	ASSERT_EQ(-EBADF, iommufd_backend_attach_device_pasid(be, 0, 1, 1, NULL));
+	ASSERT_EQ(-EBADF, iommufd_backend_detach_device_pasid(be, 0, 1));
+	ASSERT_EQ(-EBADF, iommufd_backend_viommu_mmap(be, 1, 0, 4096, &addr));
+	ASSERT_EQ(11, rep.count);
 	ASSERT_EQ(EBADF, rep.err);
-	ASSERT_STREQ("detach_device", rep.op);
+	ASSERT_STREQ("viommu_mmap", rep.op);
+	ASSERT_NE(NULL, strstr(rep.msg, "not connected"));
 	ASSERT_EQ(-EINVAL, iommufd_backend_alloc_hwpt(NULL, 1, 2, 0, 0, 0, NULL, 0, &id));
 	ASSERT_EQ(0, iommufd_backend_destroy(be));
 }
@@ -666,36 +669,24 @@ TEST(unconnected_backend_is_ebadf)
 /* ---- a kernel without the ioctl ---- */
 
 /*
- * An older kernel answers ENOTTY for an ioctl number it does not know. This
- * program stands in for one: it defines ioctl() itself, which the
- * library's calls (linked in statically) reach before libc's and before the
- * userspace mock's (the executable comes first in the symbol lookup), and
- * answers ENOTTY for hwpt_enotty_nr, passing everything else on. Each case
- * runs in its own child (the harness forks), so setting it stays there.
- * (A seccomp filter would do the same for the kernel, but the guest kernel
- * has no CONFIG_SECCOMP_FILTER and the mock makes no system call.)
+ * An older kernel answers ENOTTY for an ioctl number it does not know: the
+ * fake kernel of backend_utils.h does so for hwpt_enotty_nr.
  */
 static unsigned long hwpt_enotty_nr;
 
-int ioctl(int fd, unsigned long request, ...)
+static bool hwpt_fake_enotty(int fd, unsigned long request, void *arg, int *ret)
 {
-	static int (*next)(int, unsigned long, ...);
-	va_list ap;
-	void *arg;
-
-	va_start(ap, request);
-	arg = va_arg(ap, void *);
-	va_end(ap);
-	if (hwpt_enotty_nr && request == hwpt_enotty_nr) {
-		errno = ENOTTY;
-		return -1;
-	}
-	if (!next)
-		next = (int (*)(int, unsigned long, ...))dlsym(RTLD_NEXT, "ioctl");
-	return next(fd, request, arg);
+	if (request != hwpt_enotty_nr)
+		return false;
+	*ret = backend_fake_answer(ENOTTY);
+	return true;
 }
 
-#define hwpt_kernel_lacks(_nr) (hwpt_enotty_nr = (_nr))
+#define hwpt_kernel_lacks(_nr)                                               \
+	do {                                                                 \
+		hwpt_enotty_nr = (_nr);                                      \
+		backend_fake_ioctl = hwpt_fake_enotty;                       \
+	} while (0)
 
 TEST_F(hwpt, kernel_without_hwpt_alloc_is_eopnotsupp)
 {

@@ -235,6 +235,15 @@ TEST_F(lifecycle, free_unknown_id_is_reported)
 	iommufd_backend_disconnect(self->be);
 }
 
+TEST_F(lifecycle, null_out_pointer_is_einval)
+{
+	ASSERT_EQ(0, iommufd_backend_connect(self->be));
+	ASSERT_EQ(-EINVAL, iommufd_backend_alloc_ioas(self->be, NULL));
+	ASSERT_ONE_REPORT(&self->rep, IOMMUFD_REPORT_ERROR, "alloc_ioas", EINVAL,
+			  "ioas_id is NULL");
+	iommufd_backend_disconnect(self->be);
+}
+
 TEST_F(lifecycle, disconnected_backend_is_ebadf)
 {
 	__u32 ioas_id = 0;

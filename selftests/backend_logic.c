@@ -2,8 +2,8 @@
 /*
  * Description: libiommufd without /dev/iommu: NULL and unconnected
  * backends, fd strings ("abc", "-1", "99999", closed fds, /dev/null), the
- * user limit, a failing open, the report hook and the IOMMUFD_TRACE lines.
- * Runs on any host, so it has its own main() instead of IOMMUFD_TEST_MAIN.
+ * user limit, a failing open, the report hook and the IOMMUFD_TRACE lines
+ * (backend_fake_vfio has the device side's). Runs on any host, so it has its own main() instead of IOMMUFD_TEST_MAIN.
  */
 #include <sys/resource.h>
 
@@ -49,8 +49,10 @@ TEST_F(logic, new_backend_defaults)
 
 TEST(null_backend_is_refused_not_crashed)
 {
+	uint64_t buf[8];
 	uint32_t id = 0;
-	char buf[64];
+	char *c = NULL;
+	int n = -1;
 
 	iommufd_report_set_fn(backend_reports_fn, &process_reports);
 
@@ -83,6 +85,39 @@ TEST(null_backend_is_refused_not_crashed)
 	NULL_REFUSED("map_dma", iommufd_backend_map_dma(NULL, 1, 0, sizeof(buf),
 							buf, false));
 	NULL_REFUSED("unmap_dma", iommufd_backend_unmap_dma(NULL, 1, 0, 4096));
+	/* 0.2 */
+	NULL_REFUSED("alloc_hwpt", iommufd_backend_alloc_hwpt(NULL, 1, 2, 0, 0,
+							      0, NULL, 0, &id));
+	NULL_REFUSED("get_device_info",
+		     iommufd_backend_get_device_info(NULL, 1, 0, NULL, NULL,
+						     NULL, NULL, NULL));
+	NULL_REFUSED("set_dirty_tracking",
+		     iommufd_backend_set_dirty_tracking(NULL, 1, true));
+	NULL_REFUSED("get_dirty_bitmap",
+		     iommufd_backend_get_dirty_bitmap(NULL, 1, 0, 4096, 4096, 0,
+						      buf));
+	NULL_REFUSED("invalidate_cache",
+		     iommufd_backend_invalidate_cache(NULL, 1, 0, 8, &id, NULL));
+	NULL_REFUSED("bind_device", iommufd_backend_bind_device(NULL, 0, &id));
+	NULL_REFUSED("attach_device",
+		     iommufd_backend_attach_device(NULL, 0, 1, NULL));
+	NULL_REFUSED("detach_device", iommufd_backend_detach_device(NULL, 0));
+	NULL_REFUSED("attach_device_pasid",
+		     iommufd_backend_attach_device_pasid(NULL, 0, 1, 1, NULL));
+	NULL_REFUSED("detach_device_pasid",
+		     iommufd_backend_detach_device_pasid(NULL, 0, 1));
+	NULL_REFUSED("alloc_viommu",
+		     iommufd_backend_alloc_viommu(NULL, 1, 0, 2, NULL, 0, &id));
+	NULL_REFUSED("viommu_mmap",
+		     iommufd_backend_viommu_mmap(NULL, 1, 0, 4096, (void **)&c));
+	NULL_REFUSED("alloc_vdev", iommufd_backend_alloc_vdev(NULL, 1, 2, 3, &id));
+	NULL_REFUSED("alloc_veventq",
+		     iommufd_backend_alloc_veventq(NULL, 1, 0, 1, &id, &n));
+	NULL_REFUSED("alloc_hw_queue",
+		     iommufd_backend_alloc_hw_queue(NULL, 1, 0, 0, 0, 4096, &id));
+	NULL_REFUSED("map_file_dma",
+		     iommufd_backend_map_file_dma(NULL, 1, 0, 4096, 0, 0, false));
+	NULL_REFUSED("change_process", iommufd_backend_change_process(NULL));
 #undef NULL_REFUSED
 }
 
@@ -132,6 +167,8 @@ FIXTURE_VARIANT(fd_string)
 	const char *str;
 	int err;
 	const char *why;
+	/* How the report shows str; NULL: str itself, between quotes. */
+	const char *shown;
 };
 
 FIXTURE_VARIANT_ADD(fd_string, letters) {
@@ -155,6 +192,35 @@ FIXTURE_VARIANT_ADD(fd_string, trailing_junk) {
 FIXTURE_VARIANT_ADD(fd_string, beyond_int) {
 	.str = "fd=99999999999", .err = EINVAL, .why = "out of range",
 };
+/*
+ * A caller's string is echoed escaped: a raw newline would split the log
+ * line, or forge a second report after it (issue 13); escape sequences
+ * would reach the terminal; a quote would end the quoted text early.
+ */
+FIXTURE_VARIANT_ADD(fd_string, newline) {
+	.str = "3\n", .err = EINVAL, .why = "trailing characters",
+	.shown = "\"3\\n\"",
+};
+FIXTURE_VARIANT_ADD(fd_string, forged_report_line) {
+	.str = "fd=3\niommufd: connect: /dev/iommu opened\r",
+	.err = EINVAL, .why = "trailing characters",
+	.shown = "\"fd=3\\niommufd: connect: /dev/iommu opened\\r\"",
+};
+FIXTURE_VARIANT_ADD(fd_string, terminal_escape) {
+	.str = "\x1b[2J\x9b""3", .err = EINVAL, .why = "expected \"N\" or \"fd=N\"",
+	.shown = "\"\\x1b[2J\\x9b3\"",
+};
+FIXTURE_VARIANT_ADD(fd_string, quote_and_backslash) {
+	.str = "3\"\\", .err = EINVAL, .why = "trailing characters",
+	.shown = "\"3\\\"\\\\\"",
+};
+/* 70 digits: the report shows the first 64 and says it cut. */
+#define DIGITS_10 "1111111111"
+FIXTURE_VARIANT_ADD(fd_string, cut_after_64_bytes) {
+	.str = DIGITS_10 DIGITS_10 DIGITS_10 DIGITS_10 DIGITS_10 DIGITS_10 DIGITS_10,
+	.err = EINVAL, .why = "out of range",
+	.shown = "\"" DIGITS_10 DIGITS_10 DIGITS_10 DIGITS_10 DIGITS_10 DIGITS_10 "1111\"...",
+};
 /* Far above any RLIMIT_NOFILE a test runs with: well-formed, not open. */
 FIXTURE_VARIANT_ADD(fd_string, not_open) {
 	.str = "99999", .err = EBADF, .why = "not an open file descriptor",
@@ -177,18 +243,39 @@ FIXTURE_TEARDOWN(fd_string)
 
 TEST_F(fd_string, refused_with_its_text)
 {
-	char quoted[64];
+	char quoted[128];
+	const char *c;
 
 	ASSERT_EQ(-variant->err, iommufd_backend_set_fd_str(self->be,
 							    variant->str));
-	snprintf(quoted, sizeof(quoted), "\"%s\"", variant->str);
+	if (variant->shown)
+		snprintf(quoted, sizeof(quoted), "fd string %s:", variant->shown);
+	else
+		snprintf(quoted, sizeof(quoted), "\"%s\"", variant->str);
 	ASSERT_ONE_REPORT(&self->rep, IOMMUFD_REPORT_ERROR, "set_fd",
 			  variant->err, quoted);
+	/* Whatever the caller typed, the report is one line of plain text. */
+	for (c = self->rep.msg; *c; c++)
+		ASSERT_TRUE(*c >= 0x20 && *c < 0x7f)
+			TH_LOG("byte 0x%02x at %zu of \"%s\"", (unsigned char)*c,
+			       (size_t)(c - self->rep.msg), self->rep.msg);
 	ASSERT_NE(NULL, strstr(self->rep.msg, variant->why))
 		TH_LOG("\"%s\" not in \"%s\"", variant->why, self->rep.msg);
 	/* A refused fd changes nothing. */
 	ASSERT_TRUE(iommufd_backend_owned(self->be));
 	ASSERT_EQ(-1, iommufd_backend_fd(self->be));
+}
+
+TEST_F(logic, null_string_and_negative_fd_are_einval)
+{
+	ASSERT_EQ(-EINVAL, iommufd_backend_set_fd_str(self->be, NULL));
+	ASSERT_ONE_REPORT(&self->rep, IOMMUFD_REPORT_ERROR, "set_fd", EINVAL,
+			  "fd string is NULL");
+	backend_reports_reset(&self->rep);
+	ASSERT_EQ(-EINVAL, iommufd_backend_set_fd(self->be, -1));
+	ASSERT_ONE_REPORT(&self->rep, IOMMUFD_REPORT_ERROR, "set_fd", EINVAL,
+			  "fd=-1: negative file descriptor");
+	ASSERT_TRUE(iommufd_backend_owned(self->be));
 }
 
 TEST_F(logic, closed_fd_is_ebadf)
@@ -204,6 +291,31 @@ TEST_F(logic, closed_fd_is_ebadf)
 			  "not an open file descriptor");
 	ASSERT_NE(NULL, strstr(self->rep.msg, str));
 	ASSERT_TRUE(iommufd_backend_owned(self->be));
+}
+
+/*
+ * An O_PATH fd is open (fcntl(F_GETFD) works) but every ioctl on it is
+ * EBADF: the report names that, not the IOMMU_DESTROY probe it would fail.
+ */
+TEST_F(logic, o_path_fd_is_ebadf_naming_o_path)
+{
+	int fd = open("/dev/null", O_PATH | O_CLOEXEC);
+	char str[32];
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(-EBADF, iommufd_backend_set_fd(self->be, fd));
+	ASSERT_ONE_REPORT(&self->rep, IOMMUFD_REPORT_ERROR, "set_fd", EBADF,
+			  "an O_PATH file descriptor, which cannot do ioctls");
+	ASSERT_EQ(NULL, strstr(self->rep.msg, "IOMMU_DESTROY"));
+	backend_reports_reset(&self->rep);
+	snprintf(str, sizeof(str), "fd=%d", fd);
+	ASSERT_EQ(-EBADF, iommufd_backend_set_fd_str(self->be, str));
+	ASSERT_ONE_REPORT(&self->rep, IOMMUFD_REPORT_ERROR, "set_fd", EBADF,
+			  "O_PATH");
+	ASSERT_TRUE(iommufd_backend_owned(self->be));
+	/* Refused, and still the caller's. */
+	ASSERT_TRUE(backend_fd_is_open(fd));
+	close(fd);
 }
 
 /*

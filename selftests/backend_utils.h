@@ -230,6 +230,53 @@ static inline int backend_count_lines(const char *text, const char *prefix,
 						 strerror(__err));           \
 	} while (0)
 
+/* ---- a kernel of our own making ---- */
+
+#ifdef BACKEND_FAKE_KERNEL
+#include <dlfcn.h>
+#include <stdarg.h>
+
+/*
+ * A program that defines BACKEND_FAKE_KERNEL before including this header
+ * stands in for kernels it cannot boot (one without an ioctl, one that
+ * answers a flag with a bare EINVAL): it defines ioctl() itself, which the
+ * library's calls (linked in statically) reach before libc's and before the
+ * userspace mock's (the executable comes first in the symbol lookup). When
+ * backend_fake_ioctl is set, it sees each call first and answers it by
+ * returning true with *ret (0, or -1 with errno set); everything else goes
+ * on to the real ioctl(). Each case runs in its own child (the harness
+ * forks), so setting it stays there. (A seccomp filter would do the same
+ * for the kernel, but the guest kernel has no CONFIG_SECCOMP_FILTER and the
+ * mock makes no system call.)
+ */
+static bool (*backend_fake_ioctl)(int fd, unsigned long request, void *arg,
+				  int *ret);
+
+int ioctl(int fd, unsigned long request, ...)
+{
+	static int (*next)(int, unsigned long, ...);
+	va_list ap;
+	void *arg;
+	int ret;
+
+	va_start(ap, request);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	if (backend_fake_ioctl && backend_fake_ioctl(fd, request, arg, &ret))
+		return ret;
+	if (!next)
+		next = (int (*)(int, unsigned long, ...))dlsym(RTLD_NEXT, "ioctl");
+	return next(fd, request, arg);
+}
+
+/* For a fake answer: -1 with errno set to err, or 0. */
+static inline int backend_fake_answer(int err)
+{
+	errno = err;
+	return err ? -1 : 0;
+}
+#endif /* BACKEND_FAKE_KERNEL */
+
 /* ---- a PCI memory BAR to mmap ---- */
 
 /*

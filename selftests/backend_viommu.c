@@ -4,8 +4,9 @@
  * the mock domain of a 7.x kernel: alloc_viommu (with the mock driver's
  * loopback data), alloc_vdev, alloc_veventq with events triggered by the
  * mock device and decoded by iommufd_vevent_next() (sequence numbers, the
- * lost-events marker), alloc_hw_queue, map_file_dma of a memfd read back
- * through an access, change_process; the decoder alone on made-up buffers;
+ * lost-events marker), alloc_hw_queue, viommu_mmap of the selftest
+ * vIOMMU's window, map_file_dma of a memfd read back through an access,
+ * change_process; the decoder alone on made-up buffers;
  * and, on kernels without the ioctls (6.12, the userspace mock), the
  * -EOPNOTSUPP that names them.
  */
@@ -136,6 +137,25 @@ FIXTURE_TEARDOWN(viommu)
 			SKIP(return, "%s", self->rep.msg);                   \
 		}                                                            \
 	} while (0)
+
+/*
+ * Whether mmap() of this iommufd is a plain file's: the userspace mock's fd
+ * is a memfd, which maps any offset, where a kernel refuses an offset no
+ * vIOMMU handed out (ENXIO, or ENODEV without the interface).
+ */
+static bool viommu_mmap_is_a_plain_files(int fd)
+{
+	size_t page = iommufd_page_size();
+	void *p = mmap(NULL, page, PROT_READ, MAP_SHARED, fd, 0);
+
+	if (p == MAP_FAILED)
+		return false;
+	munmap(p, page);
+	return true;
+}
+
+#define VIOMMU_MOCK_MMAP_SKIP                                                \
+	"the userspace mock does not emulate mmap of the iommufd (its fd is a plain memfd)"
 
 #ifdef IOMMU_VIOMMU_TYPE_SELFTEST /* the 7.x tree's iommufd_test.h */
 static int viommu_alloc(struct __test_metadata *_metadata,
@@ -272,7 +292,102 @@ TEST_F(viommu, hw_queue_on_parent_memory)
 	ASSERT_ONE_REPORT(&self->rep, IOMMUFD_REPORT_ERROR, "alloc_hw_queue",
 			  EEXIST, "index=0");
 }
+/*
+ * The selftest vIOMMU's MMIO window: two pages whose first word the mock
+ * driver sets to in_data (7.3 selftest.c mock_viommu_init()), at the
+ * offset and length it writes into the data's out_mmap_* fields.
+ */
+TEST_F(viommu, mmap_window_reads_the_loopback_and_holds_the_viommu)
+{
+	struct iommu_viommu_selftest data = { .in_data = 0xbadc0ffe };
+	volatile __u32 *win;
+	void *addr = NULL;
+	__u32 viommu;
+	int ret;
+
+	ret = iommufd_backend_alloc_viommu(self->be, self->idev_id,
+					   IOMMU_VIOMMU_TYPE_SELFTEST,
+					   self->parent_id, &data, sizeof(data),
+					   &viommu);
+	skip_if_kernel_lacks(ret, "alloc_viommu", "IOMMU_VIOMMU_ALLOC");
+	ASSERT_EQ(0, ret) TH_LOG("%s", self->rep.msg);
+	if (iommufd_target_is_userspace_mock() &&
+	    viommu_mmap_is_a_plain_files(self->fd)) {
+		ASSERT_EQ(0, iommufd_backend_free_id(self->be, viommu));
+		SKIP(return, VIOMMU_MOCK_MMAP_SKIP);
+	}
+	ASSERT_EQ(2 * self->page, data.out_mmap_length);
+
+	/* Only the window as handed out: not a part of it, not shifted. */
+	ASSERT_EQ(-ENXIO, iommufd_backend_viommu_mmap(self->be, viommu,
+		data.out_mmap_offset, self->page, &addr));
+	ASSERT_ONE_REPORT(&self->rep, IOMMUFD_REPORT_ERROR, "viommu_mmap",
+			  ENXIO, "not an offset and length IOMMU_VIOMMU_ALLOC handed out");
+	backend_reports_reset(&self->rep);
+	ASSERT_EQ(-ENXIO, iommufd_backend_viommu_mmap(self->be, viommu,
+		data.out_mmap_offset + self->page, data.out_mmap_length, &addr));
+	ASSERT_EQ(1, self->rep.count);
+	ASSERT_EQ(NULL, addr);
+
+	ASSERT_EQ(0, iommufd_backend_viommu_mmap(self->be, viommu,
+		data.out_mmap_offset, data.out_mmap_length, &addr));
+	win = addr;
+	ASSERT_EQ(0xbadc0ffe, win[0]);
+	win[1] = 0x5a5aa5a5;
+	ASSERT_EQ(0x5a5aa5a5, win[1]);
+	/* The mapping holds the vIOMMU until it is gone. */
+	ASSERT_EQ(-EBUSY, iommufd_backend_free_id(self->be, viommu));
+	ASSERT_EQ(0, munmap(addr, data.out_mmap_length));
+	ASSERT_EQ(0, iommufd_backend_free_id(self->be, viommu));
+}
 #endif /* IOMMU_VIOMMU_TYPE_SELFTEST */
+
+/*
+ * An offset nothing handed out: a kernel with the iommufd's mmap (7.3)
+ * answers ENXIO, one without it (6.12: no mmap in its file operations)
+ * ENODEV, which the library turns into -EOPNOTSUPP naming the interface.
+ * Which kernel this is comes from asking it the same with a raw mmap().
+ */
+TEST(viommu_mmap_of_nothing)
+{
+	struct backend_reports rep = { .lock = PTHREAD_MUTEX_INITIALIZER };
+	size_t page = iommufd_page_size();
+	struct iommufd_backend *be;
+	void *addr = NULL, *raw;
+	int fd, kernel_err;
+
+	iommufd_open_or_skip(&fd);
+	be = iommufd_backend_new();
+	ASSERT_NE(NULL, be);
+	iommufd_backend_set_report_fn(be, backend_reports_fn, &rep);
+	ASSERT_EQ(0, iommufd_backend_set_fd(be, fd));
+	ASSERT_EQ(0, iommufd_backend_connect(be));
+	if (iommufd_target_is_userspace_mock() && viommu_mmap_is_a_plain_files(fd))
+		SKIP(goto out, VIOMMU_MOCK_MMAP_SKIP);
+	raw = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	kernel_err = raw == MAP_FAILED ? errno : 0;
+	if (!kernel_err)
+		munmap(raw, page);
+	ASSERT_NE(0, kernel_err) TH_LOG("mmap of an offset no vIOMMU handed out succeeded");
+	if (kernel_err == ENODEV) {
+		ASSERT_EQ(-EOPNOTSUPP, iommufd_backend_viommu_mmap(be, 1, 0, page,
+								   &addr));
+		ASSERT_ONE_REPORT(&rep, IOMMUFD_REPORT_ERROR, "viommu_mmap",
+				  EOPNOTSUPP,
+				  "the running kernel lacks mmap of the iommufd");
+	} else {
+		ASSERT_EQ(ENXIO, kernel_err);
+		ASSERT_EQ(-ENXIO, iommufd_backend_viommu_mmap(be, 1, 0, page,
+							      &addr));
+		ASSERT_ONE_REPORT(&rep, IOMMUFD_REPORT_ERROR, "viommu_mmap",
+				  ENXIO, "offset=0x0 length=0x1000");
+	}
+	ASSERT_EQ(NULL, addr);
+out:
+	iommufd_backend_disconnect(be);
+	iommufd_backend_destroy(be);
+	close(fd);
+}
 
 TEST_F(viommu, map_file_dma_reads_back_and_change_process)
 {

@@ -100,11 +100,11 @@ static int iommufd_fd_probe(int fd)
 static int iommufd_backend_set_fd_named(struct iommufd_backend *be, int fd,
 					const char *str)
 {
-	char what[96];
+	char what[IOMMUFD_QUOTE_BUF + 16], q[IOMMUFD_QUOTE_BUF];
 	int ret;
 
 	if (str)
-		snprintf(what, sizeof(what), "fd string \"%.64s\"", str);
+		snprintf(what, sizeof(what), "fd string %s", iommufd_quote(q, str));
 	else
 		snprintf(what, sizeof(what), "fd=%d", fd);
 
@@ -122,6 +122,16 @@ static int iommufd_backend_set_fd_named(struct iommufd_backend *be, int fd,
 		ret = -errno;
 		iommufd_error(be, "set_fd", -ret, "%s: not an open file descriptor",
 			      what);
+		goto out;
+	}
+	/*
+	 * An O_PATH fd is open but cannot do ioctls: the probe below would
+	 * get EBADF and blame the probe, so name the real problem first.
+	 */
+	if (fcntl(fd, F_GETFL) & O_PATH) {
+		ret = -EBADF;
+		iommufd_error(be, "set_fd", EBADF, "%s: %s", what,
+			      iommufd_fd_ebadf_why(fd));
 		goto out;
 	}
 	ret = iommufd_fd_probe(fd);
@@ -156,6 +166,7 @@ int iommufd_backend_set_fd(struct iommufd_backend *be, int fd)
 IOMMUFD_EXPORT
 int iommufd_backend_set_fd_str(struct iommufd_backend *be, const char *str)
 {
+	char q[IOMMUFD_QUOTE_BUF];
 	const char *digits;
 	char *end;
 	long v;
@@ -169,8 +180,8 @@ int iommufd_backend_set_fd_str(struct iommufd_backend *be, const char *str)
 	/* strtol() would accept " 3", "+3" and "-3": only plain digits here. */
 	if (*digits < '0' || *digits > '9') {
 		iommufd_error(be, "set_fd", EINVAL,
-			      "fd string \"%.64s\": expected \"N\" or \"fd=N\" with N a decimal number >= 0",
-			      str);
+			      "fd string %s: expected \"N\" or \"fd=N\" with N a decimal number >= 0",
+			      iommufd_quote(q, str));
 		trace_set_fd(-1, -EINVAL);
 		return -EINVAL;
 	}
@@ -178,7 +189,7 @@ int iommufd_backend_set_fd_str(struct iommufd_backend *be, const char *str)
 	v = strtol(digits, &end, 10);
 	if (*end || errno || v > INT_MAX) {
 		iommufd_error(be, "set_fd", EINVAL,
-			      "fd string \"%.64s\": %s", str,
+			      "fd string %s: %s", iommufd_quote(q, str),
 			      *end ? "trailing characters after the number" :
 				     "number out of range for a file descriptor");
 		trace_set_fd(-1, -EINVAL);

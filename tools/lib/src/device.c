@@ -12,6 +12,8 @@
  */
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <string.h>
 #include <sys/ioctl.h>
 
 #include <linux/vfio.h>
@@ -21,6 +23,25 @@
 
 #define DEVICE_ENOTTY_WHY                                                    \
 	"not a VFIO device cdev (/dev/vfio/devices/vfioN), or a kernel without CONFIG_VFIO_DEVICE_CDEV (6.6)"
+
+/*
+ * The reason appended to a failed device ioctl's report: ENOTTY and EBADF
+ * (a closed or O_PATH fd) are about the fd; other errnos get the caller's
+ * hint. buf needs DEVICE_WHY_LEN bytes.
+ */
+#define DEVICE_WHY_LEN 160
+static const char *device_why(char *buf, int device_fd, int ret,
+			      const char *hint)
+{
+	if (ret == -ENOTTY)
+		return ": " DEVICE_ENOTTY_WHY;
+	if (ret == -EBADF) {
+		snprintf(buf, DEVICE_WHY_LEN, ": device_fd is %s",
+			 iommufd_fd_ebadf_why(device_fd));
+		return buf;
+	}
+	return hint;
+}
 
 static int device_fd_check(const struct iommufd_backend *be, const char *op,
 			   int fd, int device_fd)
@@ -69,12 +90,16 @@ int iommufd_backend_bind_device(struct iommufd_backend *be, int device_fd,
 			return 0;
 		}
 	}
-	iommufd_error(be, "bind_device", -ret,
-		      "fd=%d device_fd=%d: VFIO_DEVICE_BIND_IOMMUFD failed%s", fd,
-		      device_fd,
-		      ret == -ENOTTY ? ": " DEVICE_ENOTTY_WHY :
-		      ret == -EINVAL ? " (a device fd opened through a VFIO group, or bound already?)" :
-		      ret == -EBUSY ? " (the device is in use through its VFIO group?)" : "");
+	{
+		char why[DEVICE_WHY_LEN];
+
+		iommufd_error(be, "bind_device", -ret,
+			      "fd=%d device_fd=%d: VFIO_DEVICE_BIND_IOMMUFD failed%s", fd,
+			      device_fd,
+			      device_why(why, device_fd, ret,
+					 ret == -EINVAL ? " (a device fd opened through a VFIO group, or bound already?)" :
+					 ret == -EBUSY ? " (the device is in use through its VFIO group?)" : ""));
+	}
 	return ret;
 #endif
 }
@@ -112,12 +137,16 @@ int iommufd_backend_attach_device(struct iommufd_backend *be, int device_fd,
 			return 0;
 		}
 	}
-	iommufd_error(be, "attach_device", -ret,
-		      "fd=%d device_fd=%d pt=%u: VFIO_DEVICE_ATTACH_IOMMUFD_PT failed%s",
-		      fd, device_fd, pt_id,
-		      ret == -ENOTTY ? ": " DEVICE_ENOTTY_WHY :
-		      ret == -ENOENT ? " (no such IOAS or HWPT)" :
-		      ret == -EINVAL ? " (device not bound with iommufd_backend_bind_device(), or a page table of another kind or IOMMU)" : "");
+	{
+		char why[DEVICE_WHY_LEN];
+
+		iommufd_error(be, "attach_device", -ret,
+			      "fd=%d device_fd=%d pt=%u: VFIO_DEVICE_ATTACH_IOMMUFD_PT failed%s",
+			      fd, device_fd, pt_id,
+			      device_why(why, device_fd, ret,
+					 ret == -ENOENT ? " (no such IOAS or HWPT)" :
+					 ret == -EINVAL ? " (device not bound with iommufd_backend_bind_device(), or a page table of another kind or IOMMU)" : ""));
+	}
 	return ret;
 #endif
 }
@@ -148,11 +177,167 @@ int iommufd_backend_detach_device(struct iommufd_backend *be, int device_fd)
 	trace_detach_device(fd, device_fd, ret);
 	if (!ret)
 		return 0;
-	iommufd_error(be, "detach_device", -ret,
-		      "fd=%d device_fd=%d: VFIO_DEVICE_DETACH_IOMMUFD_PT failed%s",
-		      fd, device_fd,
-		      ret == -ENOTTY ? ": " DEVICE_ENOTTY_WHY :
-		      ret == -EINVAL ? " (device not bound, or not attached)" : "");
+	{
+		char why[DEVICE_WHY_LEN];
+
+		iommufd_error(be, "detach_device", -ret,
+			      "fd=%d device_fd=%d: VFIO_DEVICE_DETACH_IOMMUFD_PT failed%s",
+			      fd, device_fd,
+			      device_why(why, device_fd, ret,
+					 ret == -EINVAL ? " (device not bound, or not attached)" : ""));
+	}
 	return ret;
+#endif
+}
+
+/*
+ * PASID attach and detach (VFIO_DEVICE_ATTACH_PASID / _DETACH_PASID flags,
+ * Linux 6.15). A kernel before them refuses any flag with a bare EINVAL
+ * (6.12: drivers/vfio/device_cdev.c:175 and :210 test flags together with
+ * argsz), the answer a newer kernel also gives for an unbound device or an
+ * unsuitable HWPT. After an EINVAL two harmless questions tell them apart:
+ *  - a PASID detach of PASID 0xffffffff: 7.3 answers 0 without doing
+ *    anything (vfio_iommufd_physical_pasid_detach_ioas() returns when the
+ *    PASID is not in its ida, drivers/vfio/iommufd.c:223, and ida_exists()
+ *    never finds an id above INT_MAX, lib/idr.c:503; PASIDs are 20 bits),
+ *    6.12 answers EINVAL for the flag;
+ *  - VFIO_DEVICE_GET_INFO, which fails with EINVAL on a cdev that is not
+ *    bound yet (access_granted: drivers/vfio/vfio_main.c:1280 in 6.12,
+ *    :1381 in 7.3).
+ * A VFIO driver without PASID support answers the attach itself with
+ * EOPNOTSUPP (drivers/vfio/device_cdev.c:224 in 7.3), before any EINVAL.
+ */
+#if defined(VFIO_DEVICE_ATTACH_PASID) && defined(VFIO_DEVICE_DETACH_PASID)
+#define PASID_WHAT "VFIO_DEVICE_ATTACH_PASID/DETACH_PASID"
+static bool device_kernel_knows_pasid(int device_fd)
+{
+	struct vfio_device_detach_iommufd_pt probe = {
+		.argsz = sizeof(probe),
+		.flags = VFIO_DEVICE_DETACH_PASID,
+		.pasid = UINT32_MAX,
+	};
+
+	return ioctl(device_fd, VFIO_DEVICE_DETACH_IOMMUFD_PT, &probe) == 0;
+}
+
+static bool device_is_bound(int device_fd)
+{
+	struct vfio_device_info info = { .argsz = sizeof(info) };
+
+	return ioctl(device_fd, VFIO_DEVICE_GET_INFO, &info) == 0;
+}
+
+/*
+ * The report of a failed PASID ioctl; returns what the call returns: the
+ * kernel's errno, or -EOPNOTSUPP for a kernel without the flags.
+ */
+static int device_pasid_failed(const struct iommufd_backend *be,
+			       const char *op, int fd, int device_fd,
+			       uint32_t pasid, uint32_t pt_id, int ret)
+{
+	char why[DEVICE_WHY_LEN], pt[24] = "";
+	const char *hint = "";
+
+	if (strcmp(op, "attach_device_pasid") == 0)
+		snprintf(pt, sizeof(pt), " pt=%u", pt_id);
+	if (ret == -EINVAL && !device_kernel_knows_pasid(device_fd)) {
+		if (device_is_bound(device_fd)) {
+			char obj[80];
+
+			snprintf(obj, sizeof(obj), "fd=%d device_fd=%d pasid=%u%s",
+				 fd, device_fd, pasid, pt);
+			return iommufd_missing_as(be, op, obj, PASID_WHAT, "6.15",
+						  "EINVAL for the flag");
+		}
+		hint = " (device not bound with iommufd_backend_bind_device())";
+	} else if (ret == -EINVAL) {
+		hint = " (a HWPT not allocated with IOMMUFD_HWPT_ALLOC_PASID, a device attached without one, or a PASID the device cannot issue)";
+	} else if (ret == -EOPNOTSUPP) {
+		hint = " (this VFIO driver, or the device's IOMMU, has no PASID support)";
+	} else if (ret == -ENOENT) {
+		hint = " (no such IOAS or HWPT)";
+	}
+	iommufd_error(be, op, -ret,
+		      "fd=%d device_fd=%d pasid=%u%s: %s with %s failed%s", fd,
+		      device_fd, pasid, pt,
+		      *pt ? "VFIO_DEVICE_ATTACH_IOMMUFD_PT" : "VFIO_DEVICE_DETACH_IOMMUFD_PT",
+		      *pt ? "VFIO_DEVICE_ATTACH_PASID" : "VFIO_DEVICE_DETACH_PASID",
+		      device_why(why, device_fd, ret, hint));
+	return ret;
+}
+#endif
+
+IOMMUFD_EXPORT
+int iommufd_backend_attach_device_pasid(struct iommufd_backend *be,
+					int device_fd, uint32_t pasid,
+					uint32_t pt_id, uint32_t *out_hwpt_id)
+{
+	int fd, ret IOMMUFD_MAYBE_UNUSED;
+
+	fd = iommufd_backend_fd_for(be, "attach_device_pasid");
+	if (fd < 0)
+		return fd;
+	ret = device_fd_check(be, "attach_device_pasid", fd, device_fd);
+	if (ret)
+		return ret;
+#if !defined(VFIO_DEVICE_ATTACH_PASID) || !defined(VFIO_DEVICE_DETACH_PASID)
+	(void)out_hwpt_id;
+	trace_attach_device_pasid(fd, device_fd, pasid, pt_id, 0, -EOPNOTSUPP);
+	return iommufd_missing(be, "attach_device_pasid", fd,
+			       "VFIO_DEVICE_ATTACH_PASID", "6.15", true);
+#else
+	{
+		struct vfio_device_attach_iommufd_pt cmd = {
+			.argsz = sizeof(cmd),
+			.flags = VFIO_DEVICE_ATTACH_PASID,
+			.pt_id = pt_id,
+			.pasid = pasid,
+		};
+
+		ret = ioctl(device_fd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &cmd) ? -errno : 0;
+		trace_attach_device_pasid(fd, device_fd, pasid, pt_id,
+					  ret ? 0 : cmd.pt_id, ret);
+		if (!ret) {
+			if (out_hwpt_id)
+				*out_hwpt_id = cmd.pt_id;
+			return 0;
+		}
+	}
+	return device_pasid_failed(be, "attach_device_pasid", fd, device_fd,
+				   pasid, pt_id, ret);
+#endif
+}
+
+IOMMUFD_EXPORT
+int iommufd_backend_detach_device_pasid(struct iommufd_backend *be,
+					int device_fd, uint32_t pasid)
+{
+	int fd, ret IOMMUFD_MAYBE_UNUSED;
+
+	fd = iommufd_backend_fd_for(be, "detach_device_pasid");
+	if (fd < 0)
+		return fd;
+	ret = device_fd_check(be, "detach_device_pasid", fd, device_fd);
+	if (ret)
+		return ret;
+#if !defined(VFIO_DEVICE_ATTACH_PASID) || !defined(VFIO_DEVICE_DETACH_PASID)
+	trace_detach_device_pasid(fd, device_fd, pasid, -EOPNOTSUPP);
+	return iommufd_missing(be, "detach_device_pasid", fd,
+			       "VFIO_DEVICE_DETACH_PASID", "6.15", true);
+#else
+	{
+		struct vfio_device_detach_iommufd_pt cmd = {
+			.argsz = sizeof(cmd),
+			.flags = VFIO_DEVICE_DETACH_PASID,
+			.pasid = pasid,
+		};
+
+		ret = ioctl(device_fd, VFIO_DEVICE_DETACH_IOMMUFD_PT, &cmd) ? -errno : 0;
+	}
+	trace_detach_device_pasid(fd, device_fd, pasid, ret);
+	if (!ret)
+		return 0;
+	return device_pasid_failed(be, "detach_device_pasid", fd, device_fd,
+				   pasid, 0, ret);
 #endif
 }

@@ -82,4 +82,36 @@ static inline int iommufd_backend_fd_for(const struct iommufd_backend *be,
 int iommufd_missing(const struct iommufd_backend *be, const char *op, int fd,
 		    const char *what, const char *since, bool in_build);
 
+/*
+ * The same for a kernel that says "missing" with another answer than
+ * ENOTTY (mmap's ENODEV, VFIO's EINVAL for an unknown flag): obj names the
+ * object ("fd=3 device_fd=5 pasid=1"), kernel_answer what the kernel said.
+ * Returns -EOPNOTSUPP.
+ */
+int iommufd_missing_as(const struct iommufd_backend *be, const char *op,
+		       const char *obj, const char *what, const char *since,
+		       const char *kernel_answer);
+
+/*
+ * A caller's string made safe to echo in a report: at most
+ * IOMMUFD_QUOTE_MAX of its bytes, between double quotes, with control
+ * characters, DEL, bytes >= 0x80, '"' and '\\' written as C escapes (\n,
+ * \x1b, ...) and "..." after the quote when it was cut. A raw newline from
+ * the caller would otherwise split the report's line in a log, or forge a
+ * second one. buf needs IOMMUFD_QUOTE_BUF bytes. Returns buf.
+ */
+#define IOMMUFD_QUOTE_MAX 64
+#define IOMMUFD_QUOTE_BUF (4 * IOMMUFD_QUOTE_MAX + 6)
+const char *iommufd_quote(char *buf, const char *str);
+
+/*
+ * Why an fd a caller handed over answers EBADF to ioctl(): not open at all,
+ * or an O_PATH fd (open, so fcntl(F_GETFD) succeeds, but a path handle has
+ * no file operations and every ioctl on it is EBADF, the ioctl
+ * syscall's fd class lookup, fdget(), skips FMODE_PATH files: fs/ioctl.c:892
+ * and fs/file.c:1136 in 6.12, fs/ioctl.c:583 and fs/file.c:1209 in 7.3). Returns a phrase for a
+ * message.
+ */
+const char *iommufd_fd_ebadf_why(int fd);
+
 #endif /* LIBIOMMUFD_INTERNAL_H */

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /* Where the library's messages go: a hook per process, optionally per backend. */
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -76,16 +77,68 @@ void iommufd_report(const struct iommufd_backend *be,
 	fn(opaque, level, op, err, msg);
 }
 
+int iommufd_missing_as(const struct iommufd_backend *be, const char *op,
+		       const char *obj, const char *what, const char *since,
+		       const char *kernel_answer)
+{
+	iommufd_error(be, op, EOPNOTSUPP,
+		      "%s: the running kernel lacks %s (%s; it came with Linux %s)",
+		      obj, what, kernel_answer, since);
+	return -EOPNOTSUPP;
+}
+
 int iommufd_missing(const struct iommufd_backend *be, const char *op, int fd,
 		    const char *what, const char *since, bool in_build)
 {
-	if (in_build)
-		iommufd_error(be, op, EOPNOTSUPP,
-			      "fd=%d: libiommufd was built with uapi headers without %s (Linux %s); rebuild it against newer headers",
-			      fd, what, since);
-	else
-		iommufd_error(be, op, EOPNOTSUPP,
-			      "fd=%d: the running kernel lacks %s (ENOTTY; it came with Linux %s)",
-			      fd, what, since);
+	char obj[24];
+
+	snprintf(obj, sizeof(obj), "fd=%d", fd);
+	if (!in_build)
+		return iommufd_missing_as(be, op, obj, what, since, "ENOTTY");
+	iommufd_error(be, op, EOPNOTSUPP,
+		      "%s: libiommufd was built with uapi headers without %s (Linux %s); rebuild it against newer headers",
+		      obj, what, since);
 	return -EOPNOTSUPP;
+}
+
+const char *iommufd_quote(char *buf, const char *str)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i, o = 0;
+
+	buf[o++] = '"';
+	for (i = 0; str[i] && i < IOMMUFD_QUOTE_MAX; i++) {
+		unsigned char c = (unsigned char)str[i];
+
+		if (c == '\n' || c == '\t' || c == '\r' || c == '"' || c == '\\') {
+			buf[o++] = '\\';
+			buf[o++] = c == '\n' ? 'n' : c == '\t' ? 't' : c == '\r' ? 'r' : (char)c;
+		} else if (c < 0x20 || c >= 0x7f) {
+			/* Bytes >= 0x80 too: a terminal may read them as C1 controls. */
+			buf[o++] = '\\';
+			buf[o++] = 'x';
+			buf[o++] = hex[c >> 4];
+			buf[o++] = hex[c & 15];
+		} else {
+			buf[o++] = (char)c;
+		}
+	}
+	buf[o++] = '"';
+	if (str[i]) {
+		memcpy(buf + o, "...", 3);
+		o += 3;
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+const char *iommufd_fd_ebadf_why(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	if (fl < 0)
+		return "not an open file descriptor";
+	if (fl & O_PATH)
+		return "an O_PATH file descriptor, which cannot do ioctls (open the file O_RDWR)";
+	return "the file refuses ioctls (EBADF)";
 }

@@ -78,6 +78,14 @@ IOMMUFD_TRACE_EVENT(detach_device,
 	(int fd, int device_fd, int ret),
 	(fd, device_fd, ret),
 	"fd=%d device_fd=%d ret=%d")
+IOMMUFD_TRACE_EVENT(attach_device_pasid,
+	(int fd, int device_fd, uint32_t pasid, uint32_t pt_id, uint32_t hwpt_id, int ret),
+	(fd, device_fd, pasid, pt_id, hwpt_id, ret),
+	"fd=%d device_fd=%d pasid=%u pt=%u hwpt=%u ret=%d")
+IOMMUFD_TRACE_EVENT(detach_device_pasid,
+	(int fd, int device_fd, uint32_t pasid, int ret),
+	(fd, device_fd, pasid, ret),
+	"fd=%d device_fd=%d pasid=%u ret=%d")
 /* LIBIOMMUFD_0.2, 7.x ioctls */
 IOMMUFD_TRACE_EVENT(alloc_viommu,
 	(int fd, uint32_t dev_id, uint32_t type, uint32_t hwpt_id, uint32_t data_len, uint32_t viommu_id, int ret),
@@ -103,3 +111,7 @@ IOMMUFD_TRACE_EVENT(change_process,
 	(int fd, int ret),
 	(fd, ret),
 	"fd=%d ret=%d")
+IOMMUFD_TRACE_EVENT(viommu_mmap,
+	(int fd, uint32_t viommu_id, uint64_t offset, uint64_t length, uint64_t addr, int ret),
+	(fd, viommu_id, offset, length, addr, ret),
+	"fd=%d viommu=%u offset=0x%" PRIx64 " length=0x%" PRIx64 " addr=0x%" PRIx64 " ret=%d")

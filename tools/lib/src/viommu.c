@@ -9,8 +9,10 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 
 #include <linux/iommufd.h>
 
@@ -225,6 +227,65 @@ int iommufd_backend_alloc_hw_queue(struct iommufd_backend *be,
 		      ret == -EOPNOTSUPP ? " (a queue type this vIOMMU does not offer)" : "");
 	return ret;
 #endif
+}
+
+/*
+ * A vIOMMU's MMIO window (e.g. Tegra241 CMDQV's VINTF page0, or the
+ * selftest vIOMMU's two pages) is mmap'ed from the iommufd fd itself, at the
+ * offset and length IOMMU_VIOMMU_ALLOC wrote into the driver's data. The
+ * kernel (7.3 drivers/iommu/iommufd/main.c:587, iommufd_fops_mmap, since
+ * 6.17) insists on MAP_SHARED (EINVAL otherwise), no PROT_EXEC (EPERM), a
+ * page-aligned length, and exactly the offset and length it handed out
+ * (ENXIO for anything else, also a part of the window). A kernel without
+ * the interface has no mmap in the iommufd's file operations, so mmap(2)
+ * answers ENODEV (6.12 mm/mmap.c:423). The mapping holds a reference on
+ * the vIOMMU: IOMMU_DESTROY of it is EBUSY until munmap().
+ */
+IOMMUFD_EXPORT
+int iommufd_backend_viommu_mmap(struct iommufd_backend *be, uint32_t viommu_id,
+				uint64_t offset, uint64_t length,
+				void **out_addr)
+{
+	void *addr;
+	int fd, ret;
+
+	fd = iommufd_backend_fd_for(be, "viommu_mmap");
+	if (fd < 0)
+		return fd;
+	if (!out_addr || !length || offset > (uint64_t)INT64_MAX ||
+	    length > (uint64_t)SIZE_MAX) {
+		iommufd_error(be, "viommu_mmap", EINVAL,
+			      "fd=%d viommu=%u offset=0x%" PRIx64 " length=0x%" PRIx64 ": %s",
+			      fd, viommu_id, offset, length,
+			      !out_addr ? "out_addr is NULL" :
+			      !length ? "zero length" :
+					"offset or length beyond what mmap() takes");
+		trace_viommu_mmap(fd, viommu_id, offset, length, 0, -EINVAL);
+		return -EINVAL;
+	}
+	addr = mmap(NULL, (size_t)length, PROT_READ | PROT_WRITE, MAP_SHARED,
+		    fd, (off_t)offset);
+	ret = addr == MAP_FAILED ? -errno : 0;
+	trace_viommu_mmap(fd, viommu_id, offset, length,
+			  ret ? 0 : (uint64_t)(uintptr_t)addr, ret);
+	if (!ret) {
+		*out_addr = addr;
+		return 0;
+	}
+	if (ret == -ENODEV) {
+		char obj[48];
+
+		snprintf(obj, sizeof(obj), "fd=%d viommu=%u", fd, viommu_id);
+		return iommufd_missing_as(be, "viommu_mmap", obj,
+					  "mmap of the iommufd (vIOMMU MMIO windows)",
+					  "6.17", "ENODEV from mmap()");
+	}
+	iommufd_error(be, "viommu_mmap", -ret,
+		      "fd=%d viommu=%u offset=0x%" PRIx64 " length=0x%" PRIx64 ": mmap of the iommufd failed%s",
+		      fd, viommu_id, offset, length,
+		      ret == -ENXIO ? " (not an offset and length IOMMU_VIOMMU_ALLOC handed out, or its vIOMMU is gone)" :
+		      ret == -EINVAL ? " (length not a multiple of the page size, or offset not page-aligned)" : "");
+	return ret;
 }
 
 /*

@@ -142,7 +142,7 @@ int iommufd_backend_set_report_fn(struct iommufd_backend *be,
  * and disconnect and destroy do not close: the caller keeps ownership.
  *
  * Return: 0; -EINVAL for a NULL @be or a negative @fd; -EBADF if @fd is not
- * open; -ENOTTY if @fd is not an iommufd (the probe's errno if it fails
+ * open, or is an O_PATH fd (open, but it cannot do ioctls); -ENOTTY if @fd is not an iommufd (the probe's errno if it fails
  * otherwise); -EBUSY while users are connected. Every failure is reported.
  */
 int iommufd_backend_set_fd(struct iommufd_backend *be, int fd);
@@ -154,7 +154,9 @@ int iommufd_backend_set_fd(struct iommufd_backend *be, int fd);
  *	command line
  *
  * Parses @str and calls iommufd_backend_set_fd(); every message names
- * @str.
+ * @str, quoted, with control characters escaped (a "3\n" is reported as
+ * "3\\n", so a caller's string can neither split nor forge a log line) and
+ * cut after 64 bytes.
  *
  * Return: 0; -EINVAL for a NULL @be or @str, or a string that is not a
  * non-negative decimal int (e.g. "abc", "-1", "3x"); otherwise what
@@ -518,6 +520,55 @@ int iommufd_backend_attach_device(struct iommufd_backend *be, int device_fd,
  */
 int iommufd_backend_detach_device(struct iommufd_backend *be, int device_fd);
 
+/**
+ * iommufd_backend_attach_device_pasid() - attach (or replace) one PASID
+ * @be: the connected backend the device is bound to
+ * @device_fd: the bound VFIO device cdev
+ * @pasid: the PASID whose DMA goes to @pt_id (not 0, IOMMU_NO_PASID: that
+ *	is iommufd_backend_attach_device())
+ * @pt_id: an IOAS, or a HWPT allocated with IOMMUFD_HWPT_ALLOC_PASID
+ * @out_hwpt_id: receives the HWPT the PASID now uses, or NULL
+ *
+ * VFIO_DEVICE_ATTACH_IOMMUFD_PT with VFIO_DEVICE_ATTACH_PASID came with
+ * Linux 6.15. Attaching a PASID that is attached already replaces its page
+ * table. The device needs a PASID capability and its IOMMU PASID support
+ * (iommufd_backend_get_device_info()'s max_pasid_log2 is non-zero), and the
+ * device's own (RID) attachment must be PASID-compatible too. A kernel
+ * without the flag answers a bare EINVAL; the library then asks the device
+ * two harmless questions (a PASID detach of PASID 0xffffffff, which 6.15+
+ * ignores, and VFIO_DEVICE_GET_INFO, which works only once bound) to tell
+ * "kernel too old" from "device not bound" and from the kernel's own EINVAL.
+ *
+ * Return: 0; -EINVAL for a NULL @be or a negative @device_fd; -EBADF if @be
+ * has no users or @device_fd is closed or O_PATH; -ENOTTY if @device_fd is
+ * not a VFIO device; -EOPNOTSUPP when the kernel or the library's headers
+ * lack PASID attach, or the VFIO driver or IOMMU has no PASID support;
+ * otherwise the ioctl's negative errno (-EINVAL for a device not bound, a
+ * HWPT without IOMMUFD_HWPT_ALLOC_PASID, or a PASID the device cannot
+ * issue; -ENOENT for an unknown @pt_id). Failures are reported.
+ */
+int iommufd_backend_attach_device_pasid(struct iommufd_backend *be,
+					int device_fd, uint32_t pasid,
+					uint32_t pt_id, uint32_t *out_hwpt_id);
+
+/**
+ * iommufd_backend_detach_device_pasid() - detach one PASID
+ * @be: the connected backend the device is bound to
+ * @device_fd: the bound VFIO device cdev
+ * @pasid: the PASID; its DMA is blocked afterwards
+ *
+ * VFIO_DEVICE_DETACH_IOMMUFD_PT with VFIO_DEVICE_DETACH_PASID came with
+ * Linux 6.15. The kernel answers 0 for a PASID that is not attached.
+ *
+ * Return: 0; -EINVAL for a NULL @be, a negative @device_fd or a device not
+ * bound; -EBADF if @be has no users or @device_fd is closed or O_PATH;
+ * -ENOTTY if @device_fd is not a VFIO device; -EOPNOTSUPP when the kernel
+ * or the library's headers lack PASID detach, or the VFIO driver has no
+ * PASID support. Failures are reported.
+ */
+int iommufd_backend_detach_device_pasid(struct iommufd_backend *be,
+					int device_fd, uint32_t pasid);
+
 /*
  * ---- LIBIOMMUFD_0.2, the ioctls after 6.12: vIOMMU objects, file
  * mappings, moving an iommufd to another process ----
@@ -552,6 +603,31 @@ int iommufd_backend_alloc_viommu(struct iommufd_backend *be, uint32_t dev_id,
 				 uint32_t viommu_type, uint32_t hwpt_id,
 				 void *data, uint32_t data_len,
 				 uint32_t *out_viommu_id);
+
+/**
+ * iommufd_backend_viommu_mmap() - map a vIOMMU's MMIO window
+ * @be: a connected backend
+ * @viommu_id: the vIOMMU the window belongs to (for reports and traces:
+ *	the kernel finds the window by @offset)
+ * @offset: the mmap offset IOMMU_VIOMMU_ALLOC wrote into the driver's data
+ *	(e.g. struct iommu_viommu_tegra241_cmdqv's out_vintf_mmap_offset)
+ * @length: the length it wrote there; the whole window, nothing less
+ * @out_addr: receives the mapping (shared, readable and writeable); the
+ *	caller unmaps it with munmap(*@out_addr, @length)
+ *
+ * An mmap() of the iommufd fd; the interface came with Linux 6.17. While
+ * mapped, the vIOMMU cannot be destroyed (IOMMU_DESTROY is -EBUSY).
+ *
+ * Return: 0 with *@out_addr set; -EINVAL for a NULL @be or @out_addr, a
+ * zero @length, a @length not a multiple of the page size or an @offset
+ * not aligned to it; -EBADF if @be has no users; -EOPNOTSUPP when the
+ * kernel has no mmap on the iommufd (ENODEV); -ENXIO for an @offset and
+ * @length the kernel did not hand out; otherwise mmap()'s negative errno.
+ * Failures are reported.
+ */
+int iommufd_backend_viommu_mmap(struct iommufd_backend *be, uint32_t viommu_id,
+				uint64_t offset, uint64_t length,
+				void **out_addr);
 
 /**
  * iommufd_backend_alloc_vdev() - tell a vIOMMU a device's virtual id
