@@ -312,7 +312,8 @@ static int check_pages(struct check *c, struct iommufd_ctx *ictx,
 	     n = itree_succ(n))
 		ADD_RANGE(n->start, n->last);
 #undef ADD_RANGE
-	qsort(r, nr, sizeof(*r), cmp_range);
+	if (nr)
+		qsort(r, nr, sizeof(*r), cmp_range);
 	for (size_t i = 0, next = 0; i < nr && !rc; i++) {
 		uint64_t from = r[i].first > next ? r[i].first : next;
 
