@@ -42,6 +42,8 @@ struct fuzz_buf {
 static struct fuzz_buf g_bufs[IOMMUFD_RECORD_NR_BUFS];
 static uint8_t *g_arg;		/* ARG_SIZE, an unmapped page after it */
 static int g_forced_kernel = -1;
+/* FUZZ_MOCK_TRACE=1: each decoded call and its result on stderr */
+static bool g_trace;
 static int g_baseline_fds;
 
 static int ctx_fd[IOMMUFD_RECORD_CTX_SLOTS];
@@ -169,6 +171,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		g_forced_kernel = IOMMUFD_MOCK_KERNEL_7_3;
 	else if (k && *k)
 		die("IOMMUFD_MOCK_KERNEL", "this build answers as 6.12 or 7.3");
+	g_trace = getenv("FUZZ_MOCK_TRACE") != NULL;
 	bufs_init();
 	/* the first open reads the environment once; inputs set it after */
 	fd = iommufd_mock_fd_open(true);
@@ -252,6 +255,23 @@ static void keep_out_fd(unsigned long cmd, const uint8_t *arg)
 	close_fd(&(int){ (int)fd });
 }
 
+static void trace_ioctl(unsigned int ctx, unsigned long cmd, const void *arg,
+			size_t len, int ret)
+{
+	bool ours = arg >= (const void *)g_arg &&
+		    arg < (const void *)(g_arg + ARG_SIZE);
+	int err = errno;
+
+	fprintf(stderr, "fuzz_mock: ctx %u ioctl %#lx", ctx, cmd);
+	if (cmd == IOMMU_TEST_CMD && ours && len >= 8)
+		fprintf(stderr, " op %u", ((const uint32_t *)arg)[1]);
+	fprintf(stderr, " arg %p len %zu:", arg, len);
+	for (size_t i = 0; ours && i + 4 <= len && i < 64; i += 4)
+		fprintf(stderr, " %08x", *(const uint32_t *)((const char *)arg + i));
+	fprintf(stderr, " -> %d%s%s\n", ret, ret < 0 ? " " : "",
+		ret < 0 ? strerror(err) : "");
+}
+
 static size_t do_ioctl(const uint8_t *p, size_t left)
 {
 	unsigned int ctx, place;
@@ -300,10 +320,14 @@ static size_t do_ioctl(const uint8_t *p, size_t left)
 	default:
 		arg = g_arg;
 	}
+	ret = -1;
+	errno = EBADF;
 	if (ctx_fd[ctx] >= 0 &&
 	    iommufd_mock_fd_ioctl(ctx_fd[ctx], cmd, arg, &ret) && ret >= 0 &&
 	    arg == g_arg)
 		keep_out_fd(cmd, g_arg);
+	if (g_trace)
+		trace_ioctl(ctx, cmd, arg, len, ret);
 	if (arg != g_arg && arg > (void *)g_arg && arg < (void *)(g_arg + ARG_SIZE))
 		memset(arg, 0, len);
 	check_all("after an ioctl");
