@@ -23,6 +23,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <linux/capability.h>
 #include <unistd.h>
 
 #include "iommufd_mock_fd.h"
@@ -31,6 +34,11 @@
 #include "record.h"
 
 #define BUF_SIZE (8UL << 20)
+/*
+ * RLIMIT_MEMLOCK for the inputs that run without CAP_IPC_LOCK: less than
+ * the buffers hold, so that pinning can run out (ENOMEM and its unwinding).
+ */
+#define MEMLOCK_LIMIT (2UL << 20)
 #define ARG_SIZE (64UL << 10)
 
 struct fuzz_buf {
@@ -133,6 +141,30 @@ static void bufs_init(void)
 }
 
 /* The open fds; with verbose, each one and what it is, on stderr. */
+/*
+ * CAP_IPC_LOCK on or off in the effective set (it stays permitted): with it
+ * the mock charges no pin (pages.c, IOPT_PAGES_ACCOUNT_NONE), without it
+ * every pin is charged to RLIMIT_MEMLOCK.
+ */
+static void ipc_lock_set(bool on)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct d[2];
+	uint32_t bit = 1U << (CAP_IPC_LOCK % 32);
+
+	if (syscall(SYS_capget, &hdr, d))
+		return;
+	if (!(d[CAP_IPC_LOCK / 32].permitted & bit))
+		return;
+	if (on)
+		d[CAP_IPC_LOCK / 32].effective |= bit;
+	else
+		d[CAP_IPC_LOCK / 32].effective &= ~bit;
+	syscall(SYS_capset, &hdr, d);
+}
+
 static int count_fds(bool verbose)
 {
 	DIR *d = opendir("/proc/self/fd");
@@ -172,6 +204,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	else if (k && *k)
 		die("IOMMUFD_MOCK_KERNEL", "this build answers as 6.12 or 7.3");
 	g_trace = getenv("FUZZ_MOCK_TRACE") != NULL;
+	setrlimit(RLIMIT_MEMLOCK,
+		  &(struct rlimit){ MEMLOCK_LIMIT, MEMLOCK_LIMIT });
 	bufs_init();
 	/* the first open reads the environment once; inputs set it after */
 	fd = iommufd_mock_fd_open(true);
@@ -409,6 +443,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	iommufd_mock_kernel = g_forced_kernel >= 0 ? g_forced_kernel :
 			      (data[0] & IOMMUFD_RECORD_HDR_7X) && IOMMUFD_MOCK_HAVE_7X ?
 			      IOMMUFD_MOCK_KERNEL_7_3 : IOMMUFD_MOCK_KERNEL_6_12;
+	ipc_lock_set(!(data[0] & IOMMUFD_RECORD_HDR_NO_IPC_LOCK));
 	open_ctx(0);
 	while (pos < size) {
 		const uint8_t *p = data + pos;

@@ -6,7 +6,9 @@
  *
  * A stream is a header byte and records, little endian, packed:
  *
- *   header       u8 flags: bit 0 set = the 7.3 personality, clear = 6.12
+ *   header       u8 flags: bit 0 set = the 7.3 personality, clear = 6.12;
+ *                bit 1 set = without CAP_IPC_LOCK (pins are charged to
+ *                RLIMIT_MEMLOCK); the recorder writes bit 0 only
  *   IOCTL  0x00  u8 ctx, u8 cmd (index into iommufd_record_cmds[]),
  *                u8 place, u16 len, len bytes: the argument struct
  *   FILL   0x01  u8 buf, u32 off, u16 len, len bytes written at buffer
@@ -49,6 +51,7 @@ enum iommufd_record_op {
 };
 
 #define IOMMUFD_RECORD_HDR_7X 0x01
+#define IOMMUFD_RECORD_HDR_NO_IPC_LOCK 0x02
 
 /* The size of an IOCTL record's fixed part and a FILL record's. */
 #define IOMMUFD_RECORD_IOCTL_HDR 6
