@@ -271,13 +271,17 @@ static void access_fd_from_slot(uint8_t *arg, size_t len)
 	memcpy(arg + offsetof(struct iommu_test_cmd, id), &id, 4);
 }
 
-/* A new fd the call returned goes to a free slot (else it is closed). */
+/*
+ * A new fd the call returned goes to a free slot (else it is closed). The
+ * argument lies in the arg buffer wherever its place put it.
+ */
 static void keep_out_fd(unsigned long cmd, const uint8_t *arg)
 {
-	long off = iommufd_record_out_fd_offset(cmd, arg, ARG_SIZE);
+	size_t avail = (size_t)(g_arg + ARG_SIZE - arg);
+	long off = iommufd_record_out_fd_offset(cmd, arg, avail);
 	uint32_t fd;
 
-	if (off < 0)
+	if (off < 0 || (size_t)off + sizeof(fd) > avail)
 		return;
 	memcpy(&fd, arg + off, 4);
 	for (int i = 0; i < IOMMUFD_RECORD_FD_SLOTS; i++) {
@@ -289,11 +293,16 @@ static void keep_out_fd(unsigned long cmd, const uint8_t *arg)
 	close_fd(&(int){ (int)fd });
 }
 
+static bool in_arg_buffer(const void *arg)
+{
+	return arg >= (const void *)g_arg &&
+	       arg < (const void *)(g_arg + ARG_SIZE);
+}
+
 static void trace_ioctl(unsigned int ctx, unsigned long cmd, const void *arg,
 			size_t len, int ret)
 {
-	bool ours = arg >= (const void *)g_arg &&
-		    arg < (const void *)(g_arg + ARG_SIZE);
+	bool ours = in_arg_buffer(arg);
 	int err = errno;
 
 	fprintf(stderr, "fuzz_mock: ctx %u ioctl %#lx", ctx, cmd);
@@ -358,11 +367,11 @@ static size_t do_ioctl(const uint8_t *p, size_t left)
 	errno = EBADF;
 	if (ctx_fd[ctx] >= 0 &&
 	    iommufd_mock_fd_ioctl(ctx_fd[ctx], cmd, arg, &ret) && ret >= 0 &&
-	    arg == g_arg)
-		keep_out_fd(cmd, g_arg);
+	    in_arg_buffer(arg))
+		keep_out_fd(cmd, arg);
 	if (g_trace)
 		trace_ioctl(ctx, cmd, arg, len, ret);
-	if (arg != g_arg && arg > (void *)g_arg && arg < (void *)(g_arg + ARG_SIZE))
+	if (arg != g_arg && in_arg_buffer(arg))
 		memset(arg, 0, len);
 	check_all("after an ioctl");
 	return IOMMUFD_RECORD_IOCTL_HDR + len;
