@@ -40,6 +40,13 @@
  */
 #define MEMLOCK_LIMIT (2UL << 20)
 #define ARG_SIZE (64UL << 10)
+/*
+ * The PROT_NONE reservation after each buffer (virtual space only): the
+ * mock adds offsets to a user pointer (a dirty bitmap's bit for an IOVA
+ * far from its base, VFIO capabilities up to argsz), which must fault, not
+ * land in the fuzzer's own memory.
+ */
+#define TAIL_GUARD (64ULL << 30)
 
 struct fuzz_buf {
 	uint8_t *base;
@@ -63,11 +70,12 @@ static void die(const char *what, const char *why)
 	abort();
 }
 
-/* A mapping of size bytes between two PROT_NONE guard pages. */
+/* A mapping of size bytes after a PROT_NONE page, before TAIL_GUARD. */
 static uint8_t *map_guarded(size_t size, int prot, int flags, int fd)
 {
 	size_t ps = (size_t)sysconf(_SC_PAGESIZE);
-	uint8_t *area = mmap(NULL, size + 2 * ps, PROT_NONE,
+	size_t total = ps + size + TAIL_GUARD;
+	uint8_t *area = mmap(NULL, total, PROT_NONE,
 			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	void *p;
 
@@ -75,7 +83,7 @@ static uint8_t *map_guarded(size_t size, int prot, int flags, int fd)
 		return NULL;
 	p = mmap(area + ps, size, prot, flags | MAP_FIXED, fd, 0);
 	if (p == MAP_FAILED) {
-		munmap(area, size + 2 * ps);
+		munmap(area, total);
 		return NULL;
 	}
 	return p;
@@ -243,8 +251,8 @@ static void check_all(const char *after)
 static void untag(uint8_t *arg, size_t len)
 {
 	for (size_t o = 0; o + 8 <= len; o += 8) {
-		uint64_t v;
 		struct fuzz_buf *b;
+		uint64_t v;
 
 		memcpy(&v, arg + o, 8);
 		if (!iommufd_record_is_ptr(v))
@@ -253,6 +261,66 @@ static void untag(uint8_t *arg, size_t len)
 		v = (uintptr_t)b->base + (uint32_t)v % b->size;
 		memcpy(arg + o, &v, 8);
 	}
+}
+
+/* Where the mock writes through a pointer of the argument, or -1. */
+static long out_ptr_offset(unsigned long cmd, const uint8_t *arg, size_t len)
+{
+	uint32_t op;
+
+	switch (cmd) {
+	/* mapped memory is written later, by ACCESS_RW through its IOVA */
+	case IOMMU_IOAS_MAP:
+		return offsetof(struct iommu_ioas_map, user_va);
+	case VFIO_IOMMU_MAP_DMA:
+		return offsetof(struct vfio_iommu_type1_dma_map, vaddr);
+	case IOMMU_IOAS_IOVA_RANGES:
+		return offsetof(struct iommu_ioas_iova_ranges, allowed_iovas);
+	case IOMMU_GET_HW_INFO:
+		return offsetof(struct iommu_hw_info, data_uptr);
+	case IOMMU_HWPT_GET_DIRTY_BITMAP:
+		return offsetof(struct iommu_hwpt_get_dirty_bitmap, data);
+#if IOMMUFD_MOCK_HAVE_7X
+	case IOMMU_VIOMMU_ALLOC:
+		return offsetof(struct iommu_viommu_alloc, data_uptr);
+#endif
+	case IOMMU_TEST_CMD:
+		if (len < offsetofend(struct iommu_test_cmd, op))
+			return -1;
+		memcpy(&op, arg + offsetof(struct iommu_test_cmd, op), 4);
+		return op == IOMMU_TEST_OP_ACCESS_RW ?
+			       (long)offsetof(struct iommu_test_cmd, access_rw.uptr) :
+			       -1;
+	}
+	return -1;
+}
+
+/*
+ * The pointers the mock writes through (selftest_access.c's ACCESS_RW
+ * read, GET_HW_INFO's data, IOVA_RANGES' array, the dirty bitmap, the
+ * vIOMMU's data, and mapped memory, which ACCESS_RW writes) must not reach the fuzzer's own memory, which no kernel
+ * would write: one that is not inside a buffer's reservation (the buffer
+ * and the PROT_NONE space after it, which takes any offset the mock adds)
+ * becomes the same offset in the PROT_NONE buffer. Elsewhere it would be
+ * unmapped memory or ours; either way the call gets EFAULT.
+ */
+static void confine_out_ptr(unsigned long cmd, uint8_t *arg, size_t len)
+{
+	long off = out_ptr_offset(cmd, arg, len);
+	struct fuzz_buf *none = &g_bufs[IOMMUFD_RECORD_BUF_NONE];
+	uint64_t v;
+
+	if (off < 0 || (size_t)off + 8 > len)
+		return;
+	memcpy(&v, arg + off, 8);
+	if (v < 4096)
+		return;
+	for (int b = 0; b < IOMMUFD_RECORD_NR_BUFS; b++)
+		if (g_bufs[b].base && v >= (uintptr_t)g_bufs[b].base &&
+		    v - (uintptr_t)g_bufs[b].base < g_bufs[b].size + TAIL_GUARD)
+			return;
+	v = (uintptr_t)none->base + v % none->size;
+	memcpy(arg + off, &v, 8);
 }
 
 /* An access fd named by its slot (record.h). */
@@ -341,6 +409,7 @@ static size_t do_ioctl(const uint8_t *p, size_t left)
 		memcpy(g_arg, &sz, 4);
 	}
 	untag(g_arg, len);
+	confine_out_ptr(cmd, g_arg, len);
 	if (cmd == IOMMU_TEST_CMD)
 		access_fd_from_slot(g_arg, len);
 	switch ((place & 0xf) % IOMMUFD_RECORD_NR_PLACES) {
