@@ -284,19 +284,17 @@ static void record_result(struct record_stream *s, unsigned long cmd,
 			  void *arg)
 {
 	uint8_t head[sizeof(struct iommu_test_cmd)];
-	size_t len = cmd == IOMMU_TEST_CMD ? sizeof(struct iommu_test_cmd) :
-					     sizeof(struct iommu_fault_alloc);
 	uint32_t fd;
 	long off;
 
-	if (cmd != IOMMU_TEST_CMD && cmd != IOMMU_FAULT_QUEUE_ALLOC)
+	/* the offset, from the op's bytes, then the fd from the user's struct */
+	if (umem_copy_from(head, (uintptr_t)arg,
+			   offsetofend(struct iommu_test_cmd, op)))
 		return;
-	if (umem_copy_from(head, (uintptr_t)arg, len))
+	off = iommufd_record_out_fd_offset(cmd, head, sizeof(head));
+	if (off < 0 || s->nfds == IOMMUFD_RECORD_FD_SLOTS ||
+	    umem_copy_from(&fd, (uintptr_t)arg + (uint64_t)off, sizeof(fd)))
 		return;
-	off = iommufd_record_out_fd_offset(cmd, head, len);
-	if (off < 0 || s->nfds == IOMMUFD_RECORD_FD_SLOTS)
-		return;
-	memcpy(&fd, head + off, sizeof(fd));
 	s->fds[s->nfds++] = (int)fd;
 }
 

@@ -153,7 +153,8 @@ static inline bool iommufd_record_op_takes_access_fd(uint32_t op)
 
 /*
  * Where a successful ioctl left a new fd in its argument, or -1: the fault
- * queue's out_fault_fd, CREATE_ACCESS's out_access_fd.
+ * queue's out_fault_fd, the vEVENTQ's out_veventq_fd, CREATE_ACCESS's
+ * out_access_fd.
  */
 static inline long iommufd_record_out_fd_offset(unsigned long cmd,
 						const void *arg, size_t len)
@@ -162,6 +163,14 @@ static inline long iommufd_record_out_fd_offset(unsigned long cmd,
 
 	if (cmd == IOMMU_FAULT_QUEUE_ALLOC)
 		return offsetof(struct iommu_fault_alloc, out_fault_fd);
+#ifdef IOMMU_VEVENTQ_ALLOC
+	/* 7.x: the vEVENTQ's fd (ENOTTY until the mock emulates it) */
+	if (cmd == IOMMU_VEVENTQ_ALLOC)
+		return len < offsetof(struct iommu_veventq_alloc, out_veventq_fd) + 4 ?
+			       -1 :
+			       (long)offsetof(struct iommu_veventq_alloc,
+					      out_veventq_fd);
+#endif
 	if (cmd != IOMMU_TEST_CMD ||
 	    len < offsetof(struct iommu_test_cmd, op) + sizeof(op))
 		return -1;
