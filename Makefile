@@ -4,6 +4,8 @@
 #   make vmtest      main job: the suite inside a CONFIG_IOMMUFD_TEST guest
 #   make check       all tests: host builds, library install, mock runs under
 #                    ASan/UBSan, both guest lanes, the runner's own tests
+#   make fuzz        the mock's fuzzer for FUZZ_S seconds (default 60); fails
+#                    on any finding (tools/mock/README.md, "Fuzzing")
 #
 # Variables: KERNEL=6.12|7.3|all (config/kernels; default the newest),
 # TESTS="prog ..." (subset), LANE=mock|vfio, IOMMU=intel|amd|virtio|all (vfio
@@ -26,7 +28,7 @@ MOCK_KERNEL = $(shell $(TOP)/scripts/paths MOCK_KERNEL)
 MOCK_TREE = KSRC=$(shell KERNEL=$(MOCK_KERNEL) KSRC= $(TOP)/scripts/paths KSRC) \
 	HARNESS_KHDR=$(shell KERNEL=$(MOCK_KERNEL) KSRC= $(TOP)/scripts/paths HARNESS_KHDR)
 
-.PHONY: all setup kernel vmtest check lib mock bench clean install
+.PHONY: all setup kernel vmtest check lib mock bench clean install fuzz
 
 all: lib
 	$(MAKE) -C selftests all
@@ -49,6 +51,12 @@ check:
 
 lib:
 	$(MAKE) -C tools/lib all
+
+# The mock built against the newest kernel's headers: both personalities.
+FUZZ_S ?= 60
+fuzz:
+	@$(TOP)/scripts/setup
+	$(MAKE) -C tools/mock fuzz FUZZ_S=$(FUZZ_S)
 
 install:
 	$(MAKE) -C tools/lib install

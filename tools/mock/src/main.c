@@ -25,6 +25,7 @@
 #include "iommufd_test.h"
 
 #include "iommufd_private.h"
+#include "record.h"
 
 /* ---- the personality: which kernel the mock answers as ---- */
 
@@ -425,7 +426,8 @@ static long __iommufd_fops_ioctl(struct iommufd_ctx *ictx, unsigned long cmd,
 
 static long iommufd_fops_ioctl(void *private_data, unsigned long cmd, void *arg)
 {
-	long rc = __iommufd_fops_ioctl(private_data, cmd, arg);
+	long rc = iommufd_record_ioctl(private_data, cmd, arg,
+				       __iommufd_fops_ioctl);
 
 	/* Whatever the outcome, the call's snapshot and pipe end with it. */
 	umem_snapshot_drop();
