@@ -85,7 +85,7 @@ static inline const char *iommu_fault_kind_name(enum iommu_fault_kind kind)
 	static const char *const names[IOMMU_FAULT_NR_KINDS] = {
 		"a write to a readonly IOVA",
 		"a write to an unmapped IOVA",
-		"a write by a detached device",
+		"a write while the device is detached",
 	};
 
 	return kind < IOMMU_FAULT_NR_KINDS ? names[kind] : "?";

@@ -220,9 +220,9 @@ static void vfio_dma_write_must_fault(struct __test_metadata *_metadata,
 	diff = vfio_dma_first_diff(mem, before, self->page);
 	free(before);
 	ASSERT_EQ(-1, diff)
-	TH_LOG("%s by %s to iova 0x%llx LANDED (byte %ld changed; %s): the IOMMU (%s) let it through",
-	       iommu_fault_kind_name(kind), self->dev.bdf,
-	       (unsigned long long)iova, diff,
+	TH_LOG("%s (iova 0x%llx, by %s) LANDED (byte %ld changed; %s): the IOMMU (%s) let it through",
+	       iommu_fault_kind_name(kind), (unsigned long long)iova,
+	       self->dev.bdf, diff,
 	       logged ? "no fault logged" : "a fault was logged too",
 	       self->iommu_name);
 	if (!logged) {
@@ -244,9 +244,9 @@ static void vfio_dma_write_must_fault(struct __test_metadata *_metadata,
 		return;
 	}
 	ASSERT_EQ(0, logged)
-	TH_LOG("%s by %s to iova 0x%llx did not land (memory intact), but %s logged no fault line for it within %d ms",
-	       iommu_fault_kind_name(kind), self->dev.bdf,
-	       (unsigned long long)iova, drv->label, IOMMU_FAULT_WAIT_MS);
+	TH_LOG("%s (iova 0x%llx, by %s) did not land (memory intact), but %s logged no fault line for it within %d ms",
+	       iommu_fault_kind_name(kind), (unsigned long long)iova,
+	       self->dev.bdf, drv->label, IOMMU_FAULT_WAIT_MS);
 }
 
 TEST_F(vfio_dma, copy_round_trip)
