@@ -64,9 +64,13 @@
  *   device=0000:00:0b.0 ...]" for a device the driver does not know.
  * - virtio-iommu, viommu_fault_handler() (drivers/iommu/virtio-iommu.c:
  *   6.12:576-610, 7.3:593-627, the same text): "virtio_iommu virtio0: page
- *   fault from EP 88 at 0x200000 [W]"; the endpoint is the device's PCI
- *   requester id (QEMU's VIOT table maps each PCI function to the endpoint
- *   of its bus/devfn), the letters are empty unless a permission faulted.
+ *   fault from EP 96 at 0x300000 [W]" (measured, edu at 00:0c.0); the
+ *   endpoint is the device's PCI requester id (QEMU's VIOT table maps each
+ *   PCI function to the endpoint of its bus/devfn), the letters are empty
+ *   unless a permission faulted.
+ * Each IOMMU_FAULT_RE_<NAME> belongs to the table entry whose .name is
+ * <NAME> in lower case: dmesg-check pairs them, and the begin marker names
+ * the driver by that .name.
  */
 #define IOMMU_FAULT_RE_INTEL "DMAR: [[]DMA (Read|Write)|DMAR: DRHD: handling fault"
 #define IOMMU_FAULT_RE_AMD "AMD-Vi: Event logged [[]IO_PAGE_FAULT"
