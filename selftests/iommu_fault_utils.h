@@ -511,6 +511,34 @@ static inline int iommu_fault_begin(struct iommu_fault_watch *w,
 }
 
 /*
+ * Reads on until the kernel log has been quiet for IOMMU_FAULT_QUIET_MS
+ * (at most IOMMU_FAULT_WAIT_MS), so that every line of the fault lies
+ * before the end marker. virtio-iommu prints its lines from
+ * its event queue, after the DMA has ended: measured, the first line was
+ * found and the end marker written while the rest of the burst (up to ten
+ * lines, one per 4-byte piece) was still coming, and landed outside the
+ * bracket.
+ */
+#define IOMMU_FAULT_QUIET_MS 1000
+
+static inline void iommu_fault_settle(struct iommu_fault_watch *w)
+{
+	struct timespec start, now;
+	long long usec;
+	char text[512];
+	int spent = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	while (spent < IOMMU_FAULT_WAIT_MS &&
+	       !iommu_kmsg_next(w->fd, &usec, text, sizeof(text),
+				IOMMU_FAULT_QUIET_MS)) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		spent = (now.tv_sec - start.tv_sec) * 1000 +
+			(now.tv_nsec - start.tv_nsec) / 1000000;
+	}
+}
+
+/*
  * Waits for the fault line of a DMA write (or read) by the device bdf at
  * the page of iova (the driver's matches()); the line found goes to
  * line[]. Returns 0, -ETIMEDOUT, or -ENOENT without a known driver.
@@ -531,6 +559,7 @@ static inline int iommu_fault_wait(struct iommu_fault_watch *w,
 		if (!iommu_kmsg_next(w->fd, &usec, text, sizeof(text), left) &&
 		    w->drv->matches(text, bdf, write, iova)) {
 			snprintf(line, len, "%s", text);
+			iommu_fault_settle(w);
 			return 0;
 		}
 		clock_gettime(CLOCK_MONOTONIC, &now);
