@@ -5,10 +5,13 @@
  * errors for fds that are not VFIO devices (everywhere), and on a real
  * IOMMU (the vfio lane): edu bound and attached through an explicitly
  * allocated paging HWPT, DMA through it and through the IOAS, each
- * replaced by the other while DMA is idle, get_device_info of a real
- * IOMMU, and dirty tracking where the IOMMU has it.
+ * replaced by the other while DMA is idle, where a driver cannot give an
+ * IOAS that maps anything a HWPT (6.12's virtio-iommu) that behaviour
+ * pinned, get_device_info of a real IOMMU, and dirty tracking where the
+ * IOMMU has it.
  */
 #include "edu_utils.h"
+#include "iommu_fault_utils.h"
 #include "vfio_utils.h"
 
 #if defined(IOMMUFD_HAVE_UAPI) && defined(VFIO_UAPI_HAS_CDEV)
@@ -97,6 +100,8 @@ FIXTURE(edu_hwpt)
 	__u32 ioas_id, hwpt_id;
 	size_t page;
 	unsigned char *src, *dst;
+	const struct iommu_fault_driver *iommu;	/* for its label */
+	char iommu_name[64];
 };
 
 FIXTURE_SETUP(edu_hwpt)
@@ -112,6 +117,8 @@ FIXTURE_SETUP(edu_hwpt)
 	test_cmd_neg_errno(vfio_pci_bar_mmap(&self->dev, VFIO_PCI_BAR0_REGION_INDEX));
 	ASSERT_EQ(EDU_IDENT, edu_read32(&self->dev, EDU_REG_IDENT));
 	test_cmd_neg_errno(vfio_pci_bus_master(&self->dev, true));
+	self->iommu = iommu_fault_driver_of(self->dev.bdf, self->iommu_name,
+					    sizeof(self->iommu_name));
 
 	self->page = iommufd_page_size();
 	self->src = iommufd_test_buffer(self->page);
@@ -124,10 +131,6 @@ FIXTURE_SETUP(edu_hwpt)
 	ASSERT_EQ(0, iommufd_backend_map_dma(self->be, self->ioas_id,
 					     EDU_DST_IOVA, self->page,
 					     self->dst, false));
-	/* A paging HWPT of the device's IOMMU, on the IOAS. */
-	ASSERT_EQ(0, iommufd_backend_alloc_hwpt(self->be, self->dev.devid,
-						self->ioas_id, 0, 0, 0, NULL,
-						0, &self->hwpt_id));
 }
 
 FIXTURE_TEARDOWN(edu_hwpt)
@@ -138,6 +141,114 @@ FIXTURE_TEARDOWN(edu_hwpt)
 		close(self->dev.fd);
 	if (self->be)
 		vfio_backend_stop(self->be);
+}
+
+/*
+ * Whether the device's IOMMU driver hands IOMMU_HWPT_ALLOC a paging domain
+ * without an aperture, one it completes only at its first attach. 6.12's
+ * virtio-iommu does: it allocates with the old domain_alloc() op and sets
+ * the domain's geometry and page sizes in viommu_attach_dev() through
+ * viommu_domain_finalise() (drivers/iommu/virtio-iommu.c:640-700, 735).
+ * IOMMU_HWPT_ALLOC attaches nothing first (iommufd_hwpt_paging_alloc()'s
+ * immediate_attach is false there, hw_pagetable.c:180-190, 302-304), and
+ * iopt_table_add_domain() reserves every IOVA outside the domain's aperture,
+ * here {0, 0}, in the IOAS (io_pagetable.c:1079-1090): EADDRINUSE if the
+ * IOAS maps anything above 0, and on an empty IOAS only IOVA 0 remains.
+ * (7.3's driver has domain_alloc_paging(), virtio-iommu.c:657, which
+ * completes the domain at allocation.) Probed, not assumed: a HWPT on an
+ * empty IOAS of its own, whose remaining IOVA ranges say it. Returns 1
+ * (no aperture: range[] holds what remained), 0 (an aperture), or -errno.
+ */
+static int edu_hwpt_lacks_aperture(struct iommufd_backend *be, __u32 devid,
+				   struct iommu_iova_range *range)
+{
+	struct iommu_iova_range ranges[8];
+	__u32 ioas_id, hwpt_id, num = 8;
+	int ret;
+
+	ret = iommufd_backend_alloc_ioas(be, &ioas_id);
+	if (ret)
+		return ret;
+	ret = iommufd_backend_alloc_hwpt(be, devid, ioas_id, 0, 0, 0, NULL, 0,
+					 &hwpt_id);
+	if (!ret) {
+		/* EMSGSIZE: more than 8 ranges, so an aperture with holes. */
+		if (_test_ioctl_ioas_iova_ranges(iommufd_backend_fd(be), ioas_id,
+						 ranges, &num, NULL))
+			ret = errno == EMSGSIZE ? 0 : -errno;
+		else
+			ret = num == 1 && ranges[0].start == 0 &&
+			      ranges[0].last == 0;
+		if (num)
+			*range = ranges[0];
+		iommufd_backend_free_id(be, hwpt_id);
+	}
+	iommufd_backend_free_id(be, ioas_id);
+	return ret;
+}
+
+/*
+ * self->hwpt_id: a paging HWPT of the device's IOMMU on the IOAS, which maps
+ * src and dst. Where the driver cannot give one to such an IOAS
+ * (edu_hwpt_lacks_aperture(): EADDRINUSE, and the probe shows why), the
+ * case skips naming the driver and the evidence; hwpt_alloc_on_a_mapped_ioas
+ * pins that behaviour.
+ */
+#define edu_hwpt_alloc_or_skip()                                             \
+	do {                                                                 \
+		struct iommu_iova_range __r = { 0 };                         \
+		int __ret = iommufd_backend_alloc_hwpt(self->be,             \
+						       self->dev.devid,      \
+						       self->ioas_id, 0, 0,  \
+						       0, NULL, 0,           \
+						       &self->hwpt_id);      \
+		if (__ret == -EADDRINUSE &&                                  \
+		    edu_hwpt_lacks_aperture(self->be, self->dev.devid,       \
+					    &__r) == 1)                      \
+			SKIP(return, "IOMMU %s (%s) gives IOMMU_HWPT_ALLOC a domain without an aperture until its first attach (probed: a HWPT left an empty IOAS only [0x%llx, 0x%llx]), so no HWPT on an IOAS that maps anything: EADDRINUSE", \
+			     self->iommu_name,                               \
+			     self->iommu ? self->iommu->label : "?",         \
+			     (unsigned long long)__r.start,                  \
+			     (unsigned long long)__r.last);                  \
+		ASSERT_EQ(0, __ret) TH_LOG("%s", self->rep.msg);             \
+	} while (0)
+
+TEST_F(edu_hwpt, hwpt_alloc_on_a_mapped_ioas)
+{
+	struct iommu_iova_range range = { 0 }, ranges[8];
+	__u32 num = 8, i;
+	bool covered;
+	int late, ret;
+
+	late = edu_hwpt_lacks_aperture(self->be, self->dev.devid, &range);
+	ASSERT_LE(0, late) TH_LOG("probe: %s", strerror(-late));
+	backend_reports_reset(&self->rep);
+	ret = iommufd_backend_alloc_hwpt(self->be, self->dev.devid,
+					 self->ioas_id, 0, 0, 0, NULL, 0,
+					 &self->hwpt_id);
+	if (late) {
+		/* Pinned: the domain's empty aperture collides with the maps. */
+		ASSERT_EQ(-EADDRINUSE, ret);
+		ksft_print_msg("IOMMU %s (%s): a new HWPT has no aperture until attached (an empty IOAS keeps only [0x%llx, 0x%llx]): HWPT_ALLOC on a mapped IOAS -> EADDRINUSE\n",
+			       self->iommu_name,
+			       self->iommu ? self->iommu->label : "?",
+			       (unsigned long long)range.start,
+			       (unsigned long long)range.last);
+	} else {
+		ASSERT_EQ(0, ret) TH_LOG("%s", self->rep.msg);
+	}
+	/*
+	 * Either way the IOAS still offers both mappings' IOVAs: a failed
+	 * HWPT left no reservation behind, a live one reserved nothing there.
+	 */
+	ASSERT_EQ(0, _test_ioctl_ioas_iova_ranges(iommufd_backend_fd(self->be),
+						  self->ioas_id, ranges, &num,
+						  NULL));
+	ASSERT_GE(8, num);
+	for (covered = false, i = 0; i < num && !covered; i++)
+		covered = ranges[i].start <= EDU_SRC_IOVA &&
+			  ranges[i].last >= EDU_DST_IOVA + self->page - 1;
+	ASSERT_TRUE(covered);
 }
 
 /* RAM -> edu -> RAM through whatever the device is attached to. */
@@ -158,6 +269,7 @@ TEST_F(edu_hwpt, dma_through_an_allocated_paging_hwpt)
 {
 	__u32 attached = 0;
 
+	edu_hwpt_alloc_or_skip();
 	ASSERT_EQ(0, iommufd_backend_attach_device(self->be, self->dev.fd,
 						   self->hwpt_id, &attached));
 	/* Attaching a HWPT itself: the kernel hands back the same id. */
@@ -175,6 +287,7 @@ TEST_F(edu_hwpt, replace_hwpt_and_ioas_while_idle)
 {
 	__u32 auto_hwpt = 0, again = 0;
 
+	edu_hwpt_alloc_or_skip();
 	ASSERT_EQ(0, iommufd_backend_attach_device(self->be, self->dev.fd,
 						   self->hwpt_id, NULL));
 	edu_round_trip(2);
@@ -204,8 +317,7 @@ TEST_F(edu_hwpt, replace_hwpt_and_ioas_while_idle)
 TEST_F(edu_hwpt, device_info_of_a_real_iommu)
 {
 	unsigned char info[256];
-	__u32 len = sizeof(info), type = 0;
-	char iommu[64];
+	__u32 len = sizeof(info), type = 0xffff;
 	uint64_t caps = 0;
 	__u8 pasid = 0;
 
@@ -213,11 +325,22 @@ TEST_F(edu_hwpt, device_info_of_a_real_iommu)
 						     IOMMUFD_HW_INFO_TYPE_DEFAULT,
 						     info, &len, &type, &caps,
 						     &pasid));
+	ksft_print_msg("IOMMU %s (%s): hw_info type %u, %u bytes\n",
+		       self->iommu_name,
+		       self->iommu ? self->iommu->label : "?", type, len);
 	/* The emulated VT-d reports its registers (struct iommu_hw_info_vtd). */
-	if (iommufd_hw_iommu_name(iommu, sizeof(iommu)) &&
-	    !strncmp(iommu, "dmar", 4)) {
+	if (self->iommu && !strcmp(self->iommu->name, "intel")) {
 		ASSERT_EQ(IOMMU_HW_INFO_TYPE_INTEL_VTD, type);
 		ASSERT_EQ(sizeof(struct iommu_hw_info_vtd), len);
+	}
+	/*
+	 * virtio-iommu has no hw_info op on 6.12 or 7.3, and iommufd then
+	 * answers type NONE with no data (iommufd_get_hw_info(), device.c:
+	 * 6.12:1345-1349, 7.3:1676-1680).
+	 */
+	if (self->iommu && !strcmp(self->iommu->name, "virtio")) {
+		ASSERT_EQ(IOMMU_HW_INFO_TYPE_NONE, type);
+		ASSERT_EQ(0, len);
 	}
 	ASSERT_EQ(0, self->rep.count);
 }
@@ -234,8 +357,10 @@ TEST_F(edu_hwpt, dirty_pages_the_device_wrote)
 					 IOMMUFD_HWPT_ALLOC_DIRTY_TRACKING, 0, 0,
 					 NULL, 0, &dirty_hwpt);
 	if (ret == -EOPNOTSUPP)
-		SKIP(return, "the IOMMU of %s has no dirty tracking (QEMU's intel-iommu emulates no second-stage A/D bits): %s",
-		     self->dev.bdf, self->rep.msg);
+		SKIP(return, "IOMMU %s (%s) of %s offers no dirty tracking (IOMMU_HWPT_ALLOC_DIRTY_TRACKING refused): %s",
+		     self->iommu_name,
+		     self->iommu ? self->iommu->label : "?", self->dev.bdf,
+		     self->rep.msg);
 	ASSERT_EQ(0, ret);
 	ASSERT_EQ(0, iommufd_backend_attach_device(self->be, self->dev.fd,
 						   dirty_hwpt, NULL));

@@ -9,20 +9,24 @@
  * The real-IOMMU lane
  * -------------------
  * vfio_device and vfio_dma need an IOMMU driver and a device VFIO can take.
- * `scripts/vmtest --lane vfio` gives the guest both: QEMU's emulated Intel
- * IOMMU (-device intel-iommu) and its edu device (1234:11e8), whose DMA
- * engine vfio_dma drives. In the default (mock) lane the guest boots with
- * intel_iommu=off and has no edu, so every case skips, naming what is
- * missing. Run the lane with:
+ * `scripts/vmtest --lane vfio` gives the guest both: an emulated IOMMU
+ * (--iommu intel: -device intel-iommu, the default; amd: amd-iommu; virtio:
+ * virtio-iommu-pci; all: each in turn) and QEMU's edu device (1234:11e8),
+ * whose DMA engine vfio_dma drives. In the default (mock) lane the guest
+ * boots with intel_iommu=off and has no edu, so every case skips, naming
+ * what is missing. Run the lane with:
  *
- *     scripts/vmtest --lane vfio --tests "vfio_device vfio_dma"
+ *     scripts/vmtest --lane vfio --iommu all --tests "vfio_device vfio_dma"
  *
  * Faults provoked on purpose (vfio_dma) are written to the kernel log
- * between the markers the runner knows (DMAR_KMSG_FAULT_BEGIN/END in
- * dmar_utils.h); any other DMAR fault fails the run. Where a lane promises
- * the device, IOMMUFD_HARNESS_VFIO_REQUIRE=1 (e.g. `make run_tests
+ * between the markers the runner knows (IOMMU_FAULT_KMSG_BEGIN/END in
+ * iommu_fault_utils.h, the begin marker naming the driver); any other IOMMU
+ * fault line fails the run. Where a lane promises the device,
+ * IOMMUFD_HARNESS_VFIO_REQUIRE=1 (e.g. `make run_tests
  * IOMMUFD_HARNESS_VFIO_REQUIRE=1`) turns every "missing" skip into a
- * failure, so the lane cannot pass by skipping.
+ * failure, so the lane cannot pass by skipping; IOMMUFD_HARNESS_IOMMU (set
+ * by the runner to the --iommu it booted) must then name the driver that
+ * translates for the device.
  *
  * On real hardware (opt-in)
  * -------------------------
@@ -40,6 +44,7 @@
  * programs edu's DMA engine, so for any other device its cases skip.
  */
 #include "edu_utils.h"
+#include "iommu_fault_utils.h"
 #include "vfio_utils.h"
 
 #ifdef VFIO_UAPI_HAS_CDEV
@@ -86,6 +91,9 @@ FIXTURE_TEARDOWN(vfio_device)
 TEST_F(vfio_device, iommu_group_holds_the_device)
 {
 	char group[32], members[512], type[32] = "?", drv[64], path[PATH_MAX];
+	const char *want = getenv(VFIO_IOMMU_ENV);
+	const struct iommu_fault_driver *iommu;
+	char iommu_name[64];
 	int n, fd;
 
 	n = vfio_pci_group(self->dev.bdf, group, sizeof(group), members,
@@ -100,9 +108,16 @@ TEST_F(vfio_device, iommu_group_holds_the_device)
 		close(fd);
 	}
 	pci_sysfs_link_name(self->dev.bdf, "driver", drv, sizeof(drv));
-	ksft_print_msg("%s%s: IOMMU group %s (type %s), %d member(s): %s; driver %s\n",
+	iommu = iommu_fault_driver_of(self->dev.bdf, iommu_name,
+				      sizeof(iommu_name));
+	ksft_print_msg("%s%s: IOMMU group %s (type %s), %d member(s): %s; driver %s; IOMMU %s (%s)\n",
 		       self->dev.bdf, self->dev.is_edu ? " (edu)" : "", group,
-		       type, n, members, drv);
+		       type, n, members, drv, iommu_name,
+		       iommu ? iommu->label : "a driver without a fault-log entry");
+	if (want && *want)
+		ASSERT_STREQ(want, iommu ? iommu->name : iommu_name)
+		TH_LOG("%s=%s, but %s is translated by IOMMU '%s'",
+		       VFIO_IOMMU_ENV, want, self->dev.bdf, iommu_name);
 	ASSERT_NE(NULL, strstr(members, self->dev.bdf));
 	ASSERT_STREQ(VFIO_DRIVER, drv);
 	/*

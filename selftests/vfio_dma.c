@@ -2,18 +2,20 @@
 /*
  * Description: real DMA through mappings libiommufd makes: QEMU's edu
  * device, bound through VFIO's cdev interface and attached to an IOAS on the
- * guest's Intel IOMMU, copies memory -> device -> memory (every byte
- * checked); its writes do not reach a readonly mapping, an unmapped IOVA or,
- * once detached, any IOVA, and the IOMMU logs each refused write; a bound
- * device keeps the iommufd context alive after the backend disconnects.
+ * guest's IOMMU (VT-d, AMD-Vi or virtio-iommu), copies memory -> device ->
+ * memory (every byte checked); its writes do not reach a readonly mapping,
+ * an unmapped IOVA or, once detached, any IOVA (memory proves it), and the
+ * driver logs each refused write where it logs such refusals at all; a
+ * bound device keeps the iommufd context alive after the backend
+ * disconnects.
  *
  * Every case runs twice: with the device attached before the mappings are
  * made (each map goes straight into the live domain) and after (the attach
  * fills a new domain from the IOAS). See vfio_device.c for how to run the
  * real-IOMMU lane; these cases need edu and skip for any other device.
  */
-#include "dmar_utils.h"
 #include "edu_utils.h"
+#include "iommu_fault_utils.h"
 #include "vfio_utils.h"
 
 #ifdef VFIO_UAPI_HAS_CDEV
@@ -31,7 +33,9 @@ FIXTURE(vfio_dma)
 	struct vfio_pci_dev dev;
 	struct iommufd_backend *be;
 	struct backend_reports rep;
-	struct dmar_kmsg kmsg;
+	struct iommu_fault_watch watch;
+	const struct iommu_fault_driver *iommu;	/* NULL: not in the table */
+	char iommu_name[64];
 	__u32 ioas_id, hwpt_id;
 	size_t page;
 	unsigned char *src, *dst, *ro;
@@ -54,11 +58,13 @@ FIXTURE_VARIANT_ADD(vfio_dma, map_then_attach)
 
 FIXTURE_SETUP(vfio_dma)
 {
-	self->kmsg.fd = -1;
+	self->watch.fd = -1;
 	vfio_pci_open_or_skip(&self->dev);
 	if (!self->dev.is_edu)
 		SKIP(return, "%s is not QEMU's edu (%04x:%04x): these cases program edu's DMA engine",
 		     self->dev.bdf, EDU_VENDOR, EDU_DEVICE);
+	self->iommu = iommu_fault_driver_of(self->dev.bdf, self->iommu_name,
+					    sizeof(self->iommu_name));
 	vfio_backend_start(_metadata, &self->be, &self->rep, &self->ioas_id);
 	test_cmd_vfio_bind(self->dev.fd, iommufd_backend_fd(self->be),
 			   &self->dev.devid);
@@ -93,8 +99,8 @@ FIXTURE_SETUP(vfio_dma)
  */
 FIXTURE_TEARDOWN(vfio_dma)
 {
-	if (self->kmsg.fd >= 0)
-		dmar_fault_end(&self->kmsg);
+	if (self->watch.fd >= 0)
+		iommu_fault_end(&self->watch);
 	vfio_pci_bar_unmap(&self->dev);
 	if (self->dev.fd >= 0)
 		close(self->dev.fd);
@@ -172,14 +178,15 @@ static void vfio_dma_load_device(struct __test_metadata *_metadata,
 }
 
 /*
- * Has edu write its buffer to iova, where the IOMMU must refuse it. mem is
- * the page the CPU sees behind iova (or behind it before it was unmapped
- * or detached): the first witness. The verdict, in this order:
+ * Has edu write its buffer to iova, where the IOMMU must refuse it (kind
+ * says why). mem is the page the CPU sees behind iova (or behind it before
+ * it was unmapped or detached). The verdict, in this order:
  *   - the page changed: the write landed, the IOMMU let it through;
- *   - the page is intact but no fault record was logged: the write was
- *     refused silently (or logged in a form dmar_fault_matches() does not
- *     know), which fails too, and says so;
- *   - intact and logged: the IOMMU refused and reported it.
+ *   - the page is intact: refused. Then the driver's fault log, the second
+ *     witness: a line for this write is printed; none fails the test where
+ *     the driver logs this kind of refusal, and where it does not (its
+ *     table entry says why) or the driver is not known, the test says that
+ *     the memory witness alone decided.
  * The write and the log line lie between the markers that tell the runner
  * the fault is wanted. Nothing asserts inside the bracket: the end marker
  * is written whatever happens (the 6.12 harness may skip teardown after a
@@ -187,8 +194,11 @@ static void vfio_dma_load_device(struct __test_metadata *_metadata,
  */
 static void vfio_dma_write_must_fault(struct __test_metadata *_metadata,
 				      FIXTURE_DATA(vfio_dma) *self, __u64 iova,
-				      const unsigned char *mem)
+				      const unsigned char *mem,
+				      enum iommu_fault_kind kind)
 {
+	const struct iommu_fault_driver *drv = self->iommu;
+	const char *silent = drv ? drv->silent[kind] : NULL;
 	unsigned char *before = malloc(self->page);
 	int begun, dma = -1, logged = -1;
 	char line[512] = "";
@@ -198,26 +208,45 @@ static void vfio_dma_write_must_fault(struct __test_metadata *_metadata,
 	memcpy(before, mem, self->page);
 	/* A write that landed must show: the device holds other bytes. */
 	ASSERT_NE(-1, vfio_dma_first_diff(before, self->src, XFER));
-	begun = dmar_fault_begin(&self->kmsg);
+	begun = iommu_fault_begin(&self->watch, drv);
 	if (!begun)
 		dma = edu_dma(&self->dev, iova, EDU_BUF_START, XFER, true);
 	if (!dma)
-		logged = dmar_fault_wait(&self->kmsg, self->dev.bdf, true,
-					 iova, line, sizeof(line));
-	dmar_fault_end(&self->kmsg);
+		logged = iommu_fault_wait(&self->watch, self->dev.bdf, true,
+					  iova, line, sizeof(line));
+	iommu_fault_end(&self->watch);
 	test_cmd_neg_errno(begun);
 	test_cmd_neg_errno(dma);
 	diff = vfio_dma_first_diff(mem, before, self->page);
 	free(before);
 	ASSERT_EQ(-1, diff)
-	TH_LOG("the write by %s to iova 0x%llx LANDED (byte %ld changed; %s): the IOMMU let it through",
-	       self->dev.bdf, (unsigned long long)iova, diff,
-	       logged ? "no fault logged" : "a fault was logged too");
+	TH_LOG("%s (iova 0x%llx, by %s) LANDED (byte %ld changed; %s): the IOMMU (%s) let it through",
+	       iommu_fault_kind_name(kind), (unsigned long long)iova,
+	       self->dev.bdf, diff,
+	       logged ? "no fault logged" : "a fault was logged too",
+	       self->iommu_name);
+	if (!logged) {
+		ksft_print_msg("dma: %s (iova 0x%llx) refused, memory intact; %s logged: %s\n",
+			       iommu_fault_kind_name(kind),
+			       (unsigned long long)iova, drv->label, line);
+		return;
+	}
+	if (!drv) {
+		ksft_print_msg("dma: %s (iova 0x%llx) refused, memory intact; IOMMU '%s' has no fault-log pattern here: the memory witness alone decides\n",
+			       iommu_fault_kind_name(kind),
+			       (unsigned long long)iova, self->iommu_name);
+		return;
+	}
+	if (silent) {
+		ksft_print_msg("dma: %s (iova 0x%llx) refused, memory intact; %s logs nothing for it (%s): the memory witness alone decides\n",
+			       iommu_fault_kind_name(kind),
+			       (unsigned long long)iova, drv->label, silent);
+		return;
+	}
 	ASSERT_EQ(0, logged)
-	TH_LOG("the write by %s to iova 0x%llx did not land (memory intact), but no DMAR fault record for it was logged within %d ms",
-	       self->dev.bdf, (unsigned long long)iova, DMAR_FAULT_WAIT_MS);
-	ksft_print_msg("dma: edu write to iova 0x%llx refused, memory intact: %s\n",
-		       (unsigned long long)iova, line);
+	TH_LOG("%s (iova 0x%llx, by %s) did not land (memory intact), but %s logged no fault line for it within %d ms",
+	       iommu_fault_kind_name(kind), (unsigned long long)iova,
+	       self->dev.bdf, drv->label, IOMMU_FAULT_WAIT_MS);
 }
 
 TEST_F(vfio_dma, copy_round_trip)
@@ -271,7 +300,8 @@ TEST_F(vfio_dma, readonly_mapping_refuses_device_write)
 	 * either way.
 	 */
 	vfio_dma_load_device(_metadata, self, 3);
-	vfio_dma_write_must_fault(_metadata, self, RO_IOVA, self->ro);
+	vfio_dma_write_must_fault(_metadata, self, RO_IOVA, self->ro,
+				  IOMMU_FAULT_READONLY);
 	ASSERT_EQ(-1, vfio_dma_first_diff(self->ro, before, self->page));
 
 	/* But readable: the device reads it like any memory. */
@@ -301,7 +331,8 @@ TEST_F(vfio_dma, unmapped_iova_no_longer_reaches_memory)
 					      DST_IOVA, self->page));
 	/* The page is unpinned: the domain no longer points at it. */
 	ASSERT_EQ(pinned - (long)self->page / 1024, vfio_vmpin_kb());
-	vfio_dma_write_must_fault(_metadata, self, DST_IOVA, self->dst);
+	vfio_dma_write_must_fault(_metadata, self, DST_IOVA, self->dst,
+				  IOMMU_FAULT_UNMAPPED);
 	ASSERT_TRUE(vfio_dma_all(self->dst, self->page, 0));
 }
 
@@ -321,7 +352,8 @@ TEST_F(vfio_dma, detach_blocks_dma_and_reattach_restores_it)
 	 * ownership of it): no IOVA translates, mapped or not.
 	 */
 	test_cmd_vfio_detach(self->dev.fd);
-	vfio_dma_write_must_fault(_metadata, self, DST_IOVA, self->dst);
+	vfio_dma_write_must_fault(_metadata, self, DST_IOVA, self->dst,
+				  IOMMU_FAULT_BLOCKED);
 	ASSERT_TRUE(vfio_dma_all(self->dst, self->page, 0));
 
 	/* Attached again, the same IOVA reaches the same memory. */

@@ -5,8 +5,8 @@
  * bound to libiommufd's /dev/iommu: finding and binding it, VFIO's ioctls on
  * its fd, its config space and BARs, and the pinned-memory counter. Next to
  * it: pci_utils.h (sysfs), edu_utils.h (QEMU's edu as a DMA engine) and
- * dmar_utils.h (the kernel log, where the Intel IOMMU driver reports the
- * faults some tests provoke on purpose).
+ * iommu_fault_utils.h (the refused DMAs some tests provoke on purpose: what
+ * each IOMMU driver logs for them).
  *
  * Which device: $IOMMUFD_HARNESS_VFIO_DEVICE (a PCI address such as
  * 0000:03:00.0) when set, else the first QEMU edu device (1234:11e8). See
@@ -230,6 +230,14 @@ static inline bool vfio_required(void)
 
 	return v && *v && strcmp(v, "0");
 }
+
+/*
+ * Set by scripts/vmtest's vfio lane to the IOMMU it booted (--iommu intel,
+ * amd or virtio): the driver translating for the device must be that one
+ * (iommu_fault_utils.h names them), so a lane that booted another, or
+ * none, cannot pass as the one asked for.
+ */
+#define VFIO_IOMMU_ENV "IOMMUFD_HARNESS_IOMMU"
 
 #define vfio_skip_unless_required(_fmt, ...)                                 \
 	do {                                                                 \
