@@ -33,6 +33,7 @@ all: lib
 	$(MAKE) -C tools/mock $(MOCK_TREE)
 	$(MAKE) -C tools/bench
 	$(MAKE) -C tools/cli
+	$(MAKE) -C tools/difftest
 
 setup:
 	@$(TOP)/scripts/setup
@@ -56,5 +57,6 @@ clean:
 	$(MAKE) -C tools/lib clean
 	$(MAKE) -C tools/mock clean
 	$(MAKE) -C tools/cli clean
+	$(MAKE) -C tools/difftest clean
 	$(MAKE) -C selftests clean
 	rm -rf $(TOP)/build
