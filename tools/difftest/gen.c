@@ -215,6 +215,12 @@ static uint64_t gen_length(struct dt_rng *r, uint64_t pages)
 struct dt_gen_state {
 	uint8_t filled[DT_REF_NR];	/* bit per slot */
 	uint8_t acc, pages;		/* access slots, access pages slots */
+	struct {
+		uint8_t used, ioas;	/* ioas: the IOAS slot mapped into */
+		uint32_t pages;
+		uint64_t uptr;
+	} maps[DT_IOVA_SLOTS];		/* what each MAP asked for */
+	uint8_t dom_ioas[DT_SLOTS];	/* the IOAS slot of each mock domain + 1 */
 };
 static struct dt_gen_state *gs;
 
@@ -326,6 +332,10 @@ static void gen_op(struct dt_rng *r, struct dt_op *op, unsigned int kind)
 			    (chance(r, 95) ? IOMMU_IOAS_MAP_READABLE : 0) |
 			    (chance(r, 70) ? IOMMU_IOAS_MAP_WRITEABLE : 0);
 		op->out = rnd(r, DT_IOVA_SLOTS);
+		gs->maps[op->out].used = 1;
+		gs->maps[op->out].ioas = op->ref[0] >> 8 == DT_REF_IOAS ? op->ref[0] & 0xff : 0xff;
+		gs->maps[op->out].pages = (uint32_t)pages;
+		gs->maps[op->out].uptr = op->c;
 		break;
 	case DT_COPY:
 		op->ref[0] = gen_ref(r, DT_REF_IOAS);
@@ -369,6 +379,7 @@ static void gen_op(struct dt_rng *r, struct dt_op *op, unsigned int kind)
 		op->ref[0] = gen_pt_ref(r);
 		op->flags = chance(r, 15) ? MOCK_FLAGS_DEVICE_NO_DIRTY : 0;
 		op->out = gen_out(r, DT_REF_STDEV);
+		gs->dom_ioas[op->out] = op->ref[0] >> 8 == DT_REF_IOAS ? (op->ref[0] & 0xff) + 1 : 0;
 		gs->filled[DT_REF_DHWPT] |= 1u << op->out;
 		gs->filled[DT_REF_IDEV] |= 1u << op->out;
 		break;
@@ -464,6 +475,137 @@ static void gen_op(struct dt_rng *r, struct dt_op *op, unsigned int kind)
 	}
 }
 
+/* ---- bursts: a few ops that use each other's results ---- */
+
+static struct dt_op *burst_op(struct dt_rng *r, struct dt_op *op, unsigned int kind)
+{
+	gen_op(r, op, kind);
+	op->fd = 0;
+	return op;
+}
+
+/* A map of the IOAS in slot s into IOVA slot *k; returns its page count. */
+static unsigned int burst_map(struct dt_rng *r, struct dt_op *op, unsigned int s, unsigned int *k)
+{
+	burst_op(r, op, DT_MAP);
+	op->ref[0] = DT_REF(DT_REF_IOAS, s);
+	if (op->b == 0 || op->b % 4096)
+		op->b = 4096 * gs->maps[op->out].pages;
+	if ((op->c >> 32) >= DT_BUF_RDONLY || (op->c & 0xfff))
+		op->c &= ~0xfffULL, op->c = (op->c & 0xffffffffULL) % (16 * 4096);
+	op->flags |= IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE;
+	gs->maps[op->out].uptr = op->c;
+	gs->maps[op->out].ioas = (uint8_t)s;
+	*k = op->out;
+	return gs->maps[op->out].pages;
+}
+
+static uint64_t slot_iova(unsigned int k, unsigned int off)
+{
+	return IOVA_CODE(IOVA_SLOT, (uint64_t)k << 16 | off);
+}
+
+/* The mock domain slot attached to IOAS slot s, if the sequence made one. */
+static unsigned int dom_of(struct dt_rng *r, unsigned int s)
+{
+	unsigned int d;
+
+	for (d = 0; d < DT_SLOTS; d++)
+		if (gs->dom_ioas[d] == s + 1)
+			return d;
+	return rnd(r, DT_SLOTS);
+}
+
+static unsigned int gen_burst(struct dt_rng *r, struct dt_op *ops, unsigned int room)
+{
+	unsigned int s = pick_slot(r, gs->filled[DT_REF_IOAS], DT_SLOTS);
+	unsigned int n = 0, k, pages, off, d = dom_of(r, s), h, a;
+	struct dt_op *op;
+
+	if (room < 7)
+		return 0;
+	switch (rnd(r, 4)) {
+	case 0:	/* map, check it through the domain and the page refs */
+		pages = burst_map(r, &ops[n++], s, &k);
+		off = rnd(r, pages);
+		op = burst_op(r, &ops[n++], DT_CHECK_MAP);
+		op->ref[0] = DT_REF(DT_REF_DHWPT, d);
+		op->a = slot_iova(k, off);
+		op->b = (uint64_t)(pages - off) * 4096;
+		op->c = gs->maps[k].uptr + off * 4096;
+		op = burst_op(r, &ops[n++], DT_CHECK_REFS);
+		op->b = (uint64_t)pages * 4096;
+		op->c = gs->maps[k].uptr;
+		op->d = 1;
+		break;
+	case 1:	/* a dirty-tracking HWPT, the device moved onto it, dirty bits */
+		op = burst_op(r, &ops[n++], DT_HWPT_ALLOC);
+		op->ref[0] = DT_REF(DT_REF_IDEV, d);
+		op->ref[1] = DT_REF(DT_REF_IOAS, s);
+		op->flags = IOMMU_HWPT_ALLOC_DIRTY_TRACKING;
+		op->nr = 0;
+		h = op->out;
+		op = burst_op(r, &ops[n++], DT_MOCK_REPLACE);
+		op->ref[0] = DT_REF(DT_REF_STDEV, d);
+		op->ref[1] = DT_REF(DT_REF_HWPT, h);
+		pages = burst_map(r, &ops[n++], s, &k);
+		op = burst_op(r, &ops[n++], DT_SET_DIRTY);
+		op->ref[0] = DT_REF(DT_REF_HWPT, h);
+		op->flags = IOMMU_HWPT_DIRTY_TRACKING_ENABLE;
+		op = burst_op(r, &ops[n++], DT_TEST_DIRTY);
+		op->ref[0] = DT_REF(DT_REF_HWPT, h);
+		op->a = slot_iova(k, 0);
+		op->b = (uint64_t)pages * 4096;
+		op = burst_op(r, &ops[n++], DT_GET_DIRTY);
+		op->ref[0] = DT_REF(DT_REF_HWPT, h);
+		op->a = slot_iova(k, 0);
+		op->b = (uint64_t)pages * 4096;
+		break;
+	case 2:	/* an access on the IOAS: pin, read/write, unmap under it */
+		op = burst_op(r, &ops[n++], DT_ACCESS_CREATE);
+		op->ref[0] = DT_REF(DT_REF_IOAS, s);
+		a = op->out;
+		pages = burst_map(r, &ops[n++], s, &k);
+		off = rnd(r, pages);
+		op = burst_op(r, &ops[n++], DT_ACCESS_PAGES);
+		op->nr = (uint8_t)a;
+		op->a = slot_iova(k, off);
+		op->b = (uint64_t)(pages - off) * 4096;
+		op->c = gs->maps[k].uptr + off * 4096;
+		op = burst_op(r, &ops[n++], DT_ACCESS_RW);
+		op->nr = (uint8_t)a;
+		op->a = slot_iova(k, 0);
+		op = burst_op(r, &ops[n++], chance(r, 50) ? DT_UNMAP : DT_ACCESS_UNPIN);
+		op->nr = (uint8_t)a;
+		op->ref[0] = DT_REF(DT_REF_IOAS, s);
+		op->a = slot_iova(k, 0);
+		op->b = (uint64_t)pages * 4096;
+		break;
+	default:	/* a copy into another IOAS, checked through its domain */
+		pages = burst_map(r, &ops[n++], s, &k);
+		op = burst_op(r, &ops[n++], DT_IOAS_ALLOC);
+		h = op->out;
+		op = burst_op(r, &ops[n++], DT_MOCK_DOMAIN);
+		op->ref[0] = DT_REF(DT_REF_IOAS, h);
+		op->flags = 0;
+		d = op->out;
+		op = burst_op(r, &ops[n++], DT_COPY);
+		op->ref[0] = DT_REF(DT_REF_IOAS, h);
+		op->ref[1] = DT_REF(DT_REF_IOAS, s);
+		op->a = slot_iova(k, 0);
+		op->b = (uint64_t)pages * 4096;
+		gs->maps[op->out] = gs->maps[k];
+		k = op->out;
+		op = burst_op(r, &ops[n++], DT_CHECK_MAP);
+		op->ref[0] = DT_REF(DT_REF_DHWPT, d);
+		op->a = slot_iova(k, 0);
+		op->b = (uint64_t)pages * 4096;
+		op->c = gs->maps[k].uptr;
+		break;
+	}
+	return n;
+}
+
 /*
  * A sequence starts with what nearly every test needs (an IOAS, usually a
  * mock domain on it), then random ops.
@@ -480,8 +622,14 @@ void dt_seq_generate(struct dt_seq *seq, uint64_t seed, uint64_t index,
 	rng_next(&r);
 	gs = &st;
 	for (i = 0; i < n; i++) {
-		unsigned int kind;
+		unsigned int kind, b;
 
+		if (i > 1 && chance(&r, 12) && (b = gen_burst(&r, &seq->ops[i], n - i))) {
+			for (; b; b--, i++)
+				seq->orig[i] = (uint8_t)i;
+			i--;
+			continue;
+		}
 		if (i == 0)
 			kind = DT_IOAS_ALLOC;
 		else if (i == 1 && chance(&r, 70))
