@@ -199,18 +199,34 @@ static int runner_read(struct dt_runner *r, struct dt_trace *t)
 	return 0;
 }
 
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/*
+ * Both sides run at once; the time until the reference's trace is complete
+ * and until both are tell which side bounds the rate.
+ */
 static int run_both(struct dt_driver *d, unsigned long long index, const char *keep,
 		    struct dt_trace t[2])
 {
+	double t0 = now();
 	int s;
 
 	for (s = 0; s < 2; s++)
 		runner_send(&d->side[s], d->seed, index, keep);
-	for (s = 0; s < 2; s++)
+	for (s = 0; s < 2; s++) {
 		if (runner_read(&d->side[s], &t[s])) {
 			fprintf(stderr, "difftest: the %s runner died\n", s ? "mock" : "reference");
 			return -1;
 		}
+		d->wait[s] += now() - t0;
+	}
+	d->runs++;
 	return 0;
 }
 
@@ -387,14 +403,6 @@ static void report(struct dt_driver *d, unsigned long long index, const struct d
 	trace_free(&t[1]);
 }
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 int dt_drive(struct dt_driver *d, const char *argv0)
 {
 	unsigned long long i, same = 0, explained = 0, bad = 0, done = 0;
@@ -463,6 +471,10 @@ int dt_drive(struct dt_driver *d, const char *argv0)
 	printf("difftest: %llu sequences in %.1f s (%.1f/s): %llu identical, %llu explained, "
 	       "%llu unexplained\n", done, el, el > 0 ? (double)done / el : 0.0, same, explained,
 	       bad);
+	if (d->runs)
+		printf("difftest: per run of both sides (%lu, shrinking included): reference done "
+		       "after %.1f ms, both after %.1f ms\n", d->runs, d->wait[0] * 1e3 / (double)d->runs,
+		       d->wait[1] * 1e3 / (double)d->runs);
 	printf("difftest: %llu passed, %llu failed\n", same + explained, bad);
 	if (rc)
 		return rc;

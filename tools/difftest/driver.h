@@ -40,6 +40,8 @@ struct dt_driver {
 	struct dt_explained *ex;
 	unsigned int nr_ex;
 	struct dt_runner side[2];	/* 0: reference (kernel), 1: mock */
+	unsigned long runs;		/* runs of both sides */
+	double wait[2];			/* seconds until side 0, both, were done */
 };
 
 int dt_explained_load(struct dt_driver *d, const char *path);

@@ -170,13 +170,20 @@ static void put_bytes(struct dt_exec *x, const char *name, const uint8_t *p, siz
 	}
 }
 
+/*
+ * Eight bytes per step: under TCG the buffers' fill is a measurable share
+ * of a sequence, byte by byte.
+ */
 static void fill_pattern(uint8_t *p, size_t n, uint64_t seed)
 {
 	size_t i;
 
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n; i += 8) {
 		seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
-		p[i] = (uint8_t)(seed >> 56);
+		if (n - i >= 8)
+			memcpy(p + i, &seed, 8);
+		else
+			memcpy(p + i, &seed, n - i);
 	}
 }
 
