@@ -391,6 +391,9 @@ static void report(struct dt_driver *d, unsigned long long index, const struct d
 	if (run_both(d, index, ks, t))
 		return;
 	sat = first_diff(t);
+	if (sat < 0)
+		printf("  the shrunk sequence ran identically this time: the divergence does not "
+		       "reproduce at will (timing, physical memory, or shrinking past its cause)\n");
 	printf("  shrunk kernel trace ('!' marks lines the mock's differs from):\n");
 	for (i = 0; i + 1 < t[0].nr; i++)
 		printf("  %c %s\n", i >= (unsigned int)sat && (i >= t[1].nr ||
