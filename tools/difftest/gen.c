@@ -255,12 +255,16 @@ static unsigned int gen_out(struct dt_rng *r, unsigned int kind)
 	return slot;
 }
 
+/* A page table: an IOAS, or a HWPT of either origin, mostly one made. */
 static uint16_t gen_pt_ref(struct dt_rng *r)
 {
 	static const uint8_t kinds[] = { DT_REF_IOAS, DT_REF_IOAS, DT_REF_IOAS,
 					 DT_REF_HWPT, DT_REF_HWPT, DT_REF_DHWPT };
+	unsigned int kind = kinds[rnd(r, sizeof(kinds))];
 
-	return gen_ref(r, kinds[rnd(r, sizeof(kinds))]);
+	if (!gs->filled[kind] && chance(r, 90))
+		kind = DT_REF_IOAS;
+	return gen_ref(r, kind);
 }
 
 static uint16_t gen_hwpt_ref(struct dt_rng *r)
@@ -524,7 +528,32 @@ static unsigned int gen_burst(struct dt_rng *r, struct dt_op *ops, unsigned int 
 
 	if (room < 7)
 		return 0;
-	switch (rnd(r, 4)) {
+	switch (rnd(r, 5)) {
+	case 4:	/* a nesting parent, a nested HWPT on it, the device moved there */
+		op = burst_op(r, &ops[n++], DT_HWPT_ALLOC);
+		op->ref[0] = DT_REF(DT_REF_IDEV, d);
+		op->ref[1] = DT_REF(DT_REF_IOAS, s);
+		op->flags = IOMMU_HWPT_ALLOC_NEST_PARENT;
+		op->nr = 0;
+		h = op->out;
+		op = burst_op(r, &ops[n++], DT_HWPT_ALLOC);
+		op->ref[0] = DT_REF(DT_REF_IDEV, d);
+		op->ref[1] = DT_REF(DT_REF_HWPT, h);
+		op->flags = 0;
+		op->nr = 1 + rnd(r, 2);
+		a = op->out;
+		op = burst_op(r, &ops[n++], DT_MOCK_REPLACE);
+		op->ref[0] = DT_REF(DT_REF_STDEV, d);
+		op->ref[1] = DT_REF(DT_REF_HWPT, chance(r, 70) ? a : h);
+		pages = burst_map(r, &ops[n++], s, &k);
+		op = burst_op(r, &ops[n++], DT_CHECK_MAP);
+		op->ref[0] = DT_REF(DT_REF_HWPT, h);
+		op->a = slot_iova(k, 0);
+		op->b = (uint64_t)pages * 4096;
+		op->c = gs->maps[k].uptr;
+		op = burst_op(r, &ops[n++], DT_DESTROY);
+		op->ref[0] = DT_REF(DT_REF_HWPT, chance(r, 50) ? a : h);
+		break;
 	case 0:	/* map, check it through the domain and the page refs */
 		pages = burst_map(r, &ops[n++], s, &k);
 		off = rnd(r, pages);
