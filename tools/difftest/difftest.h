@@ -83,10 +83,18 @@ struct dt_op {
 	uint8_t fd;		/* which iommufd slot (0 or 1) */
 	uint8_t out;		/* output slot */
 	uint8_t nr;		/* a count (ranges, threads, ops in a fork) */
+	uint8_t size_mode;	/* enum dt_size_mode: the ioctl struct's size field */
 	uint16_t ref[2];	/* object references */
 	uint32_t flags;
 	uint64_t a, b, c, d;	/* op-specific: iova, length, uptr, value */
 };
+
+/*
+ * How an op's ioctl struct is sized: as the headers say, 4 bytes short,
+ * 16 bytes long with a zero tail, or long with a non-zero tail (main.c's
+ * rules: below the first version's end EINVAL, a non-zero tail E2BIG).
+ */
+enum dt_size_mode { DT_SIZE_EXACT, DT_SIZE_SHORT, DT_SIZE_LONG_ZERO, DT_SIZE_LONG_DIRTY };
 
 #define DT_OPS_MAX 64
 

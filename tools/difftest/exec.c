@@ -97,9 +97,35 @@ static void put_rc(struct dt_exec *x, int err)
 		dt_text_printf(&x->t, " = 0");
 }
 
+/* The running op's enum dt_size_mode; the threads' ioctls run with 0. */
+static unsigned int size_mode;
+
+/*
+ * Every iommufd ioctl struct starts with its __u32 size. Other than
+ * DT_SIZE_EXACT, the struct goes in a copy whose size field says 4 bytes
+ * less or 16 more (the tail zero, or with one non-zero byte), and what
+ * the kernel wrote comes back.
+ */
 static int xioctl(int fd, unsigned long req, void *arg)
 {
-	return ioctl(fd, req, arg) ? errno : 0;
+	uint64_t buf[64];
+	uint32_t size;
+	int rc;
+
+	memcpy(&size, arg, sizeof(size));
+	if (!size_mode || size + 16 > sizeof(buf))
+		return ioctl(fd, req, arg) ? errno : 0;
+	memset(buf, 0, sizeof(buf));
+	memcpy(buf, arg, size);
+	if (size_mode == DT_SIZE_LONG_DIRTY)
+		((uint8_t *)buf)[size + 9] = 1;
+	size = size_mode == DT_SIZE_SHORT ? size - 4 : size + 16;
+	memcpy(buf, &size, sizeof(size));
+	rc = ioctl(fd, req, buf) ? errno : 0;
+	memcpy(&size, arg, sizeof(size));
+	memcpy(arg, buf, size);
+	memcpy(arg, &size, sizeof(size));
+	return rc;
 }
 
 /* ---- arguments ---- */
@@ -702,6 +728,7 @@ static void do_threads(struct dt_exec *x, const struct dt_op *op)
 	uint32_t ioas = ref_id(x, op->ref[0]);
 	uint64_t base = arg_iova(x, "base", op->a);
 
+	size_mode = DT_SIZE_EXACT;
 	for (i = 0; i < n; i++) {
 		th[i] = (struct dt_thread){ .fd = fd, .ioas = ioas, .idx = i,
 					    .iova = base + i * 0x100000 };
@@ -767,7 +794,11 @@ static void run_op(struct dt_exec *x, const struct dt_seq *seq, unsigned int *i)
 {
 	const struct dt_op *op = &seq->ops[*i];
 
-	dt_text_printf(&x->t, "%02u %s", seq->orig[*i], dt_op_name(op->kind));
+	static const char *const sizes[] = { "", " size=short", " size=long0", " size=long1" };
+
+	dt_text_printf(&x->t, "%02u %s%s", seq->orig[*i], dt_op_name(op->kind),
+		       sizes[op->size_mode & 3]);
+	size_mode = op->size_mode & 3;
 	switch (op->kind) {
 	case DT_IOAS_ALLOC: do_ioas_alloc(x, op); break;
 	case DT_DESTROY: do_destroy(x, op); break;
@@ -796,6 +827,7 @@ static void run_op(struct dt_exec *x, const struct dt_seq *seq, unsigned int *i)
 	case DT_THREADS: do_threads(x, op); break;
 	case DT_FORK: do_fork(x, seq, i); break;
 	}
+	size_mode = DT_SIZE_EXACT;
 	flush_line(x);
 }
 

@@ -297,6 +297,8 @@ static void gen_op(struct dt_rng *r, struct dt_op *op, unsigned int kind)
 	memset(op, 0, sizeof(*op));
 	op->kind = kind;
 	op->fd = chance(r, 90) ? 0 : 1;
+	if (chance(r, 6))
+		op->size_mode = 1 + rnd(r, 3);
 	switch (kind) {
 	case DT_IOAS_ALLOC:
 		op->out = gen_out(r, DT_REF_IOAS);
@@ -485,6 +487,7 @@ static struct dt_op *burst_op(struct dt_rng *r, struct dt_op *op, unsigned int k
 {
 	gen_op(r, op, kind);
 	op->fd = 0;
+	op->size_mode = DT_SIZE_EXACT;
 	return op;
 }
 
@@ -669,6 +672,7 @@ void dt_seq_generate(struct dt_seq *seq, uint64_t seed, uint64_t index,
 		if (i == 0) {
 			/* The first IOAS: slot 0 of fd0. */
 			seq->ops[i].fd = 0, seq->ops[i].out = 0;
+			seq->ops[i].size_mode = DT_SIZE_EXACT;
 			st.filled[DT_REF_IOAS] = 1;
 		}
 		seq->orig[i] = (uint8_t)i;
