@@ -406,14 +406,13 @@ static void report(struct dt_driver *d, unsigned long long index, const struct d
 	trace_free(&t[1]);
 }
 
-int dt_drive(struct dt_driver *d, const char *argv0)
+int dt_driver_run(struct dt_driver *d)
 {
 	unsigned long long i, same = 0, explained = 0, bad = 0, done = 0;
 	double t0 = now(), el;
 	unsigned int e, reports = 0;
 	int s, rc = 0;
 
-	(void)argv0;
 	signal(SIGPIPE, SIG_IGN);
 	if (runner_start(d, &d->side[0], d->reference_mock ? d->mock : NULL, d->reference_mock) ||
 	    runner_start(d, &d->side[1], d->mock, d->personality)) {

@@ -247,5 +247,5 @@ int main(int argc, char **argv)
 	} else if (!d.personality) {
 		d.personality = d.reference_mock;
 	}
-	return dt_drive(&d, argv[0]);
+	return dt_driver_run(&d);
 }

@@ -45,6 +45,6 @@ struct dt_driver {
 };
 
 int dt_explained_load(struct dt_driver *d, const char *path);
-int dt_drive(struct dt_driver *d, const char *argv0);
+int dt_driver_run(struct dt_driver *d);
 
 #endif
