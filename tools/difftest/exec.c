@@ -224,7 +224,8 @@ static void buf_map_all(void)
 		_exit(3);
 	for (b = 0; b < DT_NR_BUFS; b++) {
 		size_t len = (size_t)dt_buf_pages(b) * 4096;
-		int flags = MAP_FIXED_NOREPLACE;
+		/* Populated in one call: under TCG each page fault is costly. */
+		int flags = MAP_FIXED_NOREPLACE | (b == DT_BUF_NONE ? 0 : MAP_POPULATE);
 		int fd = -1;
 		void *p;
 
@@ -246,7 +247,7 @@ static void buf_map_all(void)
 		 * touched, so no pin meets the shared zero page.
 		 */
 		madvise(p, len, MADV_NOHUGEPAGE);
-		if (b != DT_BUF_ALIAS)
+		if (b != DT_BUF_ALIAS && b != DT_BUF_NONE)
 			fill_pattern(p, len, b + 1);
 		if (b == DT_BUF_RDONLY)
 			mprotect(p, len, PROT_READ);
