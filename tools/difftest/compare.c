@@ -182,7 +182,8 @@ static int runner_read(struct dt_runner *r, struct dt_trace *t)
 	while ((n = getline(&line, &cap, r->out)) > 0) {
 		dt_text_printf(&t->raw, "%s", line);
 		t->nr++;
-		if (!strncmp(line, DT_END_MARK, strlen(DT_END_MARK)))
+		/* After a child killed mid-line, the mark ends that line. */
+		if (strstr(line, DT_END_MARK " status="))
 			break;
 	}
 	free(line);
@@ -228,6 +229,14 @@ static int run_both(struct dt_driver *d, unsigned long long index, const char *k
 	}
 	d->runs++;
 	return 0;
+}
+
+/* The runner's mark says the sequence's child exited 0. */
+static int ended_normally(const struct dt_trace *t)
+{
+	const char *m = t->nr ? strstr(t->line[t->nr - 1], DT_END_MARK) : NULL;
+
+	return m && !strcmp(m, DT_END_MARK " status=0");
 }
 
 /* The first line where the traces differ, or -1. */
@@ -436,6 +445,19 @@ int dt_driver_run(struct dt_driver *d)
 			break;
 		}
 		done++;
+		/*
+		 * A sequence that crashed or hung (the runner's 30 s alarm) on
+		 * either side fails, even if both sides did the same.
+		 */
+		if (!ended_normally(&t[0]) || !ended_normally(&t[1])) {
+			printf("difftest: seed=%llu index=%llu did not end normally: reference '%s', "
+			       "mock '%s' (difftest --run %llu %llu)\n", d->seed, i,
+			       t[0].line[t[0].nr - 1], t[1].line[t[1].nr - 1], d->seed, i);
+			bad++;
+			trace_free(&t[0]);
+			trace_free(&t[1]);
+			continue;
+		}
 		at = first_diff(t);
 		if (d->verbose > 1)
 			printf("%s", t[0].raw.s);
