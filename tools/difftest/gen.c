@@ -498,8 +498,9 @@ static unsigned int burst_map(struct dt_rng *r, struct dt_op *op, unsigned int s
 	op->ref[0] = DT_REF(DT_REF_IOAS, s);
 	if (op->b == 0 || op->b % 4096)
 		op->b = 4096 * gs->maps[op->out].pages;
+	/* Writeable and page aligned, else in the anonymous buffer's first 16 pages. */
 	if ((op->c >> 32) >= DT_BUF_RDONLY || (op->c & 0xfff))
-		op->c &= ~0xfffULL, op->c = (op->c & 0xffffffffULL) % (16 * 4096);
+		op->c = ((uint64_t)DT_BUF_ANON << 32) | (op->c & 0xf000);
 	op->flags |= IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE;
 	gs->maps[op->out].uptr = op->c;
 	gs->maps[op->out].ioas = (uint8_t)s;
