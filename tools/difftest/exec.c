@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <linux/iommufd.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -22,16 +23,8 @@
 
 #include "iommufd_test.h"
 #include "difftest.h"
+#include "exec.h"
 
-struct dt_exec {
-	int fd[2];
-	uint32_t ids[DT_REF_NR][DT_SLOTS];
-	uint64_t iovas[DT_IOVA_SLOTS];
-	int acc_fd[2];
-	uint32_t acc_pages[DT_SLOTS];
-	int out_fd;
-	struct dt_text t;
-};
 
 /* ---- text ---- */
 
@@ -89,7 +82,7 @@ static const char *errname(int e)
 }
 
 /* "= 0" or "= ENOENT": the canonical result of a call. */
-static void put_rc(struct dt_exec *x, int err)
+void dt_exec_put_rc(struct dt_exec *x, int err)
 {
 	if (err)
 		dt_text_printf(&x->t, " = %s", errname(err));
@@ -106,7 +99,7 @@ static unsigned int size_mode;
  * less or 16 more (the tail zero, or with one non-zero byte), and what
  * the kernel wrote comes back.
  */
-static int xioctl(int fd, unsigned long req, void *arg)
+int dt_exec_ioctl(int fd, unsigned long req, void *arg)
 {
 	uint64_t buf[64];
 	uint32_t size;
@@ -135,7 +128,7 @@ static const char *const ref_names[DT_REF_NR] = {
 	[DT_REF_DHWPT] = "dhwpt", [DT_REF_STDEV] = "stdev", [DT_REF_IDEV] = "idev",
 };
 
-static uint32_t ref_id(struct dt_exec *x, uint16_t ref)
+uint32_t dt_exec_ref(struct dt_exec *x, uint16_t ref)
 {
 	unsigned int kind = ref >> 8, idx = ref & 0xff;
 	uint32_t id;
@@ -151,13 +144,13 @@ static uint32_t ref_id(struct dt_exec *x, uint16_t ref)
 	return id;
 }
 
-static void put_id(struct dt_exec *x, unsigned int kind, unsigned int slot, uint32_t id)
+void dt_exec_put_id(struct dt_exec *x, unsigned int kind, unsigned int slot, uint32_t id)
 {
 	x->ids[kind][slot % DT_SLOTS] = id;
 	dt_text_printf(&x->t, " %s%u<-%u", ref_names[kind], slot, id);
 }
 
-static uint64_t arg_iova(struct dt_exec *x, const char *name, uint64_t code)
+uint64_t dt_exec_iova(struct dt_exec *x, const char *name, uint64_t code)
 {
 	uint64_t v = dt_iova_decode(code, x->iovas);
 
@@ -165,7 +158,7 @@ static uint64_t arg_iova(struct dt_exec *x, const char *name, uint64_t code)
 	return v;
 }
 
-static uint64_t arg_uptr(struct dt_exec *x, uint64_t code)
+uint64_t dt_exec_uptr(struct dt_exec *x, uint64_t code)
 {
 	unsigned int b = (unsigned int)(code >> 32);
 
@@ -173,13 +166,13 @@ static uint64_t arg_uptr(struct dt_exec *x, uint64_t code)
 	return dt_uptr_decode(code);
 }
 
-static int op_fd(struct dt_exec *x, const struct dt_op *op)
+int dt_exec_fd(struct dt_exec *x, const struct dt_op *op)
 {
 	dt_text_printf(&x->t, " fd%u", op->fd);
 	return x->fd[op->fd & 1];
 }
 
-static void put_bytes(struct dt_exec *x, const char *name, const uint8_t *p, size_t n,
+void dt_exec_put_bytes(struct dt_exec *x, const char *name, const uint8_t *p, size_t n,
 		      size_t max)
 {
 	size_t i;
@@ -259,24 +252,24 @@ static void buf_map_all(void)
 
 /* ---- the ops ---- */
 
-static int test_cmd(int fd, struct iommu_test_cmd *cmd, unsigned int op, uint32_t id)
+int dt_exec_test_cmd(int fd, struct iommu_test_cmd *cmd, unsigned int op, uint32_t id)
 {
 	cmd->size = sizeof(*cmd);
 	cmd->op = op;
 	cmd->id = id;
-	return xioctl(fd, IOMMU_TEST_CMD, cmd);
+	return dt_exec_ioctl(fd, IOMMU_TEST_CMD, cmd);
 }
 
 static void do_ioas_alloc(struct dt_exec *x, const struct dt_op *op)
 {
 	struct iommu_ioas_alloc a = { .size = sizeof(a) };
-	int fd = op_fd(x, op), err = xioctl(fd, IOMMU_IOAS_ALLOC, &a);
+	int fd = dt_exec_fd(x, op), err = dt_exec_ioctl(fd, IOMMU_IOAS_ALLOC, &a);
 
 	dt_text_printf(&x->t, " huge=%s", op->flags ? "off" : "on");
-	put_rc(x, err);
+	dt_exec_put_rc(x, err);
 	if (err)
 		return;
-	put_id(x, DT_REF_IOAS, op->out, a.out_ioas_id);
+	dt_exec_put_id(x, DT_REF_IOAS, op->out, a.out_ioas_id);
 	if (op->flags) {
 		struct iommu_option o = { .size = sizeof(o),
 					  .option_id = IOMMU_OPTION_HUGE_PAGES,
@@ -284,33 +277,33 @@ static void do_ioas_alloc(struct dt_exec *x, const struct dt_op *op)
 					  .object_id = a.out_ioas_id };
 
 		dt_text_printf(&x->t, " huge_off");
-		put_rc(x, xioctl(fd, IOMMU_OPTION, &o));
+		dt_exec_put_rc(x, dt_exec_ioctl(fd, IOMMU_OPTION, &o));
 	}
 }
 
 static void do_destroy(struct dt_exec *x, const struct dt_op *op)
 {
 	struct iommu_destroy d = { .size = sizeof(d) };
-	int fd = op_fd(x, op);
+	int fd = dt_exec_fd(x, op);
 
-	d.id = ref_id(x, op->ref[0]);
-	put_rc(x, xioctl(fd, IOMMU_DESTROY, &d));
+	d.id = dt_exec_ref(x, op->ref[0]);
+	dt_exec_put_rc(x, dt_exec_ioctl(fd, IOMMU_DESTROY, &d));
 }
 
 static void do_iova_ranges(struct dt_exec *x, const struct dt_op *op)
 {
 	struct iommu_iova_range r[4];
 	struct iommu_ioas_iova_ranges q = { .size = sizeof(q) };
-	int fd = op_fd(x, op), err;
+	int fd = dt_exec_fd(x, op), err;
 	unsigned int i;
 
 	memset(r, 0xa5, sizeof(r));
-	q.ioas_id = ref_id(x, op->ref[0]);
+	q.ioas_id = dt_exec_ref(x, op->ref[0]);
 	q.num_iovas = op->nr;
 	q.allowed_iovas = (uintptr_t)r;
 	dt_text_printf(&x->t, " cap=%u", op->nr);
-	err = xioctl(fd, IOMMU_IOAS_IOVA_RANGES, &q);
-	put_rc(x, err);
+	err = dt_exec_ioctl(fd, IOMMU_IOAS_IOVA_RANGES, &q);
+	dt_exec_put_rc(x, err);
 	if (err && err != EMSGSIZE)
 		return;
 	dt_text_printf(&x->t, " num=%u align=%#llx", q.num_iovas,
@@ -324,32 +317,32 @@ static void do_allow_iovas(struct dt_exec *x, const struct dt_op *op)
 {
 	struct iommu_iova_range r[2];
 	struct iommu_ioas_allow_iovas q = { .size = sizeof(q) };
-	int fd = op_fd(x, op);
+	int fd = dt_exec_fd(x, op);
 
-	q.ioas_id = ref_id(x, op->ref[0]);
+	q.ioas_id = dt_exec_ref(x, op->ref[0]);
 	q.num_iovas = op->nr;
 	q.allowed_iovas = (uintptr_t)r;
-	r[0].start = arg_iova(x, "start0", op->a);
+	r[0].start = dt_exec_iova(x, "start0", op->a);
 	r[0].last = r[0].start + op->b - 1;
-	r[1].start = arg_iova(x, "start1", op->c);
+	r[1].start = dt_exec_iova(x, "start1", op->c);
 	r[1].last = r[1].start + op->d - 1;
 	dt_text_printf(&x->t, " n=%u len0=%#llx len1=%#llx", op->nr,
 		       (unsigned long long)op->b, (unsigned long long)op->d);
-	put_rc(x, xioctl(fd, IOMMU_IOAS_ALLOW_IOVAS, &q));
+	dt_exec_put_rc(x, dt_exec_ioctl(fd, IOMMU_IOAS_ALLOW_IOVAS, &q));
 }
 
 static void do_map(struct dt_exec *x, const struct dt_op *op)
 {
 	struct iommu_ioas_map m = { .size = sizeof(m), .flags = op->flags };
-	int fd = op_fd(x, op), err;
+	int fd = dt_exec_fd(x, op), err;
 
-	m.ioas_id = ref_id(x, op->ref[0]);
-	m.iova = arg_iova(x, "iova", op->a);
+	m.ioas_id = dt_exec_ref(x, op->ref[0]);
+	m.iova = dt_exec_iova(x, "iova", op->a);
 	m.length = op->b;
-	m.user_va = arg_uptr(x, op->c);
+	m.user_va = dt_exec_uptr(x, op->c);
 	dt_text_printf(&x->t, " len=%#llx flags=%#x", (unsigned long long)op->b, op->flags);
-	err = xioctl(fd, IOMMU_IOAS_MAP, &m);
-	put_rc(x, err);
+	err = dt_exec_ioctl(fd, IOMMU_IOAS_MAP, &m);
+	dt_exec_put_rc(x, err);
 	if (err)
 		return;
 	x->iovas[op->out % DT_IOVA_SLOTS] = m.iova;
@@ -359,16 +352,16 @@ static void do_map(struct dt_exec *x, const struct dt_op *op)
 static void do_copy(struct dt_exec *x, const struct dt_op *op)
 {
 	struct iommu_ioas_copy c = { .size = sizeof(c), .flags = op->flags };
-	int fd = op_fd(x, op), err;
+	int fd = dt_exec_fd(x, op), err;
 
-	c.dst_ioas_id = ref_id(x, op->ref[0]);
-	c.src_ioas_id = ref_id(x, op->ref[1]);
-	c.src_iova = arg_iova(x, "src", op->a);
-	c.dst_iova = arg_iova(x, "dst", op->c);
+	c.dst_ioas_id = dt_exec_ref(x, op->ref[0]);
+	c.src_ioas_id = dt_exec_ref(x, op->ref[1]);
+	c.src_iova = dt_exec_iova(x, "src", op->a);
+	c.dst_iova = dt_exec_iova(x, "dst", op->c);
 	c.length = op->b;
 	dt_text_printf(&x->t, " len=%#llx flags=%#x", (unsigned long long)op->b, op->flags);
-	err = xioctl(fd, IOMMU_IOAS_COPY, &c);
-	put_rc(x, err);
+	err = dt_exec_ioctl(fd, IOMMU_IOAS_COPY, &c);
+	dt_exec_put_rc(x, err);
 	if (err)
 		return;
 	x->iovas[op->out % DT_IOVA_SLOTS] = c.dst_iova;
@@ -378,14 +371,14 @@ static void do_copy(struct dt_exec *x, const struct dt_op *op)
 static void do_unmap(struct dt_exec *x, const struct dt_op *op)
 {
 	struct iommu_ioas_unmap u = { .size = sizeof(u) };
-	int fd = op_fd(x, op), err;
+	int fd = dt_exec_fd(x, op), err;
 
-	u.ioas_id = ref_id(x, op->ref[0]);
-	u.iova = arg_iova(x, "iova", op->a);
+	u.ioas_id = dt_exec_ref(x, op->ref[0]);
+	u.iova = dt_exec_iova(x, "iova", op->a);
 	u.length = op->b;
 	dt_text_printf(&x->t, " len=%#llx", (unsigned long long)op->b);
-	err = xioctl(fd, IOMMU_IOAS_UNMAP, &u);
-	put_rc(x, err);
+	err = dt_exec_ioctl(fd, IOMMU_IOAS_UNMAP, &u);
+	dt_exec_put_rc(x, err);
 	if (!err)
 		dt_text_printf(&x->t, " unmapped=%#llx", (unsigned long long)u.length);
 }
@@ -394,72 +387,45 @@ static void do_option(struct dt_exec *x, const struct dt_op *op)
 {
 	struct iommu_option o = { .size = sizeof(o), .option_id = op->nr,
 				  .op = (uint16_t)op->flags, .val64 = op->d };
-	int fd = op_fd(x, op), err;
+	int fd = dt_exec_fd(x, op), err;
 
-	o.object_id = ref_id(x, op->ref[0]);
+	o.object_id = dt_exec_ref(x, op->ref[0]);
 	dt_text_printf(&x->t, " option=%u op=%s val=%llu", op->nr,
 		       op->flags == IOMMU_OPTION_OP_SET ? "set" : "get",
 		       (unsigned long long)op->d);
-	err = xioctl(fd, IOMMU_OPTION, &o);
-	put_rc(x, err);
+	err = dt_exec_ioctl(fd, IOMMU_OPTION, &o);
+	dt_exec_put_rc(x, err);
 	if (!err)
 		dt_text_printf(&x->t, " out=%llu", (unsigned long long)o.val64);
-}
-
-/*
- * Nested HWPT data: the selftest iotlb, plus 7.x's pagetable_type after it
- * when nr says 8 bytes (a 6.12 kernel must accept its zero tail, or refuse
- * it the same way as the mock).
- */
-static void do_hwpt_alloc(struct dt_exec *x, const struct dt_op *op)
-{
-	struct {
-		uint32_t iotlb, pagetable_type;
-	} data = { IOMMU_TEST_IOTLB_DEFAULT, 0 };
-	struct iommu_hwpt_alloc h = { .size = sizeof(h), .flags = op->flags };
-	int fd = op_fd(x, op), err;
-
-	h.dev_id = ref_id(x, op->ref[0]);
-	h.pt_id = ref_id(x, op->ref[1]);
-	if (op->nr) {
-		h.data_type = IOMMU_HWPT_DATA_SELFTEST;
-		h.data_len = op->nr == 1 ? 4 : 8;
-		h.data_uptr = (uintptr_t)&data;
-	}
-	dt_text_printf(&x->t, " flags=%#x data_len=%u", op->flags, h.data_len);
-	err = xioctl(fd, IOMMU_HWPT_ALLOC, &h);
-	put_rc(x, err);
-	if (!err)
-		put_id(x, DT_REF_HWPT, op->out, h.out_hwpt_id);
 }
 
 static void do_mock_domain(struct dt_exec *x, const struct dt_op *op)
 {
 	struct iommu_test_cmd c = { 0 };
-	int fd = op_fd(x, op), err;
-	uint32_t pt = ref_id(x, op->ref[0]);
+	int fd = dt_exec_fd(x, op), err;
+	uint32_t pt = dt_exec_ref(x, op->ref[0]);
 
 	dt_text_printf(&x->t, " dev_flags=%#x", op->flags);
 	c.mock_domain_flags.dev_flags = op->flags;
-	err = test_cmd(fd, &c, op->flags ? IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS :
+	err = dt_exec_test_cmd(fd, &c, op->flags ? IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS :
 			       IOMMU_TEST_OP_MOCK_DOMAIN, pt);
-	put_rc(x, err);
+	dt_exec_put_rc(x, err);
 	if (err)
 		return;
-	put_id(x, DT_REF_STDEV, op->out, c.mock_domain.out_stdev_id);
-	put_id(x, DT_REF_DHWPT, op->out, c.mock_domain.out_hwpt_id);
-	put_id(x, DT_REF_IDEV, op->out, c.mock_domain.out_idev_id);
+	dt_exec_put_id(x, DT_REF_STDEV, op->out, c.mock_domain.out_stdev_id);
+	dt_exec_put_id(x, DT_REF_DHWPT, op->out, c.mock_domain.out_hwpt_id);
+	dt_exec_put_id(x, DT_REF_IDEV, op->out, c.mock_domain.out_idev_id);
 }
 
 static void do_mock_replace(struct dt_exec *x, const struct dt_op *op)
 {
 	struct iommu_test_cmd c = { 0 };
-	int fd = op_fd(x, op), err;
-	uint32_t dev = ref_id(x, op->ref[0]);
+	int fd = dt_exec_fd(x, op), err;
+	uint32_t dev = dt_exec_ref(x, op->ref[0]);
 
-	c.mock_domain_replace.pt_id = ref_id(x, op->ref[1]);
-	err = test_cmd(fd, &c, IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE, dev);
-	put_rc(x, err);
+	c.mock_domain_replace.pt_id = dt_exec_ref(x, op->ref[1]);
+	err = dt_exec_test_cmd(fd, &c, IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE, dev);
+	dt_exec_put_rc(x, err);
 	if (!err)
 		dt_text_printf(&x->t, " pt_out=%u", c.mock_domain_replace.pt_id);
 }
@@ -467,38 +433,38 @@ static void do_mock_replace(struct dt_exec *x, const struct dt_op *op)
 static void do_check_map(struct dt_exec *x, const struct dt_op *op)
 {
 	struct iommu_test_cmd c = { 0 };
-	int fd = op_fd(x, op);
-	uint32_t hwpt = ref_id(x, op->ref[0]);
+	int fd = dt_exec_fd(x, op);
+	uint32_t hwpt = dt_exec_ref(x, op->ref[0]);
 
-	c.check_map.iova = arg_iova(x, "iova", op->a);
+	c.check_map.iova = dt_exec_iova(x, "iova", op->a);
 	c.check_map.length = op->b;
-	c.check_map.uptr = arg_uptr(x, op->c);
+	c.check_map.uptr = dt_exec_uptr(x, op->c);
 	dt_text_printf(&x->t, " len=%#llx", (unsigned long long)op->b);
-	put_rc(x, test_cmd(fd, &c, IOMMU_TEST_OP_MD_CHECK_MAP, hwpt));
+	dt_exec_put_rc(x, dt_exec_test_cmd(fd, &c, IOMMU_TEST_OP_MD_CHECK_MAP, hwpt));
 }
 
 static void do_check_refs(struct dt_exec *x, const struct dt_op *op)
 {
 	struct iommu_test_cmd c = { 0 };
-	int fd = op_fd(x, op);
+	int fd = dt_exec_fd(x, op);
 
-	c.check_refs.uptr = arg_uptr(x, op->c);
+	c.check_refs.uptr = dt_exec_uptr(x, op->c);
 	c.check_refs.length = op->b;
 	c.check_refs.refs = (uint32_t)op->d;
 	dt_text_printf(&x->t, " len=%#llx refs=%u", (unsigned long long)op->b, c.check_refs.refs);
-	put_rc(x, test_cmd(fd, &c, IOMMU_TEST_OP_MD_CHECK_REFS, 0));
+	dt_exec_put_rc(x, dt_exec_test_cmd(fd, &c, IOMMU_TEST_OP_MD_CHECK_REFS, 0));
 }
 
 static void do_access_create(struct dt_exec *x, const struct dt_op *op)
 {
 	struct iommu_test_cmd c = { 0 };
-	int fd = op_fd(x, op), err;
-	uint32_t ioas = ref_id(x, op->ref[0]);
+	int fd = dt_exec_fd(x, op), err;
+	uint32_t ioas = dt_exec_ref(x, op->ref[0]);
 
 	c.create_access.flags = op->flags;
 	dt_text_printf(&x->t, " flags=%#x acc%u", op->flags, op->out & 1);
-	err = test_cmd(fd, &c, IOMMU_TEST_OP_CREATE_ACCESS, ioas);
-	put_rc(x, err);
+	err = dt_exec_test_cmd(fd, &c, IOMMU_TEST_OP_CREATE_ACCESS, ioas);
+	dt_exec_put_rc(x, err);
 	if (err)
 		return;
 	if (x->acc_fd[op->out & 1] >= 0)
@@ -516,16 +482,16 @@ static int acc_fd(struct dt_exec *x, const struct dt_op *op)
 static void do_access_pages(struct dt_exec *x, const struct dt_op *op)
 {
 	struct iommu_test_cmd c = { 0 };
-	int fd = op_fd(x, op), err;
+	int fd = dt_exec_fd(x, op), err;
 	int afd = acc_fd(x, op);
 
 	c.access_pages.flags = op->flags;
-	c.access_pages.iova = arg_iova(x, "iova", op->a);
+	c.access_pages.iova = dt_exec_iova(x, "iova", op->a);
 	c.access_pages.length = op->b;
-	c.access_pages.uptr = arg_uptr(x, op->c);
+	c.access_pages.uptr = dt_exec_uptr(x, op->c);
 	dt_text_printf(&x->t, " len=%#llx flags=%#x", (unsigned long long)op->b, op->flags);
-	err = test_cmd(fd, &c, IOMMU_TEST_OP_ACCESS_PAGES, (uint32_t)afd);
-	put_rc(x, err);
+	err = dt_exec_test_cmd(fd, &c, IOMMU_TEST_OP_ACCESS_PAGES, (uint32_t)afd);
+	dt_exec_put_rc(x, err);
 	if (err)
 		return;
 	x->acc_pages[op->out % DT_SLOTS] = c.access_pages.out_access_pages_id;
@@ -535,22 +501,22 @@ static void do_access_pages(struct dt_exec *x, const struct dt_op *op)
 static void do_access_unpin(struct dt_exec *x, const struct dt_op *op)
 {
 	struct iommu_test_cmd c = { 0 };
-	int fd = op_fd(x, op);
+	int fd = dt_exec_fd(x, op);
 	int afd = acc_fd(x, op);
 
 	c.destroy_access_pages.access_pages_id = x->acc_pages[op->out % DT_SLOTS];
 	dt_text_printf(&x->t, " pages%u=%u", op->out, c.destroy_access_pages.access_pages_id);
-	put_rc(x, test_cmd(fd, &c, IOMMU_TEST_OP_DESTROY_ACCESS_PAGES, (uint32_t)afd));
+	dt_exec_put_rc(x, dt_exec_test_cmd(fd, &c, IOMMU_TEST_OP_DESTROY_ACCESS_PAGES, (uint32_t)afd));
 }
 
 static void do_access_rw(struct dt_exec *x, const struct dt_op *op)
 {
 	static uint8_t buf[9000];
 	struct iommu_test_cmd c = { 0 };
-	int fd = op_fd(x, op), err;
+	int fd = dt_exec_fd(x, op), err;
 	int afd = acc_fd(x, op);
 
-	c.access_rw.iova = arg_iova(x, "iova", op->a) + op->c;
+	c.access_rw.iova = dt_exec_iova(x, "iova", op->a) + op->c;
 	c.access_rw.length = op->b;
 	c.access_rw.uptr = (uintptr_t)buf;
 	c.access_rw.flags = op->flags;
@@ -559,86 +525,30 @@ static void do_access_rw(struct dt_exec *x, const struct dt_op *op)
 	memset(buf, 0x5a, sizeof(buf));
 	if (op->flags & MOCK_ACCESS_RW_WRITE)
 		fill_pattern(buf, sizeof(buf), op->d);
-	err = test_cmd(fd, &c, IOMMU_TEST_OP_ACCESS_RW, (uint32_t)afd);
-	put_rc(x, err);
+	err = dt_exec_test_cmd(fd, &c, IOMMU_TEST_OP_ACCESS_RW, (uint32_t)afd);
+	dt_exec_put_rc(x, err);
 	if (!err && !(op->flags & MOCK_ACCESS_RW_WRITE))
-		put_bytes(x, "read", buf, op->b, 16);
+		dt_exec_put_bytes(x, "read", buf, op->b, 16);
 }
 
 static void do_access_close(struct dt_exec *x, const struct dt_op *op)
 {
 	int afd = acc_fd(x, op);
 
-	put_rc(x, close(afd) ? errno : 0);
+	dt_exec_put_rc(x, close(afd) ? errno : 0);
 	x->acc_fd[op->nr & 1] = -1;
-}
-
-static void do_set_dirty(struct dt_exec *x, const struct dt_op *op)
-{
-	struct iommu_hwpt_set_dirty_tracking s = { .size = sizeof(s), .flags = op->flags };
-	int fd = op_fd(x, op);
-
-	s.hwpt_id = ref_id(x, op->ref[0]);
-	dt_text_printf(&x->t, " flags=%#x", op->flags);
-	put_rc(x, xioctl(fd, IOMMU_HWPT_SET_DIRTY_TRACKING, &s));
-}
-
-/* Bitmaps: length / page_size bits, at most 16 pages + 2 KiB of 2 KiB pages. */
-#define DT_BITMAP_BYTES 64
-
-static void do_get_dirty(struct dt_exec *x, const struct dt_op *op)
-{
-	uint64_t bitmap[DT_BITMAP_BYTES / 8] = { 0 };
-	struct iommu_hwpt_get_dirty_bitmap g = { .size = sizeof(g), .flags = op->flags };
-	int fd = op_fd(x, op), err;
-
-	g.hwpt_id = ref_id(x, op->ref[0]);
-	g.iova = arg_iova(x, "iova", op->a);
-	g.length = op->b;
-	g.page_size = op->d;
-	g.data = (uintptr_t)bitmap;
-	dt_text_printf(&x->t, " len=%#llx pgsize=%#llx flags=%#x", (unsigned long long)op->b,
-		       (unsigned long long)op->d, op->flags);
-	err = xioctl(fd, IOMMU_HWPT_GET_DIRTY_BITMAP, &g);
-	put_rc(x, err);
-	if (!err)
-		put_bytes(x, "bitmap", (uint8_t *)bitmap,
-			  (op->b / op->d + 7) / 8 > DT_BITMAP_BYTES ? DT_BITMAP_BYTES :
-			  (op->b / op->d + 7) / 8, DT_BITMAP_BYTES);
-}
-
-static void do_test_dirty(struct dt_exec *x, const struct dt_op *op)
-{
-	uint64_t bitmap[DT_BITMAP_BYTES / 8];
-	struct iommu_test_cmd c = { 0 };
-	int fd = op_fd(x, op), err;
-	uint32_t hwpt = ref_id(x, op->ref[0]);
-	unsigned int i;
-
-	for (i = 0; i < DT_BITMAP_BYTES / 8; i++)
-		bitmap[i] = op->c;
-	c.dirty.iova = arg_iova(x, "iova", op->a);
-	c.dirty.length = op->b;
-	c.dirty.page_size = op->d;
-	c.dirty.uptr = (uintptr_t)bitmap;
-	dt_text_printf(&x->t, " len=%#llx pgsize=%#llx bits=%016llx", (unsigned long long)op->b,
-		       (unsigned long long)op->d, (unsigned long long)op->c);
-	err = test_cmd(fd, &c, IOMMU_TEST_OP_DIRTY, hwpt);
-	put_rc(x, err);
-	if (!err)
-		dt_text_printf(&x->t, " nr_dirty=%llu", (unsigned long long)c.dirty.out_nr_dirty);
 }
 
 static void do_add_reserved(struct dt_exec *x, const struct dt_op *op)
 {
 	struct iommu_test_cmd c = { 0 };
-	int fd = op_fd(x, op);
-	uint32_t ioas = ref_id(x, op->ref[0]);
+	int fd = dt_exec_fd(x, op);
+	uint32_t ioas = dt_exec_ref(x, op->ref[0]);
 
-	c.add_reserved.start = arg_iova(x, "start", op->a);
+	c.add_reserved.start = dt_exec_iova(x, "start", op->a);
 	c.add_reserved.length = op->b;
 	dt_text_printf(&x->t, " len=%#llx", (unsigned long long)op->b);
-	put_rc(x, test_cmd(fd, &c, IOMMU_TEST_OP_ADD_RESERVED, ioas));
+	dt_exec_put_rc(x, dt_exec_test_cmd(fd, &c, IOMMU_TEST_OP_ADD_RESERVED, ioas));
 }
 
 static void do_fd(struct dt_exec *x, const struct dt_op *op)
@@ -659,17 +569,17 @@ static void do_fd(struct dt_exec *x, const struct dt_op *op)
 			errno = EBADF;
 		break;
 	default:
-		put_rc(x, 0);
+		dt_exec_put_rc(x, 0);
 		return;
 	}
-	put_rc(x, nfd < 0 ? errno : 0);
+	dt_exec_put_rc(x, nfd < 0 ? errno : 0);
 	*fd = nfd;
 }
 
 static void do_buf_write(struct dt_exec *x, const struct dt_op *op)
 {
 	unsigned int b = (unsigned int)(op->c >> 32);
-	uint64_t uptr = arg_uptr(x, op->c);
+	uint64_t uptr = dt_exec_uptr(x, op->c);
 
 	dt_text_printf(&x->t, " len=%#llx", (unsigned long long)op->b);
 	/* Only the writeable buffers; the others would take SIGSEGV. */
@@ -680,7 +590,7 @@ static void do_buf_write(struct dt_exec *x, const struct dt_op *op)
 	if ((uint32_t)op->c + op->b > (uint64_t)dt_buf_pages(b) * 4096)
 		dt_text_printf(&x->t, " = skipped");
 	else
-		fill_pattern((uint8_t *)(uintptr_t)uptr, op->b, op->d), put_rc(x, 0);
+		fill_pattern((uint8_t *)(uintptr_t)uptr, op->b, op->d), dt_exec_put_rc(x, 0);
 }
 
 /*
@@ -711,12 +621,12 @@ static void *thread_main(void *arg)
 			.user_va = dt_buf_base(DT_BUF_ANON) + (t->idx * 8 + i) * 4096,
 			.length = 4096, .iova = t->iova + i * 0x2000,
 		};
-		t->err[i] = xioctl(t->fd, IOMMU_IOAS_MAP, &m);
+		t->err[i] = dt_exec_ioctl(t->fd, IOMMU_IOAS_MAP, &m);
 	}
 	for (i = 0; i < 2; i++) {
 		struct iommu_ioas_unmap u = { .size = sizeof(u), .ioas_id = t->ioas,
 					      .iova = t->iova + i * 0x4000, .length = 4096 };
-		t->err[4 + i] = xioctl(t->fd, IOMMU_IOAS_UNMAP, &u);
+		t->err[4 + i] = dt_exec_ioctl(t->fd, IOMMU_IOAS_UNMAP, &u);
 	}
 	return NULL;
 }
@@ -725,9 +635,9 @@ static void do_threads(struct dt_exec *x, const struct dt_op *op)
 {
 	struct dt_thread th[3];
 	unsigned int n = op->nr > 3 ? 3 : op->nr, i, j;
-	int fd = op_fd(x, op);
-	uint32_t ioas = ref_id(x, op->ref[0]);
-	uint64_t base = arg_iova(x, "base", op->a);
+	int fd = dt_exec_fd(x, op);
+	uint32_t ioas = dt_exec_ref(x, op->ref[0]);
+	uint64_t base = dt_exec_iova(x, "base", op->a);
 
 	size_mode = DT_SIZE_EXACT;
 	for (i = 0; i < n; i++) {
@@ -745,6 +655,16 @@ static void do_threads(struct dt_exec *x, const struct dt_op *op)
 			dt_text_printf(&x->t, "%s%s", j == 4 ? ":unmap," : ",",
 				       th[i].err[j] ? errname(th[i].err[j]) : "0");
 	}
+}
+
+static void do_access_replace(struct dt_exec *x, const struct dt_op *op)
+{
+	struct iommu_test_cmd c = { 0 };
+	int fd = dt_exec_fd(x, op);
+	int afd = acc_fd(x, op);
+
+	c.access_replace_ioas.ioas_id = dt_exec_ref(x, op->ref[0]);
+	dt_exec_put_rc(x, dt_exec_test_cmd(fd, &c, IOMMU_TEST_OP_ACCESS_REPLACE_IOAS, (uint32_t)afd));
 }
 
 static void run_op(struct dt_exec *x, const struct dt_seq *seq, unsigned int *i);
@@ -809,7 +729,7 @@ static void run_op(struct dt_exec *x, const struct dt_seq *seq, unsigned int *i)
 	case DT_COPY: do_copy(x, op); break;
 	case DT_UNMAP: do_unmap(x, op); break;
 	case DT_OPTION: do_option(x, op); break;
-	case DT_HWPT_ALLOC: do_hwpt_alloc(x, op); break;
+	case DT_HWPT_ALLOC: dt_exec_hwpt_alloc(x, op); break;
 	case DT_MOCK_DOMAIN: do_mock_domain(x, op); break;
 	case DT_MOCK_REPLACE: do_mock_replace(x, op); break;
 	case DT_CHECK_MAP: do_check_map(x, op); break;
@@ -819,14 +739,18 @@ static void run_op(struct dt_exec *x, const struct dt_seq *seq, unsigned int *i)
 	case DT_ACCESS_UNPIN: do_access_unpin(x, op); break;
 	case DT_ACCESS_RW: do_access_rw(x, op); break;
 	case DT_ACCESS_CLOSE: do_access_close(x, op); break;
-	case DT_SET_DIRTY: do_set_dirty(x, op); break;
-	case DT_GET_DIRTY: do_get_dirty(x, op); break;
-	case DT_TEST_DIRTY: do_test_dirty(x, op); break;
+	case DT_SET_DIRTY: dt_exec_set_dirty(x, op); break;
+	case DT_GET_DIRTY: dt_exec_get_dirty(x, op); break;
+	case DT_TEST_DIRTY: dt_exec_test_dirty(x, op); break;
 	case DT_ADD_RESERVED: do_add_reserved(x, op); break;
 	case DT_FD_OPEN: case DT_FD_DUP: case DT_FD_CLOSE: do_fd(x, op); break;
 	case DT_BUF_WRITE: do_buf_write(x, op); break;
 	case DT_THREADS: do_threads(x, op); break;
 	case DT_FORK: do_fork(x, seq, i); break;
+	case DT_HW_INFO: dt_exec_hw_info(x, op); break;
+	case DT_INVALIDATE: dt_exec_invalidate(x, op); break;
+	case DT_CHECK_IOTLB: dt_exec_check_iotlb(x, op); break;
+	case DT_ACCESS_REPLACE: do_access_replace(x, op); break;
 	}
 	size_mode = DT_SIZE_EXACT;
 	flush_line(x);
@@ -840,7 +764,7 @@ int dt_seq_run(const struct dt_seq *seq, int out_fd)
 	buf_map_all();
 	x.fd[0] = open("/dev/iommu", O_RDWR | O_CLOEXEC);
 	dt_text_printf(&x.t, "-- open fd0");
-	put_rc(&x, x.fd[0] < 0 ? errno : 0);
+	dt_exec_put_rc(&x, x.fd[0] < 0 ? errno : 0);
 	flush_line(&x);
 	for (i = 0; i < seq->nr; i++)
 		run_op(&x, seq, &i);

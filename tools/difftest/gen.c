@@ -67,6 +67,10 @@ static const char *const op_names[DT_NR_KINDS] = {
 	[DT_BUF_WRITE] = "buf_write",
 	[DT_THREADS] = "threads",
 	[DT_FORK] = "fork",
+	[DT_HW_INFO] = "hw_info",
+	[DT_INVALIDATE] = "invalidate",
+	[DT_CHECK_IOTLB] = "md_check_iotlb",
+	[DT_ACCESS_REPLACE] = "access_replace",
 };
 
 const char *dt_op_name(unsigned int kind)
@@ -88,7 +92,8 @@ static const unsigned int op_weights[DT_NR_KINDS] = {
 	[DT_SET_DIRTY] = 3,   [DT_GET_DIRTY] = 4,     [DT_TEST_DIRTY] = 3,
 	[DT_ADD_RESERVED] = 2, [DT_FD_OPEN] = 1,      [DT_FD_DUP] = 1,
 	[DT_FD_CLOSE] = 1,    [DT_BUF_WRITE] = 2,     [DT_THREADS] = 2,
-	[DT_FORK] = 2,
+	[DT_FORK] = 2,	      [DT_HW_INFO] = 2,	      [DT_INVALIDATE] = 3,
+	[DT_CHECK_IOTLB] = 2, [DT_ACCESS_REPLACE] = 2,
 };
 
 /* ---- buffers ---- */
@@ -478,6 +483,32 @@ static void gen_op(struct dt_rng *r, struct dt_op *op, unsigned int kind)
 	case DT_FORK:
 		op->nr = 1 + rnd(r, 4);
 		break;
+	case DT_HW_INFO: {
+		static const uint8_t lens[] = { 8, 8, 8, 0, 4, 16 };
+
+		op->ref[0] = gen_ref(r, DT_REF_IDEV);
+		op->flags = chance(r, 85) ? 0 : 1 + rnd(r, 2);
+		op->b = lens[rnd(r, sizeof(lens))];
+		op->d = chance(r, 80) ? 0 : (chance(r, 50) ? IOMMU_HW_INFO_TYPE_SELFTEST : 1);
+		break;
+	}
+	case DT_INVALIDATE:
+		op->ref[0] = gen_hwpt_ref(r);
+		op->nr = rnd(r, 3);	/* entries */
+		op->b = chance(r, 85) ? 8 : (chance(r, 50) ? 4 : 12);	/* entry_len */
+		op->d = chance(r, 90) ? IOMMU_HWPT_INVALIDATE_DATA_SELFTEST :
+					(chance(r, 50) ? IOMMU_HWPT_INVALIDATE_DATA_SELFTEST_INVALID : 0);
+		op->a = rng_next(r);	/* each entry's flags and iotlb_id */
+		break;
+	case DT_CHECK_IOTLB:
+		op->ref[0] = gen_hwpt_ref(r);
+		op->a = rnd(r, 5);
+		op->d = chance(r, 70) ? IOMMU_TEST_IOTLB_DEFAULT : 0;
+		break;
+	case DT_ACCESS_REPLACE:
+		op->nr = pick_slot(r, gs->acc, 2);
+		op->ref[0] = gen_ref(r, DT_REF_IOAS);
+		break;
 	}
 }
 
@@ -530,7 +561,7 @@ static unsigned int gen_burst(struct dt_rng *r, struct dt_op *ops, unsigned int 
 	unsigned int n = 0, k, pages, off, d = dom_of(r, s), h, a;
 	struct dt_op *op;
 
-	if (room < 7)
+	if (room < 9)
 		return 0;
 	switch (rnd(r, 5)) {
 	case 4:	/* a nesting parent, a nested HWPT on it, the device moved there */
@@ -555,6 +586,12 @@ static unsigned int gen_burst(struct dt_rng *r, struct dt_op *ops, unsigned int 
 		op->a = slot_iova(k, 0);
 		op->b = (uint64_t)pages * 4096;
 		op->c = gs->maps[k].uptr;
+		op = burst_op(r, &ops[n++], DT_INVALIDATE);
+		op->ref[0] = DT_REF(DT_REF_HWPT, a);
+		op->d = IOMMU_HWPT_INVALIDATE_DATA_SELFTEST;
+		op->b = 8;
+		op = burst_op(r, &ops[n++], DT_CHECK_IOTLB);
+		op->ref[0] = DT_REF(DT_REF_HWPT, a);
 		op = burst_op(r, &ops[n++], DT_DESTROY);
 		op->ref[0] = DT_REF(DT_REF_HWPT, chance(r, 50) ? a : h);
 		break;
