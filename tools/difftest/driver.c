@@ -5,8 +5,8 @@
  * preloaded and answering as the same kernel. Each sequence goes to both;
  * each runner forks a fresh child for it (fresh mock state, fresh pins), so
  * the two sides run in parallel. Traces are compared line by line; the first
- * difference is looked up in the explained list (explain.c); an unexplained
- * one is shrunk (shrink.c) and reported, and fails the run.
+ * difference is looked up in the explained list; an unexplained one is
+ * shrunk and reported, and fails the run (all in compare.c).
  *
  * Exit: 0 no unexplained divergence; 1 some; 2 usage or harness error;
  * 4 skipped (no /dev/iommu, no IOMMU_TEST_CMD, no mock .so).
