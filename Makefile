@@ -36,6 +36,7 @@ all: lib
 	$(MAKE) -C tools/bench
 	$(MAKE) -C tools/cli
 	$(MAKE) -C tools/example
+	$(MAKE) -C tools/difftest
 
 setup:
 	@$(TOP)/scripts/setup
@@ -66,5 +67,6 @@ clean:
 	$(MAKE) -C tools/mock clean
 	$(MAKE) -C tools/cli clean
 	$(MAKE) -C tools/example clean
+	$(MAKE) -C tools/difftest clean
 	$(MAKE) -C selftests clean
 	rm -rf $(TOP)/build
