@@ -286,6 +286,15 @@ static void mock_vma_close(struct mock_vma *vma)
 	iommufd_ctx_put(vma->ictx);
 }
 
+void iommufd_file_vma_holds(const struct iommufd_ctx *ictx,
+			    iommufd_hold_fn *hold, void *arg)
+{
+	/* what mock_vma_open() took */
+	for (size_t i = 0; i < g_nvmas; i++)
+		if (g_vmas[i].ictx == ictx)
+			hold(arg, g_vmas[i].owner);
+}
+
 static int mock_vma_add(struct mock_vma vma)
 {
 	struct mock_vma *n = realloc(g_vmas, (g_nvmas + 1) * sizeof(*n));

@@ -75,15 +75,31 @@ static int check_ids(struct check *c, struct iommufd_ctx *ictx)
 	return 0;
 }
 
+/* want[id] counts the holders of object id (iommufd_hold_fn) */
+struct holders {
+	int *want;
+	uint32_t n;
+};
+
+static void count_hold(void *arg, const struct iommufd_object *held)
+{
+	struct holders *h = arg;
+
+	if (held->id < h->n)
+		h->want[held->id] += 1;
+}
+
 /* How many users each object must have, from what points at it. */
 static int check_users(struct check *c, struct iommufd_ctx *ictx)
 {
 	uint32_t n = ictx->next_fresh;
 	int *want = calloc(n ? n : 1, sizeof(*want));
+	struct holders h = { .want = want, .n = n };
 	int rc = 0;
 
 	if (!want)
 		return fail(c, "out of memory");
+	iommufd_file_vma_holds(ictx, count_hold, &h);
 	for (uint32_t id = 1; id < n && id < ictx->objs_cap; id++) {
 		struct iommufd_object *obj = ictx->objs[id];
 		struct iommufd_hw_pagetable *hwpt;
@@ -100,6 +116,11 @@ static int check_users(struct check *c, struct iommufd_ctx *ictx)
 			if (idev->hwpt) {
 				want[id] += 1;
 				want[idev->hwpt->obj.id] += 1;
+			}
+			/* each PASID attach holds its HWPT and the device */
+			for (size_t i = 0; i < idev->npasid_attach; i++) {
+				want[id] += 1;
+				want[idev->pasid_attach[i].hwpt->obj.id] += 1;
 			}
 			break;
 		}
@@ -149,6 +170,15 @@ static int check_users(struct check *c, struct iommufd_ctx *ictx)
 					  id);
 			break;
 		}
+#if IOMMUFD_MOCK_HAVE_7X
+		case IOMMUFD_OBJ_VEVENTQ:
+			want[container_of(obj, struct iommufd_veventq, obj)
+				     ->viommu->obj.id] += 1;
+			break;
+		case IOMMUFD_OBJ_HW_QUEUE:
+			iommufd_hw_queue_holds(obj, count_hold, &h);
+			break;
+#endif
 		default:
 			break;
 		}
@@ -158,8 +188,9 @@ static int check_users(struct check *c, struct iommufd_ctx *ictx)
 
 		if (!obj)
 			continue;
-		/* the fault queue's fd holds it too, while it is open */
-		if (obj->type == IOMMUFD_OBJ_FAULT &&
+		/* a fault queue's or vEVENTQ's fd holds it too, while open */
+		if ((obj->type == IOMMUFD_OBJ_FAULT ||
+		     obj->type == IOMMUFD_OBJ_VEVENTQ) &&
 		    obj->users == want[id] + 1)
 			continue;
 		if (obj->users != want[id])

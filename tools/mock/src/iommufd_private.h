@@ -146,6 +146,17 @@ int iommufd_file_fd(const struct iommufd_file_ops *fops,
  * ioctl failed after creating it): forgets it, puts the file, closes it.
  */
 void iommufd_file_discard(int fd) MOCK_HIDDEN;
+/*
+ * Who an object holds, told to the invariant checker (invariants.c) by the
+ * file that takes the holds, so that one file knows them: hold(arg, obj)
+ * once per users++ it keeps on obj.
+ */
+struct iommufd_object;
+struct iommufd_ctx;
+typedef void iommufd_hold_fn(void *arg, const struct iommufd_object *held);
+/* the mmap windows (VMAs) of ictx: each holds its owner object */
+void iommufd_file_vma_holds(const struct iommufd_ctx *ictx,
+			    iommufd_hold_fn *hold, void *arg) MOCK_HIDDEN;
 
 /* ---- main.c: the context and its objects ---- */
 
@@ -285,7 +296,14 @@ struct iopt_pages {
 	bool writable;
 	enum iopt_pages_account_mode account_mode;
 	uint64_t npinned;
-	uint32_t **holders;	/* chunked array of npages counters */
+	/*
+	 * npages counters in chunks of HOLDER_CHUNK, allocated when first
+	 * touched and kept sorted by chunk index: sparse like the kernel's
+	 * pinned_pfns xarray, so pinning one page of a huge mapping costs one
+	 * chunk (pages.c).
+	 */
+	struct iopt_pages_holders *holders;
+	size_t nholders;
 	struct itree access_itree;	/* struct iopt_pages_access, page indexes */
 	struct itree_node uva_node;	/* in pages.c's tree of every iopt_pages */
 	enum iopt_address_type type;

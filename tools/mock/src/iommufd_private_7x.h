@@ -84,6 +84,9 @@ int iommufd_viommu_get_vdev_id(struct iommufd_viommu *viommu,
 			       uint64_t *vdev_id) MOCK_HIDDEN;
 void iommufd_hw_queue_destroy(struct iommufd_object *obj) MOCK_HIDDEN;
 int iommufd_hw_queue_alloc_ioctl(struct iommufd_ucmd *ucmd) MOCK_HIDDEN;
+/* a HW queue's holds: its vIOMMU, and the queue before it (invariants.c) */
+void iommufd_hw_queue_holds(const struct iommufd_object *obj,
+			    iommufd_hold_fn *hold, void *arg) MOCK_HIDDEN;
 int iommufd_viommu_cache_invalidate(struct iommufd_viommu *viommu,
 				    struct iommu_hwpt_invalidate *cmd,
 				    uint32_t *done) MOCK_HIDDEN;

@@ -233,34 +233,60 @@ static int iopt_pages_file_rw(struct iopt_pages *pages, uint64_t start_byte,
 
 /* ---- who holds each page (the kernel's pinned_pfns xarray and domains) ---- */
 
+struct iopt_pages_holders {
+	uint64_t chunk;		/* page index / HOLDER_CHUNK */
+	uint32_t *count;	/* HOLDER_CHUNK counters */
+};
+
+/* The position of chunk in pages->holders, or where it would go. */
+static size_t holder_find(const struct iopt_pages *pages, uint64_t chunk)
+{
+	size_t lo = 0, hi = pages->nholders;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (pages->holders[mid].chunk < chunk)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 static uint32_t holder_get(const struct iopt_pages *pages, uint64_t idx)
 {
-	const uint32_t *chunk;
+	size_t i = holder_find(pages, idx / HOLDER_CHUNK);
 
-	if (!pages->holders)
+	if (i == pages->nholders || pages->holders[i].chunk != idx / HOLDER_CHUNK)
 		return 0;
-	chunk = pages->holders[idx / HOLDER_CHUNK];
-	return chunk ? chunk[idx % HOLDER_CHUNK] : 0;
+	return pages->holders[i].count[idx % HOLDER_CHUNK];
 }
 
 static int holder_add(struct iopt_pages *pages, uint64_t idx, int delta)
 {
-	uint32_t **slot;
+	uint64_t chunk = idx / HOLDER_CHUNK;
+	size_t i = holder_find(pages, chunk);
 
-	if (!pages->holders) {
-		pages->holders = calloc((pages->npages + HOLDER_CHUNK - 1) /
-						HOLDER_CHUNK,
-					sizeof(*pages->holders));
-		if (!pages->holders)
+	if (i == pages->nholders || pages->holders[i].chunk != chunk) {
+		struct iopt_pages_holders *n;
+		uint32_t *count = calloc(HOLDER_CHUNK, sizeof(*count));
+
+		if (!count)
 			return -ENOMEM;
-	}
-	slot = &pages->holders[idx / HOLDER_CHUNK];
-	if (!*slot) {
-		*slot = calloc(HOLDER_CHUNK, sizeof(**slot));
-		if (!*slot)
+		n = realloc(pages->holders,
+			    (pages->nholders + 1) * sizeof(*n));
+		if (!n) {
+			free(count);
 			return -ENOMEM;
+		}
+		pages->holders = n;
+		memmove(&n[i + 1], &n[i], (pages->nholders - i) * sizeof(*n));
+		n[i] = (struct iopt_pages_holders){ .chunk = chunk,
+						    .count = count };
+		pages->nholders++;
 	}
-	(*slot)[idx % HOLDER_CHUNK] += delta;
+	pages->holders[i].count[idx % HOLDER_CHUNK] += delta;
 	return 0;
 }
 
@@ -489,12 +515,9 @@ void iopt_put_pages(struct iopt_pages *pages)
 		free(pages->dmabuf_tracker);
 		break;
 	}
-	if (pages->holders) {
-		for (uint64_t i = 0;
-		     i < (pages->npages + HOLDER_CHUNK - 1) / HOLDER_CHUNK; i++)
-			free(pages->holders[i]);
-		free(pages->holders);
-	}
+	for (size_t i = 0; i < pages->nholders; i++)
+		free(pages->holders[i].count);
+	free(pages->holders);
 	free(pages);
 }
 

@@ -254,6 +254,19 @@ void iommufd_hw_queue_destroy(struct iommufd_object *obj)
 		hw_queue->viommu->obj.users--;
 }
 
+/* what iommufd_hw_queue_destroy() lets go of (invariants.c counts it) */
+void iommufd_hw_queue_holds(const struct iommufd_object *obj,
+			    iommufd_hold_fn *hold, void *arg)
+{
+	const struct iommufd_hw_queue *hw_queue =
+		container_of(obj, struct iommufd_hw_queue, obj);
+
+	if (hw_queue->initialized && hw_queue->prev)
+		hold(arg, &hw_queue->prev->obj);
+	if (hw_queue->viommu)
+		hold(arg, &hw_queue->viommu->obj);
+}
+
 /*
  * iommufd_hw_queue_alloc_phys(): pins the page-aligned span of the queue
  * through an internal access on the vIOMMU's parent IOAS, and requires the

@@ -50,6 +50,81 @@ static void expect_broken(struct iommufd_ctx *ictx, const char *what)
 	      "wanted a report of '%s', got '%s'", what, why);
 }
 
+#if IOMMUFD_MOCK_HAVE_7X
+/* Hold on id dropped: the check names it; then the hold comes back. */
+static void expect_hold(struct iommufd_ctx *ictx, uint32_t id,
+			const char *what)
+{
+	struct iommufd_object *obj = ictx->objs[id];
+
+	obj->users--;
+	expect_broken(ictx, "holders");
+	if (failures)
+		fprintf(stderr, "invariants_test: (%s)\n", what);
+	obj->users++;
+}
+
+/*
+ * The holds 7.3 adds: a vIOMMU held by its vEVENTQ and its two HW queues,
+ * HW queue 0 by queue 1, the vEVENTQ by its fd.
+ */
+static void check_7x_holds(int fd, struct iommufd_ctx *ictx, uint32_t ioas_id,
+			   uint64_t iova, size_t ps)
+{
+	struct iommu_test_cmd dom = {
+		.size = sizeof(dom), .op = IOMMU_TEST_OP_MOCK_DOMAIN, .id = ioas_id,
+	};
+	struct iommu_hwpt_alloc hwpt = {
+		.size = sizeof(hwpt), .flags = IOMMU_HWPT_ALLOC_NEST_PARENT,
+		.pt_id = ioas_id,
+	};
+	struct iommu_viommu_alloc viommu = {
+		.size = sizeof(viommu), .type = IOMMU_VIOMMU_TYPE_SELFTEST,
+	};
+	struct iommu_veventq_alloc veventq = {
+		.size = sizeof(veventq), .type = IOMMU_VEVENTQ_TYPE_SELFTEST,
+		.veventq_depth = 2,
+	};
+	struct iommu_hw_queue_alloc q0 = {
+		.size = sizeof(q0), .type = IOMMU_HW_QUEUE_TYPE_SELFTEST,
+		.nesting_parent_iova = iova, .length = ps,
+	}, q1;
+	char why[256] = "";
+
+	CHECK(!mock_ioctl(fd, IOMMU_TEST_CMD, &dom), "MOCK_DOMAIN 2");
+	hwpt.dev_id = dom.mock_domain.out_idev_id;
+	CHECK(!mock_ioctl(fd, IOMMU_HWPT_ALLOC, &hwpt), "HWPT_ALLOC");
+	viommu.dev_id = hwpt.dev_id;
+	viommu.hwpt_id = hwpt.out_hwpt_id;
+	CHECK(!mock_ioctl(fd, IOMMU_VIOMMU_ALLOC, &viommu), "VIOMMU_ALLOC");
+	veventq.viommu_id = viommu.out_viommu_id;
+	CHECK(!mock_ioctl(fd, IOMMU_VEVENTQ_ALLOC, &veventq), "VEVENTQ_ALLOC");
+	q0.viommu_id = viommu.out_viommu_id;
+	q1 = q0;
+	q1.index = 1;
+	q1.nesting_parent_iova = iova + ps;
+	CHECK(!mock_ioctl(fd, IOMMU_HW_QUEUE_ALLOC, &q0), "HW_QUEUE_ALLOC 0");
+	CHECK(!mock_ioctl(fd, IOMMU_HW_QUEUE_ALLOC, &q1), "HW_QUEUE_ALLOC 1");
+	CHECK(!iommufd_mock_check_fd(fd, why, sizeof(why)),
+	      "a healthy 7.x context fails: %s", why);
+	if (failures)
+		return;
+	expect_hold(ictx, viommu.out_viommu_id, "vIOMMU");
+	expect_hold(ictx, q0.out_hw_queue_id, "HW queue 0");
+	/* the fd's hold is allowed to be absent once the fd is closed */
+	ictx->objs[veventq.out_veventq_id]->users -= 2;
+	expect_broken(ictx, "holders");
+	ictx->objs[veventq.out_veventq_id]->users += 2;
+	CHECK(!iommufd_mock_check_ctx(ictx, why, sizeof(why)),
+	      "undoing the 7.x damage did not heal it: %s", why);
+	/* the vEVENTQ's fd holds the context (iommufd_ctx_get()) */
+	iommufd_mock_fd_close((int)veventq.out_veventq_fd);
+	close((int)veventq.out_veventq_fd);
+	CHECK(!iommufd_mock_check_ctx(ictx, why, sizeof(why)),
+	      "the vEVENTQ's fd closed: %s", why);
+}
+#endif
+
 int main(void)
 {
 	size_t ps = (size_t)sysconf(_SC_PAGESIZE), len = 4 * ps;
@@ -110,6 +185,9 @@ int main(void)
 
 	CHECK(!iommufd_mock_check_ctx(ictx, why, sizeof(why)),
 	      "undoing the damage did not heal it: %s", why);
+#if IOMMUFD_MOCK_HAVE_7X
+	check_7x_holds(fd, ictx, alloc.out_ioas_id, map.iova, ps);
+#endif
 	CHECK(iommufd_mock_check_unpinned((uintptr_t)buf, len, why,
 					  sizeof(why)) == -1,
 	      "a domain's pins went unseen");
