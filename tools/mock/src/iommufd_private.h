@@ -176,6 +176,11 @@ struct iommufd_ctx {
 	uint32_t *free_ids;	/* min-heap of freed ids below next_fresh */
 	uint32_t nfree, free_cap;
 	uint64_t nobjs;
+	/*
+	 * Counts finished ioctls: an object born in the running one is not
+	 * finalized yet (the kernel's XA_ZERO_ENTRY), and no id names it.
+	 */
+	uint64_t ioctl_seq;
 	struct iommufd_ioas *vfio_ioas;
 	/* ctx->mt_mmap: the mmap windows of driver objects, by offset (7.x) */
 	struct iommufd_mmap **mmaps;
@@ -211,6 +216,8 @@ struct iommufd_object {
 	uint32_t id;
 	/* obj->users: 1 for the id table, plus one per holder */
 	int users;
+	/* ictx->ioctl_seq at allocation: found by id once that ioctl ends */
+	uint64_t born;
 };
 
 /* The /dev/iommu file: its open makes a context and installs an fd. */

@@ -7,9 +7,14 @@
  *
  * Object ids come from a lowest-free allocator starting at 1, as xa_alloc()
  * on an XA_FLAGS_ALLOC1 xarray hands them out, so the ids a program sees
- * match the kernel's. The mock inserts an object at allocation (there is no
- * iommufd_object_finalize()): nothing else runs between the two under the
- * mock's lock.
+ * match the kernel's. The kernel reserves the id at allocation with
+ * XA_ZERO_ENTRY, which lookups do not find, and stores the object at
+ * iommufd_object_finalize(), at the end of the ioctl that made it. The mock
+ * has no finalize: an object remembers the ioctl it was born in and is found
+ * by id only once that ioctl has returned (ioctl_seq), which is the same to
+ * every caller, since nothing runs beside an ioctl under the mock's lock.
+ * What this decides: a MOCK_DOMAIN whose pt_id is the id its own selftest
+ * object just took is ENOENT, as in the kernel (found by tools/difftest).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -162,6 +167,7 @@ void *_iommufd_object_alloc(struct iommufd_ctx *ictx, size_t size,
 	obj->type = type;
 	obj->id = id;
 	obj->users = 1;
+	obj->born = ictx->ioctl_seq;
 	ictx->objs[id] = obj;
 	ictx->nobjs++;
 	return obj;
@@ -199,13 +205,17 @@ void iommufd_object_tombstone(struct iommufd_ctx *ictx,
 	free(obj);
 }
 
-/* iommufd_get_object(): wrong type or absent is ENOENT (NULL). */
+/*
+ * iommufd_get_object(): wrong type, absent, or not finalized yet (born in
+ * the running ioctl) is ENOENT (NULL).
+ */
 struct iommufd_object *iommufd_get_object(struct iommufd_ctx *ictx, uint32_t id,
 					  enum iommufd_object_type type)
 {
 	struct iommufd_object *obj = id < ictx->objs_cap ? ictx->objs[id] : NULL;
 
-	if (!obj || (type != IOMMUFD_OBJ_ANY && obj->type != type))
+	if (!obj || obj->born == ictx->ioctl_seq ||
+	    (type != IOMMUFD_OBJ_ANY && obj->type != type))
 		return NULL;
 	return obj;
 }
@@ -426,11 +436,13 @@ static long __iommufd_fops_ioctl(struct iommufd_ctx *ictx, unsigned long cmd,
 
 static long iommufd_fops_ioctl(void *private_data, unsigned long cmd, void *arg)
 {
-	long rc = iommufd_record_ioctl(private_data, cmd, arg,
-				       __iommufd_fops_ioctl);
+	struct iommufd_ctx *ictx = private_data;
+	long rc = iommufd_record_ioctl(ictx, cmd, arg, __iommufd_fops_ioctl);
 
 	/* Whatever the outcome, the call's snapshot and pipe end with it. */
 	umem_snapshot_drop();
+	/* The objects this call made are finalized: ids find them now. */
+	ictx->ioctl_seq++;
 	return rc;
 }
 
