@@ -33,6 +33,8 @@ struct iommufd_device *iommufd_device_bind(struct iommufd_ctx *ictx,
 		idev->cache[i] = IOMMU_TEST_DEV_CACHE_DEFAULT;
 #endif
 	idev->obj.users++;
+	/* 6.12/7.3 device.c iommufd_device_bind(): finalized at bind */
+	iommufd_object_finalize(&idev->obj);
 	return idev;
 }
 
@@ -147,6 +149,8 @@ static int iommufd_device_auto_get_domain(struct iommufd_device *idev,
 	}
 	hwpt_paging->auto_domain = true;
 	*pt_id = hwpt_paging->common.obj.id;
+	/* iommufd_device_auto_get_domain() finalizes it once attached */
+	iommufd_object_finalize(&hwpt_paging->common.obj);
 	return 0;
 }
 
@@ -438,6 +442,7 @@ iommufd_access_create(struct iommufd_ctx *ictx,
 	access->obj.users++;
 	access->ictx = ictx;
 	iommufd_ctx_get(ictx);
+	iommufd_object_finalize(&access->obj);	/* as iommufd_access_create() */
 	return access;
 }
 
@@ -468,6 +473,7 @@ struct iommufd_access *iommufd_access_create_internal(struct iommufd_ctx *ictx)
 	access->ops = &iommufd_access_internal_ops;
 	access->iova_alignment = umem_page_size();
 	access->obj.users++;
+	iommufd_object_finalize(&access->obj);
 	return access;
 }
 

@@ -176,10 +176,7 @@ struct iommufd_ctx {
 	uint32_t *free_ids;	/* min-heap of freed ids below next_fresh */
 	uint32_t nfree, free_cap;
 	uint64_t nobjs;
-	/*
-	 * Counts finished ioctls: an object born in the running one is not
-	 * finalized yet (the kernel's XA_ZERO_ENTRY), and no id names it.
-	 */
+	/* finished ioctls: what the running one made is not finalized yet */
 	uint64_t ioctl_seq;
 	struct iommufd_ioas *vfio_ioas;
 	/* ctx->mt_mmap: the mmap windows of driver objects, by offset (7.x) */
@@ -216,7 +213,7 @@ struct iommufd_object {
 	uint32_t id;
 	/* obj->users: 1 for the id table, plus one per holder */
 	int users;
-	/* ictx->ioctl_seq at allocation: found by id once that ioctl ends */
+	/* ictx->ioctl_seq at allocation (main.c); finalized: UINT64_MAX */
 	uint64_t born;
 };
 
@@ -232,6 +229,7 @@ void iommufd_object_abort(struct iommufd_ctx *ictx,
 			  struct iommufd_object *obj) MOCK_HIDDEN;
 void iommufd_object_abort_and_destroy(struct iommufd_ctx *ictx,
 				      struct iommufd_object *obj) MOCK_HIDDEN;
+void iommufd_object_finalize(struct iommufd_object *obj) MOCK_HIDDEN;
 /* iommufd_object_tombstone_user(): destroyed, its id never handed out again */
 void iommufd_object_tombstone(struct iommufd_ctx *ictx,
 			      struct iommufd_object *obj) MOCK_HIDDEN;

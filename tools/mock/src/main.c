@@ -9,12 +9,15 @@
  * on an XA_FLAGS_ALLOC1 xarray hands them out, so the ids a program sees
  * match the kernel's. The kernel reserves the id at allocation with
  * XA_ZERO_ENTRY, which lookups do not find, and stores the object at
- * iommufd_object_finalize(), at the end of the ioctl that made it. The mock
- * has no finalize: an object remembers the ioctl it was born in and is found
- * by id only once that ioctl has returned (ioctl_seq), which is the same to
- * every caller, since nothing runs beside an ioctl under the mock's lock.
- * What this decides: a MOCK_DOMAIN whose pt_id is the id its own selftest
- * object just took is ENOENT, as in the kernel (found by tools/difftest).
+ * iommufd_object_finalize(): mostly at the end of the ioctl that made it,
+ * for a few objects earlier (a bound device, an automatic domain, an
+ * access). In the mock an object remembers the ioctl it was born in and is
+ * found by id once that ioctl has returned (ioctl_seq), or once finalized
+ * where the kernel finalizes early; nothing runs beside an ioctl under the
+ * mock's lock, so every caller sees the same. What this decides: a
+ * MOCK_DOMAIN whose pt_id is its own new selftest object's id is ENOENT,
+ * and one whose pt_id is its own new device's id EINVAL, as in the kernel
+ * (both found by tools/difftest).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -171,6 +174,12 @@ void *_iommufd_object_alloc(struct iommufd_ctx *ictx, size_t size,
 	ictx->objs[id] = obj;
 	ictx->nobjs++;
 	return obj;
+}
+
+/* iommufd_object_finalize(): from now on its id finds it. */
+void iommufd_object_finalize(struct iommufd_object *obj)
+{
+	obj->born = UINT64_MAX;
 }
 
 /* iommufd_object_abort(): removes the id and frees the object. */
