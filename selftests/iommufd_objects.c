@@ -158,6 +158,28 @@ TEST_F(objects, mock_domain_on_bad_ids)
 	test_err_mock_domain_flags(EINVAL, ioas, 1U << 20, NULL, NULL, NULL);
 }
 
+TEST_F(objects, mock_domain_on_its_own_new_ids)
+{
+	__u32 ioas, stdev;
+
+	iommufd_mock_domain_or_skip(self->fd);
+	test_cmd_ioas_alloc(&ioas);
+	/*
+	 * MOCK_DOMAIN makes its selftest object (the next free id) and binds
+	 * a device (the one after) before it attaches to pt_id. The selftest
+	 * object holds XA_ZERO_ENTRY until the op finalizes it, which no
+	 * lookup finds: ENOENT. The device is finalized at bind and is no
+	 * page table: EINVAL. (6.12 selftest.c:754 and :779, 7.3 :1061 and
+	 * :1086; device.c iommufd_device_bind(). Found by tools/difftest: the
+	 * mock used to say EINVAL for the first.)
+	 */
+	test_err_mock_domain(ENOENT, ioas + 1, NULL, NULL, NULL);
+	test_err_mock_domain(EINVAL, ioas + 2, NULL, NULL, NULL);
+	/* Both failures gave their ids back. */
+	test_cmd_mock_domain(ioas, &stdev, NULL, NULL);
+	ASSERT_EQ(ioas + 1, stdev);
+}
+
 TEST_F(objects, ids_of_the_wrong_type)
 {
 	__u32 ioas, stdev, hwpt, idev;
