@@ -85,6 +85,8 @@ static int example_run(const char *arg, const char *trace, char *out,
 TEST(round_trip_through_edu)
 {
 	static char out[16384];
+	const char *iommu;
+	bool fell_back;
 	int status;
 
 	status = example_run(NULL, "1", out, sizeof(out));
@@ -95,19 +97,33 @@ TEST(round_trip_through_edu)
 	ASSERT_NE(NULL, strstr(out, "2048 bytes RAM -> edu -> RAM through IOVA 0x100000"))
 		TH_LOG("edu-dma said:\n%s", out);
 	ASSERT_NE(NULL, strstr(out, "identical"));
-	/* No report: the library reports only failures. */
-	ASSERT_EQ(0, backend_count_lines(out, "iommufd: ", NULL))
+	/*
+	 * The example falls back to attaching the IOAS where the IOMMU gives
+	 * a new HWPT no aperture until attached (virtio-iommu on 6.12:
+	 * EADDRINUSE, as backend_vfio's probe pins): accepted on virtio-iommu
+	 * only, and then with exactly that one failure reported.
+	 */
+	fell_back = strstr(out, "attached the IOAS instead") != NULL;
+	iommu = getenv(VFIO_IOMMU_ENV);
+	if (fell_back) {
+		ASSERT_NE(NULL, iommu);
+		ASSERT_STREQ("virtio", iommu) TH_LOG("edu-dma said:\n%s", out);
+		ASSERT_EQ(1, backend_count_lines(out, "libiommufd:alloc_hwpt ", "ret=-98"));
+	} else {
+		ASSERT_EQ(1, backend_count_lines(out, "libiommufd:alloc_hwpt ", "ret=0"));
+	}
+	/* No other report: the library reports only failures. */
+	ASSERT_EQ(fell_back ? 1 : 0, backend_count_lines(out, "iommufd: ", NULL))
 		TH_LOG("edu-dma said:\n%s", out);
 	/* Each step of the README's order, once, and each succeeded. */
 	ASSERT_EQ(1, backend_count_lines(out, "libiommufd:bind_device ", "ret=0"))
 		TH_LOG("edu-dma said:\n%s", out);
-	ASSERT_EQ(1, backend_count_lines(out, "libiommufd:alloc_hwpt ", "ret=0"));
 	ASSERT_EQ(1, backend_count_lines(out, "libiommufd:attach_device ", "ret=0"));
 	ASSERT_EQ(1, backend_count_lines(out, "libiommufd:map_dma ", "iova=0x100000 size=0x2000"));
 	ASSERT_EQ(1, backend_count_lines(out, "libiommufd:unmap_dma ", "ret=0"));
 	ASSERT_EQ(1, backend_count_lines(out, "libiommufd:detach_device ", "ret=0"));
-	/* The HWPT and the IOAS, both freed. */
-	ASSERT_EQ(2, backend_count_lines(out, "libiommufd:free_id ", "ret=0"))
+	/* The HWPT (if one was made) and the IOAS, each freed. */
+	ASSERT_EQ(fell_back ? 1 : 2, backend_count_lines(out, "libiommufd:free_id ", "ret=0"))
 		TH_LOG("edu-dma said:\n%s", out);
 	ASSERT_EQ(1, backend_count_lines(out, "libiommufd:disconnect ", "users=0 closed=1"));
 }

@@ -237,7 +237,7 @@ static int edu_dma(volatile uint8_t *bar, uint64_t src, uint64_t dst,
 int main(int argc, char **argv)
 {
 	struct vfio_region_info bar0 = { .argsz = sizeof(bar0), .index = 0 };
-	uint32_t dev_id, ioas_id, hwpt_id;
+	uint32_t dev_id, ioas_id, hwpt_id = 0, attached_hwpt;
 	struct iommufd_backend *be;
 	volatile uint8_t *bar;
 	long page = sysconf(_SC_PAGESIZE);
@@ -285,37 +285,52 @@ int main(int argc, char **argv)
 		goto out_disconnect;
 	if (iommufd_backend_alloc_ioas(be, &ioas_id))
 		goto out_disconnect;
-	/*
-	 * A paging HWPT of our own on the IOAS (attaching the IOAS itself
-	 * would let the kernel pick one): what a driver does when it wants
-	 * flags such as dirty tracking.
-	 */
-	if (iommufd_backend_alloc_hwpt(be, dev_id, ioas_id, 0, 0, 0, NULL, 0,
-				       &hwpt_id))
-		goto out_free_ioas;
-	if (iommufd_backend_attach_device(be, devfd, hwpt_id, NULL))
-		goto out_free_hwpt;
 
 	/* 4. Memory for the device: two pages at IOVA, source and target. */
 	buf = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (buf == MAP_FAILED) {
 		fail("mmap of the DMA buffer", errno);
-		goto out_detach;
+		goto out_free_ioas;
 	}
+	/* Nothing is pinned yet: the IOAS has no page table to fill. */
 	if (iommufd_backend_map_dma(be, ioas_id, IOVA, 2 * page, buf, false))
 		goto out_free_buf;
+
+	/*
+	 * A paging HWPT of our own on the IOAS (attaching the IOAS itself
+	 * would let the kernel pick one): what a driver does when it wants
+	 * flags such as dirty tracking. The kernel fills it from the IOAS's
+	 * mappings. Some IOMMU drivers give a new domain its aperture only
+	 * when a device attaches (virtio-iommu in Linux 6.12, measured): the
+	 * IOAS then cannot hold a mapping outside that empty aperture, and
+	 * the allocation is EADDRINUSE. Attaching the IOAS itself works
+	 * there, because the kernel attaches the domain it makes before it
+	 * fills it.
+	 */
+	ret = iommufd_backend_alloc_hwpt(be, dev_id, ioas_id, 0, 0, 0, NULL, 0,
+					 &hwpt_id);
+	if (ret == -EADDRINUSE) {
+		printf("edu-dma: %s: this IOMMU cannot give a HWPT for a mapped IOAS (EADDRINUSE): attached the IOAS instead\n",
+		       bdf);
+		hwpt_id = 0;
+	} else if (ret) {
+		goto out_unmap;
+	}
+	if (iommufd_backend_attach_device(be, devfd, hwpt_id ? hwpt_id : ioas_id,
+					  &attached_hwpt))
+		goto out_free_hwpt;
 
 	/* 5. The device's registers: BAR0 of the VFIO device, mmap'ed. */
 	if (ioctl(devfd, VFIO_DEVICE_GET_REGION_INFO, &bar0)) {
 		fail("VFIO_DEVICE_GET_REGION_INFO (BAR0)", errno);
-		goto out_unmap;
+		goto out_detach;
 	}
 	bar = mmap(NULL, bar0.size, PROT_READ | PROT_WRITE, MAP_SHARED, devfd,
 		   bar0.offset);
 	if (bar == MAP_FAILED) {
 		fail("mmap of BAR0", errno);
-		goto out_unmap;
+		goto out_detach;
 	}
 	if ((*(volatile uint32_t *)(bar + EDU_REG_IDENT) & 0xff) != 0xed) {
 		fprintf(stderr, "edu-dma: BAR0 does not read as edu (ident 0x%08x)\n",
@@ -338,7 +353,7 @@ int main(int argc, char **argv)
 		goto out_master;
 	}
 	printf("edu-dma: %s: %d bytes RAM -> edu -> RAM through IOVA 0x%llx (ioas %u, hwpt %u): identical\n",
-	       bdf, XFER, IOVA, ioas_id, hwpt_id);
+	       bdf, XFER, IOVA, ioas_id, attached_hwpt);
 	rc = 0;
 
 	/* 7. Tear down in reverse; a failure here fails the run too. */
@@ -347,17 +362,17 @@ out_master:
 		rc = 1;
 out_bar:
 	munmap((void *)bar, bar0.size);
+out_detach:
+	if (iommufd_backend_detach_device(be, devfd))
+		rc = 1;
+out_free_hwpt:
+	if (hwpt_id && iommufd_backend_free_id(be, hwpt_id))
+		rc = 1;
 out_unmap:
 	if (iommufd_backend_unmap_dma(be, ioas_id, IOVA, 2 * page))
 		rc = 1;
 out_free_buf:
 	munmap(buf, 2 * page);
-out_detach:
-	if (iommufd_backend_detach_device(be, devfd))
-		rc = 1;
-out_free_hwpt:
-	if (iommufd_backend_free_id(be, hwpt_id))
-		rc = 1;
 out_free_ioas:
 	if (iommufd_backend_free_id(be, ioas_id))
 		rc = 1;
