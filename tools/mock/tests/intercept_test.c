@@ -26,19 +26,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
-
-static int failures;
-
-#define CHECK(cond, ...)                                                     \
-	do {                                                                 \
-		if (!(cond)) {                                               \
-			fprintf(stderr, "intercept_test:%d: %s: ", __LINE__, \
-				#cond);                                      \
-			fprintf(stderr, __VA_ARGS__);                        \
-			fprintf(stderr, " (errno %s)\n", strerror(errno));   \
-			failures++;                                          \
-		}                                                            \
-	} while (0)
+#include "check.h"
 
 static int ioas_alloc(int fd, __u32 *id)
 {
@@ -417,7 +405,7 @@ int main(int argc, char **argv)
 	test_without_process_vm();
 	test_fd_taken_back();
 	if (failures) {
-		printf("not ok intercept_test: %d failures\n", failures);
+		printf("not ok intercept_test: %lu failures\n", failures);
 		return 1;
 	}
 	printf("ok intercept_test\n");

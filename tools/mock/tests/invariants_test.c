@@ -17,19 +17,7 @@
 #include "iommufd_mock_fd.h"
 #include "iommufd_private.h"
 #include "invariants.h"
-
-static int failures;
-
-#define CHECK(cond, ...)                                                     \
-	do {                                                                 \
-		if (!(cond)) {                                               \
-			fprintf(stderr, "invariants_test: %s:%d: ", __func__, \
-				__LINE__);                                   \
-			fprintf(stderr, __VA_ARGS__);                        \
-			fputc('\n', stderr);                                 \
-			failures++;                                          \
-		}                                                            \
-	} while (0)
+#include "check.h"
 
 static int mock_ioctl(int fd, unsigned long cmd, void *arg)
 {
@@ -198,7 +186,7 @@ int main(void)
 					   sizeof(why)),
 	      "pins left after the last close: %s", why);
 	if (failures) {
-		printf("not ok invariants_test: %d failures\n", failures);
+		printf("not ok invariants_test: %lu failures\n", failures);
 		return 1;
 	}
 	printf("ok invariants_test\n");

@@ -42,6 +42,7 @@
 
 #include <linux/iommufd.h>
 #include "iommufd_test.h"
+#include "check.h"
 
 #define RACE_THREADS_MAX 64
 /* Slices each thread maps: PAGES pages at IOVA RACE_IOVA + i * RACE_SLICE. */
@@ -53,23 +54,8 @@
 #define RACE_DUP_FD_BASE 700
 
 static unsigned int threads = 16, rounds = 100;
-static unsigned long failures;
 static pthread_barrier_t start;
 static size_t page;
-
-#define CHECK(cond, ...)                                                     \
-	do {                                                                 \
-		if (!(cond)) {                                               \
-			int __e = errno;                                     \
-			flockfile(stderr);                                   \
-			fprintf(stderr, "race_test:%d: %s: ", __LINE__,      \
-				#cond);                                      \
-			fprintf(stderr, __VA_ARGS__);                        \
-			fprintf(stderr, " (errno %s)\n", strerror(__e));     \
-			funlockfile(stderr);                                 \
-			__atomic_add_fetch(&failures, 1, __ATOMIC_RELAXED);  \
-		}                                                            \
-	} while (0)
 
 /* ---- the raw ioctls ---- */
 
