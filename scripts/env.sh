@@ -39,6 +39,11 @@ fi
 # `vmtest --target both` compares it with each of these kernels.
 HARNESS_MOCK_KERNELS="6.12 7.3"
 
+# Parallel make for the builds of the suite, the library and the mock (not
+# for run_tests, which runs its programs one after another): the suite's
+# build is half the time at -j2 (28 s to 14 s here).
+HARNESS_JOBS=${HARNESS_JOBS:-$(nproc)}
+
 # virtme-ng is pinned: its command line and guest init change between releases.
 HARNESS_VNG_VERSION=1.42
 HARNESS_VENV=$HARNESS_CACHE/venv
@@ -70,4 +75,4 @@ HARNESS_KHDR=$HARNESS_CACHE/headers/$HARNESS_KSRC_KEY
 
 harness_say() { printf '%s: %s\n' "${HARNESS_TOOL:-harness}" "$*" >&2; }
 harness_die() { harness_say "error: $*"; exit 2; }
-export HARNESS_TOP HARNESS_CACHE KSRC HARNESS_KHDR HARNESS_VNG KERNEL HARNESS_MOCK_KERNELS
+export HARNESS_TOP HARNESS_CACHE KSRC HARNESS_KHDR HARNESS_VNG KERNEL HARNESS_MOCK_KERNELS HARNESS_JOBS
