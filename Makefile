@@ -12,14 +12,15 @@
 # lane), TARGET=kernel|mock|both,
 # ACCEL=auto|kvm|tcg,
 # TIMEOUT=seconds, PROFILE=default|debug, CMD="guest command" (instead of the
-# suite), KSRC=/your/kernel/tree, HARNESS_CACHE=/cache/dir, V=1.
+# suite), THEN="guest command" (after the suite, same guest),
+# KSRC=/your/kernel/tree, HARNESS_CACHE=/cache/dir, V=1.
 
 TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 export PROFILE ?= default
 
 VMTEST_ARGS := $(if $(KERNEL),--kernel $(KERNEL)) $(if $(TESTS),--tests "$(TESTS)") $(if $(LANE),--lane $(LANE)) \
 	$(if $(TARGET),--target $(TARGET)) $(if $(IOMMU),--iommu $(IOMMU)) \
-	$(if $(ACCEL),--accel $(ACCEL)) $(if $(TIMEOUT),--timeout $(TIMEOUT)) \
+	$(if $(ACCEL),--accel $(ACCEL)) $(if $(TIMEOUT),--timeout $(TIMEOUT)) $(if $(THEN),--then "$(THEN)") \
 	--profile $(PROFILE) $(if $(CMD),-- $(CMD))
 
 # The userspace mock is built against the newest kernel whose uAPI it speaks
