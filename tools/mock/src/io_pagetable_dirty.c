@@ -32,8 +32,10 @@ void iova_bitmap_set(struct iova_bitmap *bitmap, uint64_t iova,
 {
 	const uint64_t ps = umem_page_size(), max_pages = ps / sizeof(void *);
 	uint64_t total = ((bitmap->length - 1) >> bitmap->pgshift) / 64 + 1;
-	uint64_t last = iova + length - 1;
+	uint64_t last;
 
+	if (__builtin_add_overflow(iova, length - 1, &last))
+		last = UINT64_MAX;
 	for (;;) {
 		uint64_t word, addr, npages, limit, bit, last_bit;
 

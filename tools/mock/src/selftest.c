@@ -144,11 +144,12 @@ static void mock_read_and_clear_dirty_612(struct mock_iommu_domain *domain,
 					  uint64_t size, bool clear,
 					  struct iova_bitmap *bitmap)
 {
-	uint64_t u = domain->dirty_unit, end = iova + size, p = iova, last;
+	uint64_t u = domain->dirty_unit, last = iova + size - 1, p = iova;
+	uint64_t last_u, leaf_u;
 	struct iopt_leaf leaf;
 	struct itree_node *n;
 
-	while (p < end) {
+	for (;;) {
 		iopt_area_leaf(area, domain->pgsize_bitmap, p, &leaf);
 		if (leaf.size == u || leaf.head == p)
 			break;
@@ -156,21 +157,20 @@ static void mock_read_and_clear_dirty_612(struct mock_iommu_domain *domain,
 				     (leaf.head + leaf.size - 1) / u, clear) &&
 		    bitmap)
 			iova_bitmap_set(bitmap, p, leaf.size);
-		p += leaf.size;
+		if (__builtin_add_overflow(p, leaf.size, &p) || p > last)
+			return;
 	}
-	if (p >= end)
-		return;
 	/* Only dirty entries matter; up to the end of the last leaf touched. */
-	iopt_area_leaf(area, domain->pgsize_bitmap, end - 1, &leaf);
-	last = (leaf.head + leaf.size - 1) / u;
-	for (n = itree_first(&domain->dirty, p / u, last); n;
-	     n = itree_first(&domain->dirty, (leaf.head + leaf.size) / u, last)) {
+	iopt_area_leaf(area, domain->pgsize_bitmap, last, &leaf);
+	last_u = (leaf.head + leaf.size - 1) / u;
+	for (n = itree_first(&domain->dirty, p / u, last_u); n;
+	     n = itree_first(&domain->dirty, leaf_u + 1, last_u)) {
 		iopt_area_leaf(area, domain->pgsize_bitmap, n->start * u, &leaf);
+		leaf_u = (leaf.head + leaf.size - 1) / u;
 		if (bitmap)
 			iova_bitmap_set(bitmap, leaf.head, leaf.size);
-		mock_dirty_clear(domain, leaf.head / u,
-				 (leaf.head + leaf.size - 1) / u, clear);
-		if ((leaf.head + leaf.size) / u > last)
+		mock_dirty_clear(domain, leaf.head / u, leaf_u, clear);
+		if (leaf_u >= last_u)
 			break;
 	}
 }
