@@ -4,7 +4,8 @@
  * IOMMU_HWPT_ALLOC_DIRTY_TRACKING, HWPT_SET_DIRTY_TRACKING, pages marked
  * dirty by IOMMU_TEST_OP_DIRTY read back with HWPT_GET_DIRTY_BITMAP (with
  * and without NO_CLEAR, at two granularities, for sub-ranges), for mapped
- * sizes whose bitmaps span from part of a word to several bitmap pages.
+ * sizes whose bitmaps span from part of a word to several bitmap pages; and
+ * how far one dirty bit reaches where a hugetlb page gives huge leaves.
  */
 #include "iommufd_probes.h"
 
@@ -404,6 +405,228 @@ TEST_F(dirty_caps, tracking_needs_a_capable_domain)
 	test_err_mock_domain_flags(EINVAL, self->hwpt_id,
 				   MOCK_FLAGS_DEVICE_NO_DIRTY, NULL, NULL,
 				   NULL);
+}
+
+/*
+ * Huge leaves. A dirty bit belongs to a leaf IOPTE, and iommufd maps
+ * physically contiguous memory with the largest page size of the domain
+ * that the IOVA and the physical address are aligned to and that fits
+ * (pages.c batches contiguous pages into one iommu_map(); the core's
+ * iommu_pgsize(), 7.x's pt_compute_best_pgsize()). A 2 MiB hugetlb page
+ * mapped alone at a 2 MiB aligned IOVA is one contiguous, aligned run
+ * whatever its neighbours, so its leaves are known:
+ * - 6.x: a MOCK_FLAGS_DEVICE_HUGE_IOVA device's domains take 1 MiB pages
+ *   beside 2 KiB ones: two 1 MiB leaves;
+ * - 7.x, the generic page table: pagetable_type MOCK_IOMMUPT_HUGE takes
+ *   1 MiB and CPU pages: two 1 MiB leaves; MOCK_IOMMUPT_DEFAULT takes every
+ *   power of two from 2 KiB: one 2 MiB leaf (no larger, as the area ends
+ *   there).
+ * Which mock the kernel has is probed (HWPT_ALLOC driver data,
+ * iommufd_probes.h); the other kernel's variants skip.
+ */
+#define DIRTY_HUGE_SIZE (2UL << 20)
+
+FIXTURE(dirty_huge)
+{
+	int fd;
+	__u32 ioas_id, hwpt_id;
+	char *buffer;		/* one 2 MiB hugetlb page */
+	__u64 iova;
+	size_t psz;		/* the bitmap's page_size: a CPU page */
+	size_t nbits;		/* bits of the whole page */
+	size_t leaf_bits;	/* bits of one leaf */
+	bool generic_pt;	/* 7.x's mock */
+	__u64 *bitmap;		/* a whole CPU page, for bits past a range */
+};
+
+FIXTURE_VARIANT(dirty_huge)
+{
+	bool generic_pt;	/* the mock this variant is for */
+	int pt_type;		/* 7.x: pagetable_type */
+	size_t leaf;		/* the leaf size a 2 MiB page gets */
+};
+
+FIXTURE_VARIANT_ADD(dirty_huge, huge_iova_6x)
+{
+	.generic_pt = false, .leaf = 1UL << 20,
+};
+FIXTURE_VARIANT_ADD(dirty_huge, pt_huge_7x)
+{
+	.generic_pt = true, .pt_type = IOMMUFD_MOCK_PT_HUGE, .leaf = 1UL << 20,
+};
+FIXTURE_VARIANT_ADD(dirty_huge, pt_default_7x)
+{
+	.generic_pt = true, .pt_type = IOMMUFD_MOCK_PT_DEFAULT,
+	.leaf = 2UL << 20,
+};
+
+FIXTURE_SETUP(dirty_huge)
+{
+	__u32 stdev, idev;
+
+	iommufd_open_or_skip(&self->fd);
+	iommufd_mock_domain_or_skip(self->fd);
+	test_cmd_ioas_alloc(&self->ioas_id);
+	self->generic_pt = iommufd_mock_generic_pt_or_skip(self->fd,
+							   self->ioas_id);
+	if (self->generic_pt != variant->generic_pt)
+		SKIP(return, "%s",
+		     self->generic_pt ?
+			     "6.x's mock: 7.x refuses MOCK_FLAGS_DEVICE_HUGE_IOVA" :
+			     "7.x's generic page table: this mock domain "
+			     "takes no pagetable_type");
+	self->buffer = iommufd_hugetlb_2m(DIRTY_HUGE_SIZE);
+	if (!self->buffer)
+		SKIP(return, "MAP_HUGETLB: %s (no 2 MiB hugepages reserved; "
+		     "boot with hugepages=N)", strerror(errno));
+	self->psz = iommufd_page_size();
+	self->nbits = DIRTY_HUGE_SIZE / self->psz;
+	self->leaf_bits = variant->leaf / self->psz;
+	self->bitmap = iommufd_test_buffer_aligned(self->psz, self->psz);
+	ASSERT_NE(NULL, self->bitmap);
+	self->iova = MOCK_APERTURE_START;
+	ASSERT_EQ(0, self->iova % DIRTY_HUGE_SIZE);
+
+	if (!variant->generic_pt) {
+		test_cmd_mock_domain_flags(self->ioas_id,
+					   MOCK_FLAGS_DEVICE_HUGE_IOVA_6X,
+					   &stdev, NULL, &idev);
+		test_cmd_hwpt_alloc(idev, self->ioas_id,
+				    IOMMU_HWPT_ALLOC_DIRTY_TRACKING,
+				    &self->hwpt_id);
+	} else {
+#ifdef IOMMUFD_UAPI_HAS_NESTED
+		test_cmd_mock_domain(self->ioas_id, &stdev, NULL, &idev);
+		test_cmd_hwpt_alloc_mock_pt(idev, self->ioas_id,
+					    IOMMU_HWPT_ALLOC_DIRTY_TRACKING,
+					    variant->pt_type, &self->hwpt_id);
+#endif
+	}
+	test_cmd_set_dirty_tracking(self->hwpt_id, true);
+	test_cmd_ioas_map_fixed(self->ioas_id, self->buffer, DIRTY_HUGE_SIZE,
+				self->iova);
+}
+
+FIXTURE_TEARDOWN(dirty_huge)
+{
+	close(self->fd);
+	if (self->buffer)
+		munmap(self->buffer, DIRTY_HUGE_SIZE);
+	if (self->bitmap)
+		munmap(self->bitmap, self->psz);
+}
+
+/*
+ * Marks the IO page at offset `off` of the huge page dirty, as a device
+ * write would (the 2 KiB IO page: 6.x's IOMMU_TEST_OP_DIRTY indexes its
+ * xarray by iova / page_size, which is the IO page only at that size).
+ */
+#define huge_mark(_off)                                                      \
+	do {                                                                 \
+		__u64 __one = 1, __nr = 0;                                   \
+		test_cmd_mock_dirty(self->hwpt_id, self->iova + (_off),      \
+				    MOCK_PAGE_SIZE, MOCK_PAGE_SIZE, &__one,  \
+				    &__nr);                                  \
+		ASSERT_EQ(1, __nr);                                          \
+	} while (0)
+
+/* Reads [iova + off, + len) into a zeroed bitmap page. */
+#define huge_read(_off, _len, _flags)                                        \
+	do {                                                                 \
+		memset(self->bitmap, 0, self->psz);                          \
+		test_cmd_get_dirty_bitmap(self->hwpt_id, self->iova + (_off), \
+					  _len, self->psz, self->bitmap,     \
+					  _flags);                           \
+	} while (0)
+
+/* Whether bit i is in [first, first + n). */
+static bool huge_bit_in(size_t i, size_t first, size_t n)
+{
+	return i - first < n;
+}
+
+/* The bitmap page holds exactly bits [first, first + n) set. */
+#define huge_expect_bits(_first, _n)                                         \
+	do {                                                                 \
+		size_t __i;                                                  \
+		for (__i = 0; __i != self->psz * 8; __i++) {                 \
+			ASSERT_EQ(huge_bit_in(__i, _first, _n),              \
+				  dirty_test_bit(self->bitmap, __i))         \
+				TH_LOG("bit %zu (leaf: %zu bits)", __i,      \
+				       self->leaf_bits);                     \
+		}                                                            \
+	} while (0)
+
+TEST_F(dirty_huge, one_dirty_page_reports_its_whole_leaf)
+{
+	size_t off = 3 * self->psz;
+
+	huge_mark(off);
+	huge_read(0, DIRTY_HUGE_SIZE, 0);
+	huge_expect_bits(0, self->leaf_bits);
+	/* The read cleared the whole leaf. */
+	huge_read(0, DIRTY_HUGE_SIZE, 0);
+	huge_expect_bits(0, 0);
+
+	/* A page of the last leaf dirties that leaf only. */
+	huge_mark(DIRTY_HUGE_SIZE - self->psz);
+	huge_read(0, DIRTY_HUGE_SIZE, 0);
+	huge_expect_bits(self->nbits - self->leaf_bits, self->leaf_bits);
+}
+
+TEST_F(dirty_huge, no_clear_reports_the_leaf_again)
+{
+	huge_mark(self->psz);
+	huge_read(0, DIRTY_HUGE_SIZE, IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR);
+	huge_expect_bits(0, self->leaf_bits);
+	huge_read(0, DIRTY_HUGE_SIZE, IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR);
+	huge_expect_bits(0, self->leaf_bits);
+	huge_read(0, DIRTY_HUGE_SIZE, 0);
+	huge_expect_bits(0, self->leaf_bits);
+	huge_read(0, DIRTY_HUGE_SIZE, 0);
+	huge_expect_bits(0, 0);
+}
+
+/*
+ * A range that starts inside a dirty leaf. 6.x's mock reads from where the
+ * range starts and records the huge page's size from there: the leaf's
+ * dirty state lands shifted by the offset. 7.x's generic page table records
+ * the leaf from its own start, before the bitmap's first IOVA, which
+ * iova_bitmap_set() drops. Either way the leaf is cleared (unless NO_CLEAR).
+ */
+TEST_F(dirty_huge, a_range_starting_inside_a_leaf)
+{
+	size_t half = self->leaf_bits / 2 * self->psz;
+	size_t expect = self->generic_pt ? 0 : self->leaf_bits;
+
+	huge_mark(0);
+	huge_read(half, DIRTY_HUGE_SIZE - half,
+		  IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR);
+	huge_expect_bits(0, expect);
+	/* NO_CLEAR left it dirty: the whole range sees the whole leaf. */
+	huge_read(0, DIRTY_HUGE_SIZE, IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR);
+	huge_expect_bits(0, self->leaf_bits);
+	huge_read(half, DIRTY_HUGE_SIZE - half, 0);
+	huge_expect_bits(0, expect);
+	huge_read(0, DIRTY_HUGE_SIZE, 0);
+	huge_expect_bits(0, 0);
+}
+
+/*
+ * A range that ends inside a dirty leaf, the dirty page past its end: the
+ * leaf is recorded whole on both kernels, so bits past the range's last
+ * one are set too, as far as the bitmap's pinned page reaches
+ * (iova_bitmap_set() writes what it pinned, not what was asked).
+ */
+TEST_F(dirty_huge, a_range_ending_inside_a_leaf)
+{
+	size_t half = self->leaf_bits / 2 * self->psz;
+
+	huge_mark(self->leaf_bits * self->psz - self->psz);
+	huge_read(0, half, 0);
+	huge_expect_bits(0, self->leaf_bits);
+	huge_read(0, DIRTY_HUGE_SIZE, 0);
+	huge_expect_bits(0, 0);
 }
 
 #else /* !IOMMUFD_UAPI_HAS_DIRTY */

@@ -367,14 +367,6 @@ TEST_F(domain, replace_refused_when_target_cannot_hold_mappings)
 	test_err_mock_domain_replace(ENOENT, stdev + 1000, ioas2);
 }
 
-/*
- * 6.x's iommufd_test.h: MOCK_FLAGS_DEVICE_HUGE_IOVA = 1 << 1, a mock device
- * whose domains also take 1 MiB IO pages. 7.x's iommufd_test.h no longer has
- * it (its mock domain is built on the generic page table), so the value is
- * named here to build against either header.
- */
-#define MOCK_FLAGS_DEVICE_HUGE_IOVA_6X (1 << 1)
-
 TEST_F(domain, huge_iova_device)
 {
 	__u32 stdev, hwpt, idev, num = 1;

@@ -183,6 +183,14 @@ static inline int _test_cmd_mock_domain_flags(int fd, __u32 pt_id,
 		*idev_id = cmd.mock_domain_flags.out_idev_id;
 	return 0;
 }
+/*
+ * 6.x's iommufd_test.h: MOCK_FLAGS_DEVICE_HUGE_IOVA = 1 << 1, a mock device
+ * whose domains also take 1 MiB IO pages. 7.x's iommufd_test.h no longer has
+ * it (its mock domain is built on the generic page table), so the value is
+ * named here to build against either header.
+ */
+#define MOCK_FLAGS_DEVICE_HUGE_IOVA_6X (1 << 1)
+
 #define test_cmd_mock_domain_flags(_pt, _flags, _stdev, _hwpt, _idev)        \
 	test_cmd(_test_cmd_mock_domain_flags(self->fd, _pt, _flags, _stdev,  \
 					     _hwpt, _idev))

@@ -139,6 +139,25 @@ static inline void *iommufd_test_buffer_aligned(size_t length, size_t align)
 }
 
 /*
+ * Private anonymous memory of 2 MiB hugetlb pages (MAP_HUGETLB, populated):
+ * each page is one physically contiguous, naturally aligned 2 MiB block.
+ * NULL with errno when none are reserved (ENOMEM): the caller skips, saying
+ * so (boot with hugepages=N, or write /proc/sys/vm/nr_hugepages).
+ */
+#ifndef MAP_HUGE_2MB
+#define MAP_HUGE_2MB (21 << 26)		/* MAP_HUGE_SHIFT 26 */
+#endif
+static inline void *iommufd_hugetlb_2m(size_t length)
+{
+	void *p = mmap(NULL, length, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | MAP_HUGE_2MB |
+			       MAP_POPULATE,
+		       -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+/*
  * Checks an expression that returns 0 or -1/errno; on failure prints errno.
  * The harness's ASSERT_EQ() is two statements (the check, then the handler
  * that logs and stops the test); the braces keep them one, so that a check

@@ -489,22 +489,6 @@ int iopt_unmap_iova(struct io_pagetable *iopt, uint64_t iova, uint64_t length,
 		    uint64_t *unmapped) MOCK_HIDDEN;
 int iopt_unmap_all(struct io_pagetable *iopt, uint64_t *unmapped) MOCK_HIDDEN;
 
-/* iova_bitmap: the user's dirty bitmap, one bit per page_size from iova. */
-struct iova_bitmap {
-	uint64_t iova, data;
-	unsigned int pgshift;
-};
-void iova_bitmap_set(struct iova_bitmap *bitmap, uint64_t iova,
-		     uint64_t length) MOCK_HIDDEN;
-int iommufd_check_iova_range(struct io_pagetable *iopt,
-			     struct iommu_hwpt_get_dirty_bitmap *bitmap) MOCK_HIDDEN;
-int iopt_read_and_clear_dirty_data(struct io_pagetable *iopt,
-				   struct mock_iommu_domain *domain,
-				   uint32_t flags,
-				   struct iommu_hwpt_get_dirty_bitmap *bitmap) MOCK_HIDDEN;
-int iopt_set_dirty_tracking(struct io_pagetable *iopt,
-			    struct mock_iommu_domain *domain, bool enable) MOCK_HIDDEN;
-
 int iopt_table_add_domain(struct io_pagetable *iopt,
 			  struct mock_iommu_domain *domain) MOCK_HIDDEN;
 void iopt_table_remove_domain(struct io_pagetable *iopt,
@@ -821,12 +805,6 @@ int mock_domain_nop_attach(struct mock_iommu_domain *domain,
 void mock_domain_free(struct mock_iommu_domain *domain) MOCK_HIDDEN;
 void mock_domain_unmap_pages(struct mock_iommu_domain *domain, uint64_t iova,
 			     uint64_t length) MOCK_HIDDEN;
-void mock_domain_set_dirty_tracking(struct mock_iommu_domain *domain,
-				    bool enable) MOCK_HIDDEN;
-int mock_domain_read_and_clear_dirty(struct mock_iommu_domain *domain,
-				     uint64_t iova, uint64_t size,
-				     uint32_t flags,
-				     struct iova_bitmap *bitmap) MOCK_HIDDEN;
 int mock_domain_cache_invalidate_user(struct mock_iommu_domain *domain,
 				      struct iommu_hwpt_invalidate *cmd,
 				      uint32_t *done) MOCK_HIDDEN;
@@ -893,5 +871,7 @@ uint64_t umem_vmlck_pages(void) MOCK_HIDDEN;
 
 /* the 7.x objects */
 #include "iommufd_private_7x.h"
+/* dirty tracking: the bitmap, the leaves a dirty bit covers */
+#include "io_pagetable_dirty.h"
 
 #endif

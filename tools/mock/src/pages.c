@@ -522,6 +522,40 @@ void iopt_put_pages(struct iopt_pages *pages)
 }
 
 /*
+ * batch_to_domain(): the kernel merges physically contiguous PFNs into one
+ * batch entry and maps each entry with one iommu_map() (page_offset for the
+ * area's first page); with IOMMU_OPTION_HUGE_PAGES 0 it maps a CPU page at a
+ * time (batch_iommu_map_small()). The mock's contiguous blocks: a hugetlb
+ * page (of the VMA, or of a hugetlbfs file), else a CPU page; a dma-buf's
+ * pages are taken one by one.
+ */
+void iopt_area_run(struct iopt_area *area, uint64_t iova, uint64_t *start,
+		   uint64_t *len, uint64_t *phys_off)
+{
+	struct iopt_pages *pages = area->pages;
+	uint64_t byte = iopt_pages_first_byte(pages,
+					      iopt_area_start_byte(area, iova));
+	uint64_t block = umem_page_size(), bstart, first, end;
+
+	if (!area->iopt->disable_large_pages) {
+		if (pages->type == IOPT_ADDRESS_USER)
+			block = umem_contig_block(byte);
+		else if (pages->type == IOPT_ADDRESS_FILE)
+			block = file_granule(pages->file_fd);
+	}
+	bstart = byte & ~(block - 1);
+	first = iova - (byte - bstart);
+	if (first < iopt_area_iova(area) || first > iova)	/* or wrapped */
+		first = iopt_area_iova(area);
+	end = iova + (bstart + block - byte) - 1;
+	if (end > iopt_area_last_iova(area) || end < iova)
+		end = iopt_area_last_iova(area);
+	*start = first;
+	*len = end - first + 1;
+	*phys_off = (byte - (iova - first)) - bstart;
+}
+
+/*
  * iopt_area_fill_domains(): the first domain pins the area's pages; every
  * further domain shares those pins (area->storage_domain).
  */

@@ -12,8 +12,10 @@
  *    power of two up to 64 GiB as a leaf) and takes IOMMU_HWPT_DATA_SELFTEST
  *    with pagetable_type on paging HWPT_ALLOC: MOCK_IOMMUPT_HUGE is a table
  *    of 1 MiB and CPU pages without the mock aperture. A dirty bit belongs
- *    to a leaf; iommufd maps every CPU page as its own leaf here (the mock
- *    cannot see physical contiguity, README.md), so one covers a CPU page.
+ *    to a leaf.
+ *  In both, a leaf is as large as iommu_map() made it over physically
+ *  contiguous memory (iopt_area_leaf(), io_pagetable_dirty.h): a huge
+ *  IOPTE where a hugetlb page backs the IOVA, CPU pages elsewhere.
  *
  * Model, where it departs from the kernel:
  *  - a mock domain stores no page table (struct mock_iommu_domain): an entry
@@ -39,7 +41,10 @@
 /* iommufd_test_memory_limit's floor: sizeof(unsigned long) + sizeof(u32). */
 #define MOCK_MEMORY_LIMIT_MIN (sizeof(unsigned long) + sizeof(uint32_t))
 
-/* A dirty leaf of a mock domain: [index, index] in dirty_unit. */
+/*
+ * A dirty entry of a mock domain, in dirty_unit (2 KiB): 6.12, one xarray
+ * entry [index, index]; 7.x, a whole leaf.
+ */
 struct mock_dirty_entry {
 	struct itree_node node;
 };
@@ -109,33 +114,97 @@ void mock_domain_set_dirty_tracking(struct mock_iommu_domain *domain,
 	domain->dirty_tracking = enable;
 }
 
+/* Removes the dirty entries of [first, last] (in dirty_unit), if any. */
+static bool mock_dirty_clear(struct mock_iommu_domain *domain, uint64_t first,
+			     uint64_t last, bool clear)
+{
+	struct itree_node *n = itree_first(&domain->dirty, first, last);
+	bool dirty = n;
+
+	while (n && clear) {
+		itree_remove(&domain->dirty, n);
+		free(container_of(n, struct mock_dirty_entry, node));
+		n = itree_first(&domain->dirty, first, last);
+	}
+	return dirty;
+}
+
 /*
- * mock_domain_read_and_clear_dirty() over [iova, iova + size); a NULL
- * bitmap only clears (iopt_clear_dirty_data()).
+ * 6.12's mock_domain_read_and_clear_dirty(): it steps through its xarray
+ * from iova, 2 KiB at a time; an entry of a huge IOPTE (MOCK_PFN_HUGE_IOVA)
+ * makes it test and clear every entry of that 1 MiB IOPTE
+ * (mock_test_and_clear_dirty()), record 1 MiB *from where it stands*, and
+ * step 1 MiB on. Entered in the middle of a huge IOPTE (a range starting
+ * there), it reports 1 MiB shifted by that offset and walks every following
+ * huge IOPTE at the same offset, skipping what small IOPTEs that offset
+ * jumps over. From a leaf's head on, it sees each leaf whole.
+ */
+static void mock_read_and_clear_dirty_612(struct mock_iommu_domain *domain,
+					  struct iopt_area *area, uint64_t iova,
+					  uint64_t size, bool clear,
+					  struct iova_bitmap *bitmap)
+{
+	uint64_t u = domain->dirty_unit, last = iova + size - 1, p = iova;
+	uint64_t last_u, leaf_u;
+	struct iopt_leaf leaf;
+	struct itree_node *n;
+
+	for (;;) {
+		iopt_area_leaf(area, domain->pgsize_bitmap, p, &leaf);
+		if (leaf.size == u || leaf.head == p)
+			break;
+		if (mock_dirty_clear(domain, leaf.head / u,
+				     (leaf.head + leaf.size - 1) / u, clear) &&
+		    bitmap)
+			iova_bitmap_set(bitmap, p, leaf.size);
+		if (__builtin_add_overflow(p, leaf.size, &p) || p > last)
+			return;
+	}
+	/* Only dirty entries matter; up to the end of the last leaf touched. */
+	iopt_area_leaf(area, domain->pgsize_bitmap, last, &leaf);
+	last_u = (leaf.head + leaf.size - 1) / u;
+	for (n = itree_first(&domain->dirty, p / u, last_u); n;
+	     n = itree_first(&domain->dirty, leaf_u + 1, last_u)) {
+		iopt_area_leaf(area, domain->pgsize_bitmap, n->start * u, &leaf);
+		leaf_u = (leaf.head + leaf.size - 1) / u;
+		if (bitmap)
+			iova_bitmap_set(bitmap, leaf.head, leaf.size);
+		mock_dirty_clear(domain, leaf.head / u, leaf_u, clear);
+		if (leaf_u >= last_u)
+			break;
+	}
+}
+
+/*
+ * mock_domain_read_and_clear_dirty() over [iova, iova + size) of area; a
+ * NULL bitmap only clears (iopt_clear_dirty_data()). 7.x's is the generic
+ * page table's read_and_clear_dirty(): every leaf the range touches that is
+ * dirty is recorded whole, from its own start (record_dirty()), and cleared.
  */
 int mock_domain_read_and_clear_dirty(struct mock_iommu_domain *domain,
-				     uint64_t iova, uint64_t size,
-				     uint32_t flags, struct iova_bitmap *bitmap)
+				     struct iopt_area *area, uint64_t iova,
+				     uint64_t size, uint32_t flags,
+				     struct iova_bitmap *bitmap)
 {
-	uint64_t io = domain->dirty_unit, first = iova / io;
-	uint64_t last = (iova + size - 1) / io;
+	bool clear = !(flags & IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR);
+	uint64_t u = domain->dirty_unit, first = iova / u;
+	uint64_t last = (iova + size - 1) / u;
 	struct itree_node *n, *next;
 
 	if (!domain->dirty_tracking && bitmap)
 		return -EINVAL;
-	/* Only dirty entries matter; walk them instead of every leaf. */
+	if (!iommufd_mock_7x()) {
+		mock_read_and_clear_dirty_612(domain, area, iova, size, clear,
+					      bitmap);
+		return 0;
+	}
+	/* 7.x keeps one entry per dirty leaf; walk those, not every leaf. */
 	for (n = itree_first(&domain->dirty, first, last); n; n = next) {
-		uint64_t start = n->start * io, end = start + io - 1;
-
 		next = itree_next(n, first, last);
-		/* A leaf reads dirty whole, as far as the range asked reaches. */
-		if (start < iova)
-			start = iova;
-		if (end > iova + size - 1)
-			end = iova + size - 1;
 		if (bitmap)
-			iova_bitmap_set(bitmap, start, end - start + 1);
-		if (!(flags & IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR)) {
+			iova_bitmap_set(bitmap, n->start * u,
+					(n->last - n->start + 1) * u);
+		if (clear) {
 			itree_remove(&domain->dirty, n);
 			free(container_of(n, struct mock_dirty_entry, node));
 		}
@@ -196,7 +265,7 @@ static int mock_domain_alloc_pgtable(struct mock_iommu_domain *domain,
 	default:
 		return -EOPNOTSUPP;
 	}
-	domain->dirty_unit = umem_page_size();
+	domain->dirty_unit = MOCK_IO_PAGE_SIZE;	/* the granule, the least leaf */
 	domain->dirty_ops = flags & IOMMU_HWPT_ALLOC_DIRTY_TRACKING;
 	return 0;
 }
@@ -334,32 +403,42 @@ static struct iommufd_hwpt_paging *get_md_pagetable(struct iommufd_ctx *ictx,
 	return iommufd_get_hwpt_paging(ictx, mockpt_id);
 }
 
-/* Whether the domain has an IOPTE at iova. */
-static bool mock_domain_has_entry(struct iommufd_hwpt_paging *hwpt_paging,
-				  uint64_t iova)
+/* The area whose IOPTEs the domain holds at iova, or NULL. */
+static struct iopt_area *mock_domain_entry(struct iommufd_hwpt_paging *hwpt_paging,
+					   uint64_t iova)
 {
 	struct iopt_area *area =
 		iopt_area_iter_first(&hwpt_paging->ioas->iopt, iova, iova);
 
-	return area && iopt_area_translated(area);
+	return area && iopt_area_translated(area) ? area : NULL;
 }
 
 /*
- * Marks the leaf holding iova dirty (6.12: MOCK_DIRTY in the kernel's
- * xarray; 7.x: the generic page table's set_dirty()).
+ * Marks a leaf dirty. 6.12: the one 2 KiB xarray entry at iova gets
+ * MOCK_PFN_DIRTY_IOVA, and a read tests every entry of a huge IOPTE. 7.x:
+ * the generic page table's set_dirty() dirties the leaf holding iova, kept
+ * as one entry spanning the leaf.
  */
 static int mock_domain_dirty_set(struct mock_iommu_domain *domain,
-				 uint64_t iova)
+				 struct iopt_area *area, uint64_t iova)
 {
-	uint64_t index = iova / domain->dirty_unit;
+	uint64_t first = iova / domain->dirty_unit, last = first;
 	struct mock_dirty_entry *entry;
 
-	if (itree_first(&domain->dirty, index, index))
+	if (iommufd_mock_7x()) {
+		struct iopt_leaf leaf;
+
+		iopt_area_leaf(area, domain->pgsize_bitmap, iova, &leaf);
+		first = leaf.head / domain->dirty_unit;
+		last = (leaf.head + leaf.size - 1) / domain->dirty_unit;
+	}
+	if (itree_first(&domain->dirty, first, last))
 		return 0;
 	entry = calloc(1, sizeof(*entry));
 	if (!entry)
 		return -ENOMEM;
-	entry->node.start = entry->node.last = index;
+	entry->node.start = first;
+	entry->node.last = last;
 	itree_insert(&domain->dirty, &entry->node);
 	return 0;
 }
@@ -548,6 +627,7 @@ static int iommufd_test_dirty(struct iommufd_ucmd *ucmd, unsigned int mockpt_id,
 {
 	struct iommufd_hwpt_paging *hwpt_paging;
 	struct mock_iommu_domain *domain;
+	struct iopt_area *area;
 	uint64_t max, count = 0, i;
 	uint8_t *bits;
 	int rc;
@@ -583,8 +663,9 @@ static int iommufd_test_dirty(struct iommufd_ucmd *ucmd, unsigned int mockpt_id,
 		 */
 		if (!iommufd_mock_7x())
 			cur = cur / page_size * MOCK_IO_PAGE_SIZE;
-		if (mock_domain_has_entry(hwpt_paging, cur)) {
-			rc = mock_domain_dirty_set(domain, cur);
+		area = mock_domain_entry(hwpt_paging, cur);
+		if (area) {
+			rc = mock_domain_dirty_set(domain, area, cur);
 			if (rc)
 				goto out;
 		} else if (!iommufd_mock_7x()) {

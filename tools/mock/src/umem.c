@@ -48,12 +48,14 @@ struct vma {
 	bool special;		/* VM_IO or VM_PFNMAP */
 	bool file_needs_dirty;	/* shared file mapping with writeback */
 	bool hugetlb;		/* shared mapping of a hugetlbfs file */
+	uint64_t kpagesize;	/* smaps KernelPageSize, 0 until read */
 };
 
 static struct {
 	struct vma *v;
 	size_t n, cap;
 	bool valid;
+	bool kpagesize;		/* smaps' KernelPageSize read into v[] */
 } snap;
 
 uint64_t umem_page_size(void)
@@ -237,6 +239,7 @@ static int snapshot_load(void)
 	if (!buf)
 		return -ENOMEM;
 	snap.n = 0;
+	snap.kpagesize = false;
 	for (line = buf; line && *line; line = p) {
 		char perms[8] = "", *end, *path;
 		struct vma v = {};
@@ -309,6 +312,42 @@ static int snapshot_load(void)
 		snapshot_mark_special();
 	snap.valid = true;
 	return 0;
+}
+
+/*
+ * smaps' KernelPageSize of each VMA: a hugetlb VMA's huge page size (private
+ * MAP_HUGETLB memory too, which /proc/self/maps cannot tell from a file by
+ * its fields), else the CPU page. Read once per call, when first asked.
+ */
+static void snapshot_load_kpagesize(void)
+{
+	size_t len, i = 0;
+	char *buf, *p, *line;
+	bool cur = false;	/* the header just read is snap.v[i]'s */
+
+	snap.kpagesize = true;
+	buf = read_proc("/proc/self/smaps", &len);
+	if (!buf)
+		return;
+	for (line = buf; line && *line; line = p) {
+		char *end;
+		uint64_t s;
+
+		p = strchr(line, '\n');
+		if (p)
+			*p++ = 0;
+		s = strtoull(line, &end, 16);
+		if (*end == '-' && end != line) {
+			while (i < snap.n && snap.v[i].start < s)
+				i++;
+			cur = i < snap.n && snap.v[i].start == s;
+			continue;
+		}
+		if (strncmp(line, "KernelPageSize:", 15) || !cur)
+			continue;
+		snap.v[i].kpagesize = strtoull(line + 15, NULL, 10) << 10;
+	}
+	free(buf);
 }
 
 /* Index of the VMA containing addr, or of the first one after it. */
@@ -392,6 +431,25 @@ bool umem_page_is_hugetlb(uint64_t va)
 		return false;
 	i = snapshot_find(va);
 	return i < snap.n && snap.v[i].start <= va && snap.v[i].hugetlb;
+}
+
+uint64_t umem_contig_block(uint64_t va)
+{
+	uint64_t ps = umem_page_size(), kps;
+	size_t i;
+
+	if (snapshot_load())
+		return ps;
+	if (!snap.kpagesize)
+		snapshot_load_kpagesize();
+	i = snapshot_find(va);
+	if (i >= snap.n || snap.v[i].start > va)
+		return ps;
+	kps = snap.v[i].kpagesize;
+	/* a hugetlb VMA starts on a huge page: the block is naturally aligned */
+	if (kps <= ps || (kps & (kps - 1)) || snap.v[i].start % kps)
+		return ps;
+	return kps;
 }
 
 /*
