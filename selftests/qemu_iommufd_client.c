@@ -247,7 +247,7 @@ static void check_pins(struct __test_metadata *_metadata,
 	__u64 mapped = qemu_trace_bytes(&self->tr, false) +
 		       qemu_trace_bytes(&self->tr, true);
 
-	ASSERT_EQ(mapped / 1024, qemu_proc_status_kb(self->vm.pid, "VmPin"));
+	ASSERT_EQ(mapped / 1024, proc_vm_pin_kb(self->vm.pid));
 	check_foll_pins(_metadata, self, mapped / iommufd_page_size());
 }
 

@@ -522,25 +522,6 @@ static inline void qemu_vm_log_tail(const struct qemu_vm *vm, char *buf,
 
 /* ---- what the kernel says about the QEMU process ---- */
 
-/* A "Key:   N kB" line of /proc/<pid>/status, in KiB, or -1. */
-static inline long qemu_proc_status_kb(pid_t pid, const char *key)
-{
-	char path[64], line[256], fmt[64];
-	long kb = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	snprintf(fmt, sizeof(fmt), "%s: %%ld kB", key);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, fmt, &kb) == 1)
-			break;
-	fclose(f);
-	return kb;
-}
-
 /*
  * The fds of a process that are open on `path`; the number of the last one
  * in *last. Returns the count, or a negative errno.

@@ -72,7 +72,7 @@ FIXTURE_SETUP(vfio_device)
 	self->buffer = iommufd_test_buffer(self->length);
 	ASSERT_NE(NULL, self->buffer);
 	memset(self->buffer, 0x5a, self->length);
-	self->pin_kb = vfio_vmpin_kb();
+	self->pin_kb = proc_vm_pin_kb(0);
 	ASSERT_LE(0, self->pin_kb);
 }
 
@@ -86,7 +86,7 @@ FIXTURE_TEARDOWN(vfio_device)
 }
 
 #define ASSERT_PINNED_KB(_kb)                                                \
-	ASSERT_EQ(self->pin_kb + (long)(_kb), vfio_vmpin_kb())
+	ASSERT_EQ(self->pin_kb + (long)(_kb), proc_vm_pin_kb(0))
 
 TEST_F(vfio_device, iommu_group_holds_the_device)
 {

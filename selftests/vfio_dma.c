@@ -326,11 +326,11 @@ TEST_F(vfio_dma, unmapped_iova_no_longer_reaches_memory)
 	ASSERT_EQ(-1, vfio_dma_first_diff(self->dst, self->src, XFER));
 
 	memset(self->dst, 0, self->page);
-	pinned = vfio_vmpin_kb();
+	pinned = proc_vm_pin_kb(0);
 	test_cmd_neg_errno(iommufd_backend_unmap_dma(self->be, self->ioas_id,
 					      DST_IOVA, self->page));
 	/* The page is unpinned: the domain no longer points at it. */
-	ASSERT_EQ(pinned - (long)self->page / 1024, vfio_vmpin_kb());
+	ASSERT_EQ(pinned - (long)self->page / 1024, proc_vm_pin_kb(0));
 	vfio_dma_write_must_fault(_metadata, self, DST_IOVA, self->dst,
 				  IOMMU_FAULT_UNMAPPED);
 	ASSERT_TRUE(vfio_dma_all(self->dst, self->page, 0));
@@ -388,7 +388,7 @@ TEST_F(vfio_dma, bound_device_outlives_backend_disconnect)
 	vfio_pci_bar_unmap(&self->dev);
 	close(self->dev.fd);
 	self->dev.fd = -1;
-	ASSERT_EQ(0, vfio_vmpin_kb());
+	ASSERT_EQ(0, proc_vm_pin_kb(0));
 }
 
 #endif /* VFIO_UAPI_HAS_CDEV */

@@ -22,6 +22,7 @@
 
 #include "backend_utils.h"
 #include "pci_utils.h"
+#include "proc_utils.h"
 
 #if defined(__has_include)
 #if __has_include(<linux/vfio.h>)
@@ -447,33 +448,7 @@ static inline void vfio_pci_bar_unmap(struct vfio_pci_dev *dev)
 	dev->bar = NULL;
 }
 
-
-/* ---- pinned pages ---- */
-
-/*
- * VmPin of this process in KiB: iommufd adds every page it pins for a
- * domain to mm->pinned_vm, whatever its accounting mode (do_update_pinned()
- * in drivers/iommu/iommufd/pages.c), and removes it on unpin. A fresh test
- * process starts at 0. Returns -1 if it cannot be read.
- */
-static inline long vfio_vmpin_kb(void)
-{
-	char line[256];
-	long kb = -1;
-	FILE *f = fopen("/proc/self/status", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmPin: %ld kB", &kb) == 1)
-			break;
-	fclose(f);
-	return kb;
-}
-
-
 #endif /* VFIO_UAPI_HAS_CDEV */
-
 
 /*
  * main() of the vfio_* programs: IOMMUFD_TEST_MAIN where the headers have
