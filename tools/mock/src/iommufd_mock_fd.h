@@ -105,6 +105,15 @@ void iommufd_mock_fd_close_range(unsigned int first,
 void iommufd_mock_fd_dup(int oldfd, int newfd) IOMMUFD_MOCK_HIDDEN;
 
 /**
+ * iommufd_mock_fd_forked() - fork() returned in the parent
+ * @failed: it made no child
+ *
+ * The references the fork took for the child's copies of the mock's fds
+ * (pthread_atfork()) are given back when there is no child.
+ */
+void iommufd_mock_fd_forked(bool failed) IOMMUFD_MOCK_HIDDEN;
+
+/**
  * iommufd_mock_fd_is_iommufd() - whether fd is an open /dev/iommu of the mock
  * @fd: any fd
  *

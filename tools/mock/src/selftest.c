@@ -137,7 +137,7 @@ int mock_domain_read_and_clear_dirty(struct mock_iommu_domain *domain,
 			iova_bitmap_set(bitmap, start, end - start + 1);
 		if (!(flags & IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR)) {
 			itree_remove(&domain->dirty, n);
-			free(container_of(n, struct mock_dirty_entry, node));
+			mock_free(container_of(n, struct mock_dirty_entry, node));
 		}
 	}
 	return 0;
@@ -233,7 +233,7 @@ void mock_domain_free(struct mock_iommu_domain *domain)
 
 	while ((n = itree_min(&domain->dirty))) {
 		itree_remove(&domain->dirty, n);
-		free(container_of(n, struct mock_dirty_entry, node));
+		mock_free(container_of(n, struct mock_dirty_entry, node));
 	}
 }
 
@@ -249,7 +249,7 @@ void mock_domain_unmap_pages(struct mock_iommu_domain *domain, uint64_t iova,
 		return;
 	while ((n = itree_first(&domain->dirty, first, last))) {
 		itree_remove(&domain->dirty, n);
-		free(container_of(n, struct mock_dirty_entry, node));
+		mock_free(container_of(n, struct mock_dirty_entry, node));
 	}
 }
 
@@ -356,7 +356,7 @@ static int mock_domain_dirty_set(struct mock_iommu_domain *domain,
 
 	if (itree_first(&domain->dirty, index, index))
 		return 0;
-	entry = calloc(1, sizeof(*entry));
+	entry = mock_calloc(1, sizeof(*entry));
 	if (!entry)
 		return -ENOMEM;
 	entry->node.start = entry->node.last = index;
@@ -564,7 +564,7 @@ static int iommufd_test_dirty(struct iommufd_ucmd *ucmd, unsigned int mockpt_id,
 	domain = &hwpt_paging->common.domain;
 	if (!domain->dirty_tracking)
 		return -EINVAL;
-	bits = calloc(1, (max + 63) / 64 * 8);
+	bits = mock_calloc(1, (max + 63) / 64 * 8);
 	if (!bits)
 		return -ENOMEM;
 	rc = umem_copy_from(bits, uptr, (max + 7) / 8);
@@ -595,7 +595,7 @@ static int iommufd_test_dirty(struct iommufd_ucmd *ucmd, unsigned int mockpt_id,
 	cmd->dirty.out_nr_dirty = count;
 	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
 out:
-	free(bits);
+	mock_free(bits);
 	return rc;
 }
 
