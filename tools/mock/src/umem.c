@@ -310,9 +310,15 @@ static int snapshot_load_pid(int pid)
 		 * memory is mapped from /dev, /sys or an anon inode); what a
 		 * file mapping is comes from the mapping (vma_fs_magic()).
 		 */
+		/*
+		 * "/dev/zero (deleted)" is shared anonymous memory (shmem, such
+		 * as the mock's own arena), never device memory; reading smaps
+		 * for it would walk all of the arena's page tables.
+		 */
 		if (path && *path &&
 		    (!strncmp(path, "/dev/", 5) || !strncmp(path, "/sys/", 5) ||
-		     !strncmp(path, "anon_inode:", 11)))
+		     !strncmp(path, "anon_inode:", 11)) &&
+		    strncmp(path, "/dev/zero", 9))
 			any_device = true;
 		if (v.shared && v.inode) {
 			unsigned long magic = vma_fs_magic(&v);
