@@ -20,6 +20,7 @@
 #include "itree.h"
 
 struct iopt_pages;
+struct iommufd_file;
 
 /*
  * State every process of one arena shares (the roots the objects hang off).
@@ -33,6 +34,10 @@ struct mock_shared {
 	struct itree pages_by_uva;
 	struct iopt_pages **file_pages;
 	size_t nfile_pages;
+	/* file.c: every struct file, and whether any process forked */
+	struct iommufd_file **files;
+	size_t nfiles;
+	uint64_t forks;
 };
 
 /**

@@ -86,6 +86,7 @@ static size_t g_nvmas;
 
 static void mock_lock(void);
 static void mock_unlock(void);
+static void reap_dead_holders(void);
 static struct file_holder *file_holder(struct iommufd_file *file, int pid);
 
 /*
@@ -95,6 +96,8 @@ static struct file_holder *file_holder(struct iommufd_file *file, int pid);
 static void atfork_prepare(void)
 {
 	mock_lock();
+	if (g_have_arena)
+		mock_shared()->forks++;
 	free(g_fork_files);
 	g_fork_files = malloc((g_files_cap ? g_files_cap : 1) *
 			      sizeof(*g_fork_files));
@@ -157,6 +160,7 @@ static void mock_lock(void)
 	 */
 	if (pthread_mutex_lock(g_lock) == EOWNERDEAD)
 		pthread_mutex_consistent(g_lock);
+	reap_dead_holders();
 }
 
 static void mock_unlock(void)
@@ -256,9 +260,57 @@ static void file_put_ref(struct iommufd_file *file)
 	} else if (file->f_count) {
 		return;
 	}
+	ptr_array_del(&mock_shared()->files, &mock_shared()->nfiles, file);
 	file->f_op->release(file->private_data);
 	mock_free(file->holders);
 	mock_free(file);
+}
+
+/*
+ * Every process that ended since the last call (exit() or not) has its fds
+ * closed now, as the kernel closed them when it exited: the objects they
+ * alone held go before this call does anything. Only after a fork(), and
+ * each process is looked at once.
+ */
+static void reap_dead_holders(void)
+{
+	struct { int pid; bool alive; } seen[16];
+	size_t nseen = 0;
+
+	if (!g_have_arena || !mock_shared()->forks)
+		return;
+	for (size_t i = 0; i < mock_shared()->nfiles;) {
+		struct iommufd_file *file = mock_shared()->files[i];
+		bool dead = false;
+
+		for (size_t h = 0; h < file->nholders && !dead; h++) {
+			int pid = file->holders[h].pid;
+			size_t k;
+
+			if (pid == g_pid)
+				continue;
+			for (k = 0; k < nseen && seen[k].pid != pid; k++)
+				;
+			if (k == nseen) {
+				bool alive = umem_pid_alive(pid);
+
+				if (nseen < 16)
+					seen[nseen++] = (typeof(seen[0])){ pid, alive };
+				dead = !alive;
+			} else {
+				dead = !seen[k].alive;
+			}
+		}
+		if (!dead) {
+			i++;
+			continue;
+		}
+		/* The release may free other files: look at the list again. */
+		file->f_count++;
+		file_reap(file);
+		file_put_ref(file);
+		i = 0;
+	}
 }
 
 /* fput() of one of this process's fds on file. */
@@ -291,8 +343,18 @@ int iommufd_file_install_fd(const struct iommufd_file_ops *fops,
 			    void *private_data, int fd)
 {
 	struct iommufd_file *file = mock_calloc(1, sizeof(*file));
+	struct mock_shared *shared = mock_shared();
 
-	if (!file || file_hold(file) || fd_store(fd, file)) {
+	if (!file || file_hold(file) ||
+	    ptr_array_add(&shared->files, &shared->nfiles, file)) {
+		syscall(SYS_close, fd);
+		if (file)
+			mock_free(file->holders);
+		mock_free(file);
+		return -ENOMEM;
+	}
+	if (fd_store(fd, file)) {
+		ptr_array_del(&shared->files, &shared->nfiles, file);
 		syscall(SYS_close, fd);
 		if (file)
 			mock_free(file->holders);

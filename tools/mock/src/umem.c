@@ -598,19 +598,24 @@ int umem_copy_to_pid(int pid, uint64_t uptr, const void *src, size_t len)
  */
 bool umem_pid_alive(int pid)
 {
-	char path[64], *buf, *p;
-	bool alive;
-	size_t len;
+	char path[64], buf[512], *p;
+	ssize_t n;
+	int fd;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	buf = read_proc(path, &len);
-	if (!buf)
+	if (syscall(SYS_kill, pid, 0) && errno == ESRCH)
 		return false;
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	fd = (int)syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = syscall(SYS_read, fd, buf, sizeof(buf) - 1);
+	syscall(SYS_close, fd);
+	if (n <= 0)
+		return false;
+	buf[n] = 0;
 	/* "pid (comm) S ...": the state follows the last ')' */
 	p = strrchr(buf, ')');
-	alive = p && p[1] == ' ' && p[2] && p[2] != 'Z' && p[2] != 'X';
-	free(buf);
-	return alive;
+	return p && p[1] == ' ' && p[2] && p[2] != 'Z' && p[2] != 'X';
 }
 
 uint64_t umem_vmlck_pages(void)
