@@ -346,24 +346,22 @@ int iommufd_file_install_fd(const struct iommufd_file_ops *fops,
 	struct mock_shared *shared = mock_shared();
 
 	if (!file || file_hold(file) ||
-	    ptr_array_add(&shared->files, &shared->nfiles, file)) {
-		syscall(SYS_close, fd);
-		if (file)
-			mock_free(file->holders);
-		mock_free(file);
-		return -ENOMEM;
-	}
+	    ptr_array_add(&shared->files, &shared->nfiles, file))
+		goto err;
 	if (fd_store(fd, file)) {
 		ptr_array_del(&shared->files, &shared->nfiles, file);
-		syscall(SYS_close, fd);
-		if (file)
-			mock_free(file->holders);
-		mock_free(file);
-		return -ENOMEM;
+		goto err;
 	}
 	file->f_op = fops;
 	file->private_data = private_data;
 	return fd;
+
+err:
+	syscall(SYS_close, fd);
+	if (file)
+		mock_free(file->holders);
+	mock_free(file);
+	return -ENOMEM;
 }
 
 int iommufd_file_install(const struct iommufd_file_ops *fops,
