@@ -7,6 +7,10 @@
  *
  * The fast check iommufd_mock_fd_active() lets the wrappers pass every call
  * straight through while no fd of the process is a mock file.
+ *
+ * The lock is shared by every process that inherited the mock's arena
+ * through fork() (arena.h); the fd table behind these calls is this
+ * process's own, as in the kernel.
  */
 #ifndef IOMMUFD_MOCK_FD_H
 #define IOMMUFD_MOCK_FD_H
