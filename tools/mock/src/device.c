@@ -315,7 +315,7 @@ int iommufd_device_pasid_attach(struct iommufd_device *idev, uint32_t pasid,
 	rc = mock_domain_set_dev_pasid(idev, pasid, false);
 	if (rc)
 		return rc;
-	n = realloc(idev->pasid_attach,
+	n = mock_realloc(idev->pasid_attach,
 		    (idev->npasid_attach + 1) * sizeof(*n));
 	if (!n)
 		return -ENOMEM;
@@ -376,7 +376,7 @@ void iommufd_device_pasid_detach(struct iommufd_device *idev, uint32_t pasid)
 	mock_domain_set_dev_pasid(idev, pasid, true);
 	*attach = idev->pasid_attach[--idev->npasid_attach];
 	if (!idev->npasid_attach) {
-		free(idev->pasid_attach);
+		mock_free(idev->pasid_attach);
 		idev->pasid_attach = NULL;
 	}
 	iommufd_hw_pagetable_put(idev->ictx, hwpt);

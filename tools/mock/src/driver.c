@@ -91,7 +91,7 @@ int iommufd_viommu_alloc_mmap(struct iommufd_viommu *viommu, uint64_t length,
 			break;
 		start = ictx->mmaps[i]->offset + ictx->mmaps[i]->length;
 	}
-	immap = calloc(1, sizeof(*immap));
+	immap = mock_calloc(1, sizeof(*immap));
 	if (!immap)
 		return -ENOMEM;
 	immap->owner = &viommu->obj;
@@ -99,7 +99,7 @@ int iommufd_viommu_alloc_mmap(struct iommufd_viommu *viommu, uint64_t length,
 	immap->length = length;
 	rc = ptr_array_add(&ictx->mmaps, &ictx->nmmaps, immap);
 	if (rc) {
-		free(immap);
+		mock_free(immap);
 		return rc;
 	}
 	/* keep the order: move it from the end to slot i */
@@ -126,10 +126,10 @@ void iommufd_viommu_destroy_mmap(struct iommufd_viommu *viommu,
 		return;
 	ptr_array_del(&ictx->mmaps, &ictx->nmmaps, immap);
 	if (!ictx->nmmaps) {
-		free(ictx->mmaps);
+		mock_free(ictx->mmaps);
 		ictx->mmaps = NULL;
 	}
-	free(immap);
+	mock_free(immap);
 }
 
 /*

@@ -16,9 +16,14 @@
  * interposed libc function (raw system calls only), so the mutex need not be
  * recursive.
  *
- * fork(): the child gets a copy-on-write copy of all mock state, like the
- * rest of its memory. The kernel would share one iommufd between parent and
- * child; the mock cannot (see README.md, "fork").
+ * fork(): as the kernel's fork() takes a reference on every file of the fd
+ * table, the child's copies of the parent's fds refer to the same files and
+ * contexts, which live in the arena (arena.c) that parent and child share.
+ * The lock is the arena's (process-shared, robust). Each file counts the
+ * fds every process holds on it; the fds a process still holds when it
+ * exits are dropped by the mock's destructor (exit()), or, for a process
+ * that ended without one (_exit(), a signal), when another process drops
+ * its own and finds the holder gone (README.md, "fork").
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -32,19 +37,39 @@
 #include "iommufd_mock_fd.h"
 #include "iommufd_private.h"
 
-/* struct file: what every fd dup()ed from one open refers to. */
+/* The fds one process holds on a file. */
+struct file_holder {
+	int pid;
+	unsigned int nfds;
+};
+
+/*
+ * struct file: what every fd dup()ed from one open, or inherited by fork(),
+ * refers to. In the arena; f_count is every process's fds plus those a
+ * fork() in progress takes for the child.
+ */
 struct iommufd_file {
 	const struct iommufd_file_ops *f_op;
 	void *private_data;
 	unsigned int f_count;
+	struct file_holder *holders;
+	size_t nholders;
 };
 
-static pthread_mutex_t g_lock;
+/* The arena's lock; a process-private one if the arena could not be made. */
+static pthread_mutex_t *g_lock;
+static pthread_mutex_t g_private_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
+static bool g_have_arena;
+static int g_pid;
+/* The fd table is the process's own (libc's heap), as in the kernel. */
 static struct iommufd_file **g_files;
 static int g_files_cap;
 /* Read without the lock: zero means no fd is ours, the common case. */
 static int g_nfiles;
+/* The files fork() in progress took a reference on, one per fd. */
+static struct iommufd_file **g_fork_files;
+static size_t g_nfork_files;
 
 /*
  * The VMAs of mmap()s of mock files (7.x's mmap windows): each holds its
@@ -59,43 +84,88 @@ struct mock_vma {
 static struct mock_vma *g_vmas;
 static size_t g_nvmas;
 
-static void lock_init(void)
-{
-	pthread_mutex_init(&g_lock, NULL);
-}
+static void mock_lock(void);
+static void mock_unlock(void);
+static void reap_dead_holders(void);
+static struct file_holder *file_holder(struct iommufd_file *file, int pid);
 
-/* fork() while another thread is inside the mock must not copy a held lock. */
+/*
+ * fork(): each fd of ours gets a reference for the child now, while the
+ * lock keeps the table still; the child turns them into its own fds.
+ */
 static void atfork_prepare(void)
 {
-	pthread_mutex_lock(&g_lock);
+	mock_lock();
+	if (g_have_arena)
+		mock_shared()->forks++;
+	free(g_fork_files);
+	g_fork_files = malloc((g_files_cap ? g_files_cap : 1) *
+			      sizeof(*g_fork_files));
+	g_nfork_files = 0;
+	for (int fd = 0; g_fork_files && fd < g_files_cap; fd++) {
+		if (!g_files[fd])
+			continue;
+		g_files[fd]->f_count++;
+		g_fork_files[g_nfork_files++] = g_files[fd];
+	}
 }
 
 static void atfork_parent(void)
 {
-	pthread_mutex_unlock(&g_lock);
+	mock_unlock();
 }
 
-/* The child's only thread starts over with a fresh lock. */
+/*
+ * The child: its fd table (a copy of the parent's) now counts as its own
+ * fds on the shared files. The mmap windows it inherits hold nothing
+ * (README.md, "Not emulated"): they are forgotten here.
+ */
 static void atfork_child(void)
 {
-	lock_init();
+	g_pid = (int)syscall(SYS_getpid);
+	mock_lock();
+	for (size_t i = 0; i < g_nfork_files; i++) {
+		struct file_holder *h = file_holder(g_fork_files[i], g_pid);
+
+		if (h)
+			h->nfds++;
+		else	/* out of memory: the fd stays, the file forgets it */
+			g_fork_files[i]->f_count--;
+	}
+	free(g_fork_files);
+	g_fork_files = NULL;
+	g_nfork_files = 0;
+	free(g_vmas);
+	g_vmas = NULL;
+	g_nvmas = 0;
+	mock_unlock();
 }
 
 static void init_once(void)
 {
-	lock_init();
+	struct mock_shared *shared = mock_arena_init();
+
+	g_pid = (int)syscall(SYS_getpid);
+	g_have_arena = shared != NULL;
+	g_lock = shared ? &shared->lock : &g_private_lock;
 	pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
 }
 
 static void mock_lock(void)
 {
 	pthread_once(&g_once, init_once);
-	pthread_mutex_lock(&g_lock);
+	/*
+	 * The owner died inside the mock (killed): its call was cut short,
+	 * as a process killed in the kernel is not; carry on.
+	 */
+	if (pthread_mutex_lock(g_lock) == EOWNERDEAD)
+		pthread_mutex_consistent(g_lock);
+	reap_dead_holders();
 }
 
 static void mock_unlock(void)
 {
-	pthread_mutex_unlock(&g_lock);
+	pthread_mutex_unlock(g_lock);
 }
 
 /* ---- the fd table (lock held) ---- */
@@ -130,13 +200,130 @@ static int fd_store(int fd, struct iommufd_file *file)
 	return 0;
 }
 
-/* fput(): the last reference runs the file's release. */
+/* The holder entry of pid (made if missing), or NULL without memory. */
+static struct file_holder *file_holder(struct iommufd_file *file, int pid)
+{
+	struct file_holder *n;
+
+	for (size_t i = 0; i < file->nholders; i++)
+		if (file->holders[i].pid == pid)
+			return &file->holders[i];
+	n = mock_realloc(file->holders, (file->nholders + 1) * sizeof(*n));
+	if (!n)
+		return NULL;
+	file->holders = n;
+	n[file->nholders] = (struct file_holder){ .pid = pid };
+	return &n[file->nholders++];
+}
+
+static void file_holder_del(struct iommufd_file *file, size_t i)
+{
+	file->holders[i] = file->holders[--file->nholders];
+}
+
+/* One more fd of this process on file. */
+static int file_hold(struct iommufd_file *file)
+{
+	struct file_holder *h = file_holder(file, g_pid);
+
+	if (!h)
+		return -ENOMEM;
+	h->nfds++;
+	file->f_count++;
+	return 0;
+}
+
+/*
+ * The fds of processes that ended without the mock's destructor (_exit(),
+ * a signal) are closed now, as the kernel closed them at their exit.
+ */
+static void file_reap(struct iommufd_file *file)
+{
+	for (size_t i = 0; i < file->nholders;) {
+		if (file->holders[i].pid == g_pid ||
+		    umem_pid_alive(file->holders[i].pid)) {
+			i++;
+			continue;
+		}
+		file->f_count -= file->holders[i].nfds;
+		file_holder_del(file, i);
+	}
+}
+
+/* The last reference runs the file's release. */
+static void file_put_ref(struct iommufd_file *file)
+{
+	if (--file->f_count && file->nholders) {
+		file_reap(file);
+		if (file->f_count)
+			return;
+	} else if (file->f_count) {
+		return;
+	}
+	ptr_array_del(&mock_shared()->files, &mock_shared()->nfiles, file);
+	file->f_op->release(file->private_data);
+	mock_free(file->holders);
+	mock_free(file);
+}
+
+/*
+ * Every process that ended since the last call (exit() or not) has its fds
+ * closed now, as the kernel closed them when it exited: the objects they
+ * alone held go before this call does anything. Only after a fork(), and
+ * each process is looked at once.
+ */
+static void reap_dead_holders(void)
+{
+	struct { int pid; bool alive; } seen[16];
+	size_t nseen = 0;
+
+	if (!g_have_arena || !mock_shared()->forks)
+		return;
+	for (size_t i = 0; i < mock_shared()->nfiles;) {
+		struct iommufd_file *file = mock_shared()->files[i];
+		bool dead = false;
+
+		for (size_t h = 0; h < file->nholders && !dead; h++) {
+			int pid = file->holders[h].pid;
+			size_t k;
+
+			if (pid == g_pid)
+				continue;
+			for (k = 0; k < nseen && seen[k].pid != pid; k++)
+				;
+			if (k == nseen) {
+				bool alive = umem_pid_alive(pid);
+
+				if (nseen < 16)
+					seen[nseen++] = (typeof(seen[0])){ pid, alive };
+				dead = !alive;
+			} else {
+				dead = !seen[k].alive;
+			}
+		}
+		if (!dead) {
+			i++;
+			continue;
+		}
+		/* The release may free other files: look at the list again. */
+		file->f_count++;
+		file_reap(file);
+		file_put_ref(file);
+		i = 0;
+	}
+}
+
+/* fput() of one of this process's fds on file. */
 static void fput(struct iommufd_file *file)
 {
-	if (--file->f_count)
-		return;
-	file->f_op->release(file->private_data);
-	free(file);
+	for (size_t i = 0; i < file->nholders; i++) {
+		if (file->holders[i].pid != g_pid)
+			continue;
+		if (!--file->holders[i].nfds)
+			file_holder_del(file, i);
+		break;
+	}
+	file_put_ref(file);
 }
 
 /* Forgets fd (it was closed, or is about to be); drops its reference. */
@@ -155,17 +342,26 @@ static void fd_drop(int fd)
 int iommufd_file_install_fd(const struct iommufd_file_ops *fops,
 			    void *private_data, int fd)
 {
-	struct iommufd_file *file = calloc(1, sizeof(*file));
+	struct iommufd_file *file = mock_calloc(1, sizeof(*file));
+	struct mock_shared *shared = mock_shared();
 
-	if (!file || fd_store(fd, file)) {
-		syscall(SYS_close, fd);
-		free(file);
-		return -ENOMEM;
+	if (!file || file_hold(file) ||
+	    ptr_array_add(&shared->files, &shared->nfiles, file))
+		goto err;
+	if (fd_store(fd, file)) {
+		ptr_array_del(&shared->files, &shared->nfiles, file);
+		goto err;
 	}
 	file->f_op = fops;
 	file->private_data = private_data;
-	file->f_count = 1;
 	return fd;
+
+err:
+	syscall(SYS_close, fd);
+	if (file)
+		mock_free(file->holders);
+	mock_free(file);
+	return -ENOMEM;
 }
 
 int iommufd_file_install(const struct iommufd_file_ops *fops,
@@ -213,7 +409,7 @@ int iommufd_mock_fd_open(bool cloexec)
 	int fd;
 
 	mock_lock();
-	fd = iommufd_fops_open(cloexec);
+	fd = g_have_arena ? iommufd_fops_open(cloexec) : -ENOMEM;
 	mock_unlock();
 	if (fd < 0) {
 		errno = -fd;
@@ -439,8 +635,50 @@ void iommufd_mock_fd_dup(int oldfd, int newfd)
 	mock_lock();
 	file = fd_lookup(oldfd);
 	fd_drop(newfd);
-	if (file && !fd_store(newfd, file))
-		file->f_count++;
+	if (file && !file_hold(file) && fd_store(newfd, file))
+		fput(file);
+	mock_unlock();
+}
+
+void iommufd_mock_fd_forked(bool failed)
+{
+	if (!g_fork_files)
+		return;
+	mock_lock();
+	/* no child: the references taken for it go */
+	for (size_t i = 0; failed && i < g_nfork_files; i++)
+		file_put_ref(g_fork_files[i]);
+	free(g_fork_files);
+	g_fork_files = NULL;
+	g_nfork_files = 0;
+	mock_unlock();
+}
+
+/*
+ * exit(): the kernel closes the process's fds and drops its mm. The mock
+ * drops this process's fds (a context is released with the last one) and
+ * its mmap windows' holds, then hands the pinned pages of its memory that
+ * a shared context still holds over to the arena (pages_exit.c).
+ */
+__attribute__((destructor)) static void mock_exit(void)
+{
+	if (!__atomic_load_n(&g_pid, __ATOMIC_RELAXED))
+		return;		/* the mock was never used here */
+	mock_lock();
+	for (int fd = 0; fd < g_files_cap; fd++)
+		fd_drop(fd);
+	free(g_files);
+	g_files = NULL;
+	g_files_cap = 0;
+	for (size_t i = 0; i < g_nvmas; i++)
+		mock_vma_close(&g_vmas[i]);
+	free(g_vmas);
+	g_vmas = NULL;
+	g_nvmas = 0;
+	free(g_fork_files);
+	g_fork_files = NULL;
+	if (g_have_arena)
+		iopt_pages_mm_exit(&mock_shared()->pages_by_uva, g_pid);
 	mock_unlock();
 }
 

@@ -94,6 +94,7 @@ DEFINE_REAL(int, fstat64, int, struct stat64 *)
 DEFINE_REAL(int, fstatat, int, const char *, struct stat *, int)
 DEFINE_REAL(int, fstatat64, int, const char *, struct stat64 *, int)
 DEFINE_REAL(int, statx, int, const char *, int, unsigned int, struct statx *)
+DEFINE_REAL(pid_t, fork, void)
 
 /* ---- recognising /dev/iommu ---- */
 
@@ -359,6 +360,19 @@ MOCK_EXPORT int close(int fd)
 {
 	iommufd_mock_fd_close(fd);
 	return resolve_close()(fd);
+}
+
+/*
+ * fork(): pthread_atfork() handlers (file.c) give the child its share of
+ * every mock file; only here is it known whether there was a child.
+ */
+MOCK_EXPORT pid_t fork(void)
+{
+	pid_t pid = resolve_fork()();
+
+	if (pid)
+		iommufd_mock_fd_forked(pid < 0);
+	return pid;
 }
 
 MOCK_EXPORT int dup(int old)

@@ -165,7 +165,7 @@ static int iopt_insert_area(struct io_pagetable *iopt,
 		return -EPERM;
 	if ((elm->start_byte % umem_page_size()) & (iopt->iova_alignment - 1))
 		return -EINVAL;
-	area = calloc(1, sizeof(*area));
+	area = mock_calloc(1, sizeof(*area));
 	if (!area)
 		return -ENOMEM;
 	area->kind = IOPT_USED_AREA;
@@ -173,7 +173,7 @@ static int iopt_insert_area(struct io_pagetable *iopt,
 	area->start_byte = elm->start_byte;
 	area->node.start = iova;
 	if (__builtin_add_overflow(iova, elm->length - 1, &area->node.last)) {
-		free(area);
+		mock_free(area);
 		return -EOVERFLOW;
 	}
 	area->pages = elm->pages;
@@ -225,7 +225,7 @@ int iopt_map_pages(struct io_pagetable *iopt, struct iopt_pages_list *list,
 				continue;
 			iopt_area_unpin_domains(list[i].area);
 			itree_remove(&iopt->used, &list[i].area->node);
-			free(list[i].area);
+			mock_free(list[i].area);
 			list[i].area = NULL;
 		}
 		return rc;
@@ -333,7 +333,7 @@ int iopt_get_pages(struct io_pagetable *iopt, uint64_t iova, uint64_t length,
 		uint64_t alast = last < iopt_area_last_iova(area) ?
 					 last : iopt_area_last_iova(area);
 		struct iopt_pages_list *n =
-			realloc(*list, (*nlist + 1) * sizeof(*n));
+			mock_realloc(*list, (*nlist + 1) * sizeof(*n));
 
 		if (!n)
 			return -ENOMEM;
@@ -356,7 +356,7 @@ static void iopt_remove_area(struct io_pagetable *iopt, struct iopt_area *area)
 	itree_remove(&iopt->used, &area->node);
 	iopt->nareas--;
 	iopt_put_pages(area->pages);
-	free(area);
+	mock_free(area);
 }
 
 /* iopt_unmap_iova_range(): whole areas only; accesses are asked to let go. */
@@ -430,7 +430,7 @@ static void iopt_free_itree(struct itree *tree, size_t offset)
 
 	while ((n = itree_min(tree))) {
 		itree_remove(tree, n);
-		free((char *)n - offset);
+		mock_free((char *)n - offset);
 	}
 }
 
@@ -467,9 +467,9 @@ static int iopt_reserved_rebuild(struct io_pagetable *iopt)
 			struct iopt_area *ns;
 
 			cap = cap ? cap * 2 : 8;
-			ns = realloc(segs, cap * sizeof(*ns));
+			ns = mock_realloc(segs, cap * sizeof(*ns));
 			if (!ns) {
-				free(segs);
+				mock_free(segs);
 				return -ENOMEM;
 			}
 			segs = ns;
@@ -482,7 +482,7 @@ static int iopt_reserved_rebuild(struct io_pagetable *iopt)
 	}
 	for (i = 0; i < iopt->nresv_segs; i++)
 		itree_remove(&iopt->used, &iopt->resv_segs[i].node);
-	free(iopt->resv_segs);
+	mock_free(iopt->resv_segs);
 	iopt->resv_segs = segs;
 	iopt->nresv_segs = nsegs;
 	for (i = 0; i < nsegs; i++)
@@ -499,7 +499,7 @@ int iopt_reserve_iova(struct io_pagetable *iopt, uint64_t start, uint64_t last,
 	if (iopt_area_iter_first(iopt, start, last) ||
 	    itree_first(&iopt->allowed_itree, start, last))
 		return -EADDRINUSE;
-	reserved = calloc(1, sizeof(*reserved));
+	reserved = mock_calloc(1, sizeof(*reserved));
 	if (!reserved)
 		return -ENOMEM;
 	reserved->node.start = start;
@@ -521,7 +521,7 @@ void iopt_remove_reserved_iova(struct io_pagetable *iopt, const void *owner)
 		next = itree_succ(n);
 		if (reserved->owner == owner) {
 			itree_remove(&iopt->reserved_itree, n);
-			free(reserved);
+			mock_free(reserved);
 		}
 	}
 	iopt_reserved_rebuild(iopt);
@@ -577,9 +577,9 @@ void iopt_destroy_table(struct io_pagetable *iopt)
 	iopt_reserved_rebuild(iopt);
 	iopt_free_itree(&iopt->allowed_itree,
 			offsetof(struct iopt_allowed, node));
-	free(iopt->resv_segs);
-	free(iopt->domains);
-	free(iopt->access_list);
+	mock_free(iopt->resv_segs);
+	mock_free(iopt->domains);
+	mock_free(iopt->access_list);
 }
 
 /* iopt_unfill_domain(): the last domain takes the areas' pins with it. */
@@ -737,11 +737,11 @@ static int iopt_area_split(struct io_pagetable *iopt, struct iopt_area *area,
 		return -EINVAL;
 	if (area->storage_domain && !iopt->disable_large_pages)
 		return -EINVAL;
-	lhs = calloc(1, sizeof(*lhs));
-	rhs = calloc(1, sizeof(*rhs));
+	lhs = mock_calloc(1, sizeof(*lhs));
+	rhs = mock_calloc(1, sizeof(*rhs));
 	if (!lhs || !rhs) {
-		free(lhs);
-		free(rhs);
+		mock_free(lhs);
+		mock_free(rhs);
 		return -ENOMEM;
 	}
 	*lhs = *area;
@@ -759,8 +759,8 @@ static int iopt_area_split(struct io_pagetable *iopt, struct iopt_area *area,
 				iopt_area_unpin_domains(lhs);
 		}
 		if (rc) {
-			free(lhs);
-			free(rhs);
+			mock_free(lhs);
+			mock_free(rhs);
 			return rc;
 		}
 		iopt_area_unpin_domains(area);
@@ -770,7 +770,7 @@ static int iopt_area_split(struct io_pagetable *iopt, struct iopt_area *area,
 	itree_insert(&iopt->used, &rhs->node);
 	area->pages->refs++;
 	iopt->nareas++;
-	free(area);
+	mock_free(area);
 	return 0;
 }
 

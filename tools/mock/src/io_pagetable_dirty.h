@@ -66,11 +66,4 @@ int mock_domain_read_and_clear_dirty(struct mock_iommu_domain *domain,
 				     uint64_t size, uint32_t flags,
 				     struct iova_bitmap *bitmap) MOCK_HIDDEN;
 
-/*
- * umem.c: the size of the naturally aligned physically contiguous block
- * holding user address va: the huge page size of a hugetlb VMA (smaps
- * KernelPageSize), else a CPU page.
- */
-uint64_t umem_contig_block(uint64_t va) MOCK_HIDDEN;
-
 #endif

@@ -22,7 +22,7 @@ void iommufd_ioas_destroy(struct iommufd_object *obj)
 	struct iommufd_ioas *ioas = container_of(obj, struct iommufd_ioas, obj);
 
 	iopt_destroy_table(&ioas->iopt);
-	free(ioas->hwpt_list);
+	mock_free(ioas->hwpt_list);
 }
 
 /* iommufd_ioas_alloc() */
@@ -109,7 +109,7 @@ static void free_allowed(struct itree *itree)
 
 	while ((n = itree_min(itree))) {
 		itree_remove(itree, n);
-		free(container_of(n, struct iopt_allowed, node));
+		mock_free(container_of(n, struct iopt_allowed, node));
 	}
 }
 
@@ -129,7 +129,7 @@ static int iommufd_ioas_load_iovas(struct itree *itree, uint64_t uptr,
 		if (range.start >= range.last ||
 		    itree_first(itree, range.start, range.last))
 			return -EINVAL;
-		allowed = calloc(1, sizeof(*allowed));
+		allowed = mock_calloc(1, sizeof(*allowed));
 		if (!allowed)
 			return -ENOMEM;
 		allowed->node.start = range.start;
@@ -270,7 +270,7 @@ int iommufd_ioas_copy(struct iommufd_ucmd *ucmd)
 	cmd->dst_iova = iova;
 	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
 out_free:
-	free(list);
+	mock_free(list);
 	return rc;
 }
 
@@ -398,7 +398,7 @@ int iommufd_ioas_change_process(struct iommufd_ucmd *ucmd)
 		seen[i]->source_pid = (int)getpid();
 	}
 out:
-	free(seen);
+	mock_free(seen);
 	return rc;
 }
 #endif

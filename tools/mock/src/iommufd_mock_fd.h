@@ -7,6 +7,10 @@
  *
  * The fast check iommufd_mock_fd_active() lets the wrappers pass every call
  * straight through while no fd of the process is a mock file.
+ *
+ * The lock is shared by every process that inherited the mock's arena
+ * through fork() (arena.h); the fd table behind these calls is this
+ * process's own, as in the kernel.
  */
 #ifndef IOMMUFD_MOCK_FD_H
 #define IOMMUFD_MOCK_FD_H
@@ -103,6 +107,15 @@ void iommufd_mock_fd_close_range(unsigned int first,
  * @newfd: the new fd (whatever it referred to before is forgotten)
  */
 void iommufd_mock_fd_dup(int oldfd, int newfd) IOMMUFD_MOCK_HIDDEN;
+
+/**
+ * iommufd_mock_fd_forked() - fork() returned in the parent
+ * @failed: it made no child
+ *
+ * The references the fork took for the child's copies of the mock's fds
+ * (pthread_atfork()) are given back when there is no child.
+ */
+void iommufd_mock_fd_forked(bool failed) IOMMUFD_MOCK_HIDDEN;
 
 /**
  * iommufd_mock_fd_is_iommufd() - whether fd is an open /dev/iommu of the mock

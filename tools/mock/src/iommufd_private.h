@@ -43,6 +43,7 @@
 #include <linux/iommufd.h>
 #include "iommufd_test.h"
 
+#include "arena.h"
 #include "itree.h"
 
 #define MOCK_HIDDEN __attribute__((visibility("hidden")))
@@ -257,7 +258,7 @@ int iommufd_ucmd_respond(struct iommufd_ucmd *ucmd, size_t cmd_len) MOCK_HIDDEN;
 static inline int ptr_array_add(void *arrayp, size_t *n, void *elm)
 {
 	void ***array = arrayp;
-	void **na = realloc(*array, (*n + 1) * sizeof(void *));
+	void **na = mock_realloc(*array, (*n + 1) * sizeof(void *));
 
 	if (!na)
 		return -ENOMEM;
@@ -313,9 +314,17 @@ struct iopt_pages {
 	struct itree_node uva_node;	/* in pages.c's tree of every iopt_pages */
 	enum iopt_address_type type;
 	int source_pid;		/* pages->source_mm: whose pins these are */
+	/*
+	 * USER, once its process exited (iopt_pages_mm_exit()): the mm is
+	 * gone, the pinned pages live on as copies in the arena, sorted by
+	 * page index.
+	 */
+	bool mm_gone;
+	struct iopt_pages_copy *copies;
+	size_t ncopies;
 	uint64_t start;		/* FILE, DMABUF: byte of page index 0 */
-	/* FILE: see io_pagetable_file.h */
-	int file_fd;
+	/* FILE: see io_pagetable_file.h; file_fd and pin_map are file_pid's */
+	int file_fd, file_pid;
 	uint64_t file_dev, file_inode;
 	char *pin_map;
 	uint64_t pin_map_len, pin_map_skip;
@@ -324,6 +333,12 @@ struct iopt_pages {
 	bool dmabuf_revoked;	/* pages->dmabuf.phys.len == 0: for good */
 	struct iopt_area **dmabuf_tracker;
 	size_t ndmabuf_tracker;
+};
+
+/* A pinned page whose process exited: its contents, kept by the arena. */
+struct iopt_pages_copy {
+	uint64_t idx;
+	uint8_t *data;
 };
 
 /* An access's exact pinned range inside an iopt_pages. */
@@ -845,29 +860,8 @@ int iommufd_test_access_item_destroy(unsigned int access_id,
 long iommufd_vfio_ioctl(struct iommufd_ctx *ictx, unsigned long cmd,
 			uint64_t arg) MOCK_HIDDEN;
 
-/* ---- umem.c: copy_{from,to}_user and what pin_user_pages() refuses ---- */
-
-int umem_copy_from(void *dst, uint64_t uptr, size_t len) MOCK_HIDDEN;
-int umem_copy_to(uint64_t uptr, const void *src, size_t len) MOCK_HIDDEN;
-/* The rules get/pin_user_pages applies to [uptr, uptr + len): 0 or -EFAULT. */
-int umem_check_pin(uint64_t uptr, uint64_t len, bool write, bool longterm) MOCK_HIDDEN;
-/*
- * What stands for a struct page: (device, inode, file offset) for a page of
- * a shared file mapping, which every mapping of that file sees, else the VA.
- */
-struct umem_page_id {
-	uint64_t dev, inode, offset;
-};
-int umem_page_id(uint64_t va, struct umem_page_id *id) MOCK_HIDDEN;
-/*
- * Whether va is in a shared mapping of a hugetlbfs file: a compound page,
- * which MD_CHECK_REFS does not count (PageCompound() in selftest.c).
- */
-bool umem_page_is_hugetlb(uint64_t va) MOCK_HIDDEN;
-/* Ends a call: forgets its VMA snapshot, closes its copy pipe. */
-void umem_snapshot_drop(void) MOCK_HIDDEN;
-/* VmLck of this process in pages (mlock()ed memory the kernel counts). */
-uint64_t umem_vmlck_pages(void) MOCK_HIDDEN;
+/* umem.c (copy_{from,to}_user, GUP) and the state fork() shares */
+#include "umem.h"
 
 /* the 7.x objects */
 #include "iommufd_private_7x.h"

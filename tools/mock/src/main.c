@@ -103,7 +103,7 @@ static void ids_push(struct iommufd_ctx *ictx, uint32_t id)
 
 	if (ictx->nfree == ictx->free_cap) {
 		uint32_t ncap = ictx->free_cap ? ictx->free_cap * 2 : 64;
-		uint32_t *n = realloc(ictx->free_ids, ncap * sizeof(*n));
+		uint32_t *n = mock_realloc(ictx->free_ids, ncap * sizeof(*n));
 
 		if (!n)
 			abort();
@@ -149,7 +149,7 @@ void *_iommufd_object_alloc(struct iommufd_ctx *ictx, size_t size,
 
 	if (!ictx->nfree && ictx->next_fresh > INT32_MAX)
 		return NULL;
-	obj = calloc(1, size);
+	obj = mock_calloc(1, size);
 	if (!obj)
 		return NULL;
 	id = ictx->nfree ? ids_pop(ictx) : ictx->next_fresh++;
@@ -159,7 +159,7 @@ void *_iommufd_object_alloc(struct iommufd_ctx *ictx, size_t size,
 
 		while (ncap <= id)
 			ncap *= 2;
-		n = realloc(ictx->objs, ncap * sizeof(*n));
+		n = mock_realloc(ictx->objs, ncap * sizeof(*n));
 		if (!n)
 			abort();
 		memset(n + ictx->objs_cap, 0,
@@ -188,7 +188,7 @@ void iommufd_object_abort(struct iommufd_ctx *ictx, struct iommufd_object *obj)
 	ictx->objs[obj->id] = NULL;
 	ictx->nobjs--;
 	ids_push(ictx, obj->id);
-	free(obj);
+	mock_free(obj);
 }
 
 /* iommufd_object_abort_and_destroy(): the type's destroy, then abort. */
@@ -211,7 +211,7 @@ void iommufd_object_tombstone(struct iommufd_ctx *ictx,
 		iommufd_object_ops[obj->type].destroy(obj);
 	ictx->objs[obj->id] = NULL;
 	ictx->nobjs--;
-	free(obj);
+	mock_free(obj);
 }
 
 /*
@@ -262,7 +262,7 @@ int iommufd_fops_open(bool cloexec)
 
 	if (fd)
 		return fd;
-	ictx = calloc(1, sizeof(*ictx));
+	ictx = mock_calloc(1, sizeof(*ictx));
 	if (!ictx)
 		return -ENOMEM;
 	ictx->refs = 1;
@@ -492,9 +492,9 @@ void iommufd_ctx_put(struct iommufd_ctx *ictx)
 		if (!destroyed)
 			break;
 	}
-	free(ictx->objs);
-	free(ictx->free_ids);
-	free(ictx);
+	mock_free(ictx->objs);
+	mock_free(ictx->free_ids);
+	mock_free(ictx);
 }
 
 /* iommufd_ucmd_respond(): copies the response back, truncated to user_size. */

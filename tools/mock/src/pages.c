@@ -32,13 +32,17 @@
 
 #define HOLDER_CHUNK 4096
 
-/* Pages accounted in IOPT_PAGES_ACCOUNT_USER and _MM modes, process wide. */
-static uint64_t g_user_locked_vm, g_mm_locked_vm;
-/* Every iopt_pages of the process by user VA, for MD_CHECK_REFS. */
-static struct itree g_pages_by_uva;
-/* Every iopt_pages of a file, for MD_CHECK_REFS through a mapping of it. */
-static struct iopt_pages **g_file_pages;
-static size_t g_nfile_pages;
+/*
+ * In the arena, shared with the children of fork() (arena.h): pages
+ * accounted in IOPT_PAGES_ACCOUNT_USER and _MM modes; every iopt_pages by
+ * user VA, for MD_CHECK_REFS; every iopt_pages of a file, for MD_CHECK_REFS
+ * through a mapping of it.
+ */
+#define g_user_locked_vm (mock_shared()->user_locked_vm)
+#define g_mm_locked_vm (mock_shared()->mm_locked_vm)
+#define g_pages_by_uva (mock_shared()->pages_by_uva)
+#define g_file_pages (mock_shared()->file_pages)
+#define g_nfile_pages (mock_shared()->nfile_pages)
 
 static uint64_t memlock_limit_pages(void)
 {
@@ -129,6 +133,12 @@ static int iopt_pages_file_check_pin(struct iopt_pages *pages, uint64_t last)
 	struct statx stx;
 	struct statfs sfs;
 
+	/*
+	 * The file is held through the fd of the process that mapped it; a
+	 * process that did not inherit it cannot reach the file (README.md).
+	 */
+	if (pages->file_pid != (int)syscall(SYS_getpid))
+		return -EFAULT;
 	if (file_statx(pages->file_fd, &stx) || !S_ISREG(stx.stx_mode))
 		return -EINVAL;
 	if (syscall(SYS_fstatfs, pages->file_fd, &sfs) ||
@@ -263,6 +273,21 @@ static uint32_t holder_get(const struct iopt_pages *pages, uint64_t idx)
 	return pages->holders[i].count[idx % HOLDER_CHUNK];
 }
 
+/* The first page at or after idx that someone holds, or UINT64_MAX. */
+uint64_t iopt_pages_next_held(const struct iopt_pages *pages, uint64_t idx)
+{
+	for (size_t i = holder_find(pages, idx / HOLDER_CHUNK);
+	     i < pages->nholders; i++) {
+		uint64_t base = pages->holders[i].chunk * HOLDER_CHUNK;
+
+		for (uint64_t j = idx > base ? idx - base : 0; j < HOLDER_CHUNK;
+		     j++)
+			if (pages->holders[i].count[j])
+				return base + j;
+	}
+	return UINT64_MAX;
+}
+
 static int holder_add(struct iopt_pages *pages, uint64_t idx, int delta)
 {
 	uint64_t chunk = idx / HOLDER_CHUNK;
@@ -270,14 +295,14 @@ static int holder_add(struct iopt_pages *pages, uint64_t idx, int delta)
 
 	if (i == pages->nholders || pages->holders[i].chunk != chunk) {
 		struct iopt_pages_holders *n;
-		uint32_t *count = calloc(HOLDER_CHUNK, sizeof(*count));
+		uint32_t *count = mock_calloc(HOLDER_CHUNK, sizeof(*count));
 
 		if (!count)
 			return -ENOMEM;
-		n = realloc(pages->holders,
+		n = mock_realloc(pages->holders,
 			    (pages->nholders + 1) * sizeof(*n));
 		if (!n) {
-			free(count);
+			mock_free(count);
 			return -ENOMEM;
 		}
 		pages->holders = n;
@@ -312,10 +337,13 @@ static int iopt_pages_pin(struct iopt_pages *pages, uint64_t first,
 			;
 		if (pages->type == IOPT_ADDRESS_FILE)
 			rc = iopt_pages_file_check_pin(pages, run - 1);
+		else if (pages->mm_gone)
+			rc = -EFAULT;	/* its process exited: nothing to pin */
 		else
-			rc = umem_check_pin(pages->uptr + idx * ps,
-					    (run - idx) * ps, pages->writable,
-					    true);
+			rc = umem_check_pin_pid(pages->source_pid,
+						pages->uptr + idx * ps,
+						(run - idx) * ps,
+						pages->writable, true);
 		if (rc)
 			return rc;
 		if (pages->type == IOPT_ADDRESS_FILE)
@@ -366,7 +394,7 @@ static struct iopt_pages *__iopt_alloc_pages(uint64_t start_byte,
 		*rc = -EINVAL;
 		return NULL;
 	}
-	pages = calloc(1, sizeof(*pages));
+	pages = mock_calloc(1, sizeof(*pages));
 	if (!pages) {
 		*rc = -ENOMEM;
 		return NULL;
@@ -439,7 +467,7 @@ struct iopt_pages *iopt_alloc_file_pages(int fd, uint64_t start_byte,
 	pages = __iopt_alloc_pages(start_byte, length, writable, rc);
 	if (!pages || ptr_array_add(&g_file_pages, &g_nfile_pages, pages)) {
 		if (pages) {
-			free(pages);
+			mock_free(pages);
 			*rc = -ENOMEM;
 		}
 		syscall(SYS_close, nfd);
@@ -448,6 +476,7 @@ struct iopt_pages *iopt_alloc_file_pages(int fd, uint64_t start_byte,
 	pages->type = IOPT_ADDRESS_FILE;
 	pages->start = start - start_byte;
 	pages->file_fd = nfd;
+	pages->file_pid = pages->source_pid;
 	if (!file_statx(nfd, &stx)) {
 		pages->file_dev = ((uint64_t)stx.stx_dev_major << 32) |
 				  stx.stx_dev_minor;
@@ -480,7 +509,7 @@ struct iopt_pages *iopt_alloc_dmabuf_pages(struct iommufd_test_dma_buf *dmabuf,
 	pages->start = start - start_byte;
 	*rc = iommufd_test_dma_buf_attach(dmabuf, pages);
 	if (*rc) {
-		free(pages);
+		mock_free(pages);
 		return NULL;
 	}
 	pages->dmabuf = dmabuf;
@@ -505,6 +534,9 @@ void iopt_put_pages(struct iopt_pages *pages)
 		break;
 	case IOPT_ADDRESS_FILE:
 		ptr_array_del(&g_file_pages, &g_nfile_pages, pages);
+		/* Only the process that mapped the file holds these. */
+		if (pages->file_pid != (int)syscall(SYS_getpid))
+			break;
 		if (pages->pin_map)
 			raw_munmap(pages->pin_map, pages->pin_map_len);
 		syscall(SYS_close, pages->file_fd);
@@ -512,13 +544,16 @@ void iopt_put_pages(struct iopt_pages *pages)
 	case IOPT_ADDRESS_DMABUF:
 		iommufd_test_dma_buf_detach(pages->dmabuf, pages);
 		dma_buf_put(pages->dmabuf);
-		free(pages->dmabuf_tracker);
+		mock_free(pages->dmabuf_tracker);
 		break;
 	}
+	for (size_t i = 0; i < pages->ncopies; i++)
+		mock_free(pages->copies[i].data);
+	mock_free(pages->copies);
 	for (size_t i = 0; i < pages->nholders; i++)
-		free(pages->holders[i].count);
-	free(pages->holders);
-	free(pages);
+		mock_free(pages->holders[i].count);
+	mock_free(pages->holders);
+	mock_free(pages);
 }
 
 /*
@@ -539,7 +574,7 @@ void iopt_area_run(struct iopt_area *area, uint64_t iova, uint64_t *start,
 
 	if (!area->iopt->disable_large_pages) {
 		if (pages->type == IOPT_ADDRESS_USER)
-			block = umem_contig_block(byte);
+			block = umem_contig_block(pages->source_pid, byte);
 		else if (pages->type == IOPT_ADDRESS_FILE)
 			block = file_granule(pages->file_fd);
 	}
@@ -636,6 +671,13 @@ int iopt_pages_rw_access(struct iopt_pages *pages, uint64_t start_byte,
 		return iopt_pages_file_rw(pages, start_byte, data, length,
 					  write);
 	}
+	/*
+	 * The process is gone (mmget_not_zero() fails): only what is pinned
+	 * can be reached, through the pins (iopt_pages_rw_slow()).
+	 */
+	if (pages->mm_gone)
+		return iopt_pages_rw_copies(pages, start_byte, data, length,
+					    write);
 	if (flags & __IOMMUFD_ACCESS_RW_SLOW_PATH) {
 		uint64_t first = va & ~(ps - 1);
 		uint64_t end = (va + length + ps - 1) & ~(ps - 1);
@@ -647,13 +689,16 @@ int iopt_pages_rw_access(struct iopt_pages *pages, uint64_t start_byte,
 		 * reader, which pins with FOLL_WRITE when the pages are
 		 * writable.
 		 */
-		rc = umem_check_pin(first, end - first,
-				    single ? write : pages->writable, !single);
+		rc = umem_check_pin_pid(pages->source_pid, first,
+					end - first,
+					single ? write : pages->writable,
+					!single);
 		if (rc)
 			return rc;
 	}
-	return write ? umem_copy_to(va, data, length) :
-		       umem_copy_from(data, va, length);
+	/* Another process's memory after fork(): its mm, as kthread_use_mm(). */
+	return write ? umem_copy_to_pid(pages->source_pid, va, data, length) :
+		       umem_copy_from_pid(pages->source_pid, data, va, length);
 }
 
 /* iopt_pages_get_exact_access(): the access range [index, last], if any. */
@@ -688,12 +733,12 @@ int iopt_area_add_access(struct iopt_area *area, uint64_t start_index,
 		area->num_accesses++;
 		return 0;
 	}
-	access = calloc(1, sizeof(*access));
+	access = mock_calloc(1, sizeof(*access));
 	if (!access)
 		return -ENOMEM;
 	rc = iopt_pages_pin(pages, start_index, last_index);
 	if (rc) {
-		free(access);
+		mock_free(access);
 		return rc;
 	}
 	access->node.start = start_index;
@@ -719,7 +764,7 @@ void iopt_area_remove_access(struct iopt_area *area, uint64_t start_index,
 		return;
 	itree_remove(&pages->access_itree, &access->node);
 	iopt_pages_unpin(pages, start_index, last_index);
-	free(access);
+	mock_free(access);
 }
 
 /*
@@ -753,6 +798,9 @@ unsigned int iopt_pages_count_pins(uint64_t uva)
 		struct iopt_pages *pages =
 			container_of(n, struct iopt_pages, uva_node);
 
+		/* The same VA in another process (after fork()) is not ours. */
+		if (pages->source_pid != (int)syscall(SYS_getpid))
+			continue;
 		if (holder_get(pages, (uva - pages->uptr) / ps))
 			pins++;
 	}
@@ -803,6 +851,9 @@ bool iopt_area_maps_uva(struct iopt_area *area, uint64_t iova, uint64_t uva)
 		return false;
 	switch (pages->type) {
 	case IOPT_ADDRESS_USER:
+		/* another process's page (after fork()) is none of ours */
+		if (pages->source_pid != (int)syscall(SYS_getpid))
+			return false;
 		if (byte == uva)
 			return true;
 		if (umem_page_id(byte, &have))

@@ -123,7 +123,7 @@ static bool mock_dirty_clear(struct mock_iommu_domain *domain, uint64_t first,
 
 	while (n && clear) {
 		itree_remove(&domain->dirty, n);
-		free(container_of(n, struct mock_dirty_entry, node));
+		mock_free(container_of(n, struct mock_dirty_entry, node));
 		n = itree_first(&domain->dirty, first, last);
 	}
 	return dirty;
@@ -206,7 +206,7 @@ int mock_domain_read_and_clear_dirty(struct mock_iommu_domain *domain,
 					(n->last - n->start + 1) * u);
 		if (clear) {
 			itree_remove(&domain->dirty, n);
-			free(container_of(n, struct mock_dirty_entry, node));
+			mock_free(container_of(n, struct mock_dirty_entry, node));
 		}
 	}
 	return 0;
@@ -302,7 +302,7 @@ void mock_domain_free(struct mock_iommu_domain *domain)
 
 	while ((n = itree_min(&domain->dirty))) {
 		itree_remove(&domain->dirty, n);
-		free(container_of(n, struct mock_dirty_entry, node));
+		mock_free(container_of(n, struct mock_dirty_entry, node));
 	}
 }
 
@@ -318,7 +318,7 @@ void mock_domain_unmap_pages(struct mock_iommu_domain *domain, uint64_t iova,
 		return;
 	while ((n = itree_first(&domain->dirty, first, last))) {
 		itree_remove(&domain->dirty, n);
-		free(container_of(n, struct mock_dirty_entry, node));
+		mock_free(container_of(n, struct mock_dirty_entry, node));
 	}
 }
 
@@ -434,7 +434,7 @@ static int mock_domain_dirty_set(struct mock_iommu_domain *domain,
 	}
 	if (itree_first(&domain->dirty, first, last))
 		return 0;
-	entry = calloc(1, sizeof(*entry));
+	entry = mock_calloc(1, sizeof(*entry));
 	if (!entry)
 		return -ENOMEM;
 	entry->node.start = first;
@@ -644,7 +644,7 @@ static int iommufd_test_dirty(struct iommufd_ucmd *ucmd, unsigned int mockpt_id,
 	domain = &hwpt_paging->common.domain;
 	if (!domain->dirty_tracking)
 		return -EINVAL;
-	bits = calloc(1, (max + 63) / 64 * 8);
+	bits = mock_calloc(1, (max + 63) / 64 * 8);
 	if (!bits)
 		return -ENOMEM;
 	rc = umem_copy_from(bits, uptr, (max + 7) / 8);
@@ -676,7 +676,7 @@ static int iommufd_test_dirty(struct iommufd_ucmd *ucmd, unsigned int mockpt_id,
 	cmd->dirty.out_nr_dirty = count;
 	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
 out:
-	free(bits);
+	mock_free(bits);
 	return rc;
 }
 

@@ -107,8 +107,8 @@ static void iommufd_test_staccess_release(void *private_data)
 
 	iommufd_test_access_unmap(staccess, 0, UINT64_MAX);
 	iommufd_access_destroy(staccess->access);
-	free(staccess->items);
-	free(staccess);
+	mock_free(staccess->items);
+	mock_free(staccess);
 }
 
 static const struct iommufd_file_ops iommufd_test_staccess_fops = {
@@ -170,7 +170,7 @@ int iommufd_test_create_access(struct iommufd_ucmd *ucmd,
 
 	if (flags & ~MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES)
 		return -EOPNOTSUPP;
-	staccess = calloc(1, sizeof(*staccess));
+	staccess = mock_calloc(1, sizeof(*staccess));
 	if (!staccess)
 		return -ENOMEM;
 	access = iommufd_access_create(
@@ -180,7 +180,7 @@ int iommufd_test_create_access(struct iommufd_ucmd *ucmd,
 			&selftest_access_ops,
 		staccess);
 	if (!access) {
-		free(staccess);
+		mock_free(staccess);
 		return -ENOMEM;
 	}
 	staccess->access = access;
@@ -203,7 +203,7 @@ int iommufd_test_create_access(struct iommufd_ucmd *ucmd,
 
 out_destroy:
 	iommufd_access_destroy(access);
-	free(staccess);
+	mock_free(staccess);
 	return rc;
 }
 
@@ -262,7 +262,7 @@ int iommufd_test_access_pages(struct iommufd_ucmd *ucmd,
 		iova = iommufd_test_syz_conv_iova(staccess->access, iova);
 	npages = (((iova + length + ps - 1) & ~(ps - 1)) - (iova & ~(ps - 1))) /
 		 ps;
-	pages = calloc(npages ? npages : 1, sizeof(*pages));
+	pages = mock_calloc(npages ? npages : 1, sizeof(*pages));
 	if (!pages)
 		return -ENOMEM;
 	rc = iommufd_access_pin_pages(staccess->access, iova, length, pages,
@@ -275,7 +275,7 @@ int iommufd_test_access_pages(struct iommufd_ucmd *ucmd,
 		if (rc)
 			goto out_unaccess;
 	}
-	items = realloc(staccess->items,
+	items = mock_realloc(staccess->items,
 			(staccess->nitems + 1) * sizeof(*items));
 	if (!items) {
 		rc = -ENOMEM;
@@ -298,7 +298,7 @@ int iommufd_test_access_pages(struct iommufd_ucmd *ucmd,
 out_unaccess:
 	iommufd_access_unpin_pages(staccess->access, iova, length);
 out_free_pages:
-	free(pages);
+	mock_free(pages);
 	return rc;
 }
 
@@ -319,7 +319,7 @@ int iommufd_test_access_rw(unsigned int access_id, uint64_t iova,
 	staccess = iommufd_access_get(access_id, &rc);
 	if (!staccess)
 		return rc;
-	tmp = calloc(1, length ? length : 1);
+	tmp = mock_calloc(1, length ? length : 1);
 	if (!tmp)
 		return -ENOMEM;
 	if (flags & MOCK_ACCESS_RW_WRITE) {
@@ -335,7 +335,7 @@ int iommufd_test_access_rw(unsigned int access_id, uint64_t iova,
 	if (!(flags & MOCK_ACCESS_RW_WRITE))
 		rc = umem_copy_to(ubuf, tmp, length);
 out_free:
-	free(tmp);
+	mock_free(tmp);
 	return rc;
 }
 

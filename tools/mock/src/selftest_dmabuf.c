@@ -61,8 +61,8 @@ void dma_buf_put(struct iommufd_test_dma_buf *dmabuf)
 {
 	if (--dmabuf->refs)
 		return;
-	free(dmabuf->importers);
-	free(dmabuf);
+	mock_free(dmabuf->importers);
+	mock_free(dmabuf);
 }
 
 uint64_t dma_buf_size(const struct iommufd_test_dma_buf *dmabuf)
@@ -105,7 +105,7 @@ int iommufd_test_dmabuf_get(struct iommufd_ucmd *ucmd, unsigned int open_flags,
 	len = (len + ps - 1) & ~(ps - 1);
 	if (len == 0 || len > ps * 512)
 		return -EINVAL;
-	dmabuf = calloc(1, sizeof(*dmabuf));
+	dmabuf = mock_calloc(1, sizeof(*dmabuf));
 	if (!dmabuf)
 		return -ENOMEM;
 	dmabuf->refs = 1;
@@ -113,7 +113,7 @@ int iommufd_test_dmabuf_get(struct iommufd_ucmd *ucmd, unsigned int open_flags,
 	fd = iommufd_file_install(&iommufd_test_dmabuf_fops, dmabuf,
 				  open_flags & O_CLOEXEC);
 	if (fd < 0) {
-		free(dmabuf);
+		mock_free(dmabuf);
 		return fd;
 	}
 	return 0;

@@ -51,12 +51,27 @@ struct vma {
 	uint64_t kpagesize;	/* smaps KernelPageSize, 0 until read */
 };
 
+/*
+ * The maps of one process: the caller's, or (pid) that of the process whose
+ * memory an iopt_pages maps, another one after fork() (the kernel's
+ * pages->source_mm).
+ */
 static struct {
 	struct vma *v;
 	size_t n, cap;
 	bool valid;
 	bool kpagesize;		/* smaps' KernelPageSize read into v[] */
+	int pid;		/* 0: the calling process */
 } snap;
+
+/* /proc/self/<what>, or /proc/<pid>/<what> for the snapshot's process. */
+static void proc_path(char *buf, size_t size, const char *what)
+{
+	if (snap.pid)
+		snprintf(buf, size, "/proc/%d/%s", snap.pid, what);
+	else
+		snprintf(buf, size, "/proc/self/%s", what);
+}
 
 uint64_t umem_page_size(void)
 {
@@ -130,8 +145,11 @@ static unsigned long mount_fs_magic(uint64_t dev)
 		{ "ramfs", RAMFS_MAGIC },
 	};
 	unsigned long magic = 0;
+	char path[64], *buf, *line, *p;
 	size_t len;
-	char *buf = read_proc("/proc/self/mountinfo", &len), *line, *p;
+
+	proc_path(path, sizeof(path), "mountinfo");
+	buf = read_proc(path, &len);
 
 	if (!buf)
 		return 0;
@@ -164,11 +182,12 @@ static unsigned long mount_fs_magic(uint64_t dev)
 
 static unsigned long vma_fs_magic(const struct vma *v)
 {
-	char path[64];
+	char path[96], name[48];
 	struct statfs st;
 
-	snprintf(path, sizeof(path), "/proc/self/map_files/%llx-%llx",
+	snprintf(name, sizeof(name), "map_files/%llx-%llx",
 		 (unsigned long long)v->start, (unsigned long long)v->end);
+	proc_path(path, sizeof(path), name);
 	if (!statfs(path, &st))
 		return (unsigned long)st.f_type;
 	return mount_fs_magic(v->dev);
@@ -196,9 +215,12 @@ static bool fs_needs_dirty_tracking(unsigned long magic)
 /* Marks VM_IO/VM_PFNMAP VMAs from smaps, only read when a VMA looks like a device. */
 static void snapshot_mark_special(void)
 {
-	size_t len, i = 0;
-	char *buf = read_proc("/proc/self/smaps", &len), *p, *line;
 	uint64_t cur = UINT64_MAX;
+	char path[64], *buf, *p, *line;
+	size_t len, i = 0;
+
+	proc_path(path, sizeof(path), "smaps");
+	buf = read_proc(path, &len);
 
 	if (!buf)
 		return;
@@ -227,17 +249,25 @@ static void snapshot_mark_special(void)
 	free(buf);
 }
 
-static int snapshot_load(void)
+/*
+ * The maps of pid (0: ours). Another process that is gone has none: its
+ * pages cannot be pinned any more (EFAULT), as with the kernel's mm after
+ * the last mmput().
+ */
+static int snapshot_load_pid(int pid)
 {
 	size_t len;
-	char *buf, *line, *p;
+	char path[64], *buf, *line, *p;
 	bool any_device = false;
 
-	if (snap.valid)
+	if (snap.valid && snap.pid == pid)
 		return 0;
-	buf = read_proc("/proc/self/maps", &len);
+	snap.valid = false;
+	snap.pid = pid;
+	proc_path(path, sizeof(path), "maps");
+	buf = read_proc(path, &len);
 	if (!buf)
-		return -ENOMEM;
+		return pid ? -EFAULT : -ENOMEM;
 	snap.n = 0;
 	snap.kpagesize = false;
 	for (line = buf; line && *line; line = p) {
@@ -283,9 +313,15 @@ static int snapshot_load(void)
 		 * memory is mapped from /dev, /sys or an anon inode); what a
 		 * file mapping is comes from the mapping (vma_fs_magic()).
 		 */
+		/*
+		 * "/dev/zero (deleted)" is shared anonymous memory (shmem, such
+		 * as the mock's own arena), never device memory; reading smaps
+		 * for it would walk all of the arena's page tables.
+		 */
 		if (path && *path &&
 		    (!strncmp(path, "/dev/", 5) || !strncmp(path, "/sys/", 5) ||
-		     !strncmp(path, "anon_inode:", 11)))
+		     !strncmp(path, "anon_inode:", 11)) &&
+		    strncmp(path, "/dev/zero", 9))
 			any_device = true;
 		if (v.shared && v.inode) {
 			unsigned long magic = vma_fs_magic(&v);
@@ -322,11 +358,12 @@ static int snapshot_load(void)
 static void snapshot_load_kpagesize(void)
 {
 	size_t len, i = 0;
-	char *buf, *p, *line;
+	char path[64], *buf, *p, *line;
 	bool cur = false;	/* the header just read is snap.v[i]'s */
 
 	snap.kpagesize = true;
-	buf = read_proc("/proc/self/smaps", &len);
+	proc_path(path, sizeof(path), "smaps");
+	buf = read_proc(path, &len);
 	if (!buf)
 		return;
 	for (line = buf; line && *line; line = p) {
@@ -350,6 +387,17 @@ static void snapshot_load_kpagesize(void)
 	free(buf);
 }
 
+/* The process of an iopt_pages: 0 for the caller's own. */
+static int other_pid(int pid)
+{
+	return pid == (int)syscall(SYS_getpid) ? 0 : pid;
+}
+
+static int snapshot_load(void)
+{
+	return snapshot_load_pid(0);
+}
+
 /* Index of the VMA containing addr, or of the first one after it. */
 static size_t snapshot_find(uint64_t addr)
 {
@@ -368,6 +416,12 @@ static size_t snapshot_find(uint64_t addr)
 
 int umem_check_pin(uint64_t uptr, uint64_t len, bool write, bool longterm)
 {
+	return umem_check_pin_pid(0, uptr, len, write, longterm);
+}
+
+int umem_check_pin_pid(int pid, uint64_t uptr, uint64_t len, bool write,
+		       bool longterm)
+{
 	uint64_t cur = uptr, end;
 	size_t i;
 	int rc;
@@ -376,7 +430,7 @@ int umem_check_pin(uint64_t uptr, uint64_t len, bool write, bool longterm)
 		return 0;
 	if (__builtin_add_overflow(uptr, len, &end))
 		return -EFAULT;
-	rc = snapshot_load();
+	rc = snapshot_load_pid(other_pid(pid));
 	if (rc)
 		return rc;
 	for (i = snapshot_find(cur); cur < end; i++) {
@@ -398,11 +452,16 @@ int umem_check_pin(uint64_t uptr, uint64_t len, bool write, bool longterm)
 
 int umem_page_id(uint64_t va, struct umem_page_id *id)
 {
+	return umem_page_id_pid(0, va, id);
+}
+
+int umem_page_id_pid(int pid, uint64_t va, struct umem_page_id *id)
+{
 	const struct vma *v;
 	size_t i;
 	int rc;
 
-	rc = snapshot_load();
+	rc = snapshot_load_pid(other_pid(pid));
 	if (rc)
 		return rc;
 	i = snapshot_find(va);
@@ -433,12 +492,12 @@ bool umem_page_is_hugetlb(uint64_t va)
 	return i < snap.n && snap.v[i].start <= va && snap.v[i].hugetlb;
 }
 
-uint64_t umem_contig_block(uint64_t va)
+uint64_t umem_contig_block(int pid, uint64_t va)
 {
 	uint64_t ps = umem_page_size(), kps;
 	size_t i;
 
-	if (snapshot_load())
+	if (snapshot_load_pid(other_pid(pid)))
 		return ps;
 	if (!snap.kpagesize)
 		snapshot_load_kpagesize();
@@ -542,6 +601,80 @@ int umem_copy_to(uint64_t uptr, const void *src, size_t len)
 out_defined:
 	VALGRIND_MAKE_MEM_DEFINED((void *)(uintptr_t)uptr, len);
 	return 0;
+}
+
+/*
+ * Another process's memory (the kernel reaches a pages->source_mm other
+ * than current's through its pins): process_vm_readv()/writev() on that
+ * process, or its /proc/<pid>/mem where those are not built. Both need
+ * ptrace access: a parent has it to its children (also under Yama's
+ * ptrace_scope 1, which the guests do not build) and the same user to
+ * processes that are not set-id.
+ */
+static int copy_pid(int pid, void *local_buf, uint64_t uptr, size_t len,
+		    bool write)
+{
+	struct iovec local = { local_buf, len };
+	struct iovec remote = { (void *)(uintptr_t)uptr, len };
+	char path[64];
+	ssize_t rc;
+	int fd;
+
+	rc = write ? process_vm_writev(pid, &local, 1, &remote, 1, 0) :
+		     process_vm_readv(pid, &local, 1, &remote, 1, 0);
+	if (rc == (ssize_t)len)
+		return 0;
+	if (rc >= 0 || errno != ENOSYS)
+		return -EFAULT;
+	snprintf(path, sizeof(path), "/proc/%d/mem", pid);
+	fd = (int)syscall(SYS_openat, AT_FDCWD, path,
+			  (write ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+	if (fd < 0)
+		return -EFAULT;
+	rc = write ? syscall(SYS_pwrite64, fd, local_buf, len, uptr) :
+		     syscall(SYS_pread64, fd, local_buf, len, uptr);
+	syscall(SYS_close, fd);
+	return rc == (ssize_t)len ? 0 : -EFAULT;
+}
+
+int umem_copy_from_pid(int pid, void *dst, uint64_t uptr, size_t len)
+{
+	if (!other_pid(pid) || !len)
+		return umem_copy_from(dst, uptr, len);
+	return copy_pid(pid, dst, uptr, len, false);
+}
+
+int umem_copy_to_pid(int pid, uint64_t uptr, const void *src, size_t len)
+{
+	if (!other_pid(pid) || !len)
+		return umem_copy_to(uptr, src, len);
+	return copy_pid(pid, (void *)src, uptr, len, true);
+}
+
+/*
+ * Whether pid still runs: a zombie has closed its files and dropped its mm
+ * already, as far as the kernel's iommufd can tell.
+ */
+bool umem_pid_alive(int pid)
+{
+	char path[64], buf[512], *p;
+	ssize_t n;
+	int fd;
+
+	if (syscall(SYS_kill, pid, 0) && errno == ESRCH)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	fd = (int)syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = syscall(SYS_read, fd, buf, sizeof(buf) - 1);
+	syscall(SYS_close, fd);
+	if (n <= 0)
+		return false;
+	buf[n] = 0;
+	/* "pid (comm) S ...": the state follows the last ')' */
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' && p[2] && p[2] != 'Z' && p[2] != 'X';
 }
 
 uint64_t umem_vmlck_pages(void)

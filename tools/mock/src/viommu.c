@@ -29,8 +29,8 @@ void iommufd_viommu_destroy(struct iommufd_object *obj)
 		container_of(obj, struct iommufd_viommu, obj);
 
 	viommu->hwpt->common.obj.users--;
-	free(viommu->vdevs);
-	free(viommu->veventqs);
+	mock_free(viommu->vdevs);
+	mock_free(viommu->veventqs);
 	if (viommu->mmap_offset)
 		iommufd_viommu_destroy_mmap(viommu, viommu->mmap_offset);
 }
@@ -290,7 +290,7 @@ static int iommufd_hw_queue_alloc_phys(struct iommu_hw_queue_alloc *cmd,
 		return -ERANGE;
 	max_npages = length / ps;
 	length = max_npages * ps;
-	pages = calloc(max_npages, sizeof(*pages));
+	pages = mock_calloc(max_npages, sizeof(*pages));
 	if (!pages)
 		return -ENOMEM;
 	access = iommufd_access_create_internal(viommu->ictx);
@@ -311,14 +311,14 @@ static int iommufd_hw_queue_alloc_phys(struct iommu_hw_queue_alloc *cmd,
 		iommufd_access_unpin_pages(access, aligned_iova, length);
 		goto out_destroy;
 	}
-	free(pages);
+	mock_free(pages);
 	*out = access;
 	return 0;
 
 out_destroy:
 	iommufd_access_destroy_internal(viommu->ictx, access);
 out_free:
-	free(pages);
+	mock_free(pages);
 	return rc;
 }
 

@@ -113,6 +113,11 @@ static void test_dup_and_close(void)
 	CHECK(ioas_alloc(fd, &b) && errno == EBADF, "ioctl after close");
 }
 
+/*
+ * After fork() parent and child share the context, as they share the
+ * kernel's struct file: ids the child allocates are the parent's, and the
+ * child's close() (or exit) leaves the parent's fd working.
+ */
 static void test_fork(void)
 {
 	int fd = open("/dev/iommu", O_RDWR), status = 0;
@@ -122,13 +127,28 @@ static void test_fork(void)
 	CHECK(!ioas_alloc(fd, &id) && id == 1, "parent id");
 	pid = fork();
 	if (!pid) {
-		/* The child works on its own copy of the context. */
-		_exit(ioas_alloc(fd, &id) || id != 2 || destroy(fd, 1));
+		/* The parent's IOAS 1 is the child's too; id 2 is next. */
+		if (ioas_alloc(fd, &id) || id != 2 || destroy(fd, 1))
+			_exit(1);
+		close(fd);
+		_exit(0);
 	}
 	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
 		      !WEXITSTATUS(status), "child");
-	CHECK(!ioas_alloc(fd, &id) && id == 2, "parent unaffected by the child");
-	CHECK(!destroy(fd, 1), "parent still has id 1");
+	CHECK(destroy(fd, 1) && errno == ENOENT, "the child destroyed id 1");
+	CHECK(!destroy(fd, 2), "the child's IOAS is the parent's");
+	CHECK(!ioas_alloc(fd, &id) && id == 1, "lowest free id again");
+	/* A child that ends with _exit() still holds it: the parent's close
+	 * then finds that holder gone and releases the context. */
+	pid = fork();
+	if (!pid)
+		_exit(ioas_alloc(fd, &id) || id != 2);
+	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+		      !WEXITSTATUS(status), "second child");
+	CHECK(!destroy(fd, 2), "the second child's IOAS");
+	close(fd);
+	fd = open("/dev/iommu", O_RDWR);
+	CHECK(!ioas_alloc(fd, &id) && id == 1, "a new open is a new context");
 	close(fd);
 }
 

@@ -18,9 +18,10 @@
  *                context lives while any copy does, and is released (its
  *                memfd closed) with the last;
  *   fork_map     threads map and unmap while another forks: each child uses
- *                the inherited fd (its copy-on-write copy of the context)
+ *                the inherited fd (the parent's context, shared as the
+ *                kernel's struct file is) while the parent's threads go on,
  *                and must exit on its own: a fork while a thread holds the
- *                mock's lock must not hand the child a held lock.
+ *                mock's lock must not leave the child waiting for ever.
  *
  * Besides what TSan reports, every return value is checked. A deadlock is
  * caught by alarm(). Exit: 0 clean, 1 a check failed.
@@ -272,15 +273,17 @@ static void *fork_map(void *arg)
 
 		if (!pid) {
 			/*
-			 * The child's copy of the context: its own ids, its
-			 * own areas (README.md, "fork"). It must not hang on
-			 * a lock some parent thread held at fork().
+			 * The parent's context (README.md, "fork"), beside
+			 * the parent's threads: an IOAS of its own in it, gone
+			 * again before the child is. It must not hang on a
+			 * lock some parent thread held at fork().
 			 */
 			alarm(20);
 			_exit(ioas_alloc(w->fd, &id) ||
 			      map_fixed(w->fd, id, w->buf, page,
 					RACE_EMPTY_IOVA) ||
-			      unmap(w->fd, id, 0, UINT64_MAX) ? 1 : 0);
+			      unmap(w->fd, id, 0, UINT64_MAX) ||
+			      destroy(w->fd, id) ? 1 : 0);
 		}
 		CHECK(pid > 0, "fork");
 		if (pid <= 0)

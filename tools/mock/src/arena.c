@@ -1,0 +1,242 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The mock's heap in memory shared across fork(). No kernel file mirrors
+ * this: in the kernel a child of fork() holds the parent's struct file, so
+ * both act on one iommufd_ctx (its objects, areas, pins and ids). The mock
+ * keeps all of that here: one MAP_SHARED|MAP_ANONYMOUS|MAP_NORESERVE region,
+ * reserved once at the mock's first use (the first open of /dev/iommu) and so
+ * inherited by every later fork() at the same address, with the mock's lock
+ * (process-shared and robust) and the roots of pages.c's global state at its
+ * start. What stays private to a process is its fd table (file.c), its
+ * mmap windows (file.c) and its view of its own memory (umem.c).
+ *
+ * The allocator: power-of-two size classes from 32 bytes, one free list per
+ * class, and a bump pointer; blocks of a page or more are page aligned and,
+ * from 1 MiB, give their memory back (MADV_REMOVE) when freed. It runs only
+ * under the mock's lock, like everything the lock serialises. Address space
+ * is reserved, not memory: untouched pages cost nothing, and the region is
+ * gone when the last process of the tree exits.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "arena.h"
+
+#ifdef IOMMUFD_MOCK_ARENA_LIBC
+
+static struct mock_shared g_shared_libc;
+static uint64_t g_in_use_libc;
+
+struct mock_shared *mock_arena_init(void)
+{
+	pthread_mutex_init(&g_shared_libc.lock, NULL);
+	return &g_shared_libc;
+}
+
+struct mock_shared *mock_shared(void)
+{
+	return &g_shared_libc;
+}
+
+void *mock_malloc(size_t size)
+{
+	return malloc(size);
+}
+
+void *mock_calloc(size_t n, size_t size)
+{
+	return calloc(n, size);
+}
+
+void *mock_realloc(void *ptr, size_t size)
+{
+	return realloc(ptr, size);
+}
+
+void mock_free(void *ptr)
+{
+	free(ptr);
+}
+
+uint64_t mock_arena_in_use(void)
+{
+	return g_in_use_libc;
+}
+
+#else
+
+/*
+ * Address space only (MAP_NORESERVE); what is touched is what costs. Under
+ * valgrind, whose memcheck shadows a mapping as a whole, a smaller one.
+ */
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#else
+#define RUNNING_ON_VALGRIND 0
+#endif
+#define ARENA_SIZE (RUNNING_ON_VALGRIND ? 256ULL << 20 : 8ULL << 30)
+#define ARENA_MAGIC 0x696f6d6d75666441ULL
+#define BLK_MAGIC 0x6d6f636bU
+#define NCLS 40
+#define MIN_SHIFT 5		/* 32-byte blocks: a 16-byte header and data */
+#define HDR 16
+#define PAGE 4096
+#define GIVE_BACK (1ULL << 20)
+
+struct blk {
+	uint32_t cls;
+	uint32_t magic;
+	uint64_t next;		/* on a free list: the next block's offset */
+};
+
+struct arena {
+	uint64_t magic;
+	uint64_t brk;		/* offset of the first byte never handed out */
+	uint64_t in_use;	/* blocks handed out and not freed */
+	uint64_t free_head[NCLS];	/* offsets; 0 is "none" */
+	struct mock_shared shared;
+};
+
+static struct arena *g_arena;
+
+struct mock_shared *mock_arena_init(void)
+{
+	pthread_mutexattr_t attr;
+	long addr;
+
+	if (g_arena)
+		return &g_arena->shared;
+	addr = syscall(SYS_mmap, NULL, ARENA_SIZE, PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (addr == -1)
+		return NULL;
+	g_arena = (struct arena *)addr;
+	g_arena->magic = ARENA_MAGIC;
+	g_arena->brk = (sizeof(*g_arena) + 63) & ~63ULL;
+	pthread_mutexattr_init(&attr);
+	pthread_mutexattr_setpshared(&attr, PTHREAD_PROCESS_SHARED);
+	/* A process killed inside the mock must not hang the others. */
+	pthread_mutexattr_setrobust(&attr, PTHREAD_MUTEX_ROBUST);
+	pthread_mutex_init(&g_arena->shared.lock, &attr);
+	pthread_mutexattr_destroy(&attr);
+	return &g_arena->shared;
+}
+
+struct mock_shared *mock_shared(void)
+{
+	return &g_arena->shared;
+}
+
+static struct blk *blk_at(uint64_t off)
+{
+	return (struct blk *)((char *)g_arena + off);
+}
+
+static unsigned int size_class(size_t size)
+{
+	unsigned int cls = 0;
+
+	while (cls < NCLS && (1ULL << (cls + MIN_SHIFT)) < size + HDR)
+		cls++;
+	return cls;
+}
+
+void *mock_malloc(size_t size)
+{
+	unsigned int cls = size_class(size);
+	uint64_t bytes, off;
+	struct blk *b;
+
+	if (cls >= NCLS || !g_arena)
+		return NULL;
+	bytes = 1ULL << (cls + MIN_SHIFT);
+	off = g_arena->free_head[cls];
+	if (off) {
+		b = blk_at(off);
+		g_arena->free_head[cls] = b->next;
+	} else {
+		off = g_arena->brk;
+		if (bytes >= PAGE)
+			off = (off + PAGE - 1) & ~(uint64_t)(PAGE - 1);
+		if (off > ARENA_SIZE || bytes > ARENA_SIZE - off)
+			return NULL;
+		g_arena->brk = off + bytes;
+		b = blk_at(off);
+	}
+	b->cls = cls;
+	b->magic = BLK_MAGIC;
+	b->next = 0;
+	g_arena->in_use++;
+	return (char *)b + HDR;
+}
+
+void *mock_calloc(size_t n, size_t size)
+{
+	size_t bytes;
+	void *p;
+
+	if (__builtin_mul_overflow(n, size, &bytes))
+		return NULL;
+	p = mock_malloc(bytes);
+	if (p)
+		memset(p, 0, bytes);
+	return p;
+}
+
+static struct blk *blk_of(void *ptr)
+{
+	struct blk *b = (struct blk *)((char *)ptr - HDR);
+
+	/* A pointer that is not ours is a bug: stop here, not later. */
+	if (b->magic != BLK_MAGIC || b->cls >= NCLS)
+		abort();
+	return b;
+}
+
+void mock_free(void *ptr)
+{
+	uint64_t bytes, off;
+	struct blk *b;
+
+	if (!ptr)
+		return;
+	b = blk_of(ptr);
+	bytes = 1ULL << (b->cls + MIN_SHIFT);
+	off = (uint64_t)((char *)b - (char *)g_arena);
+	b->magic = 0;
+	if (bytes >= GIVE_BACK)
+		madvise((char *)b + PAGE, bytes - PAGE, MADV_REMOVE);
+	b->next = g_arena->free_head[b->cls];
+	g_arena->free_head[b->cls] = off;
+	g_arena->in_use--;
+}
+
+void *mock_realloc(void *ptr, size_t size)
+{
+	uint64_t have;
+	void *n;
+
+	if (!ptr)
+		return mock_malloc(size);
+	have = (1ULL << (blk_of(ptr)->cls + MIN_SHIFT)) - HDR;
+	if (size <= have)
+		return ptr;
+	n = mock_malloc(size);
+	if (!n)
+		return NULL;
+	memcpy(n, ptr, have);
+	mock_free(ptr);
+	return n;
+}
+
+uint64_t mock_arena_in_use(void)
+{
+	return g_arena ? g_arena->in_use : 0;
+}
+
+#endif

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The mock's heap, shared with every child of fork() (arena.c). What the
+ * kernel keeps once in the one struct file behind every process's fd is kept
+ * once here: every object of every context, the trees, the pin counters and
+ * the ids, in memory that a fork() shares at the same address, so pointers
+ * stay valid in both processes.
+ *
+ * The fuzzer and the unit tests that link the objects directly build with
+ * IOMMUFD_MOCK_ARENA_LIBC: the calls are libc's malloc() family there, which
+ * ASan and LeakSanitizer watch block by block.
+ */
+#ifndef IOMMUFD_MOCK_ARENA_H
+#define IOMMUFD_MOCK_ARENA_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "itree.h"
+
+struct iopt_pages;
+struct iommufd_file;
+
+/*
+ * State every process of one arena shares (the roots the objects hang off).
+ * Everything in it, like everything the mock_*alloc() calls return, is
+ * touched only with the lock held.
+ */
+struct mock_shared {
+	pthread_mutex_t lock;	/* the mock's lock: process-shared, robust */
+	/* pages.c: what the kernel keeps per user and per mm */
+	uint64_t user_locked_vm, mm_locked_vm;
+	struct itree pages_by_uva;
+	struct iopt_pages **file_pages;
+	size_t nfile_pages;
+	/* file.c: every struct file, and whether any process forked */
+	struct iommufd_file **files;
+	size_t nfiles;
+	uint64_t forks;
+};
+
+/**
+ * mock_arena_init() - map the shared heap (once per process tree)
+ *
+ * Called at the mock's first use, before any fork() that is to share it.
+ *
+ * Return: the shared roots, or NULL if the mapping failed (the mock then
+ * answers every open ENOMEM).
+ */
+struct mock_shared *mock_arena_init(void);
+
+/* The shared roots; mock_arena_init() must have succeeded. */
+struct mock_shared *mock_shared(void);
+
+void *mock_malloc(size_t size);
+void *mock_calloc(size_t n, size_t size);
+void *mock_realloc(void *ptr, size_t size);
+void mock_free(void *ptr);
+
+/* Bytes handed out and not freed yet (the tests' leak check). */
+uint64_t mock_arena_in_use(void);
+
+#endif
