@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 
 #include "iommufd_utils_7x.h"
+#include "proc_utils.h"
 
 #ifdef IOMMUFD_HAVE_UAPI
 
@@ -41,23 +42,6 @@ static int drop_effective_cap(int cap)
 
 #ifdef IOMMUFD_UAPI_HAS_CHANGE_PROCESS
 
-/* VmPin of /proc/<pid>/status in kB (mm->pinned_vm), or -1. */
-static long vm_pin_kb(pid_t pid)
-{
-	char path[64], line[128];
-	long kb = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmPin: %ld kB", &kb) == 1)
-			break;
-	fclose(f);
-	return kb;
-}
 
 
 #define CP_PAGES 16
@@ -140,7 +124,7 @@ TEST_F(change_process, nothing_mapped_is_a_no_op)
 
 TEST_F(change_process, child_takes_the_pins_of_file_mappings)
 {
-	long before = vm_pin_kb(getpid());
+	long before = proc_vm_pin_kb(getpid());
 	int status, to_parent[2], to_child[2];
 	char go = 0;
 	pid_t child;
@@ -152,7 +136,7 @@ TEST_F(change_process, child_takes_the_pins_of_file_mappings)
 	 */
 	const bool vm_pin_seen = !(pinned_kb() &&
 				   iommufd_target_is_userspace_mock());
-#define vm_pin_is(_pid, _kb) (!vm_pin_seen || vm_pin_kb(_pid) == (_kb))
+#define vm_pin_is(_pid, _kb) (!vm_pin_seen || proc_vm_pin_kb(_pid) == (_kb))
 
 	ASSERT_LE(0, before);
 	test_cmd_ioas_map_file_fixed(self->ioas_id, self->mfd, 0, self->length,
@@ -164,7 +148,7 @@ TEST_F(change_process, child_takes_the_pins_of_file_mappings)
 	child = fork();
 	ASSERT_LE(0, child);
 	if (!child) {
-		long child_before = vm_pin_kb(getpid());
+		long child_before = proc_vm_pin_kb(getpid());
 
 		/* The child shares the parent's iommufd: same context. */
 		if (_test_ioctl_ioas_change_process(self->fd))
@@ -227,7 +211,7 @@ TEST_F(change_process, anonymous_mappings_are_refused)
 
 TEST_F(change_process, refusal_leaves_the_pins_in_place)
 {
-	long before = vm_pin_kb(getpid());
+	long before = proc_vm_pin_kb(getpid());
 	__u32 ioas2;
 
 	vm_pin_or_skip();
@@ -238,13 +222,13 @@ TEST_F(change_process, refusal_leaves_the_pins_in_place)
 	test_cmd_ioas_map_fixed(ioas2, self->anon, self->length, CP_IOVA);
 	test_err_ioas_change_process(EINVAL);
 	/* Nothing changed: the pins are where they were. */
-	ASSERT_EQ(before + pinned_kb(), vm_pin_kb(getpid()));
+	ASSERT_EQ(before + pinned_kb(), proc_vm_pin_kb(getpid()));
 	test_cmd_destroy(ioas2);
 	/* The owner asks: nothing to move, VmPin stays. */
 	test_cmd_ioas_change_process();
-	ASSERT_EQ(before + pinned_kb(), vm_pin_kb(getpid()));
+	ASSERT_EQ(before + pinned_kb(), proc_vm_pin_kb(getpid()));
 	test_cmd_ioas_unmap(self->ioas_id, CP_IOVA, self->length);
-	ASSERT_EQ(before, vm_pin_kb(getpid()));
+	ASSERT_EQ(before, proc_vm_pin_kb(getpid()));
 }
 
 #else
