@@ -42,8 +42,6 @@ static int drop_effective_cap(int cap)
 
 #ifdef IOMMUFD_UAPI_HAS_CHANGE_PROCESS
 
-
-
 #define CP_PAGES 16
 
 FIXTURE(change_process)
