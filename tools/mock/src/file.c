@@ -122,7 +122,7 @@ static void atfork_parent(void)
  */
 static void atfork_child(void)
 {
-	g_pid = (int)syscall(SYS_getpid);
+	__atomic_store_n(&g_pid, (int)syscall(SYS_getpid), __ATOMIC_RELAXED);
 	mock_lock();
 	for (size_t i = 0; i < g_nfork_files; i++) {
 		struct file_holder *h = file_holder(g_fork_files[i], g_pid);
@@ -141,11 +141,18 @@ static void atfork_child(void)
 	mock_unlock();
 }
 
+int iommufd_mock_pid(void)
+{
+	int pid = __atomic_load_n(&g_pid, __ATOMIC_RELAXED);
+
+	return pid ? pid : (int)syscall(SYS_getpid);
+}
+
 static void init_once(void)
 {
 	struct mock_shared *shared = mock_arena_init();
 
-	g_pid = (int)syscall(SYS_getpid);
+	__atomic_store_n(&g_pid, (int)syscall(SYS_getpid), __ATOMIC_RELAXED);
 	g_have_arena = shared != NULL;
 	g_lock = shared ? &shared->lock : &g_private_lock;
 	pthread_atfork(atfork_prepare, atfork_parent, atfork_child);

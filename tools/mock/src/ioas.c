@@ -337,7 +337,7 @@ int iommufd_ioas_noiommu_get_pa(struct iommufd_ucmd *ucmd)
 static bool need_charge_update(struct iopt_pages *pages)
 {
 	return pages->account_mode != IOPT_PAGES_ACCOUNT_NONE &&
-	       pages->source_pid != (int)getpid();
+	       pages->source_pid != iommufd_mock_pid();
 }
 
 /*
@@ -395,7 +395,7 @@ int iommufd_ioas_change_process(struct iommufd_ucmd *ucmd)
 		if (need_charge_update(seen[i]))
 			iopt_update_pinned(seen[i]->account_mode,
 					   seen[i]->npinned, false);
-		seen[i]->source_pid = (int)getpid();
+		seen[i]->source_pid = iommufd_mock_pid();
 	}
 out:
 	mock_free(seen);

@@ -423,23 +423,41 @@ static long __iommufd_fops_ioctl(struct iommufd_ctx *ictx, unsigned long cmd,
 	unsigned int nr = _IOC_NR(cmd);
 	long rc;
 
+	size_t got;
+
 	if (nr < IOMMUFD_CMD_BASE ||
 	    nr - IOMMUFD_CMD_BASE >= sizeof(iommufd_ioctl_ops) /
 					     sizeof(iommufd_ioctl_ops[0]))
 		return iommufd_vfio_ioctl(ictx, cmd, (uintptr_t)arg);
-	rc = umem_copy_from(&ucmd.user_size, ucmd.ubuffer,
-			    sizeof(ucmd.user_size));
-	if (rc)
-		return rc;
 	op = &iommufd_ioctl_ops[nr - IOMMUFD_CMD_BASE];
+	/*
+	 * One read for the size and the struct where the user's memory allows
+	 * (each system call counts under TCG); the kernel's two reads, with
+	 * their answers, where it does not.
+	 */
+	got = umem_copy_from_prefix(&buf, ucmd.ubuffer, op->size);
+	if (got >= sizeof(ucmd.user_size)) {
+		memcpy(&ucmd.user_size, &buf, sizeof(ucmd.user_size));
+	} else {
+		rc = umem_copy_from(&ucmd.user_size, ucmd.ubuffer,
+				    sizeof(ucmd.user_size));
+		if (rc)
+			return rc;
+	}
 	if (op->ioctl_num != cmd || (op->since_7x && !iommufd_mock_7x()))
 		return -ENOTTY;
 	if (ucmd.user_size < op->min_size)
 		return -EINVAL;
-	rc = copy_struct_from_user(&buf, op->size, ucmd.ubuffer,
-				   ucmd.user_size);
-	if (rc)
-		return rc;
+	if (ucmd.user_size <= got) {
+		/* copy_struct_from_user() of a struct no longer than ours */
+		memset((char *)&buf + ucmd.user_size, 0,
+		       op->size - ucmd.user_size);
+	} else {
+		rc = copy_struct_from_user(&buf, op->size, ucmd.ubuffer,
+					   ucmd.user_size);
+		if (rc)
+			return rc;
+	}
 	return op->execute(&ucmd);
 }
 

@@ -137,7 +137,7 @@ static int iopt_pages_file_check_pin(struct iopt_pages *pages, uint64_t last)
 	 * The file is held through the fd of the process that mapped it; a
 	 * process that did not inherit it cannot reach the file (README.md).
 	 */
-	if (pages->file_pid != (int)syscall(SYS_getpid))
+	if (pages->file_pid != iommufd_mock_pid())
 		return -EFAULT;
 	if (file_statx(pages->file_fd, &stx) || !S_ISREG(stx.stx_mode))
 		return -EINVAL;
@@ -404,7 +404,7 @@ static struct iopt_pages *__iopt_alloc_pages(uint64_t start_byte,
 	pages->writable = writable;
 	pages->account_mode = capable(CAP_IPC_LOCK) ? IOPT_PAGES_ACCOUNT_NONE :
 						      IOPT_PAGES_ACCOUNT_USER;
-	pages->source_pid = (int)syscall(SYS_getpid);
+	pages->source_pid = iommufd_mock_pid();
 	pages->file_fd = -1;
 	return pages;
 }
@@ -535,7 +535,7 @@ void iopt_put_pages(struct iopt_pages *pages)
 	case IOPT_ADDRESS_FILE:
 		ptr_array_del(&g_file_pages, &g_nfile_pages, pages);
 		/* Only the process that mapped the file holds these. */
-		if (pages->file_pid != (int)syscall(SYS_getpid))
+		if (pages->file_pid != iommufd_mock_pid())
 			break;
 		if (pages->pin_map)
 			raw_munmap(pages->pin_map, pages->pin_map_len);
@@ -799,7 +799,7 @@ unsigned int iopt_pages_count_pins(uint64_t uva)
 			container_of(n, struct iopt_pages, uva_node);
 
 		/* The same VA in another process (after fork()) is not ours. */
-		if (pages->source_pid != (int)syscall(SYS_getpid))
+		if (pages->source_pid != iommufd_mock_pid())
 			continue;
 		if (holder_get(pages, (uva - pages->uptr) / ps))
 			pins++;
@@ -852,7 +852,7 @@ bool iopt_area_maps_uva(struct iopt_area *area, uint64_t iova, uint64_t uva)
 	switch (pages->type) {
 	case IOPT_ADDRESS_USER:
 		/* another process's page (after fork()) is none of ours */
-		if (pages->source_pid != (int)syscall(SYS_getpid))
+		if (pages->source_pid != iommufd_mock_pid())
 			return false;
 		if (byte == uva)
 			return true;

@@ -390,7 +390,7 @@ static void snapshot_load_kpagesize(void)
 /* The process of an iopt_pages: 0 for the caller's own. */
 static int other_pid(int pid)
 {
-	return pid == (int)syscall(SYS_getpid) ? 0 : pid;
+	return pid == iommufd_mock_pid() ? 0 : pid;
 }
 
 static int snapshot_load(void)
@@ -570,7 +570,7 @@ int umem_copy_from(void *dst, uint64_t uptr, size_t len)
 	if (!len)
 		return 0;
 	if (have_process_vm) {
-		rc = process_vm_readv(getpid(), &local, 1, &remote, 1, 0);
+		rc = process_vm_readv(iommufd_mock_pid(), &local, 1, &remote, 1, 0);
 		if (rc == (ssize_t)len)
 			return 0;
 		if (rc >= 0 || errno != ENOSYS)
@@ -578,6 +578,18 @@ int umem_copy_from(void *dst, uint64_t uptr, size_t len)
 		have_process_vm = false;
 	}
 	return pipe_copy(dst, (const void *)(uintptr_t)uptr, len);
+}
+
+size_t umem_copy_from_prefix(void *dst, uint64_t uptr, size_t len)
+{
+	struct iovec local = { dst, len };
+	struct iovec remote = { (void *)(uintptr_t)uptr, len };
+	ssize_t rc;
+
+	if (!len || !have_process_vm)
+		return 0;
+	rc = process_vm_readv(iommufd_mock_pid(), &local, 1, &remote, 1, 0);
+	return rc > 0 ? (size_t)rc : 0;
 }
 
 int umem_copy_to(uint64_t uptr, const void *src, size_t len)
@@ -589,7 +601,7 @@ int umem_copy_to(uint64_t uptr, const void *src, size_t len)
 	if (!len)
 		return 0;
 	if (have_process_vm) {
-		rc = process_vm_writev(getpid(), &local, 1, &remote, 1, 0);
+		rc = process_vm_writev(iommufd_mock_pid(), &local, 1, &remote, 1, 0);
 		if (rc == (ssize_t)len)
 			goto out_defined;
 		if (rc >= 0 || errno != ENOSYS)

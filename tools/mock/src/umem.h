@@ -13,6 +13,13 @@
 
 int umem_copy_from(void *dst, uint64_t uptr, size_t len) MOCK_HIDDEN;
 int umem_copy_to(uint64_t uptr, const void *src, size_t len) MOCK_HIDDEN;
+/*
+ * Up to len bytes from uptr, stopping at the first page the caller cannot
+ * read: how many were copied (0 where the first cannot be read, or where
+ * only the pipe fallback is there). A fast path only: the kernel's answer
+ * for what it did not copy comes from umem_copy_from().
+ */
+size_t umem_copy_from_prefix(void *dst, uint64_t uptr, size_t len) MOCK_HIDDEN;
 /* The rules get/pin_user_pages applies to [uptr, uptr + len): 0 or -EFAULT. */
 int umem_check_pin(uint64_t uptr, uint64_t len, bool write, bool longterm) MOCK_HIDDEN;
 /*
@@ -54,6 +61,15 @@ int umem_check_pin_pid(int pid, uint64_t uptr, uint64_t len, bool write,
 uint64_t umem_contig_block(int pid, uint64_t va) MOCK_HIDDEN;
 /* Whether pid runs (neither gone nor a zombie). */
 bool umem_pid_alive(int pid) MOCK_HIDDEN;
+
+/*
+ * file.c: the calling process's pid, as the mock last learnt it (at its
+ * first use, and in fork()'s child handler): the kernel's current->mm
+ * without a getpid() system call per use (a map with a domain asked for it
+ * four times; under TCG each call counts). A child made without the fork
+ * handlers (a raw clone) is not supported anyway (README.md, "fork").
+ */
+int iommufd_mock_pid(void) MOCK_HIDDEN;
 
 /* ---- pages_exit.c: a process's pins when it exits ---- */
 
