@@ -26,6 +26,7 @@
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
+#include <linux/fs.h>
 #include <linux/magic.h>
 
 #include "iommufd_private.h"
@@ -62,6 +63,9 @@ static struct {
 	bool valid;
 	bool kpagesize;		/* smaps' KernelPageSize read into v[] */
 	int pid;		/* 0: the calling process */
+	/* every VMA (the maps text), or those of [qstart, qend) (queried) */
+	bool full;
+	uint64_t qstart, qend;
 } snap;
 
 /* /proc/self/<what>, or /proc/<pid>/<what> for the snapshot's process. */
@@ -250,6 +254,47 @@ static void snapshot_mark_special(void)
 }
 
 /*
+ * The path only hints that smaps is worth reading (device memory is mapped
+ * from /dev, /sys or an anon inode); what a file mapping is comes from the
+ * mapping (vma_fs_magic()). "/dev/zero (deleted)" is shared anonymous
+ * memory (shmem, such as the mock's own arena), never device memory;
+ * reading smaps for it would walk all of the arena's page tables.
+ */
+static bool path_hints_device(const char *path)
+{
+	return path && *path &&
+	       (!strncmp(path, "/dev/", 5) || !strncmp(path, "/sys/", 5) ||
+		!strncmp(path, "anon_inode:", 11)) &&
+	       strncmp(path, "/dev/zero", 9);
+}
+
+/* A shared file mapping: whether it is hugetlbfs, whether pins need dirty tracking. */
+static void vma_classify_file(struct vma *v)
+{
+	if (v->shared && v->inode) {
+		unsigned long magic = vma_fs_magic(v);
+
+		v->hugetlb = magic == HUGETLBFS_MAGIC;
+		v->file_needs_dirty = v->write && fs_needs_dirty_tracking(magic);
+	}
+}
+
+static int snapshot_append(const struct vma *v)
+{
+	if (snap.n == snap.cap) {
+		size_t ncap = snap.cap ? snap.cap * 2 : 256;
+		struct vma *nv = realloc(snap.v, ncap * sizeof(*nv));
+
+		if (!nv)
+			return -ENOMEM;
+		snap.v = nv;
+		snap.cap = ncap;
+	}
+	snap.v[snap.n++] = *v;
+	return 0;
+}
+
+/*
  * The maps of pid (0: ours). Another process that is gone has none: its
  * pages cannot be pinned any more (EFAULT), as with the kernel's mm after
  * the last mmput().
@@ -260,10 +305,11 @@ static int snapshot_load_pid(int pid)
 	char path[64], *buf, *line, *p;
 	bool any_device = false;
 
-	if (snap.valid && snap.pid == pid)
+	if (snap.valid && snap.pid == pid && snap.full)
 		return 0;
 	snap.valid = false;
 	snap.pid = pid;
+	snap.full = true;
 	proc_path(path, sizeof(path), "maps");
 	buf = read_proc(path, &len);
 	if (!buf)
@@ -308,40 +354,13 @@ static int snapshot_load_pid(int pid)
 			while (path && *path == ' ')
 				path++;
 		}
-		/*
-		 * The path only hints that smaps is worth reading (device
-		 * memory is mapped from /dev, /sys or an anon inode); what a
-		 * file mapping is comes from the mapping (vma_fs_magic()).
-		 */
-		/*
-		 * "/dev/zero (deleted)" is shared anonymous memory (shmem, such
-		 * as the mock's own arena), never device memory; reading smaps
-		 * for it would walk all of the arena's page tables.
-		 */
-		if (path && *path &&
-		    (!strncmp(path, "/dev/", 5) || !strncmp(path, "/sys/", 5) ||
-		     !strncmp(path, "anon_inode:", 11)) &&
-		    strncmp(path, "/dev/zero", 9))
+		if (path_hints_device(path))
 			any_device = true;
-		if (v.shared && v.inode) {
-			unsigned long magic = vma_fs_magic(&v);
-
-			v.hugetlb = magic == HUGETLBFS_MAGIC;
-			v.file_needs_dirty = v.write &&
-					     fs_needs_dirty_tracking(magic);
+		vma_classify_file(&v);
+		if (snapshot_append(&v)) {
+			free(buf);
+			return -ENOMEM;
 		}
-		if (snap.n == snap.cap) {
-			size_t ncap = snap.cap ? snap.cap * 2 : 256;
-			struct vma *nv = realloc(snap.v, ncap * sizeof(*nv));
-
-			if (!nv) {
-				free(buf);
-				return -ENOMEM;
-			}
-			snap.v = nv;
-			snap.cap = ncap;
-		}
-		snap.v[snap.n++] = v;
 	}
 	free(buf);
 	if (any_device)
@@ -393,9 +412,105 @@ static int other_pid(int pid)
 	return pid == iommufd_mock_pid() ? 0 : pid;
 }
 
-static int snapshot_load(void)
+#ifdef PROCMAP_QUERY
+static bool have_procmap_query = true;
+
+/*
+ * Linux 6.11's PROCMAP_QUERY on /proc/self/maps: the VMAs of [start, end),
+ * a binary answer each, where the maps text has the kernel format every VMA
+ * of the process (under TCG that was most of a pin's cost). Our own memory
+ * only. Returns 0 done, 1 if the text must serve (no PROCMAP_QUERY, or a
+ * VMA that may be device memory, whose VM_IO/VM_PFNMAP only smaps shows),
+ * or -ENOMEM.
+ */
+static int snapshot_query(uint64_t start, uint64_t end)
 {
-	return snapshot_load_pid(0);
+	static char name[4096];	/* PATH_MAX: a longer name is ENAMETOOLONG */
+	uint64_t addr = start;
+	int fd, rc = 0;
+
+	if (!have_procmap_query)
+		return 1;
+	if (snap.valid && snap.pid == 0 &&
+	    (snap.full || (snap.qstart <= start && end <= snap.qend)))
+		return 0;
+	fd = (int)syscall(SYS_openat, AT_FDCWD, "/proc/self/maps",
+			  O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 1;
+	snap.valid = false;
+	snap.pid = 0;
+	snap.full = false;
+	snap.n = 0;
+	snap.kpagesize = true;	/* each entry's comes with it */
+	while (addr < end) {
+		struct procmap_query q = {
+			.size = sizeof(q),
+			.query_flags = PROCMAP_QUERY_COVERING_OR_NEXT_VMA,
+			.query_addr = addr,
+			.vma_name_addr = (uintptr_t)name,
+			.vma_name_size = sizeof(name),
+		};
+		struct vma v = {};
+
+		/* defined for memcheck, which does not know this ioctl */
+		memset(name, 0, sizeof(name));
+		if (syscall(SYS_ioctl, fd, PROCMAP_QUERY, &q)) {
+			if (errno == ENOENT)	/* no VMA at or after addr */
+				break;
+			if (errno == ENOTTY || errno == EINVAL)
+				have_procmap_query = false;
+			rc = 1;
+			goto out;
+		}
+		VALGRIND_MAKE_MEM_DEFINED(&q, sizeof(q));
+		if (q.vma_start >= end)
+			break;
+		if (q.vma_name_size && path_hints_device(name)) {
+			rc = 1;
+			goto out;
+		}
+		v.start = q.vma_start;
+		v.end = q.vma_end;
+		v.offset = q.vma_offset;
+		v.dev = ((uint64_t)q.dev_major << 32) | q.dev_minor;
+		v.inode = q.inode;
+		v.read = q.vma_flags & PROCMAP_QUERY_VMA_READABLE;
+		v.write = q.vma_flags & PROCMAP_QUERY_VMA_WRITABLE;
+		v.shared = q.vma_flags & PROCMAP_QUERY_VMA_SHARED;
+		v.kpagesize = q.vma_page_size;
+		vma_classify_file(&v);
+		if (snapshot_append(&v)) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		addr = q.vma_end;
+	}
+	snap.qstart = start;
+	snap.qend = end;
+	snap.valid = true;
+out:
+	syscall(SYS_close, fd);
+	return rc;
+}
+#endif
+
+/*
+ * The VMAs of pid (0: ours) over [start, end) at least: queried where the
+ * kernel can answer for a range, else the whole maps text.
+ */
+static int snapshot_load_range(int pid, uint64_t start, uint64_t end)
+{
+	pid = other_pid(pid);
+#ifdef PROCMAP_QUERY
+	if (!pid) {
+		int rc = snapshot_query(start, end);
+
+		if (rc <= 0)
+			return rc;
+	}
+#endif
+	return snapshot_load_pid(pid);
 }
 
 /* Index of the VMA containing addr, or of the first one after it. */
@@ -430,7 +545,7 @@ int umem_check_pin_pid(int pid, uint64_t uptr, uint64_t len, bool write,
 		return 0;
 	if (__builtin_add_overflow(uptr, len, &end))
 		return -EFAULT;
-	rc = snapshot_load_pid(other_pid(pid));
+	rc = snapshot_load_range(pid, uptr, end);
 	if (rc)
 		return rc;
 	for (i = snapshot_find(cur); cur < end; i++) {
@@ -461,7 +576,7 @@ int umem_page_id_pid(int pid, uint64_t va, struct umem_page_id *id)
 	size_t i;
 	int rc;
 
-	rc = snapshot_load_pid(other_pid(pid));
+	rc = snapshot_load_range(pid, va, va + 1);
 	if (rc)
 		return rc;
 	i = snapshot_find(va);
@@ -486,7 +601,7 @@ bool umem_page_is_hugetlb(uint64_t va)
 {
 	size_t i;
 
-	if (snapshot_load())
+	if (snapshot_load_range(0, va, va + 1))
 		return false;
 	i = snapshot_find(va);
 	return i < snap.n && snap.v[i].start <= va && snap.v[i].hugetlb;
@@ -497,7 +612,7 @@ uint64_t umem_contig_block(int pid, uint64_t va)
 	uint64_t ps = umem_page_size(), kps;
 	size_t i;
 
-	if (snapshot_load_pid(other_pid(pid)))
+	if (snapshot_load_range(pid, va, va + 1))
 		return ps;
 	if (!snap.kpagesize)
 		snapshot_load_kpagesize();
