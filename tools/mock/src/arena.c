@@ -19,6 +19,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -146,12 +147,14 @@ static unsigned int size_class(size_t size)
 	return cls;
 }
 
-void *mock_malloc(size_t size)
+/* *fresh: the block comes from never-used memory (still all zero). */
+static void *arena_alloc(size_t size, bool *fresh)
 {
 	unsigned int cls = size_class(size);
 	uint64_t bytes, off;
 	struct blk *b;
 
+	*fresh = false;
 	if (cls >= NCLS || !g_arena)
 		return NULL;
 	bytes = 1ULL << (cls + MIN_SHIFT);
@@ -167,6 +170,7 @@ void *mock_malloc(size_t size)
 			return NULL;
 		g_arena->brk = off + bytes;
 		b = blk_at(off);
+		*fresh = true;
 	}
 	b->cls = cls;
 	b->magic = BLK_MAGIC;
@@ -175,15 +179,30 @@ void *mock_malloc(size_t size)
 	return (char *)b + HDR;
 }
 
+void *mock_malloc(size_t size)
+{
+	bool fresh;
+
+	return arena_alloc(size, &fresh);
+}
+
+/*
+ * Memory never handed out is still the zeroes the anonymous mapping gave:
+ * clearing it would touch every page of it, where libc's calloc() of fresh
+ * memory touches none. pages.c's pin counters are 16 KiB blocks of which one
+ * page is written: with 1e5 pinned mappings, 1.6 GB of shmem against 400 MB
+ * (a 2 GiB guest's bench_mock was killed by the OOM killer).
+ */
 void *mock_calloc(size_t n, size_t size)
 {
 	size_t bytes;
+	bool fresh;
 	void *p;
 
 	if (__builtin_mul_overflow(n, size, &bytes))
 		return NULL;
-	p = mock_malloc(bytes);
-	if (p)
+	p = arena_alloc(bytes, &fresh);
+	if (p && !fresh)
 		memset(p, 0, bytes);
 	return p;
 }
