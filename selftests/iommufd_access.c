@@ -56,17 +56,10 @@ FIXTURE_SETUP(access)
 
 FIXTURE_TEARDOWN(access)
 {
-	int fd;
-
 	close(self->rw_fd);
 	close(self->pin_fd);
 	close(self->fd);
-	fd = open(IOMMUFD_DEV_PATH, O_RDWR | O_CLOEXEC);
-	ASSERT_LE(0, fd);
-	EXPECT_EQ(0, _test_cmd_md_check_refs(fd, self->buffer, self->length,
-					     0))
-		TH_LOG("pages still pinned after close: %s", strerror(errno));
-	close(fd);
+	check_nothing_pinned_after_close(self->buffer, self->length);
 	munmap(self->buffer, self->length);
 }
 

@@ -61,20 +61,13 @@ FIXTURE_SETUP(fork)
 
 FIXTURE_TEARDOWN(fork)
 {
-	int fd;
-
 	close(self->to_parent[0]);
 	close(self->to_parent[1]);
 	close(self->to_child[0]);
 	close(self->to_child[1]);
 	close(self->fd);
 	/* Whatever the children did, nothing of ours stays pinned. */
-	fd = open(IOMMUFD_DEV_PATH, O_RDWR | O_CLOEXEC);
-	ASSERT_LE(0, fd);
-	EXPECT_EQ(0, _test_cmd_md_check_refs(fd, self->buffer, self->length,
-					     0))
-		TH_LOG("pages still pinned after close: %s", strerror(errno));
-	close(fd);
+	check_nothing_pinned_after_close(self->buffer, self->length);
 	free(self->tmp);
 	munmap(self->buffer, self->length);
 }

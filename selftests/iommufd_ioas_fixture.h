@@ -55,20 +55,8 @@ FIXTURE_SETUP(ioas)
 FIXTURE_TEARDOWN(ioas)
 {
 	close(self->fd);
-	/*
-	 * Closing the fd destroyed every object; no page of the buffer may
-	 * stay pinned. Asked through a fresh fd, which owns nothing.
-	 */
-	if (self->has_test_cmd) {
-		int fd = open(IOMMUFD_DEV_PATH, O_RDWR | O_CLOEXEC);
-
-		ASSERT_LE(0, fd);
-		EXPECT_EQ(0, _test_cmd_md_check_refs(fd, self->buffer,
-						     self->length, 0))
-			TH_LOG("pages still pinned after close: %s",
-			       strerror(errno));
-		close(fd);
-	}
+	if (self->has_test_cmd)
+		check_nothing_pinned_after_close(self->buffer, self->length);
 	munmap(self->buffer, self->length);
 }
 

@@ -102,16 +102,8 @@ FIXTURE_TEARDOWN(map_file)
 {
 	close(self->fd);
 	/* Every object went with the fd: no page of the file stays pinned. */
-	if (self->has_test_cmd && self->map != MAP_FAILED) {
-		int fd = open(IOMMUFD_DEV_PATH, O_RDWR | O_CLOEXEC);
-
-		ASSERT_LE(0, fd);
-		EXPECT_EQ(0, _test_cmd_md_check_refs(fd, self->map,
-						     self->length, 0))
-			TH_LOG("file pages still pinned after close: %s",
-			       strerror(errno));
-		close(fd);
-	}
+	if (self->has_test_cmd && self->map != MAP_FAILED)
+		check_nothing_pinned_after_close(self->map, self->length);
 	if (self->map != MAP_FAILED)
 		munmap(self->map, self->length);
 	if (self->mfd >= 0)

@@ -283,6 +283,22 @@ static inline int _test_cmd_md_check_refs(int fd, void *uptr, __u64 length,
 	test_err(_errno, _test_cmd_md_check_refs(self->fd, _uptr, _len, _refs))
 
 /*
+ * For a teardown, after the test's fds are closed: closing destroyed every
+ * object, so no page of [uptr, uptr + len) may stay pinned. Asked through a
+ * fresh fd, which owns nothing.
+ */
+#define check_nothing_pinned_after_close(_uptr, _len)                        \
+	do {                                                                 \
+		int __fd = open(IOMMUFD_DEV_PATH, O_RDWR | O_CLOEXEC);       \
+									     \
+		ASSERT_LE(0, __fd);                                          \
+		EXPECT_EQ(0, _test_cmd_md_check_refs(__fd, _uptr, _len, 0))  \
+			TH_LOG("pages still pinned after close: %s",         \
+			       strerror(errno));                             \
+		close(__fd);                                                 \
+	} while (0)
+
+/*
  * An emulated in-kernel access (the way mdev drivers reach an IOAS): the
  * kernel hands back a file descriptor that names it in later ops.
  */
