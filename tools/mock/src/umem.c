@@ -676,16 +676,23 @@ void umem_snapshot_drop(void)
 	pipe_drop();
 }
 
-int umem_copy_from(void *dst, uint64_t uptr, size_t len)
+/* process_vm_readv() of len bytes of our own memory at uptr. */
+static ssize_t read_self(void *dst, uint64_t uptr, size_t len)
 {
 	struct iovec local = { dst, len };
 	struct iovec remote = { (void *)(uintptr_t)uptr, len };
+
+	return process_vm_readv(iommufd_mock_pid(), &local, 1, &remote, 1, 0);
+}
+
+int umem_copy_from(void *dst, uint64_t uptr, size_t len)
+{
 	ssize_t rc;
 
 	if (!len)
 		return 0;
 	if (have_process_vm) {
-		rc = process_vm_readv(iommufd_mock_pid(), &local, 1, &remote, 1, 0);
+		rc = read_self(dst, uptr, len);
 		if (rc == (ssize_t)len)
 			return 0;
 		if (rc >= 0 || errno != ENOSYS)
@@ -697,13 +704,11 @@ int umem_copy_from(void *dst, uint64_t uptr, size_t len)
 
 size_t umem_copy_from_prefix(void *dst, uint64_t uptr, size_t len)
 {
-	struct iovec local = { dst, len };
-	struct iovec remote = { (void *)(uintptr_t)uptr, len };
 	ssize_t rc;
 
 	if (!len || !have_process_vm)
 		return 0;
-	rc = process_vm_readv(iommufd_mock_pid(), &local, 1, &remote, 1, 0);
+	rc = read_self(dst, uptr, len);
 	return rc > 0 ? (size_t)rc : 0;
 }
 
