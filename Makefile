@@ -36,7 +36,7 @@ MOCK_KERNEL = $(shell $(TOP)/scripts/paths MOCK_KERNEL)
 MOCK_TREE = KSRC=$(shell KERNEL=$(MOCK_KERNEL) KSRC= $(TOP)/scripts/paths KSRC) \
 	HARNESS_KHDR=$(shell KERNEL=$(MOCK_KERNEL) KSRC= $(TOP)/scripts/paths HARNESS_KHDR)
 
-.PHONY: all setup kernel vmtest check lib mock bench clean install fuzz
+.PHONY: all setup kernel vmtest check coverage lib mock bench clean install fuzz
 
 all: lib
 	$(MAKE) -C selftests all
@@ -58,6 +58,10 @@ vmtest:
 
 check:
 	@$(TOP)/scripts/check
+
+# What the tests reach in the kernel (README, "Coverage"); KERNEL=all for each.
+coverage:
+	@$(TOP)/scripts/coverage $(call vmtest_opt,KERNEL,--kernel)
 
 lib:
 	$(MAKE) -C tools/lib all

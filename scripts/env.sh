@@ -42,7 +42,7 @@ HARNESS_MOCK_KERNELS="6.12 7.3"
 
 # Kernel profiles: default, and each other one a fragment config/<name>.config
 # merged on top (scripts/kbuild).
-HARNESS_PROFILES="default debug"
+HARNESS_PROFILES="default debug coverage"
 
 # Parallel make for the builds of the suite, the library and the mock (not
 # for run_tests, which runs its programs one after another): the suite's
