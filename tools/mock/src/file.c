@@ -36,6 +36,7 @@
 
 #include "iommufd_mock_fd.h"
 #include "iommufd_private.h"
+#include "vfio.h"
 
 /* The fds one process holds on a file. */
 struct file_holder {
@@ -416,7 +417,9 @@ int iommufd_mock_fd_open(bool cloexec)
 	int fd;
 
 	mock_lock();
-	fd = g_have_arena ? iommufd_fops_open(cloexec) : -ENOMEM;
+	fd = !g_have_arena ? -ENOMEM : vfio_devices_init();
+	if (!fd)
+		fd = iommufd_fops_open(cloexec);
 	mock_unlock();
 	if (fd < 0) {
 		errno = -fd;
@@ -475,6 +478,40 @@ bool iommufd_mock_fd_read(int fd, void *buf, size_t count, long *ret)
 	return true;
 }
 
+bool iommufd_mock_fd_rw(int fd, void *buf, size_t count, uint64_t pos,
+			bool write, long *ret)
+{
+	struct iommufd_file *file;
+	long rc;
+
+	if (!iommufd_mock_fd_active())
+		return false;
+	mock_lock();
+	file = fd_lookup(fd);
+	if (!file || !file->f_op->rw) {
+		mock_unlock();
+		return false;
+	}
+	rc = file->f_op->rw(file->private_data, (uintptr_t)buf, count, pos,
+			    write);
+	mock_unlock();
+	if (rc < 0) {
+		errno = (int)-rc;
+		*ret = -1;
+	} else {
+		*ret = rc;
+	}
+	return true;
+}
+
+void iommufd_mock_call_locked(void (*fn)(void *arg), void *arg)
+{
+	mock_lock();
+	if (g_have_arena)
+		fn(arg);
+	mock_unlock();
+}
+
 /* vm_ops->open: a new VMA (or a piece split off one) holds its owner. */
 static void mock_vma_open(struct mock_vma *vma)
 {
@@ -523,6 +560,16 @@ bool iommufd_mock_fd_mmap(int fd, void *addr, size_t len, int prot,
 		return false;
 	mock_lock();
 	file = fd_lookup(fd);
+	if (file && file->f_op->mmap_region) {
+		int err = 0;
+
+		*ret = file->f_op->mmap_region(file->private_data, addr, len,
+					       prot, flags, (uint64_t)off, &err);
+		mock_unlock();
+		if (*ret == MAP_FAILED)
+			errno = err;
+		return true;
+	}
 	rc = file && file->f_op->mmap ?
 		     file->f_op->mmap(file->private_data, len, prot, flags,
 				      (uint64_t)off, &owner, &ictx) :
@@ -572,6 +619,7 @@ void iommufd_mock_fd_munmap(void *addr, size_t len)
 {
 	uint64_t ps, start = (uintptr_t)addr, end;
 
+	mmio_trap_munmap(addr, len);
 	if (!__atomic_load_n(&g_nvmas, __ATOMIC_RELAXED))
 		return;
 	ps = umem_page_size();

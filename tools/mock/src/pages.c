@@ -436,7 +436,7 @@ struct iopt_pages *iopt_alloc_pages(uint64_t uptr, uint64_t length,
  * get_file(): above the program's usual range, so that the lowest free
  * number a program expects from its next open stays free.
  */
-static int file_get(int fd)
+int file_get(int fd)
 {
 	struct rlimit rl;
 	long min = 0, nfd;
