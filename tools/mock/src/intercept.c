@@ -255,6 +255,35 @@ static bool needs_mode(int flags)
 }
 
 /*
+ * /proc/<pid>/status with the mock's pins in VmPin (task_mmu.c), where the
+ * process has any.
+ */
+#define PROC_STATUS_OPEN(pathv, flagsv)                                      \
+	do {                                                                 \
+		if (!is_empty(pathv) && !strncmp(pathv, "/proc/", 6)) {      \
+			int __pfd = iommufd_mock_fd_proc_status(pathv,       \
+								flagsv);     \
+			if (__pfd != -2)                                     \
+				return __pfd;                                \
+		}                                                            \
+	} while (0)
+
+/* fopen() of the same: the copy as a stream */
+static bool proc_status_fopen(const char *path, const char *mode, FILE **f)
+{
+	int fd;
+
+	if (is_empty(path) || strncmp(path, "/proc/", 6) || strchr(mode, 'w') ||
+	    strchr(mode, 'a') || strchr(mode, '+'))
+		return false;
+	fd = iommufd_mock_fd_proc_status(path, strchr(mode, 'e') ? O_CLOEXEC : 0);
+	if (fd == -2)
+		return false;
+	*f = fd < 0 ? NULL : fdopen(fd, mode);
+	return true;
+}
+
+/*
  * The open() family: /dev/iommu, then the VFIO devices' nodes (opened
  * here) and sysfs tree (opened there, by the next definition); everything
  * else as it is. real_call sees dirfd and path, which the tree replaces.
@@ -270,6 +299,7 @@ static bool needs_mode(int flags)
 		}                                                            \
 		if (is_iommu_path(dirfd, path))                              \
 			return mock_open(path, flags);                       \
+		PROC_STATUS_OPEN(path, flags);                               \
 		{                                                            \
 			VFIO_REDIRECT(dirfd, path);                          \
 			if (__vkind == IOMMUFD_MOCK_VFIO_NODE ||             \
@@ -309,6 +339,7 @@ MOCK_EXPORT int openat64(int dirfd, const char *path, int flags, ...)
 	do {                                                                 \
 		if (is_iommu_path(dirfd, path))                              \
 			return mock_open(path, flags);                       \
+		PROC_STATUS_OPEN(path, flags);                               \
 		{                                                            \
 			VFIO_REDIRECT(dirfd, path);                          \
 			if (__vkind == IOMMUFD_MOCK_VFIO_NODE ||             \
@@ -828,6 +859,10 @@ MOCK_EXPORT ssize_t readlinkat(int dirfd, const char *path, char *buf,
 MOCK_EXPORT FILE *fopen(const char *path, const char *mode)
 {
 	int dirfd = AT_FDCWD;
+	FILE *f;
+
+	if (proc_status_fopen(path, mode, &f))
+		return f;
 	VFIO_REDIRECT(dirfd, path);
 
 	(void)dirfd;
@@ -837,6 +872,10 @@ MOCK_EXPORT FILE *fopen(const char *path, const char *mode)
 MOCK_EXPORT FILE *fopen64(const char *path, const char *mode)
 {
 	int dirfd = AT_FDCWD;
+	FILE *f;
+
+	if (proc_status_fopen(path, mode, &f))
+		return f;
 	VFIO_REDIRECT(dirfd, path);
 
 	(void)dirfd;

@@ -162,6 +162,18 @@ bool iommufd_mock_fd_rw(int fd, void *buf, size_t count, uint64_t pos,
  */
 void iommufd_mock_call_locked(void (*fn)(void *arg), void *arg) IOMMUFD_MOCK_HIDDEN;
 
+/**
+ * iommufd_mock_fd_proc_status() - open /proc/<pid>/status with the mock's
+ * pins in VmPin (task_mmu.c)
+ * @path: an absolute, normalised path
+ * @flags: open()'s flags (O_CLOEXEC is honoured)
+ *
+ * Return: an fd of a copy (a memfd), -1 with errno set, or -2 when the
+ * path is not such a file or the process has no pins of the mock's (the
+ * caller opens the real file).
+ */
+int iommufd_mock_fd_proc_status(const char *path, int flags) IOMMUFD_MOCK_HIDDEN;
+
 /* ---- IOMMUFD_MOCK_VFIO's devices (vfio_sysfs.c) ---- */
 
 /**

@@ -706,6 +706,9 @@ int pci_iommu_domain_alloc_paging(struct mock_iommu_domain *domain,
 				  struct iommufd_device *idev, uint32_t flags,
 				  const struct iommu_hwpt_alloc *cmd) MOCK_HIDDEN;
 
+/* pages.c: mm->pinned_vm of process pid, the mock's pins (task_mmu.c) */
+uint64_t iopt_pages_pinned_vm(int pid) MOCK_HIDDEN;
+
 struct iommufd_device {
 	struct iommufd_object obj;
 	struct iommufd_ctx *ictx;

@@ -110,6 +110,8 @@ struct vfio_device_file {
 bool vfio_has_bind_token(void) MOCK_HIDDEN;
 /* VFIO_DEVICE_ATTACH_PASID / DETACH_PASID on a vfio-pci device */
 bool vfio_has_pasid(void) MOCK_HIDDEN;
+/* VFIO_PCI_ERR_IRQ_INDEX on a conventional PCI device (edu) */
+bool vfio_has_err_irq_without_pcie(void) MOCK_HIDDEN;
 /* VFIO_DEVICE_FEATURE_DMA_BUF on vfio-pci (drivers/vfio/pci/vfio_pci_dmabuf.c) */
 bool vfio_has_dma_buf(void) MOCK_HIDDEN;
 

@@ -51,6 +51,16 @@ bool vfio_has_pasid(void)
 	return iommufd_mock_7x();
 }
 
+/*
+ * The error interrupt of a conventional PCI device: 6.12 offers it only on
+ * PCI Express (vfio_pci_get_irq_count() 0, GET_IRQ_INFO EINVAL); 7.3's
+ * vfio_pci_core.c counts one for every device.
+ */
+bool vfio_has_err_irq_without_pcie(void)
+{
+	return iommufd_mock_7x();
+}
+
 /* VFIO_DEVICE_FEATURE_DMA_BUF: 7.x's vfio_pci_dmabuf.c; 6.12 has none. */
 bool vfio_has_dma_buf(void)
 {

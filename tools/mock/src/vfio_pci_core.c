@@ -120,6 +120,8 @@ static int vfio_irq_count(struct vfio_device *vdev, unsigned int index)
 	case VFIO_PCI_MSI_IRQ_INDEX:
 		return vdev->model->msi ? 1 : 0;
 	case VFIO_PCI_ERR_IRQ_INDEX:
+		/* edu is conventional PCI, not PCI Express */
+		return vfio_has_err_irq_without_pcie() ? 1 : 0;
 	case VFIO_PCI_REQ_IRQ_INDEX:
 		return 1;
 	}
@@ -339,6 +341,9 @@ static int vfio_pci_ioctl_get_irq_info(struct vfio_device *vdev, void *arg)
 	if (umem_copy_from(&info, (uintptr_t)arg, minsz))
 		return -EFAULT;
 	if (info.argsz < minsz || info.index >= VFIO_PCI_NUM_IRQS)
+		return -EINVAL;
+	if (info.index == VFIO_PCI_ERR_IRQ_INDEX &&
+	    !vfio_has_err_irq_without_pcie())
 		return -EINVAL;
 	info.flags = VFIO_IRQ_INFO_EVENTFD;
 	info.count = vfio_irq_count(vdev, info.index);
