@@ -45,7 +45,15 @@
 struct mmio_window {
 	uint64_t start, end;
 	struct vfio_device_file *df;
+	/* the device itself, which lives as long as the arena (df may not) */
+	struct vfio_device *device;
 	uint64_t bar_off;	/* BAR offset of start */
+	/*
+	 * Holds df: a child's copy inherited across fork() holds nothing, as
+	 * 7.3's mmap windows of /dev/iommu in the mock (a child that ends
+	 * with _exit() could not give it back)
+	 */
+	bool held;
 };
 
 static struct mmio_window g_windows[MMIO_TRAP_MAX];
@@ -292,7 +300,7 @@ static void mmio_access_locked(void *arg)
 
 	for (unsigned int i = 0; i < g_nwindows; i++) {
 		struct mmio_window *w = &g_windows[i];
-		struct vfio_device *vdev = w->df->device;
+		struct vfio_device *vdev = w->device;
 		uint64_t off;
 
 		if (a->addr < w->start || a->addr >= w->end)
@@ -393,25 +401,24 @@ static int mmio_install_handler(void)
 
 /* ---- the windows ---- */
 
-/* fork(): the child's copies of the windows hold the device files too */
-static void mmio_trap_child_locked(void *arg)
-{
-	(void)arg;
-	for (unsigned int i = 0; i < g_nwindows; i++)
-		g_windows[i].df->refs++;
-}
-
+/* fork(): the child's copies of the windows trap, but hold nothing */
 static void mmio_trap_atfork_child(void)
 {
-	if (g_nwindows)
-		iommufd_mock_call_locked(mmio_trap_child_locked, NULL);
+	for (unsigned int i = 0; i < g_nwindows; i++)
+		g_windows[i].held = false;
+}
+
+static void mmio_window_put(struct mmio_window *w)
+{
+	if (w->held)
+		vfio_device_file_put(w->df);
 }
 
 static void mmio_trap_exit_locked(void *arg)
 {
 	(void)arg;
 	while (g_nwindows)
-		vfio_device_file_put(g_windows[--g_nwindows].df);
+		mmio_window_put(&g_windows[--g_nwindows]);
 }
 
 /* exit(): the process's mappings go, and their holds */
@@ -455,7 +462,9 @@ void *mmio_trap_map(struct vfio_device_file *df, void *addr, size_t len,
 		.start = map,
 		.end = map + ((len + ps - 1) & ~(ps - 1)),
 		.df = df,
+		.device = df->device,
 		.bar_off = bar_off,
+		.held = true,
 	};
 	return (void *)map;
 }
@@ -482,7 +491,8 @@ void mmio_trap_unmap(uint64_t start, uint64_t len)
 			tail.bar_off += end - w->start;
 			tail.start = end;
 			w->end = start;
-			w->df->refs++;
+			if (w->held)
+				w->df->refs++;
 			g_windows[g_nwindows++] = tail;
 			i++;
 		} else if (w->start < start) {
@@ -493,7 +503,7 @@ void mmio_trap_unmap(uint64_t start, uint64_t len)
 			w->start = end;
 			i++;
 		} else {
-			vfio_device_file_put(w->df);
+			mmio_window_put(w);
 			g_windows[i] = g_windows[--g_nwindows];
 		}
 	}

@@ -44,7 +44,11 @@ static uint32_t cfg_get(const uint8_t *c, unsigned int pos, unsigned int size)
 	return v;
 }
 
-/* What the device's config space holds after a reset. */
+/*
+ * What the device's config space holds after a reset, as the firmware left
+ * it: memory decoding on (SeaBIOS enables it on a device whose BARs it
+ * assigned; vfio-pci restores that state when the device is closed).
+ */
 void vfio_config_reset(struct vfio_device *vdev)
 {
 	const struct vfio_pci_model *m = vdev->model;
@@ -59,6 +63,7 @@ void vfio_config_reset(struct vfio_device *vdev)
 	cfg_put16(c, PCI_SUBSYSTEM_VENDOR_ID, m->subsystem_vendor);
 	cfg_put16(c, PCI_SUBSYSTEM_ID, m->subsystem_device);
 	c[PCI_INTERRUPT_PIN] = 1;
+	c[PCI_COMMAND] = PCI_COMMAND_MEMORY;
 	vdev->bar0_user = VFIO_MOCK_BAR0_BASE + vdev->index * m->bar0_size;
 	cfg_put32(c, PCI_BASE_ADDRESS_0, vdev->bar0_user);
 	if (m->msi) {

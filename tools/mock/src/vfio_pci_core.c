@@ -32,13 +32,12 @@
 /* ---- enable, disable ---- */
 
 /*
- * vfio_pci_core_enable(): a fresh device; pci_enable_device() turns memory
+ * vfio_pci_core_enable(): a fresh device; pci_enable_device() keeps memory
  * decoding on, bus mastering stays off until the user sets it.
  */
 void vfio_pci_core_enable(struct vfio_device *vdev)
 {
 	vfio_config_reset(vdev);
-	vdev->vconfig[PCI_COMMAND] |= PCI_COMMAND_MEMORY;
 	vdev->model->reset(vdev);
 }
 
