@@ -25,9 +25,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "intercept.h"
 #include "iommufd_mock_fd.h"
 
-#define MOCK_EXPORT __attribute__((visibility("default")))
 #define MOCK_DEV_PATH "/dev/iommu"
 
 /*
@@ -38,25 +38,6 @@
 MOCK_EXPORT const char iommufd_mock_version[] = "iommufd-mock 6.12";
 
 /* ---- the next definitions ---- */
-
-/*
- * Resolved on first use, from any thread: two threads may both look the
- * symbol up (the same answer), but the pointer is read and written
- * atomically, or the first calls race (ThreadSanitizer reports it).
- */
-#define DEFINE_REAL(ret, name, ...)                                          \
-	static ret (*real_##name)(__VA_ARGS__);                              \
-	static ret (*resolve_##name(void))(__VA_ARGS__)                      \
-	{                                                                    \
-		ret (*fn)(__VA_ARGS__) =                                     \
-			__atomic_load_n(&real_##name, __ATOMIC_ACQUIRE);     \
-									     \
-		if (!fn) {                                                   \
-			fn = dlsym(RTLD_NEXT, #name);                        \
-			__atomic_store_n(&real_##name, fn, __ATOMIC_RELEASE); \
-		}                                                            \
-		return fn;                                                   \
-	}
 
 DEFINE_REAL(int, open, const char *, int, ...)
 DEFINE_REAL(int, open64, const char *, int, ...)
@@ -96,22 +77,12 @@ DEFINE_REAL(int, fstatat, int, const char *, struct stat *, int)
 DEFINE_REAL(int, fstatat64, int, const char *, struct stat64 *, int)
 DEFINE_REAL(int, statx, int, const char *, int, unsigned int, struct statx *)
 DEFINE_REAL(pid_t, fork, void)
-DEFINE_REAL(ssize_t, pread, int, void *, size_t, off_t)
-DEFINE_REAL(ssize_t, pread64, int, void *, size_t, off64_t)
-DEFINE_REAL(ssize_t, pwrite, int, const void *, size_t, off_t)
-DEFINE_REAL(ssize_t, pwrite64, int, const void *, size_t, off64_t)
-DEFINE_REAL(ssize_t, __pread_chk, int, void *, size_t, off_t, size_t)
-DEFINE_REAL(ssize_t, __pread64_chk, int, void *, size_t, off64_t, size_t)
-DEFINE_REAL(DIR *, opendir, const char *)
 DEFINE_REAL(ssize_t, readlink, const char *, char *, size_t)
-DEFINE_REAL(ssize_t, readlinkat, int, const char *, char *, size_t)
-DEFINE_REAL(FILE *, fopen, const char *, const char *)
-DEFINE_REAL(FILE *, fopen64, const char *, const char *)
 
 /* ---- recognising /dev/iommu ---- */
 
 /* A NULL path is legal for the AT_EMPTY_PATH calls; glibc says nonnull. */
-static bool is_empty(const char *path)
+bool is_empty(const char *path)
 {
 	const char *volatile p = path;
 
@@ -160,7 +131,7 @@ static void path_normalise(char *path)
  * bytes): relative paths against the cwd or dirfd. False if it cannot be
  * told (too long, a dirfd that is gone).
  */
-static bool path_absolute(int dirfd, const char *path, char *buf)
+bool path_absolute(int dirfd, const char *path, char *buf)
 {
 	if (path[0] == '/') {
 		if (strlen(path) >= PATH_MAX * 2)
@@ -189,7 +160,7 @@ static bool path_absolute(int dirfd, const char *path, char *buf)
 	return true;
 }
 
-static bool path_names(int dirfd, const char *path, const char *target)
+bool path_names(int dirfd, const char *path, const char *target)
 {
 	const char *base = strrchr(target, '/') + 1;
 	size_t blen = strlen(base);
@@ -214,7 +185,7 @@ static bool path_names(int dirfd, const char *path, const char *target)
  * there in tree (PATH_MAX bytes). Nothing is looked up while
  * IOMMUFD_MOCK_VFIO is unset.
  */
-static int vfio_path(int dirfd, const char *path, char *abs, char *tree)
+int vfio_path(int dirfd, const char *path, char *abs, char *tree)
 {
 	if (!iommufd_mock_fd_vfio_configured() || is_empty(path) ||
 	    !path_absolute(dirfd, path, abs))
@@ -222,11 +193,6 @@ static int vfio_path(int dirfd, const char *path, char *abs, char *tree)
 	return iommufd_mock_fd_vfio_lookup(abs, tree, PATH_MAX);
 }
 
-/*
- * Sends a path of the sysfs tree there: (dirfdv, pathv) become the tree's
- * absolute path. Declares __vabs, __vtree and __vkind for what follows.
- */
-#define VFIO_REDIRECT(dirfdv, pathv)                                         	char __vabs[PATH_MAX * 2], __vtree[PATH_MAX];                        	int __vkind = vfio_path(dirfdv, pathv, __vabs, __vtree);             	if (__vkind == IOMMUFD_MOCK_VFIO_TREE ||                             	    __vkind == IOMMUFD_MOCK_VFIO_RESOURCE) {                         		pathv = __vtree;                                             		dirfdv = AT_FDCWD;                                           	}
 
 /* Whether (dirfd, path) names /dev/iommu. */
 static bool is_iommu_path(int dirfd, const char *path)
@@ -267,21 +233,6 @@ static bool needs_mode(int flags)
 				return __pfd;                                \
 		}                                                            \
 	} while (0)
-
-/* fopen() of the same: the copy as a stream */
-static bool proc_status_fopen(const char *path, const char *mode, FILE **f)
-{
-	int fd;
-
-	if (is_empty(path) || strncmp(path, "/proc/", 6) || strchr(mode, 'w') ||
-	    strchr(mode, 'a') || strchr(mode, '+'))
-		return false;
-	fd = iommufd_mock_fd_proc_status(path, strchr(mode, 'e') ? O_CLOEXEC : 0);
-	if (fd == -2)
-		return false;
-	*f = fd < 0 ? NULL : fdopen(fd, mode);
-	return true;
-}
 
 /*
  * The open() family: /dev/iommu, then the VFIO devices' nodes (opened
@@ -821,110 +772,4 @@ MOCK_EXPORT int statx(int dirfd, const char *path, int flags,
 		return 0;
 	}
 	return resolve_statx()(dirfd, path, flags, mask, stx);
-}
-
-/*
- * ---- the VFIO devices' sysfs tree and regions ----
- *
- * Directory listings, links and stdio opens of the tree's paths go there
- * (glibc's opendir() and fopen() open their files internally, past the
- * interposed open()); pread/pwrite of a VFIO device's fd reach its regions.
- */
-MOCK_EXPORT DIR *opendir(const char *path)
-{
-	int dirfd = AT_FDCWD;
-	VFIO_REDIRECT(dirfd, path);
-
-	(void)dirfd;
-	return resolve_opendir()(path);
-}
-
-MOCK_EXPORT ssize_t readlink(const char *path, char *buf, size_t len)
-{
-	int dirfd = AT_FDCWD;
-	VFIO_REDIRECT(dirfd, path);
-
-	(void)dirfd;
-	return resolve_readlink()(path, buf, len);
-}
-
-MOCK_EXPORT ssize_t readlinkat(int dirfd, const char *path, char *buf,
-			       size_t len)
-{
-	VFIO_REDIRECT(dirfd, path);
-
-	return resolve_readlinkat()(dirfd, path, buf, len);
-}
-
-MOCK_EXPORT FILE *fopen(const char *path, const char *mode)
-{
-	int dirfd = AT_FDCWD;
-	FILE *f;
-
-	if (proc_status_fopen(path, mode, &f))
-		return f;
-	VFIO_REDIRECT(dirfd, path);
-
-	(void)dirfd;
-	return resolve_fopen()(path, mode);
-}
-
-MOCK_EXPORT FILE *fopen64(const char *path, const char *mode)
-{
-	int dirfd = AT_FDCWD;
-	FILE *f;
-
-	if (proc_status_fopen(path, mode, &f))
-		return f;
-	VFIO_REDIRECT(dirfd, path);
-
-	(void)dirfd;
-	return resolve_fopen64()(path, mode);
-}
-
-#define RW_BODY(write, real_call)                                            \
-	do {                                                                 \
-		long ret;                                                    \
-									     \
-		if (iommufd_mock_fd_rw(fd, (void *)buf, count, pos, write,   \
-				       &ret))                                \
-			return ret;                                          \
-		return real_call;                                            \
-	} while (0)
-
-MOCK_EXPORT ssize_t pread(int fd, void *buf, size_t count, off_t pos)
-{
-	RW_BODY(false, resolve_pread()(fd, buf, count, pos));
-}
-
-MOCK_EXPORT ssize_t pread64(int fd, void *buf, size_t count, off64_t pos)
-{
-	RW_BODY(false, resolve_pread64()(fd, buf, count, pos));
-}
-
-MOCK_EXPORT ssize_t __pread_chk(int fd, void *buf, size_t count, off_t pos,
-				size_t buflen)
-{
-	if (count > buflen)
-		return resolve___pread_chk()(fd, buf, count, pos, buflen);
-	RW_BODY(false, resolve___pread_chk()(fd, buf, count, pos, buflen));
-}
-
-MOCK_EXPORT ssize_t __pread64_chk(int fd, void *buf, size_t count,
-				  off64_t pos, size_t buflen)
-{
-	if (count > buflen)
-		return resolve___pread64_chk()(fd, buf, count, pos, buflen);
-	RW_BODY(false, resolve___pread64_chk()(fd, buf, count, pos, buflen));
-}
-
-MOCK_EXPORT ssize_t pwrite(int fd, const void *buf, size_t count, off_t pos)
-{
-	RW_BODY(true, resolve_pwrite()(fd, buf, count, pos));
-}
-
-MOCK_EXPORT ssize_t pwrite64(int fd, const void *buf, size_t count,
-			     off64_t pos)
-{
-	RW_BODY(true, resolve_pwrite64()(fd, buf, count, pos));
 }
