@@ -569,8 +569,12 @@ static enum mock_node mock_node_at(int *dirfd, const char **path, char *abs,
 static void mock_fill_stat(struct stat *st, enum mock_node node,
 			   const char *abs)
 {
-	unsigned int major, minor;
+	unsigned int major = 0, minor = 0;
 
+	if (node == MOCK_NODE_VFIO && !abs) {
+		major = major(st->st_rdev);
+		minor = minor(st->st_rdev);
+	}
 	memset(st, 0, sizeof(*st));
 	st->st_blksize = 4096;
 	if (node == MOCK_NODE_BUS) {
@@ -580,7 +584,9 @@ static void mock_fill_stat(struct stat *st, enum mock_node node,
 		return;
 	}
 	if (node == MOCK_NODE_VFIO) {
-		iommufd_mock_fd_vfio_node_stat(abs, &major, &minor);
+		/* abs: the node's path; NULL: an fd, whose number st_rdev has */
+		if (abs)
+			iommufd_mock_fd_vfio_node_stat(abs, &major, &minor);
 		st->st_mode = S_IFCHR | 0600;
 		st->st_nlink = 1;
 		st->st_uid = geteuid();
@@ -654,6 +660,24 @@ MOCK_EXPORT int eaccess(const char *path, int mode)
 	return resolve_eaccess()(path, mode);
 }
 
+/*
+ * What an fd of the mock's is to fstat(): the /dev/iommu node, a VFIO
+ * device node (its number put in st->st_rdev for mock_fill_stat()), or
+ * none of them.
+ */
+static enum mock_node mock_node_fd(int fd, struct stat *st)
+{
+	unsigned int major, minor;
+
+	if (iommufd_mock_fd_is_iommufd(fd))
+		return MOCK_NODE_DEV;
+	if (iommufd_mock_fd_vfio_devnum(fd, &major, &minor)) {
+		st->st_rdev = makedev(major, minor);
+		return MOCK_NODE_VFIO;
+	}
+	return MOCK_NODE_NONE;
+}
+
 #define STAT_BODY(st, real_call)                                             \
 	do {                                                                 \
 		if (node) {                                                  \
@@ -698,8 +722,10 @@ MOCK_EXPORT int lstat64(const char *path, struct stat64 *st)
 MOCK_EXPORT int fstatat(int dirfd, const char *path, struct stat *st, int flags)
 {
 	if ((flags & AT_EMPTY_PATH) && is_empty(path)) {
-		if (iommufd_mock_fd_is_iommufd(dirfd)) {
-			mock_fill_stat(st, MOCK_NODE_DEV, NULL);
+		enum mock_node node = mock_node_fd(dirfd, (struct stat *)st);
+
+		if (node) {
+			mock_fill_stat(st, node, NULL);
 			return 0;
 		}
 		return resolve_fstatat()(dirfd, path, st, flags);
@@ -715,8 +741,10 @@ MOCK_EXPORT int fstatat64(int dirfd, const char *path, struct stat64 *st,
 			  int flags)
 {
 	if ((flags & AT_EMPTY_PATH) && is_empty(path)) {
-		if (iommufd_mock_fd_is_iommufd(dirfd)) {
-			mock_fill_stat((struct stat *)st, MOCK_NODE_DEV, NULL);
+		enum mock_node node = mock_node_fd(dirfd, (struct stat *)st);
+
+		if (node) {
+			mock_fill_stat((struct stat *)st, node, NULL);
 			return 0;
 		}
 		return resolve_fstatat64()(dirfd, path, st, flags);
@@ -730,8 +758,10 @@ MOCK_EXPORT int fstatat64(int dirfd, const char *path, struct stat64 *st,
 
 MOCK_EXPORT int fstat(int fd, struct stat *st)
 {
-	if (iommufd_mock_fd_is_iommufd(fd)) {
-		mock_fill_stat(st, MOCK_NODE_DEV, NULL);
+	enum mock_node node = mock_node_fd(fd, (struct stat *)st);
+
+	if (node) {
+		mock_fill_stat(st, node, NULL);
 		return 0;
 	}
 	return resolve_fstat()(fd, st);
@@ -739,8 +769,10 @@ MOCK_EXPORT int fstat(int fd, struct stat *st)
 
 MOCK_EXPORT int fstat64(int fd, struct stat64 *st)
 {
-	if (iommufd_mock_fd_is_iommufd(fd)) {
-		mock_fill_stat((struct stat *)st, MOCK_NODE_DEV, NULL);
+	enum mock_node node = mock_node_fd(fd, (struct stat *)st);
+
+	if (node) {
+		mock_fill_stat((struct stat *)st, node, NULL);
 		return 0;
 	}
 	return resolve_fstat64()(fd, st);
@@ -753,13 +785,12 @@ MOCK_EXPORT int statx(int dirfd, const char *path, int flags,
 	enum mock_node node;
 	struct stat st;
 
-	if ((flags & AT_EMPTY_PATH) && is_empty(path))
-		node = iommufd_mock_fd_is_iommufd(dirfd) ? MOCK_NODE_DEV :
-							   MOCK_NODE_NONE;
-	else
-		node = mock_node_at(&dirfd, &path, __nabs, __ntree);
+	bool by_fd = (flags & AT_EMPTY_PATH) && is_empty(path);
+
+	node = by_fd ? mock_node_fd(dirfd, &st) :
+		       mock_node_at(&dirfd, &path, __nabs, __ntree);
 	if (node) {
-		mock_fill_stat(&st, node, __nabs);
+		mock_fill_stat(&st, node, by_fd ? NULL : __nabs);
 		memset(stx, 0, sizeof(*stx));
 		stx->stx_mask = STATX_BASIC_STATS & ~STATX_BLOCKS;
 		stx->stx_mode = st.st_mode;

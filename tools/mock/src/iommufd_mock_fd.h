@@ -216,6 +216,17 @@ int iommufd_mock_fd_vfio_lookup(const char *path, char *tree,
 int iommufd_mock_fd_vfio_open(const char *path, int flags) IOMMUFD_MOCK_HIDDEN;
 
 /**
+ * iommufd_mock_fd_vfio_devnum() - the device number of a VFIO device's fd
+ * @fd: any fd
+ * @major: receives its major
+ * @minor: receives its minor
+ *
+ * Return: true if fd is an open VFIO device node of the mock.
+ */
+bool iommufd_mock_fd_vfio_devnum(int fd, unsigned int *major,
+				 unsigned int *minor) IOMMUFD_MOCK_HIDDEN;
+
+/**
  * iommufd_mock_fd_vfio_node_stat() - the device number of a device node
  * @path: a path of kind IOMMUFD_MOCK_VFIO_NODE
  * @major: receives its major

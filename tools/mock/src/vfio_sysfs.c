@@ -582,6 +582,35 @@ int iommufd_mock_fd_vfio_open(const char *path, int flags)
 	return l.ret;
 }
 
+struct vfio_devnum {
+	int fd;
+	struct vfio_device *vdev;
+};
+
+static void vfio_devnum_locked(void *arg)
+{
+	struct vfio_devnum *d = arg;
+	struct vfio_device_file *df = iommufd_file_private(d->fd,
+							   &vfio_device_fops);
+
+	d->vdev = df ? df->device : NULL;
+}
+
+bool iommufd_mock_fd_vfio_devnum(int fd, unsigned int *major,
+				 unsigned int *minor)
+{
+	struct vfio_devnum d = { .fd = fd };
+
+	if (!iommufd_mock_fd_active() || !iommufd_mock_fd_vfio_configured())
+		return false;
+	iommufd_mock_call_locked(vfio_devnum_locked, &d);
+	if (!d.vdev)
+		return false;
+	*major = VFIO_MOCK_CDEV_MAJOR;
+	*minor = d.vdev->index;
+	return true;
+}
+
 void iommufd_mock_fd_vfio_node_stat(const char *path, unsigned int *major,
 				    unsigned int *minor)
 {
