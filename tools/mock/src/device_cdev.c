@@ -78,6 +78,7 @@ static int vfio_df_open(struct vfio_device_file *df)
 	int rc;
 
 	/* Only the group path opens a device twice. */
+	vfio_device_reap(device);
 	if (device->open_count)
 		return -EINVAL;
 	rc = vfio_iommufd_physical_bind(device, df->iommufd, &df->devid);

@@ -3,9 +3,10 @@
  * The libc side of the mock's VFIO devices (vfio_sysfs.c) and of VmPin
  * (task_mmu.c): directory listings, links and stdio opens of the devices'
  * sysfs tree go there (glibc's opendir() and fopen() open their files
- * internally, past the interposed open()); /proc/<pid>/status opened with
- * fopen() shows the mock's pins; pread/pwrite of a VFIO device's fd reach
- * its regions. Like intercept.c, this calls only iommufd_mock_fd.h.
+ * internally, past the interposed open()); /proc/<pid>/status and
+ * /proc/vmstat opened with fopen() show the mock's pins, and the links of
+ * /proc/<pid>/fd its device nodes; pread/pwrite of a VFIO device's fd
+ * reach its regions. Like intercept.c, this calls only iommufd_mock_fd.h.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -53,13 +54,41 @@ MOCK_EXPORT DIR *opendir(const char *path)
 	return resolve_opendir()(path);
 }
 
+/*
+ * /proc/<pid>/fd/N of a mock fd names the memfd that stands for it; the
+ * kernel names the device node: "/dev/iommu", "/dev/vfio/devices/vfioN"
+ * (qemu_iommufd_client counts QEMU's /dev/iommu fds so).
+ */
+static ssize_t proc_fd_link(const char *path, char *buf, size_t len, ssize_t n)
+{
+	static const char iommufd[] = "/memfd:iommufd-mock (deleted)";
+	static const char vfio[] = "/memfd:vfio-device:";
+	char node[64];
+	unsigned int idx;
+	size_t m;
+
+	if (n <= 0 || (size_t)n >= len || strncmp(path, "/proc/", 6) ||
+	    !strstr(path, "/fd/"))
+		return n;
+	if ((size_t)n == sizeof(iommufd) - 1 && !memcmp(buf, iommufd, n))
+		snprintf(node, sizeof(node), "/dev/iommu");
+	else if ((size_t)n > sizeof(vfio) - 1 && !memcmp(buf, vfio, sizeof(vfio) - 1) &&
+		 sscanf(buf + sizeof(vfio) - 1, "%u", &idx) == 1)
+		snprintf(node, sizeof(node), "/dev/vfio/devices/vfio%u", idx);
+	else
+		return n;
+	m = strlen(node) < len ? strlen(node) : len;
+	memcpy(buf, node, m);
+	return m;
+}
+
 MOCK_EXPORT ssize_t readlink(const char *path, char *buf, size_t len)
 {
 	int dirfd = AT_FDCWD;
 	VFIO_REDIRECT(dirfd, path);
 
 	(void)dirfd;
-	return resolve_readlink()(path, buf, len);
+	return proc_fd_link(path, buf, len, resolve_readlink()(path, buf, len));
 }
 
 MOCK_EXPORT ssize_t readlinkat(int dirfd, const char *path, char *buf,
@@ -67,7 +96,8 @@ MOCK_EXPORT ssize_t readlinkat(int dirfd, const char *path, char *buf,
 {
 	VFIO_REDIRECT(dirfd, path);
 
-	return resolve_readlinkat()(dirfd, path, buf, len);
+	return proc_fd_link(path, buf, len,
+			    resolve_readlinkat()(dirfd, path, buf, len));
 }
 
 MOCK_EXPORT FILE *fopen(const char *path, const char *mode)

@@ -154,6 +154,14 @@ bool iommufd_mock_fd_rw(int fd, void *buf, size_t count, uint64_t pos,
 			bool write, long *ret) IOMMUFD_MOCK_HIDDEN;
 
 /**
+ * iommufd_mock_fd_used() - whether the mock was used in this process (its
+ * arena is there, maybe with other processes' pins)
+ *
+ * Return: true once the mock made or joined its arena here.
+ */
+bool iommufd_mock_fd_used(void) IOMMUFD_MOCK_HIDDEN;
+
+/**
  * iommufd_mock_call_locked() - run fn(arg) under the mock's lock
  * @fn: an entry point of another file (vfio_sysfs.c, mmio_trap.c)
  * @arg: its argument
@@ -164,7 +172,7 @@ void iommufd_mock_call_locked(void (*fn)(void *arg), void *arg) IOMMUFD_MOCK_HID
 
 /**
  * iommufd_mock_fd_proc_status() - open /proc/<pid>/status with the mock's
- * pins in VmPin (task_mmu.c)
+ * pins in VmPin, or /proc/vmstat with them in nr_foll_pin_acquired (proc.c)
  * @path: an absolute, normalised path
  * @flags: open()'s flags (O_CLOEXEC is honoured)
  *

@@ -706,7 +706,7 @@ int pci_iommu_domain_alloc_paging(struct mock_iommu_domain *domain,
 				  struct iommufd_device *idev, uint32_t flags,
 				  const struct iommu_hwpt_alloc *cmd) MOCK_HIDDEN;
 
-/* pages.c: mm->pinned_vm of process pid, the mock's pins (task_mmu.c) */
+/* pages.c: mm->pinned_vm of process pid (0: all), the mock's pins (proc.c) */
 uint64_t iopt_pages_pinned_vm(int pid) MOCK_HIDDEN;
 
 struct iommufd_device {
@@ -776,10 +776,16 @@ struct iommufd_access {
 	struct iommufd_object obj;
 	struct iommufd_ctx *ictx;
 	struct iommufd_ioas *ioas;
-	const struct iommufd_access_ops *ops;
+	int64_t ops;	/* mock_so_off() of its iommufd_access_ops */
 	void *data;
 	uint64_t iova_alignment;
 };
+
+static inline const struct iommufd_access_ops *
+iommufd_access_ops(const struct iommufd_access *access)
+{
+	return mock_so_ptr(access->ops);
+}
 
 struct iommufd_access *
 iommufd_access_create(struct iommufd_ctx *ictx,

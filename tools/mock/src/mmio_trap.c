@@ -410,8 +410,10 @@ static void mmio_trap_atfork_child(void)
 
 static void mmio_window_put(struct mmio_window *w)
 {
-	if (w->held)
+	if (w->held) {
+		vfio_device_file_mapped(w->df, getpid(), -1);
 		vfio_device_file_put(w->df);
+	}
 }
 
 static void mmio_trap_exit_locked(void *arg)
@@ -458,6 +460,7 @@ void *mmio_trap_map(struct vfio_device_file *df, void *addr, size_t len,
 	/* MAP_FIXED replaced what was there: a window of ours too */
 	mmio_trap_unmap(map, len);
 	df->refs++;
+	vfio_device_file_mapped(df, getpid(), 1);
 	g_windows[g_nwindows++] = (struct mmio_window){
 		.start = map,
 		.end = map + ((len + ps - 1) & ~(ps - 1)),
@@ -491,8 +494,10 @@ void mmio_trap_unmap(uint64_t start, uint64_t len)
 			tail.bar_off += end - w->start;
 			tail.start = end;
 			w->end = start;
-			if (w->held)
+			if (w->held) {
 				w->df->refs++;
+				vfio_device_file_mapped(w->df, getpid(), 1);
+			}
 			g_windows[g_nwindows++] = tail;
 			i++;
 		} else if (w->start < start) {

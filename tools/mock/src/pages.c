@@ -412,7 +412,8 @@ static struct iopt_pages *__iopt_alloc_pages(uint64_t start_byte,
 /*
  * mm->pinned_vm of process pid: every page iommufd pinned from its memory,
  * whatever the accounting mode (iopt_pages_update_pinned() adds to the
- * source mm's pinned_vm in each).
+ * source mm's pinned_vm in each). pid 0: every process's, as the FOLL_PIN
+ * counters of /proc/vmstat count them.
  */
 uint64_t iopt_pages_pinned_vm(int pid)
 {
@@ -423,11 +424,11 @@ uint64_t iopt_pages_pinned_vm(int pid)
 		struct iopt_pages *pages =
 			container_of(it, struct iopt_pages, uva_node);
 
-		if (pages->source_pid == pid)
+		if (!pid || pages->source_pid == pid)
 			n += pages->npinned;
 	}
 	for (size_t i = 0; i < g_nfile_pages; i++)
-		if (g_file_pages[i]->source_pid == pid)
+		if (!pid || g_file_pages[i]->source_pid == pid)
 			n += g_file_pages[i]->npinned;
 	return n;
 }

@@ -78,7 +78,7 @@ struct vfio_device {
 	char bdf[16];			/* 0000:00:0b.0 */
 	unsigned int index;		/* /dev/vfio/devices/vfio<index> */
 	unsigned int group;		/* /sys/kernel/iommu_groups/<group> */
-	const struct vfio_pci_model *model;
+	int64_t model;			/* mock_so_off() of its vfio_pci_model */
 	bool mmap_bars;			/* VFIO_REGION_INFO_FLAG_MMAP offered */
 	/* vfio_main.c */
 	unsigned int open_count;	/* bound device files (cdev: 0 or 1) */
@@ -95,6 +95,12 @@ struct vfio_device {
 	struct iommufd_device *idev;
 };
 
+static inline const struct vfio_pci_model *
+vfio_model(const struct vfio_device *vdev)
+{
+	return mock_so_ptr(vdev->model);
+}
+
 /* The file behind an fd of /dev/vfio/devices/vfioN (vfio_device_file). */
 struct vfio_device_file {
 	struct vfio_device *device;
@@ -102,7 +108,17 @@ struct vfio_device_file {
 	bool access_granted;
 	uint32_t devid;
 	unsigned int refs;	/* the fds' file, and each BAR mapping */
+	bool file_gone;		/* the fds' file was released */
+	/* who holds the BAR mappings: a process killed with one mapped */
+	struct {
+		int pid;
+		unsigned int maps;
+	} mappers[4];
 };
+
+/* mmio_trap.c: a process's mappings of df hold it (pid's count +1 or -1) */
+void vfio_device_file_mapped(struct vfio_device_file *df, int pid,
+			     int delta) MOCK_HIDDEN;
 
 /* ---- the personality's questions (vfio_main.c, one place) ---- */
 
@@ -136,6 +152,8 @@ int vfio_device_fops_cdev_open(struct vfio_device *device,
 			       bool cloexec) MOCK_HIDDEN;
 extern const struct iommufd_file_ops vfio_device_fops MOCK_HIDDEN;
 void vfio_device_file_put(struct vfio_device_file *df) MOCK_HIDDEN;
+/* the holds of killed processes on the device's bound file go */
+void vfio_device_reap(struct vfio_device *device) MOCK_HIDDEN;
 
 /* ---- device_cdev.c ---- */
 
@@ -239,8 +257,10 @@ bool mmio_trap_supported(void) MOCK_HIDDEN;
 
 /* ---- vfio_sysfs.c ---- */
 
-/* Builds the sysfs tree of the devices: 0 or -errno. */
-int vfio_sysfs_init(void) MOCK_HIDDEN;
+/* Builds the sysfs tree of the devices (its path into root): 0 or -errno. */
+int vfio_sysfs_init(char *root, size_t len) MOCK_HIDDEN;
+/* An exec'd image finds the tree its parent image made. */
+void vfio_sysfs_attach(const char *root) MOCK_HIDDEN;
 /*
  * Where an absolute, normalised path lives: the mock's tree (its path in
  * out), or the real filesystem (false).

@@ -24,6 +24,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <linux/vfio.h>
 
 #include "vfio.h"
@@ -69,10 +71,12 @@ bool vfio_has_dma_buf(void)
 
 /* ---- the devices ---- */
 
+/* In the arena: every image of the process tree, exec'd ones too, sees them. */
 struct vfio_devices {
 	int state;		/* 0: not read yet; 1: made; -ENODEV: refused */
 	unsigned int n;
 	struct vfio_device dev[VFIO_MOCK_MAX_DEVICES];
+	char sysfs_root[128];	/* vfio_sysfs.c's tree */
 };
 
 static struct vfio_devices *g_vfio;
@@ -123,12 +127,12 @@ static int vfio_parse_entry(const char *env, const char *s, size_t len,
 		vfio_env_refuse(env, s, len, "expected MODEL@PCI-ADDRESS (e.g. edu@0000:00:0b.0)");
 		return -EINVAL;
 	}
-	d->model = NULL;
+	d->model = MOCK_SO_NULL;
 	for (i = 0; i < sizeof(vfio_models) / sizeof(vfio_models[0]); i++)
 		if (strlen(vfio_models[i]->name) == (size_t)(at - s) &&
 		    !memcmp(vfio_models[i]->name, s, at - s))
-			d->model = vfio_models[i];
-	if (!d->model) {
+			d->model = mock_so_off(vfio_models[i]);
+	if (!vfio_model(d)) {
 		vfio_env_refuse(env, s, at - s, "unknown device model (known: edu)");
 		return -EINVAL;
 	}
@@ -190,6 +194,12 @@ int vfio_devices_init(void)
 	struct vfio_devices *devs;
 	int rc;
 
+	if (!g_vfio && mock_shared()->vfio) {
+		/* an image exec'd from one that made them */
+		g_vfio = mock_shared()->vfio;
+		if (g_vfio->state > 0 && g_vfio->n)
+			vfio_sysfs_attach(g_vfio->sysfs_root);
+	}
 	if (g_vfio)
 		return g_vfio->state < 0 ? g_vfio->state : 0;
 	devs = mock_calloc(1, sizeof(*devs));
@@ -209,11 +219,12 @@ int vfio_devices_init(void)
 		d->msi.unmask_fd = d->err.fd = d->req.fd = -1;
 		d->err.unmask_fd = d->req.unmask_fd = -1;
 		vfio_config_init(d);
-		d->model->reset(d);
+		vfio_model(d)->reset(d);
 	}
 	g_vfio = devs;
+	mock_shared()->vfio = devs;
 	if (devs->state > 0 && devs->n) {
-		rc = vfio_sysfs_init();
+		rc = vfio_sysfs_init(devs->sysfs_root, sizeof(devs->sysfs_root));
 		if (rc) {
 			fprintf(stderr, "libiommufd_mock: %s=%s: cannot make the sysfs tree of the devices: %s\n",
 				VFIO_ENV, env, strerror(-rc));
@@ -256,13 +267,22 @@ struct vfio_device *vfio_device_by_bdf(const char *bdf)
 int vfio_device_fops_cdev_open(struct vfio_device *device, bool cloexec)
 {
 	struct vfio_device_file *df = mock_calloc(1, sizeof(*df));
+	char name[32];
 	int fd;
 
 	if (!df)
 		return -ENOMEM;
+
 	df->device = device;
 	df->refs = 1;
-	fd = iommufd_file_install(&vfio_device_fops, df, cloexec);
+	/* "vfio-device:N": /proc/<pid>/fd shows it as vfioN (intercept_sysfs.c) */
+	snprintf(name, sizeof(name), "vfio-device:%u", device->index);
+	fd = (int)syscall(SYS_memfd_create, name, cloexec ? MFD_CLOEXEC : 0);
+	if (fd < 0) {
+		mock_free(df);
+		return -errno;
+	}
+	fd = iommufd_file_install_fd(&vfio_device_fops, df, fd);
 	if (fd < 0)
 		mock_free(df);
 	return fd;
@@ -279,7 +299,42 @@ void vfio_device_file_put(struct vfio_device_file *df)
 
 static void vfio_device_fops_release(void *private_data)
 {
-	vfio_device_file_put(private_data);
+	struct vfio_device_file *df = private_data;
+
+	df->file_gone = true;
+	vfio_device_file_put(df);
+}
+
+void vfio_device_file_mapped(struct vfio_device_file *df, int pid, int delta)
+{
+	for (unsigned int i = 0; i < 4; i++)
+		if (df->mappers[i].pid == pid || (!df->mappers[i].maps && delta > 0)) {
+			df->mappers[i].pid = pid;
+			df->mappers[i].maps += delta;
+			return;
+		}
+}
+
+/*
+ * A process killed while it mapped the device's BAR (no exit(), so no
+ * munmap() for the mock to see) would keep the device bound for good; the
+ * kernel's exit unmaps. Before a bind finds the device taken, such holds
+ * are dropped: the file's fds are gone and so is every process mapping it.
+ */
+void vfio_device_reap(struct vfio_device *device)
+{
+	struct vfio_device_file *df = device->bound;
+	unsigned int dead = 0;
+
+	if (!df || !df->file_gone)
+		return;
+	for (unsigned int i = 0; i < 4; i++) {
+		if (df->mappers[i].maps && umem_pid_alive(df->mappers[i].pid))
+			return;
+		dead += df->mappers[i].maps;
+	}
+	while (dead-- && device->bound == df)
+		vfio_device_file_put(df);
 }
 
 /*

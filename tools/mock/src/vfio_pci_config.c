@@ -51,7 +51,7 @@ static uint32_t cfg_get(const uint8_t *c, unsigned int pos, unsigned int size)
  */
 void vfio_config_reset(struct vfio_device *vdev)
 {
-	const struct vfio_pci_model *m = vdev->model;
+	const struct vfio_pci_model *m = vfio_model(vdev);
 	uint8_t *c = vdev->vconfig;
 
 	memset(c, 0, VFIO_MOCK_CFG_SIZE);
@@ -102,7 +102,7 @@ static uint8_t cfg_write_mask(const struct vfio_device *vdev, unsigned int pos)
 	case PCI_INTERRUPT_LINE:
 		return 0xff;
 	}
-	if (!vdev->model->msi)
+	if (!vfio_model(vdev)->msi)
 		return 0;
 	/* MSI: enable and the enabled vectors, the address and the data */
 	if (pos == msi + PCI_MSI_FLAGS)
@@ -138,7 +138,7 @@ void vfio_config_write(struct vfio_device *vdev, unsigned int pos,
 	}
 	/* vfio_bar_fixup(): what was written, under the size, with the flags */
 	cfg_put32(c, PCI_BASE_ADDRESS_0,
-		  (vdev->bar0_user & ~(uint32_t)(vdev->model->bar0_size - 1)) |
+		  (vdev->bar0_user & ~(uint32_t)(vfio_model(vdev)->bar0_size - 1)) |
 			  PCI_BASE_ADDRESS_SPACE_MEMORY |
 			  PCI_BASE_ADDRESS_MEM_TYPE_32);
 }
@@ -155,7 +155,7 @@ bool vfio_config_memory_enabled(const struct vfio_device *vdev)
 
 bool vfio_config_msi_enabled(const struct vfio_device *vdev)
 {
-	return vdev->model->msi &&
+	return vfio_model(vdev)->msi &&
 	       (vdev->vconfig[VFIO_MOCK_MSI_CAP + PCI_MSI_FLAGS] &
 		PCI_MSI_FLAGS_ENABLE);
 }

@@ -38,7 +38,7 @@
 void vfio_pci_core_enable(struct vfio_device *vdev)
 {
 	vfio_config_reset(vdev);
-	vdev->model->reset(vdev);
+	vfio_model(vdev)->reset(vdev);
 }
 
 static void vfio_irq_release(struct vfio_mock_irq *irq)
@@ -60,7 +60,7 @@ void vfio_pci_core_disable(struct vfio_device *vdev)
 	vfio_irq_release(&vdev->req);
 	vdev->irq_type = -1;
 	vfio_config_reset(vdev);
-	vdev->model->reset(vdev);
+	vfio_model(vdev)->reset(vdev);
 }
 
 /* ---- interrupts ---- */
@@ -117,7 +117,7 @@ static int vfio_irq_count(struct vfio_device *vdev, unsigned int index)
 	case VFIO_PCI_INTX_IRQ_INDEX:
 		return vdev->vconfig[PCI_INTERRUPT_PIN] ? 1 : 0;
 	case VFIO_PCI_MSI_IRQ_INDEX:
-		return vdev->model->msi ? 1 : 0;
+		return vfio_model(vdev)->msi ? 1 : 0;
 	case VFIO_PCI_ERR_IRQ_INDEX:
 		/* edu is conventional PCI, not PCI Express */
 		return vfio_has_err_irq_without_pcie() ? 1 : 0;
@@ -371,7 +371,7 @@ long vfio_pci_ioctl_get_region_info(struct vfio_device *vdev, void *arg)
 			     VFIO_REGION_INFO_FLAG_WRITE;
 		break;
 	case VFIO_PCI_BAR0_REGION_INDEX:
-		info.size = vdev->model->bar0_size;
+		info.size = vfio_model(vdev)->bar0_size;
 		info.flags = VFIO_REGION_INFO_FLAG_READ |
 			     VFIO_REGION_INFO_FLAG_WRITE;
 		if (vdev->mmap_bars && mmio_trap_supported())
@@ -429,13 +429,13 @@ int vfio_pci_core_device_feature(struct vfio_device *vdev, uint32_t flags,
 uint64_t vfio_pci_bar_read(struct vfio_device *vdev, uint64_t off,
 			   unsigned int size)
 {
-	return vdev->model->bar_read(vdev, off, size);
+	return vfio_model(vdev)->bar_read(vdev, off, size);
 }
 
 void vfio_pci_bar_write(struct vfio_device *vdev, uint64_t off,
 			unsigned int size, uint64_t val)
 {
-	vdev->model->bar_write(vdev, off, size, val);
+	vfio_model(vdev)->bar_write(vdev, off, size, val);
 }
 
 /*
@@ -464,7 +464,7 @@ long vfio_pci_core_rw(struct vfio_device *vdev, uint64_t ubuf, size_t count,
 	if (config)
 		end = VFIO_MOCK_CFG_SIZE;
 	else if (index == VFIO_PCI_BAR0_REGION_INDEX)
-		end = vdev->model->bar0_size;
+		end = vfio_model(vdev)->bar0_size;
 	else
 		return -EINVAL;
 	if (off >= end)
@@ -502,7 +502,7 @@ int vfio_pci_core_mmap_check(struct vfio_device *vdev, size_t len, int prot,
 {
 	unsigned int index = VFIO_MOCK_INDEX(pos);
 	uint64_t ps = umem_page_size();
-	uint64_t phys_len = (vdev->model->bar0_size + ps - 1) & ~(ps - 1);
+	uint64_t phys_len = (vfio_model(vdev)->bar0_size + ps - 1) & ~(ps - 1);
 
 	(void)prot;
 	if (index >= VFIO_PCI_NUM_REGIONS)

@@ -236,7 +236,7 @@ static unsigned int first_free_group(void)
 
 static int tree_device(struct vfio_device *vdev)
 {
-	const struct vfio_pci_model *m = vdev->model;
+	const struct vfio_pci_model *m = vfio_model(vdev);
 	char dir[96], rel[192], text[512], bus[16];
 	uint64_t start = vfio_config_read(vdev, 0x10, 4) & ~0xfULL;
 	int rc, n = 0;
@@ -332,13 +332,40 @@ static int tree_device(struct vfio_device *vdev)
 	snprintf(rel, sizeof(rel), "/dev/vfio/devices/vfio%u", vdev->index);
 	if (!rc)
 		rc = tree_text(rel, "");
-	add_prefix(dir);
-	snprintf(rel, sizeof(rel), "/sys/kernel/iommu_groups/%u", vdev->group);
-	add_prefix(rel);
 	return rc;
 }
 
-int vfio_sysfs_init(void)
+/* The paths the tree answers for. */
+static void vfio_sysfs_prefixes(void)
+{
+	char p[200];
+
+	g_nprefix = 0;
+	for (unsigned int i = 0; i < vfio_device_count(); i++) {
+		struct vfio_device *vdev = vfio_device_nth(i);
+
+		snprintf(p, sizeof(p), "/sys/devices/pci%.7s/%s", vdev->bdf,
+			 vdev->bdf);
+		add_prefix(p);
+		snprintf(p, sizeof(p), "/sys/kernel/iommu_groups/%u", vdev->group);
+		add_prefix(p);
+	}
+	add_prefix("/sys/bus/pci/devices");
+	add_prefix("/sys/bus/pci/drivers/vfio-pci");
+	add_prefix("/sys/bus/pci/drivers_probe");
+	add_prefix("/sys/devices/virtual/iommu/iommufd-mock0");
+	add_prefix("/sys/class/iommu/iommufd-mock0");
+	add_prefix("/dev/vfio/devices");
+}
+
+void vfio_sysfs_attach(const char *root)
+{
+	snprintf(g_root, sizeof(g_root), "%s", root);
+	g_root_len = strlen(g_root);
+	vfio_sysfs_prefixes();
+}
+
+int vfio_sysfs_init(char *root, size_t len)
 {
 	const char *tmp = getenv("TMPDIR");
 	unsigned int group = first_free_group();
@@ -381,12 +408,8 @@ int vfio_sysfs_init(void)
 	}
 	if (!rc)
 		rc = tree_real_devices();
-	add_prefix("/sys/bus/pci/devices");
-	add_prefix("/sys/bus/pci/drivers/vfio-pci");
-	add_prefix("/sys/bus/pci/drivers_probe");
-	add_prefix("/sys/devices/virtual/iommu/iommufd-mock0");
-	add_prefix("/sys/class/iommu/iommufd-mock0");
-	add_prefix("/dev/vfio/devices");
+	vfio_sysfs_prefixes();
+	snprintf(root, len, "%s", g_root);
 	if (rc)
 		vfio_sysfs_exit();
 	return rc;
@@ -460,7 +483,7 @@ static void *vfio_resource_mmap(void *private_data, void *addr, size_t len,
 				int prot, int flags, uint64_t off, int *err)
 {
 	struct vfio_device_file *df = private_data;
-	uint64_t size = df->device->model->bar0_size;
+	uint64_t size = vfio_model(df->device)->bar0_size;
 
 	(void)prot;
 	/* pci_mmap_resource(): within the BAR, shared */
