@@ -16,7 +16,8 @@
  * stage 1 is the identity). A device's DMA is done page by page as the
  * IOMMU walks it: each page either moves or faults, and a fault is written
  * to the fault record (vfio_sysfs.c: /sys/class/iommu/iommufd-mock0/faults)
- * where a driver's fault line would be logged.
+ * where a driver's fault line would be logged. An area of a BAR's dma-buf
+ * (7.x, IOMMU_IOAS_MAP_FILE) reaches that device's BAR: peer-to-peer.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -103,6 +104,40 @@ static enum pci_iommu_fault pci_iommu_translate(struct vfio_device *vdev,
 	return PCI_IOMMU_OK;
 }
 
+/*
+ * Peer-to-peer: the area maps a dma-buf of another device's BAR
+ * (vfio_pci_dmabuf.c); the transfer becomes that device's BAR accesses, in
+ * 4-byte pieces (what edu's registers take). 0, or -EFAULT if the buffer
+ * is no BAR's any more.
+ */
+static int pci_iommu_p2p(struct iopt_area *area, uint64_t iova, uint8_t *buf,
+			 uint64_t n, bool write)
+{
+	struct iopt_pages *pages = area->pages;
+	struct vfio_device *peer;
+	uint64_t off;
+
+	if (pages->dmabuf_revoked)
+		return -EFAULT;
+	peer = dma_buf_vfio(pages->dmabuf, &off);
+	if (!peer || !vfio_config_memory_enabled(peer))
+		return -EFAULT;
+	off += pages->start + iopt_area_start_byte(area, iova);
+	for (uint64_t i = 0; i < n; i += 4) {
+		uint32_t v = 0;
+		unsigned int m = n - i < 4 ? n - i : 4;
+
+		if (write) {
+			memcpy(&v, buf + i, m);
+			vfio_pci_bar_write(peer, off + i, 4, v);
+		} else {
+			v = vfio_pci_bar_read(peer, off + i, 4);
+			memcpy(buf + i, &v, m);
+		}
+	}
+	return 0;
+}
+
 int pci_iommu_dma(struct vfio_device *vdev, uint64_t iova, void *buf,
 		  uint64_t len, bool write)
 {
@@ -119,12 +154,17 @@ int pci_iommu_dma(struct vfio_device *vdev, uint64_t iova, void *buf,
 		if (n > len - done)
 			n = len - done;
 		why = pci_iommu_translate(vdev, cur, write, &paging, &area);
-		if (why == PCI_IOMMU_OK &&
-		    iopt_pages_rw_access(area->pages,
-					 iopt_area_start_byte(area, cur),
-					 (uint8_t *)buf + done, n,
-					 write ? IOMMUFD_ACCESS_RW_WRITE : 0))
+		if (why == PCI_IOMMU_OK && area->pages->type == IOPT_ADDRESS_DMABUF) {
+			/* another device's BAR (7.x), or nothing any more */
+			if (pci_iommu_p2p(area, cur, (uint8_t *)buf + done, n, write))
+				why = PCI_IOMMU_NOT_PRESENT;
+		} else if (why == PCI_IOMMU_OK &&
+			   iopt_pages_rw_access(area->pages,
+						iopt_area_start_byte(area, cur),
+						(uint8_t *)buf + done, n,
+						write ? IOMMUFD_ACCESS_RW_WRITE : 0)) {
 			why = PCI_IOMMU_NOT_PRESENT;
+		}
 		if (why != PCI_IOMMU_OK) {
 			pci_iommu_fault(vdev, cur, write, why);
 			/* a read the IOMMU refuses gives the device nothing */

@@ -34,6 +34,7 @@
 #include "iommufd_private.h"
 
 #define VFIO_MOCK_MAX_DEVICES 16
+#define VFIO_MOCK_MAX_DMABUFS 16
 /* vfio-pci's config space for a conventional PCI device (pdev->cfg_size) */
 #define VFIO_MOCK_CFG_SIZE 256
 /* VFIO_PCI_INDEX_TO_OFFSET(): a region's offset in the device fd */
@@ -93,6 +94,9 @@ struct vfio_device {
 	struct edu_state edu;
 	/* pci_iommu.c: the iommufd device while bound */
 	struct iommufd_device *idev;
+	/* vfio_pci_dmabuf.c: the dma-bufs of its BAR (7.x) */
+	struct iommufd_test_dma_buf *dmabufs[VFIO_MOCK_MAX_DMABUFS];
+	unsigned int ndmabufs;
 };
 
 static inline const struct vfio_pci_model *
@@ -201,6 +205,13 @@ uint64_t vfio_pci_bar_read(struct vfio_device *vdev, uint64_t off,
 			   unsigned int size) MOCK_HIDDEN;
 void vfio_pci_bar_write(struct vfio_device *vdev, uint64_t off,
 			unsigned int size, uint64_t val) MOCK_HIDDEN;
+
+/* ---- vfio_pci_dmabuf.c (7.x) ---- */
+
+int vfio_pci_core_feature_dma_buf(struct vfio_device *vdev, uint32_t flags,
+				  uint64_t arg, size_t argsz) MOCK_HIDDEN;
+void vfio_pci_dma_buf_move(struct vfio_device *vdev, bool revoked) MOCK_HIDDEN;
+void vfio_pci_dma_buf_cleanup(struct vfio_device *vdev) MOCK_HIDDEN;
 
 /* ---- vfio_pci_config.c ---- */
 

@@ -116,6 +116,7 @@ void vfio_config_write(struct vfio_device *vdev, unsigned int pos,
 		       unsigned int size, uint32_t val)
 {
 	uint8_t *c = vdev->vconfig;
+	bool mem = vfio_config_memory_enabled(vdev);
 
 	for (unsigned int i = 0; i < size; i++) {
 		unsigned int p = pos + i;
@@ -141,6 +142,9 @@ void vfio_config_write(struct vfio_device *vdev, unsigned int pos,
 		  (vdev->bar0_user & ~(uint32_t)(vfio_model(vdev)->bar0_size - 1)) |
 			  PCI_BASE_ADDRESS_SPACE_MEMORY |
 			  PCI_BASE_ADDRESS_MEM_TYPE_32);
+	/* vfio_basic_config_write(): the BAR's dma-bufs follow memory decoding */
+	if (mem != vfio_config_memory_enabled(vdev))
+		vfio_pci_dma_buf_move(vdev, mem);
 }
 
 bool vfio_config_bus_master(const struct vfio_device *vdev)

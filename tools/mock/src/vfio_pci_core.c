@@ -54,6 +54,7 @@ static void vfio_irq_release(struct vfio_mock_irq *irq)
 /* vfio_pci_core_disable(): interrupts off, the device quiet */
 void vfio_pci_core_disable(struct vfio_device *vdev)
 {
+	vfio_pci_dma_buf_cleanup(vdev);
 	vfio_irq_release(&vdev->intx);
 	vfio_irq_release(&vdev->msi);
 	vfio_irq_release(&vdev->err);
@@ -414,13 +415,16 @@ long vfio_pci_core_ioctl(struct vfio_device *vdev, unsigned long cmd,
 int vfio_pci_core_device_feature(struct vfio_device *vdev, uint32_t flags,
 				 uint64_t arg, size_t argsz)
 {
-	(void)arg;
-	(void)argsz;
 	switch (flags & VFIO_DEVICE_FEATURE_MASK) {
 	case VFIO_DEVICE_FEATURE_PCI_VF_TOKEN:
 		return -ENOTTY;	/* !vdev->vf_token: not a PF with VFs */
+#ifdef VFIO_DEVICE_FEATURE_DMA_BUF
+	case VFIO_DEVICE_FEATURE_DMA_BUF:
+		if (!vfio_has_dma_buf())
+			return -ENOTTY;
+		return vfio_pci_core_feature_dma_buf(vdev, flags, arg, argsz);
+#endif
 	}
-	(void)vdev;
 	return -ENOTTY;
 }
 

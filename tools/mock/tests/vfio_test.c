@@ -9,7 +9,9 @@
  * personality's flags); region and interrupt information; SET_IRQS with
  * eventfds as edu raises and acknowledges; the registers through pread,
  * pwrite and a trapped mmap (each instruction form the trap decodes); config
- * space; DMA faults in the record; a BAR mapping shared with a child.
+ * space; DMA faults in the record; a BAR mapping shared with a child;
+ * 7.x's BAR dma-buf mapped with IOMMU_IOAS_MAP_FILE and one edu's DMA into
+ * another's registers through it.
  *
  *   vfio_test            every case, in the personality IOMMUFD_MOCK_KERNEL
  *                        names (the Makefile runs it under each)
@@ -612,6 +614,128 @@ static void test_dma_faults(void)
 	munmap(buf, 8192);
 }
 
+#ifdef VFIO_DEVICE_FEATURE_DMA_BUF
+/* VFIO_DEVICE_FEATURE_DMA_BUF of one range [offset, offset + len) of BAR0 */
+static int bar_dmabuf(int dev, uint32_t region, uint64_t offset, uint64_t len,
+		      uint32_t nr, uint32_t extra_flags)
+{
+	struct {
+		struct vfio_device_feature f;
+		struct vfio_device_feature_dma_buf d;
+		struct vfio_region_dma_range r[2];
+	} a = {
+		.f = { .argsz = sizeof(a),
+		       .flags = VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_DMA_BUF |
+				extra_flags },
+		.d = { .region_index = region, .open_flags = O_RDWR | O_CLOEXEC,
+		       .nr_ranges = nr },
+		.r = { { .offset = offset, .length = len },
+		       { .offset = offset + len, .length = len } },
+	};
+
+	return ioctl(dev, VFIO_DEVICE_FEATURE, &a);
+}
+
+static int map_file(int fd, uint32_t ioas, int mfd, uint64_t len, uint64_t iova)
+{
+	struct iommu_ioas_map_file cmd = {
+		.size = sizeof(cmd), .ioas_id = ioas, .fd = mfd, .length = len,
+		.iova = iova,
+		.flags = IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_READABLE |
+			 IOMMU_IOAS_MAP_WRITEABLE,
+	};
+
+	return ioctl(fd, IOMMU_IOAS_MAP_FILE, &cmd);
+}
+
+/*
+ * Two edus: B's BAR0 exported as a dma-buf and mapped into A's IOAS, then
+ * A's DMA engine writes B's registers (peer-to-peer) and reads them.
+ */
+static int p2p_child(void)
+{
+	uint32_t *ram = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	int iommufd = open("/dev/iommu", O_RDWR);
+	int a = open("/dev/vfio/devices/vfio0", O_RDWR);
+	int b = open("/dev/vfio/devices/vfio1", O_RDWR);
+	uint32_t ioas, hwpt;
+	uint16_t cmd;
+	int buf;
+
+	CHECK(iommufd >= 0 && a >= 0 && b >= 0, "open");
+	CHECK(!bind(a, iommufd, NULL) && !bind(b, iommufd, NULL), "bind");
+	ioas = ioas_alloc(iommufd);
+	CHECK(!attach(a, ioas, &hwpt), "attach A");
+	if (!k7x) {
+		CHECK(bar_dmabuf(b, 0, 0, 4096, 1, 0) < 0 && errno == ENOTTY,
+		      "6.12: no DMA_BUF");
+		return failures ? 1 : 0;
+	}
+	/* the feature's checks, vfio_pci_core_feature_dma_buf()'s order */
+	CHECK(!bar_dmabuf(b, 0, 0, 4096, 1, VFIO_DEVICE_FEATURE_PROBE), "probe");
+	CHECK(bar_dmabuf(b, 0, 0, 4096, 1, VFIO_DEVICE_FEATURE_SET) < 0 &&
+	      errno == EINVAL, "SET");
+	CHECK(bar_dmabuf(b, 0, 0, 4096, 0, 0) < 0 && errno == EINVAL, "no range");
+	CHECK(bar_dmabuf(b, 1, 0, 4096, 1, 0) < 0 && errno == ENODEV, "BAR1");
+	CHECK(bar_dmabuf(b, 6, 0, 4096, 1, 0) < 0 && errno == ENODEV, "ROM");
+	CHECK(bar_dmabuf(b, 0, 100, 4096, 1, 0) < 0 && errno == EINVAL, "unaligned");
+	CHECK(bar_dmabuf(b, 0, 1 << 20, 4096, 1, 0) < 0 && errno == EINVAL,
+	      "past the BAR");
+	buf = bar_dmabuf(b, 0, 0, 4096, 2, 0);
+	CHECK(buf >= 0, "two ranges");
+	CHECK(map_file(iommufd, ioas, buf, 8192, 0x400000) && errno == EOPNOTSUPP,
+	      "iommufd takes one range only");
+	close(buf);
+	buf = bar_dmabuf(b, 0, 0, 4096, 1, 0);
+	CHECK(buf >= 0 && (fcntl(buf, F_GETFD) & FD_CLOEXEC), "B's BAR0 as a dma-buf");
+	CHECK(!map_file(iommufd, ioas, buf, 4096, 0x400000), "MAP_FILE of it");
+	close(buf);	/* the IOAS holds the buffer */
+	CHECK(!ioas_map(iommufd, ioas, 0x100000, ram, 4096, true), "map RAM");
+	CHECK(pread(a, &cmd, 2, CFG + PCI_COMMAND) == 2, "command");
+	cmd |= PCI_COMMAND_MASTER;
+	CHECK(pwrite(a, &cmd, 2, CFG + PCI_COMMAND) == 2, "A: bus master");
+	/* RAM (5) -> A -> B's factorial register: B computes 5! */
+	ram[0] = 5;
+	wr64(a, BAR0 + 0x80, 0x100000);
+	wr64(a, BAR0 + 0x88, 0x40000);
+	wr64(a, BAR0 + 0x90, 4);
+	wr64(a, BAR0 + 0x98, 1);
+	wr64(a, BAR0 + 0x80, 0x40000);
+	wr64(a, BAR0 + 0x88, 0x400008);
+	wr64(a, BAR0 + 0x98, 3);
+	CHECK(rd32(b, BAR0 + 8) == 120, "peer write landed: B's factorial %u",
+	      rd32(b, BAR0 + 8));
+	/* B's ident -> A -> RAM: a peer read */
+	wr64(a, BAR0 + 0x80, 0x400000);
+	wr64(a, BAR0 + 0x88, 0x40000);
+	wr64(a, BAR0 + 0x98, 1);
+	wr64(a, BAR0 + 0x80, 0x40000);
+	wr64(a, BAR0 + 0x88, 0x100000);
+	wr64(a, BAR0 + 0x98, 3);
+	CHECK(ram[0] == 0x010000ed, "peer read: 0x%x", ram[0]);
+	/* B's memory decoding off: the buffer is revoked, for good */
+	CHECK(pread(b, &cmd, 2, CFG + PCI_COMMAND) == 2, "B command");
+	cmd &= ~PCI_COMMAND_MEMORY;
+	CHECK(pwrite(b, &cmd, 2, CFG + PCI_COMMAND) == 2, "B: memory off");
+	cmd |= PCI_COMMAND_MEMORY;
+	CHECK(pwrite(b, &cmd, 2, CFG + PCI_COMMAND) == 2, "B: memory on");
+	ram[0] = 3;
+	wr64(a, BAR0 + 0x80, 0x100000);
+	wr64(a, BAR0 + 0x88, 0x40000);
+	wr64(a, BAR0 + 0x98, 1);
+	wr64(a, BAR0 + 0x80, 0x40000);
+	wr64(a, BAR0 + 0x88, 0x400008);
+	wr64(a, BAR0 + 0x98, 3);
+	CHECK(rd32(b, BAR0 + 8) == 120, "revoked: B untouched (%u)",
+	      rd32(b, BAR0 + 8));
+	close(a);
+	close(b);
+	close(iommufd);
+	return failures ? 1 : 0;
+}
+#endif
+
 /* BAR0 without MMAP: the device's nommap option */
 static int nommap_child(void)
 {
@@ -651,6 +775,10 @@ int main(int argc, char **argv)
 		return refused_child();
 	if (argc == 2 && !strcmp(argv[1], "nommap"))
 		return nommap_child();
+#ifdef VFIO_DEVICE_FEATURE_DMA_BUF
+	if (argc == 2 && !strcmp(argv[1], "p2p"))
+		return p2p_child();
+#endif
 	if (argc == 1) {
 		/* the cases need the device: run again with it */
 		setenv("IOMMUFD_MOCK_VFIO", "edu@" BDF, 1);
@@ -665,6 +793,9 @@ int main(int argc, char **argv)
 	test_mmap_trap();
 	test_dma_faults();
 	run_child("/proc/self/exe", "edu@" BDF "/nommap", "nommap");
+#ifdef VFIO_DEVICE_FEATURE_DMA_BUF
+	run_child("/proc/self/exe", "edu@" BDF " edu@0000:00:0c.0", "p2p");
+#endif
 	if (failures) {
 		printf("not ok vfio_test %s: %lu failures\n", k ? k : "", failures);
 		return 1;
