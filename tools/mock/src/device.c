@@ -310,7 +310,14 @@ int iommufd_device_pasid_attach(struct iommufd_device *idev, uint32_t pasid,
 		return rc;
 	max_pasids = idev->dev_flags & MOCK_DEV_FLAG_PASID ?
 			     1ULL << MOCK_PASID_WIDTH : 1;
-	if (pasid >= max_pasids)
+	/*
+	 * A PCI device without a PASID capability (the mock's edu) has
+	 * max_pasids 0: the core keeps the attachment as bookkeeping and
+	 * programs nothing (7.3 iommu.c, __iommu_set_group_pasid())
+	 */
+	if (idev->pci_device)
+		max_pasids = 0;
+	if (max_pasids && pasid >= max_pasids)
 		return -EINVAL;
 	rc = mock_domain_set_dev_pasid(idev, pasid, false);
 	if (rc)

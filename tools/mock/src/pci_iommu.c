@@ -37,7 +37,8 @@ int pci_iommu_domain_alloc_paging(struct mock_iommu_domain *domain,
 			 IOMMU_HWPT_ALLOC_NEST_PARENT;
 
 	(void)idev;
-#ifdef IOMMU_HWPT_ALLOC_PASID
+#if IOMMUFD_MOCK_HAVE_7X
+	/* 7.x: a PASID-capable domain, which a device without PASIDs takes too */
 	if (iommufd_mock_7x())
 		valid |= IOMMU_HWPT_ALLOC_PASID;
 #endif

@@ -363,10 +363,13 @@ static void test_errors(void)
 	CHECK(!detach(dev), "detach");
 	{
 		struct vfio_device_attach_iommufd_pt a = {
-			.argsz = sizeof(a), .flags = 1, .pt_id = ioas,
+			.argsz = sizeof(a), .flags = 1, .pt_id = ioas, .pasid = 1,
 		};
 
-		/* 6.12: any flag EINVAL; 7.x: a PASID, which edu has not */
+		/*
+		 * 6.12: any flag EINVAL; 7.x: PASID 1 to an IOAS, whose
+		 * automatic domain is no PASID domain: EINVAL
+		 */
 		CHECK(ioctl(dev, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &a) && errno == EINVAL,
 		      "attach with the PASID flag");
 	}
