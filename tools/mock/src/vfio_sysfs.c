@@ -5,8 +5,9 @@
  * kernel file mirrors it.
  *
  * The tree is real: made at the devices' creation in a directory of its own
- * ($TMPDIR or /tmp, "iommufd-mock-vfio.XXXXXX", removed when the process
- * that made it exits), with the files and links sysfs has, and the
+ * ($TMPDIR or /tmp, "iommufd-mock-vfio.<pid>.XXXXXX", removed when the
+ * process that made it exits, or by the next one if it was killed), with
+ * the files and links sysfs has, and the
  * interposed path functions (open, stat, access, opendir, readlink, fopen)
  * send the paths below to it:
  *   /sys/bus/pci/devices                  the real devices (links to the
@@ -38,6 +39,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -365,14 +367,47 @@ void vfio_sysfs_attach(const char *root)
 	vfio_sysfs_prefixes();
 }
 
+/* The trees of creators killed without exit(): removed. */
+static void vfio_sysfs_remove_stale(const char *tmp)
+{
+	char buf[4096];
+	long dfd, n;
+
+	dfd = syscall(SYS_openat, AT_FDCWD, tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	while (dfd >= 0 && (n = syscall(SYS_getdents64, dfd, buf, sizeof(buf))) > 0) {
+		for (long off = 0; off < n;) {
+			struct dirent64 *e = (struct dirent64 *)(buf + off);
+			long sub;
+			int pid;
+
+			off += e->d_reclen;
+			if (sscanf(e->d_name, "iommufd-mock-vfio.%d.", &pid) != 1 ||
+			    pid <= 0 || !kill(pid, 0) || errno != ESRCH)
+				continue;
+			sub = syscall(SYS_openat, dfd, e->d_name,
+				      O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			if (sub < 0)
+				continue;
+			tree_remove_at(sub);
+			syscall(SYS_close, sub);
+			unlinkat(dfd, e->d_name, AT_REMOVEDIR);
+		}
+	}
+	if (dfd >= 0)
+		syscall(SYS_close, dfd);
+}
+
 int vfio_sysfs_init(char *root, size_t len)
 {
 	const char *tmp = getenv("TMPDIR");
 	unsigned int group = first_free_group();
 	int rc;
 
-	snprintf(g_root, sizeof(g_root), "%s/iommufd-mock-vfio.XXXXXX",
-		 tmp && *tmp && strlen(tmp) < 64 ? tmp : "/tmp");
+	if (!tmp || !*tmp || strlen(tmp) >= 64)
+		tmp = "/tmp";
+	vfio_sysfs_remove_stale(tmp);
+	snprintf(g_root, sizeof(g_root), "%s/iommufd-mock-vfio.%d.XXXXXX", tmp,
+		 (int)getpid());
 	if (!mkdtemp(g_root))
 		return -errno;
 	g_root_len = strlen(g_root);
