@@ -425,6 +425,8 @@ int vfio_pci_core_device_feature(struct vfio_device *vdev, uint32_t flags,
 		return vfio_pci_core_feature_dma_buf(vdev, flags, arg, argsz);
 #endif
 	}
+	/* headers without VFIO_DEVICE_FEATURE_DMA_BUF use none of them */
+	(void)vdev, (void)arg, (void)argsz;
 	return -ENOTTY;
 }
 

@@ -362,9 +362,10 @@ static void test_errors(void)
 	CHECK(!attach(dev, ioas, &hwpt) && hwpt && hwpt != ioas, "attach after close");
 	CHECK(!detach(dev), "detach");
 	{
-		struct vfio_device_attach_iommufd_pt a = {
-			.argsz = sizeof(a), .flags = 1, .pt_id = ioas, .pasid = 1,
-		};
+		/* 7.x's struct (6.12's headers end it at pt_id) */
+		struct {
+			uint32_t argsz, flags, pt_id, pasid;
+		} a = { .argsz = sizeof(a), .flags = 1, .pt_id = ioas, .pasid = 1 };
 
 		/*
 		 * 6.12: any flag EINVAL; 7.x: PASID 1 to an IOAS, whose
