@@ -39,6 +39,17 @@
 #include "iommufd_mock_fd.h"
 #include "vfio.h"
 
+/*
+ * Under valgrind, memcheck would report each trapped access as an invalid
+ * read or write of a PROT_NONE page before the fault reaches the handler:
+ * the window is marked addressable for memcheck (the CPU still faults).
+ */
+#if __has_include(<valgrind/memcheck.h>)
+#include <valgrind/memcheck.h>
+#else
+#define VALGRIND_MAKE_MEM_DEFINED(addr, len) ((void)(addr), (void)(len))
+#endif
+
 #define MMIO_TRAP_MAX 64
 
 /* One trapped mapping: process-private, as VMAs are (fork() copies them). */
@@ -459,6 +470,7 @@ void *mmio_trap_map(struct vfio_device_file *df, void *addr, size_t len,
 	}
 	/* MAP_FIXED replaced what was there: a window of ours too */
 	mmio_trap_unmap(map, len);
+	VALGRIND_MAKE_MEM_DEFINED((void *)map, len);
 	df->refs++;
 	vfio_device_file_mapped(df, getpid(), 1);
 	g_windows[g_nwindows++] = (struct mmio_window){
