@@ -124,6 +124,16 @@ struct iommufd_file_ops {
 	int (*mmap)(void *private_data, size_t length, int prot, int flags,
 		    uint64_t offset, struct iommufd_object **owner,
 		    struct iommufd_ctx **ictx);
+	/* NULL: pread()/pwrite() act on the fd itself; else bytes, or -errno */
+	long (*rw)(void *private_data, uint64_t ubuf, size_t count,
+		   uint64_t pos, bool write);
+	/*
+	 * Set: mmap() is the file's own business (a VFIO device's trapped
+	 * BAR), which maps and holds what it needs: the address, or
+	 * MAP_FAILED with *err set
+	 */
+	void *(*mmap_region)(void *private_data, void *addr, size_t len,
+			     int prot, int flags, uint64_t off, int *err);
 	/* the last fd of the file is gone */
 	void (*release)(void *private_data);
 };
@@ -691,6 +701,14 @@ void iommufd_hw_pagetable_put(struct iommufd_ctx *ictx,
 /* ---- device.c ---- */
 
 /* A device of the mock bus; each is its own group (idev->igroup->hwpt). */
+struct vfio_device;
+int pci_iommu_domain_alloc_paging(struct mock_iommu_domain *domain,
+				  struct iommufd_device *idev, uint32_t flags,
+				  const struct iommu_hwpt_alloc *cmd) MOCK_HIDDEN;
+
+/* pages.c: mm->pinned_vm of process pid (0: all), the mock's pins (proc.c) */
+uint64_t iopt_pages_pinned_vm(int pid) MOCK_HIDDEN;
+
 struct iommufd_device {
 	struct iommufd_object obj;
 	struct iommufd_ctx *ictx;
@@ -705,6 +723,8 @@ struct iommufd_device {
 	struct iommufd_pasid_attach *pasid_attach;
 	size_t npasid_attach;
 	bool pasid_1024_fake_error;	/* mock_dev->pasid_1024_fake_error */
+	/* a VFIO PCI device's (vfio.h): behind the mock PCI IOMMU, not selftest's */
+	struct vfio_device *pci_device;
 };
 
 /* include/linux/iommu.h: the RID's "PASID" */
@@ -756,10 +776,16 @@ struct iommufd_access {
 	struct iommufd_object obj;
 	struct iommufd_ctx *ictx;
 	struct iommufd_ioas *ioas;
-	const struct iommufd_access_ops *ops;
+	int64_t ops;	/* mock_so_off() of its iommufd_access_ops */
 	void *data;
 	uint64_t iova_alignment;
 };
+
+static inline const struct iommufd_access_ops *
+iommufd_access_ops(const struct iommufd_access *access)
+{
+	return mock_so_ptr(access->ops);
+}
 
 struct iommufd_access *
 iommufd_access_create(struct iommufd_ctx *ictx,
@@ -824,6 +850,9 @@ int mock_domain_cache_invalidate_user(struct mock_iommu_domain *domain,
 				      struct iommu_hwpt_invalidate *cmd,
 				      uint32_t *done) MOCK_HIDDEN;
 bool mock_domain_capable_dirty(struct iommufd_device *idev) MOCK_HIDDEN;
+/* the dirty bit of the leaf holding iova, as the IOMMU sets it on a write */
+int mock_domain_dirty_set(struct mock_iommu_domain *domain,
+			  struct iopt_area *area, uint64_t iova) MOCK_HIDDEN;
 /* mock_domain_set_dev_pasid_nop(): 0, or the fake -ENOMEM of PASID 1024 */
 int mock_domain_set_dev_pasid(struct iommufd_device *idev, uint32_t pasid,
 			      bool blocked) MOCK_HIDDEN;
