@@ -99,7 +99,7 @@ static int run_child(const struct dt_seq *seq)
 		return -1;
 	if (pid == 0) {
 		alarm(30);
-		dt_seq_run(seq, STDOUT_FILENO);
+		dt_seq_run(seq, STDOUT_FILENO, 0);
 		_exit(0);
 	}
 	while (waitpid(pid, &status, 0) < 0)
@@ -217,7 +217,7 @@ int main(int argc, char **argv)
 		seq_make(&seq, &d.gen, strtoull(argv[optind], NULL, 0),
 			 strtoull(argv[optind + 1], NULL, 0),
 			 argc - optind > 2 ? argv[optind + 2] : NULL);
-		return dt_seq_run(&seq, STDOUT_FILENO);
+		return dt_seq_run(&seq, STDOUT_FILENO, 0);
 	}
 
 	d.mock = mock;
