@@ -46,6 +46,7 @@ static void usage(FILE *f)
 "                     end (objects destroyable, fds, pins) and the errnos\n"
 "                     the kernel's source gives each op; with --run, the\n"
 "                     audit follows the sequence\n"
+"  --judge FILE       the --kernel-only verdict on a recorded trace (tests)\n"
 "  --fork             also generate fork ops\n"
 "  --reference-mock P the reference side is the mock as kernel P, not\n"
 "                     /dev/iommu (for developing on a host without one)\n"
@@ -171,7 +172,7 @@ int main(int argc, char **argv)
 		{ "reference-mock", 1, 0, 'r' }, { "time-limit", 1, 0, 't' },
 		{ "max-reports", 1, 0, 'R' }, { "run", 0, 0, 'X' },
 		{ "serve", 0, 0, 'S' },	     { "help", 0, 0, 'h' },
-		{ "kernel-only", 0, 0, 'K' },
+		{ "kernel-only", 0, 0, 'K' }, { "judge", 1, 0, 'J' },
 		{ 0 },
 	};
 	struct dt_driver d = { .n = 1000, .seed = 1, .max_reports = 3,
@@ -207,6 +208,7 @@ int main(int argc, char **argv)
 		case 'X': run = 1; break;
 		case 'S': srv = 1; break;
 		case 'K': d.gen.kernel_only = 1; break;
+		case 'J': return dt_kernel_only_judge(optarg);
 		case 'v': d.verbose++; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;

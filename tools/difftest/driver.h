@@ -71,6 +71,7 @@ unsigned int dt_shrink(struct dt_driver *d, unsigned long long index, uint8_t *k
 
 /* kernel_only.c: --kernel-only, the sequences against /dev/iommu alone */
 int dt_kernel_only_run(struct dt_driver *d);
+int dt_kernel_only_judge(const char *path);
 
 /*
  * stats.c: what the reference side's ops answered, per op (printed at the
