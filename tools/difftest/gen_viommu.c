@@ -198,17 +198,32 @@ unsigned int dt_gen_burst_viommu(struct dt_rng *r, struct dt_op *ops, unsigned i
 	if (room < 9)
 		return 0;
 	switch (rnd(r, 5)) {
-	case 0:	/* events: a vDEVICE reports to its vIOMMU's queue, read back */
+	case 0:
+		/*
+		 * Events: a device reports to its vIOMMU's queue, read back.
+		 * It reports only while attached to a nested HWPT of that
+		 * vIOMMU and with a vDEVICE there (selftest.c
+		 * iommufd_test_trigger_vevent(): ENOENT otherwise).
+		 */
 		h = burst_parent(r, ops, &n, s, d);
 		v = burst_viommu(r, ops, &n, d, h);
 		burst_vdevice(r, ops, &n, v, d);
+		op = dt_gen_burst_op(r, &ops[n++], DT_HWPT_ALLOC);
+		op->ref[0] = DT_REF(DT_REF_IDEV, d);
+		op->ref[1] = DT_REF(DT_REF_VIOMMU, v);
+		op->flags = 0;
+		op->nr = 1 + rnd(r, 2);
+		a = op->out;
+		op = dt_gen_burst_op(r, &ops[n++], DT_MOCK_REPLACE);
+		op->ref[0] = DT_REF(DT_REF_STDEV, d);
+		op->ref[1] = DT_REF(DT_REF_HWPT, a);
 		op = dt_gen_burst_op(r, &ops[n++], DT_VEVENTQ_ALLOC);
 		op->ref[0] = DT_REF(DT_REF_VIOMMU, v);
 		op->d = IOMMU_VEVENTQ_TYPE_SELFTEST;
 		op->b = 1 + rnd(r, 3);
 		op->flags = 0;
 		q = op->out;
-		for (i = 0, k = 1 + rnd(r, 3); i < k; i++) {
+		for (i = 0, k = 1 + rnd(r, 2); i < k; i++) {
 			op = dt_gen_burst_op(r, &ops[n++], DT_TRIGGER_VEVENT);
 			op->ref[0] = DT_REF(DT_REF_IDEV, d);
 		}
@@ -288,7 +303,11 @@ unsigned int dt_gen_burst_viommu(struct dt_rng *r, struct dt_op *ops, unsigned i
 		op->b = 8;
 		op->c = 0;
 		break;
-	default: /* a PASID-capable device, a PASID attached, replaced, detached */
+	default:
+		/*
+		 * A PASID-capable device on a PASID-compatible HWPT, a PASID
+		 * attached, checked, replaced and detached.
+		 */
 		op = dt_gen_burst_op(r, &ops[n++], DT_MOCK_DOMAIN);
 		op->ref[0] = DT_REF(DT_REF_IOAS, s);
 		op->flags = MOCK_FLAGS_DEVICE_PASID;
@@ -300,6 +319,13 @@ unsigned int dt_gen_burst_viommu(struct dt_rng *r, struct dt_op *ops, unsigned i
 		op->flags = IOMMU_HWPT_ALLOC_PASID;
 		op->nr = 0;
 		h = op->out;
+		/*
+		 * A PASID joins only if the RID's domain is PASID-compatible
+		 * too (device.c iommufd_hwpt_pasid_compat()): the RID first.
+		 */
+		op = dt_gen_burst_op(r, &ops[n++], DT_MOCK_REPLACE);
+		op->ref[0] = DT_REF(DT_REF_STDEV, d);
+		op->ref[1] = DT_REF(DT_REF_HWPT, h);
 		for (i = 0; i < 4; i++) {
 			op = dt_gen_burst_op(r, &ops[n++], DT_PASID);
 			op->nr = (uint8_t)(i == 0 ? 0 : i == 1 ? 3 : i == 2 ? 1 : 2);

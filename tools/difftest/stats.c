@@ -70,8 +70,11 @@ static const struct dt_errno_row {
 	  "selftest.c iommufd_test_md_check_pa()" },
 	{ "md_check_refs", "IOMMU_TEST_OP_MD_CHECK_REFS", DT_TEST " EIO",
 	  "selftest.c iommufd_test_md_check_refs(): EIO a count differs, GUP errors" },
-	{ "access_create", "IOMMU_TEST_OP_CREATE_ACCESS", DT_TEST " ENOENT EMFILE",
-	  "selftest.c iommufd_test_create_access(), device.c iommufd_access_create()" },
+	{ "access_create", "IOMMU_TEST_OP_CREATE_ACCESS", DT_TEST " ENOENT EMFILE EADDRINUSE",
+	  "selftest.c iommufd_test_create_access(), device.c iommufd_access_create(), "
+	  "io_pagetable.c iopt_add_access() -> iopt_calculate_iova_alignment() -> "
+	  "iopt_check_iova_alignment(): EADDRINUSE an area not aligned to the PAGE_SIZE "
+	  "an access that pins pages needs" },
 	{ "access_pages", "IOMMU_TEST_OP_ACCESS_PAGES",
 	  DT_TEST " EBADFD ENOENT EOVERFLOW EBUSY EBADE EPERM",
 	  "selftest.c iommufd_test_access_pages() (EBADF/EBADFD no access fd, "
@@ -84,8 +87,10 @@ static const struct dt_errno_row {
 	  "selftest.c iommufd_test_access_rw(), device.c iommufd_access_rw() (EPERM a "
 	  "write to an area without IOMMU_WRITE), pages.c iopt_pages_rw_access()" },
 	{ "access_close", "close() of an access fd", "EBADF", "close(2)" },
-	{ "access_replace", "IOMMU_TEST_OP_ACCESS_REPLACE_IOAS", DT_TEST " EBADFD ENOENT EBUSY",
-	  "selftest.c iommufd_test_access_replace_ioas(), device.c iommufd_access_replace()" },
+	{ "access_replace", "IOMMU_TEST_OP_ACCESS_REPLACE_IOAS",
+	  DT_TEST " EBADFD ENOENT EBUSY EADDRINUSE",
+	  "selftest.c iommufd_test_access_replace_ioas(), device.c iommufd_access_replace() "
+	  "-> iommufd_access_change_ioas() -> io_pagetable.c iopt_add_access() (as CREATE_ACCESS)" },
 	{ "set_dirty", "IOMMU_HWPT_SET_DIRTY_TRACKING", DT_COMMON " ENOENT EOPNOTSUPP",
 	  "hw_pagetable.c iommufd_hwpt_set_dirty_tracking()" },
 	{ "get_dirty", "IOMMU_HWPT_GET_DIRTY_BITMAP", DT_COMMON " ENOENT EOPNOTSUPP EOVERFLOW",
