@@ -93,22 +93,27 @@ static int kmsg_reports(char *first, size_t flen, struct dt_text *evidence)
 }
 
 /*
- * A report's name that stays the same from run to run: "WARNING: CPU: 1
- * PID: 812 at drivers/iommu/... func+0x12/0x40" keeps what follows "at";
- * every report loses the function's offset and what follows, and keeps
- * at most 60 characters.
+ * A report's name that stays the same from run to run, without CPU, PID,
+ * task or the function's offset: up to 6.x "WARNING: CPU: 1 PID: 812 at
+ * drivers/iommu/x.c:12 func+0x12/0x40" keeps what follows "at"; 7.x's
+ * "WARNING: drivers/iommu/x.c:12 at func+0x12/0x40, CPU#1: prog/57" keeps
+ * "WARNING: drivers/iommu/x.c:12 at func"; others lose the offset. At most
+ * 80 characters.
  */
 static const char *report_name(char *msg)
 {
-	char *at = strstr(msg, " at "), *off;
+	char *at = strstr(msg, " at "), *cut;
 
-	if (!strncmp(msg, "WARNING:", 8) && at)
+	if (!strncmp(msg, "WARNING: CPU:", 13) && at)
 		msg = at + 4;
-	off = strstr(msg, "+0x");
-	if (off)
-		*off = 0;
-	if (strlen(msg) > 60)
-		msg[60] = 0;
+	cut = strstr(msg, ", CPU#");
+	if (cut)
+		*cut = 0;
+	cut = strstr(msg, "+0x");
+	if (cut)
+		*cut = 0;
+	if (strlen(msg) > 80)
+		msg[80] = 0;
 	return msg;
 }
 
