@@ -183,7 +183,10 @@ static const struct dt_errno_row *row_of(const char *op)
 	return NULL;
 }
 
-/* An op line: "NN name[ size=...] ... = RESULT ...", maybe after "  child ". */
+/*
+ * An op line: "NN name[ size=...] ... = RESULT ...", maybe after "  child ";
+ * RESULT "-" for an op that prints no single result (threads, fork).
+ */
 int dt_trace_op(const char *line, char *name, size_t nlen, char *res, size_t rlen)
 {
 	const char *p = line, *eq;
@@ -202,8 +205,11 @@ int dt_trace_op(const char *line, char *name, size_t nlen, char *res, size_t rle
 	n = strcspn(p, " ");
 	snprintf(name, nlen, "%.*s", (int)n, p);
 	eq = strstr(p, " = ");
-	if (!eq)
-		return 0;
+	if (!eq) {
+		/* threads and fork print their own results, no "= " */
+		snprintf(res, rlen, "-");
+		return 1;
+	}
 	eq += 3;
 	n = strcspn(eq, " ");
 	snprintf(res, rlen, "%.*s", (int)n, eq);
