@@ -55,9 +55,11 @@ static const struct dt_errno_row {
 	{ "unmap", "IOMMU_IOAS_UNMAP", DT_COMMON " ENOENT EBUSY EOVERFLOW",
 	  "ioas.c iommufd_ioas_unmap(), io_pagetable.c iopt_unmap_iova_range(): ENOENT "
 	  "nothing or a cut area, EBUSY an area a HW queue or access locks" },
-	{ "option", "IOMMU_OPTION", DT_COMMON " ENOENT EOPNOTSUPP EPERM EBUSY",
+	{ "option", "IOMMU_OPTION", DT_COMMON " ENOENT EOPNOTSUPP EPERM EBUSY EADDRINUSE",
 	  "main.c iommufd_option(), iommufd_option_rlimit_mode() (EPERM without "
-	  "CAP_SYS_RESOURCE, EBUSY with objects), ioas.c iommufd_ioas_option()" },
+	  "CAP_SYS_RESOURCE, EBUSY with objects), ioas.c iommufd_ioas_option() -> "
+	  "io_pagetable.c iopt_disable_large_pages() -> iopt_calculate_iova_alignment() "
+	  "(EADDRINUSE an area not aligned to the new alignment)" },
 	{ "hwpt_alloc", "IOMMU_HWPT_ALLOC", DT_COMMON DT_ATTACH " EOPNOTSUPP EEXIST",
 	  "hw_pagetable.c iommufd_hwpt_alloc(), iommufd_hwpt_paging_alloc(), "
 	  "iommufd_hwpt_nested_alloc(), iommufd_viommu_alloc_hwpt_nested(); "
@@ -125,9 +127,10 @@ static const struct dt_errno_row {
 	{ "trigger_vevent", "IOMMU_TEST_OP_TRIGGER_VEVENT", DT_TEST " ENOENT",
 	  "selftest.c iommufd_test_trigger_vevent(), driver.c iommufd_viommu_report_event()" },
 	{ "hw_queue_alloc", "IOMMU_HW_QUEUE_ALLOC",
-	  DT_COMMON " ENOENT EOPNOTSUPP EEXIST EIO EBUSY EOVERFLOW ERANGE",
-	  "viommu.c iommufd_hw_queue_alloc_ioctl(), iommufd_hw_queue_alloc_phys(), "
-	  "selftest.c mock_hw_queue_init_phys() (EEXIST, EIO)" },
+	  DT_COMMON " ENOENT EOPNOTSUPP EEXIST EIO EBUSY EOVERFLOW ERANGE EADDRINUSE",
+	  "viommu.c iommufd_hw_queue_alloc_ioctl(), iommufd_hw_queue_alloc_phys() -> "
+	  "iommufd_access_attach_internal() -> io_pagetable.c iopt_add_access() "
+	  "(EADDRINUSE as CREATE_ACCESS), selftest.c mock_hw_queue_init_phys() (EEXIST, EIO)" },
 	{ "dev_check_cache", "IOMMU_TEST_OP_DEV_CHECK_CACHE", DT_TEST " ENOENT",
 	  "selftest.c iommufd_test_dev_check_cache()" },
 	{ "pasid", "IOMMU_TEST_OP_PASID_ATTACH/REPLACE/DETACH/CHECK_HWPT",
@@ -167,8 +170,10 @@ static const struct dt_errno_row {
 	{ "vfio_map", "VFIO_IOMMU_MAP_DMA",
 	  "EBADF ENOTTY EINVAL ENODEV EFAULT ENOMEM EEXIST ENOSPC EOVERFLOW EPERM EBUSY EADDRINUSE ENOENT",
 	  "vfio_compat.c iommufd_vfio_map_dma(), then IOMMU_IOAS_MAP's iopt_map_user_pages()" },
-	{ "vfio_unmap", "VFIO_IOMMU_UNMAP_DMA", "EBADF ENOTTY EINVAL ENODEV EFAULT ENOENT EBUSY EOPNOTSUPP",
-	  "vfio_compat.c iommufd_vfio_unmap_dma(), io_pagetable.c iopt_unmap_iova()" },
+	{ "vfio_unmap", "VFIO_IOMMU_UNMAP_DMA",
+	  "EBADF ENOTTY EINVAL ENODEV EFAULT ENOENT EBUSY EOPNOTSUPP EOVERFLOW",
+	  "vfio_compat.c iommufd_vfio_unmap_dma(), io_pagetable.c iopt_unmap_iova() "
+	  "(EOVERFLOW iova + size wraps)" },
 };
 
 #define DT_NR_ROWS (sizeof(errno_table) / sizeof(errno_table[0]))
