@@ -109,21 +109,15 @@ fail:
 
 /* ---- traces ---- */
 
-struct dt_trace {
-	char **line;
-	unsigned int nr;
-	struct dt_text raw;
-};
-
-static void trace_free(struct dt_trace *t)
+void dt_trace_free(struct dt_trace *t)
 {
 	free(t->line);
 	dt_text_free(&t->raw);
 	memset(t, 0, sizeof(*t));
 }
 
-static int runner_start(struct dt_driver *d, struct dt_runner *r, const char *preload,
-			const char *personality)
+int dt_runner_start(struct dt_driver *d, struct dt_runner *r, const char *preload,
+		    const char *personality)
 {
 	int in[2], out[2];
 	char len[32];
@@ -136,12 +130,14 @@ static int runner_start(struct dt_driver *d, struct dt_runner *r, const char *pr
 	if (r->pid < 0)
 		return -1;
 	if (r->pid == 0) {
-		char *args[8] = { "difftest", "--serve", "--len", len }, **a = args + 4;
+		char *args[10] = { "difftest", "--serve", "--len", len }, **a = args + 4;
 
 		if (d->gen.fork)
 			*a++ = "--fork";
 		if (!d->gen.threads)
 			*a++ = "--no-threads";
+		if (d->gen.kernel_only)
+			*a++ = "--kernel-only";
 		dup2(in[0], STDIN_FILENO);
 		dup2(out[1], STDOUT_FILENO);
 		close(in[0]), close(in[1]), close(out[0]), close(out[1]);
@@ -212,15 +208,15 @@ static double now(void)
  * Both sides run at once; the time until the reference's trace is complete
  * and until both are tell which side bounds the rate.
  */
-static int run_both(struct dt_driver *d, unsigned long long index, const char *keep,
-		    struct dt_trace t[2])
+int dt_run_both(struct dt_driver *d, unsigned long long index, const char *keep,
+		struct dt_trace t[2])
 {
 	double t0 = now();
 	int s;
 
-	for (s = 0; s < 2; s++)
+	for (s = 0; s < d->nr_sides; s++)
 		runner_send(&d->side[s], d->seed, index, keep);
-	for (s = 0; s < 2; s++) {
+	for (s = 0; s < d->nr_sides; s++) {
 		if (runner_read(&d->side[s], &t[s])) {
 			fprintf(stderr, "difftest: the %s runner died\n", s ? "mock" : "reference");
 			return -1;
@@ -232,7 +228,7 @@ static int run_both(struct dt_driver *d, unsigned long long index, const char *k
 }
 
 /* The runner's mark says the sequence's child exited 0. */
-static int ended_normally(const struct dt_trace *t)
+int dt_ended_normally(const struct dt_trace *t)
 {
 	const char *m = t->nr ? strstr(t->line[t->nr - 1], DT_END_MARK) : NULL;
 
@@ -299,7 +295,7 @@ static void signature(const char *line, char *sig, size_t len)
 
 /* ---- shrinking ---- */
 
-static void keep_str(const uint8_t *keep, unsigned int nr, char *s, size_t len)
+void dt_keep_str(const uint8_t *keep, unsigned int nr, char *s, size_t len)
 {
 	unsigned int i;
 	size_t off = 0;
@@ -311,25 +307,33 @@ static void keep_str(const uint8_t *keep, unsigned int nr, char *s, size_t len)
 		snprintf(s, len, "none");
 }
 
-/* Does the sequence restricted to keep[] still diverge, unexplained, at sig? */
-static int still_diverges(struct dt_driver *d, unsigned long long index, const uint8_t *keep,
-			  unsigned int nr, const char *sig, unsigned int *runs)
+/* Does a run still diverge, unexplained, at sig? */
+static int still_diverges(struct dt_driver *d, const struct dt_trace t[2], const char *sig)
 {
-	char ks[DT_OPS_MAX * 4 + 8], s2[64];
-	struct dt_trace t[2];
-	int at, hit = 0;
+	char s2[64];
+	int at = first_diff(t);
 
-	keep_str(keep, nr, ks, sizeof(ks));
-	if (run_both(d, index, ks, t))
+	if (at < 0 || explain(d, t, at))
+		return 0;
+	signature(line_at(&t[0], at), s2, sizeof(s2));
+	return !strcmp(sig, s2);
+}
+
+/* Does the sequence restricted to keep[] still show what pred looks for? */
+static int still_shows(struct dt_driver *d, unsigned long long index, const uint8_t *keep,
+		       unsigned int nr, dt_shrink_pred pred, const char *sig, unsigned int *runs)
+{
+	char ks[DT_OPS_MAX * 4 + 8];
+	struct dt_trace t[2] = { { 0 } };
+	int hit, s;
+
+	dt_keep_str(keep, nr, ks, sizeof(ks));
+	if (dt_run_both(d, index, ks, t))
 		return -1;
 	(*runs)++;
-	at = first_diff(t);
-	if (at >= 0 && !explain(d, t, at)) {
-		signature(line_at(&t[0], at), s2, sizeof(s2));
-		hit = !strcmp(sig, s2);
-	}
-	trace_free(&t[0]);
-	trace_free(&t[1]);
+	hit = pred(d, t, sig);
+	for (s = 0; s < d->nr_sides; s++)
+		dt_trace_free(&t[s]);
 	return hit;
 }
 
@@ -338,8 +342,8 @@ static int still_diverges(struct dt_driver *d, unsigned long long index, const u
  * a chunk whenever the divergence persists without it, refine n when none
  * can go; ends 1-minimal: no single op can be dropped.
  */
-static unsigned int shrink(struct dt_driver *d, unsigned long long index, uint8_t *keep,
-			   unsigned int nr, const char *sig, unsigned int *runs)
+unsigned int dt_shrink(struct dt_driver *d, unsigned long long index, uint8_t *keep,
+		       unsigned int nr, dt_shrink_pred pred, const char *sig, unsigned int *runs)
 {
 	unsigned int n = 2;
 
@@ -354,7 +358,7 @@ static unsigned int shrink(struct dt_driver *d, unsigned long long index, uint8_
 			for (i = 0; i < nr; i++)
 				if (i < c * chunk || i >= (c + 1) * chunk)
 					cand[m++] = keep[i];
-			r = still_diverges(d, index, cand, m, sig, runs);
+			r = still_shows(d, index, cand, m, pred, sig, runs);
 			if (r < 0)
 				return nr;
 			if (r) {
@@ -388,8 +392,8 @@ static void report(struct dt_driver *d, unsigned long long index, const struct d
 	for (i = 0; i < seq.nr; i++)
 		keep[i] = (uint8_t)i;
 	signature(line_at(&full[0], at), sig, sizeof(sig));
-	nr = shrink(d, index, keep, seq.nr, sig, &runs);
-	keep_str(keep, nr, ks, sizeof(ks));
+	nr = dt_shrink(d, index, keep, seq.nr, still_diverges, sig, &runs);
+	dt_keep_str(keep, nr, ks, sizeof(ks));
 	printf("difftest: DIVERGENCE seed=%llu index=%llu at '%s' (unexplained)\n", d->seed,
 	       index, sig);
 	printf("  first difference of the full sequence (%u ops):\n    kernel: %s\n    mock:   %s\n",
@@ -397,7 +401,7 @@ static void report(struct dt_driver *d, unsigned long long index, const struct d
 	printf("  shrunk to %u ops in %u runs: difftest --run %llu %llu %s%s%s\n", nr, runs,
 	       d->seed, index, ks, d->gen.fork ? " --fork" : "",
 	       d->gen.threads ? "" : " --no-threads");
-	if (run_both(d, index, ks, t))
+	if (dt_run_both(d, index, ks, t))
 		return;
 	sat = first_diff(t);
 	if (sat < 0)
@@ -411,8 +415,8 @@ static void report(struct dt_driver *d, unsigned long long index, const struct d
 	for (i = 0; i + 1 < t[1].nr; i++)
 		if (i >= t[0].nr || strcmp(t[0].line[i], t[1].line[i]))
 			printf("  ! %s\n", t[1].line[i]);
-	trace_free(&t[0]);
-	trace_free(&t[1]);
+	dt_trace_free(&t[0]);
+	dt_trace_free(&t[1]);
 }
 
 int dt_driver_run(struct dt_driver *d)
@@ -423,8 +427,10 @@ int dt_driver_run(struct dt_driver *d)
 	int s, rc = 0;
 
 	signal(SIGPIPE, SIG_IGN);
-	if (runner_start(d, &d->side[0], d->reference_mock ? d->mock : NULL, d->reference_mock) ||
-	    runner_start(d, &d->side[1], d->mock, d->personality)) {
+	d->nr_sides = 2;
+	if (dt_runner_start(d, &d->side[0], d->reference_mock ? d->mock : NULL,
+			    d->reference_mock) ||
+	    dt_runner_start(d, &d->side[1], d->mock, d->personality)) {
 		fprintf(stderr, "difftest: cannot start the runners: %m\n");
 		return 2;
 	}
@@ -440,22 +446,23 @@ int dt_driver_run(struct dt_driver *d)
 
 		if (d->time_limit > 0 && now() - t0 > d->time_limit)
 			break;
-		if (run_both(d, i, "all", t)) {
+		if (dt_run_both(d, i, "all", t)) {
 			rc = 2;
 			break;
 		}
 		done++;
+		dt_stats_add(d->stats, &t[0]);
 		/*
 		 * A sequence that crashed or hung (the runner's 30 s alarm) on
 		 * either side fails, even if both sides did the same.
 		 */
-		if (!ended_normally(&t[0]) || !ended_normally(&t[1])) {
+		if (!dt_ended_normally(&t[0]) || !dt_ended_normally(&t[1])) {
 			printf("difftest: seed=%llu index=%llu did not end normally: reference '%s', "
 			       "mock '%s' (difftest --run %llu %llu)\n", d->seed, i,
 			       t[0].line[t[0].nr - 1], t[1].line[t[1].nr - 1], d->seed, i);
 			bad++;
-			trace_free(&t[0]);
-			trace_free(&t[1]);
+			dt_trace_free(&t[0]);
+			dt_trace_free(&t[1]);
 			continue;
 		}
 		at = first_diff(t);
@@ -479,8 +486,8 @@ int dt_driver_run(struct dt_driver *d)
 				       "--max-reports)\n", d->seed, i);
 		}
 		fflush(stdout);
-		trace_free(&t[0]);
-		trace_free(&t[1]);
+		dt_trace_free(&t[0]);
+		dt_trace_free(&t[1]);
 	}
 	el = now() - t0;
 	for (s = 0; s < 2; s++) {
@@ -492,6 +499,7 @@ int dt_driver_run(struct dt_driver *d)
 		if (d->ex[e].hits)
 			printf("difftest: explained %-28s %6lu (first index %llu)\n", d->ex[e].name,
 			       d->ex[e].hits, d->ex[e].first_index);
+	dt_stats_print(d->stats);
 	printf("difftest: %llu sequences in %.1f s (%.1f/s): %llu identical, %llu explained, "
 	       "%llu unexplained\n", done, el, el > 0 ? (double)done / el : 0.0, same, explained,
 	       bad);

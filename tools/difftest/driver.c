@@ -33,15 +33,21 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-"usage: difftest [-n N] [--seed S] [--first I] [--len MIN:MAX] [--fork]\n"
+"usage: difftest [-n N] [--seed S] [--first I] [--len MIN:MAX] [--fork] [--kernel-only]\n"
 "                [--no-threads] [--explained FILE] [--mock SO]\n"
 "                [--personality 6.12|7.3] [--reference-mock 6.12|7.3]\n"
 "                [--time-limit SECONDS] [--max-reports K] [-v]\n"
-"       difftest --run SEED INDEX [KEEP]     run one sequence here, print its trace\n"
+"       difftest --run SEED INDEX [KEEP] [--kernel-only]   run one sequence here, print its trace\n"
 "Runs N random iommufd op sequences (indexes I..I+N-1 of seed S) against\n"
 "/dev/iommu and against the userspace mock in this machine, compares the\n"
 "traces, and shrinks and prints each unexplained divergence.\n"
-"  --fork             also generate fork ops (a known divergence today)\n"
+"  --kernel-only      no mock: run against /dev/iommu alone and judge each\n"
+"                     sequence by the kernel log (/dev/kmsg), an audit at its\n"
+"                     end (objects destroyable, fds, pins) and the errnos\n"
+"                     the kernel's source gives each op; with --run, the\n"
+"                     audit follows the sequence\n"
+"  --judge FILE       the --kernel-only verdict on a recorded trace (tests)\n"
+"  --fork             also generate fork ops\n"
 "  --reference-mock P the reference side is the mock as kernel P, not\n"
 "                     /dev/iommu (for developing on a host without one)\n"
 "  --explained FILE   default: explained.txt beside the build directory;\n"
@@ -90,7 +96,7 @@ static void seq_make(struct dt_seq *seq, const struct dt_gen_opts *g, uint64_t s
 }
 
 /* One sequence in a fresh child; 30 s is a hang, not a slow guest. */
-static int run_child(const struct dt_seq *seq)
+static int run_child(const struct dt_seq *seq, int audit)
 {
 	int status;
 	pid_t pid = fork();
@@ -99,7 +105,7 @@ static int run_child(const struct dt_seq *seq)
 		return -1;
 	if (pid == 0) {
 		alarm(30);
-		dt_seq_run(seq, STDOUT_FILENO);
+		dt_seq_run(seq, STDOUT_FILENO, audit);
 		_exit(0);
 	}
 	while (waitpid(pid, &status, 0) < 0)
@@ -121,7 +127,7 @@ static int serve(const struct dt_gen_opts *g)
 		if (sscanf(line, "%llu %llu %399s", &seed, &index, keep) < 2)
 			return 2;
 		seq_make(&seq, g, seed, index, keep);
-		printf("%s status=%#x\n", DT_END_MARK, run_child(&seq));
+		printf("%s status=%#x\n", DT_END_MARK, run_child(&seq, g->kernel_only));
 	}
 	return 0;
 }
@@ -166,6 +172,7 @@ int main(int argc, char **argv)
 		{ "reference-mock", 1, 0, 'r' }, { "time-limit", 1, 0, 't' },
 		{ "max-reports", 1, 0, 'R' }, { "run", 0, 0, 'X' },
 		{ "serve", 0, 0, 'S' },	     { "help", 0, 0, 'h' },
+		{ "kernel-only", 0, 0, 'K' }, { "judge", 1, 0, 'J' },
 		{ 0 },
 	};
 	struct dt_driver d = { .n = 1000, .seed = 1, .max_reports = 3,
@@ -200,6 +207,8 @@ int main(int argc, char **argv)
 		case 'R': d.max_reports = (unsigned int)strtoul(optarg, NULL, 0); break;
 		case 'X': run = 1; break;
 		case 'S': srv = 1; break;
+		case 'K': d.gen.kernel_only = 1; break;
+		case 'J': return dt_kernel_only_judge(optarg);
 		case 'v': d.verbose++; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -217,16 +226,20 @@ int main(int argc, char **argv)
 		seq_make(&seq, &d.gen, strtoull(argv[optind], NULL, 0),
 			 strtoull(argv[optind + 1], NULL, 0),
 			 argc - optind > 2 ? argv[optind + 2] : NULL);
-		return dt_seq_run(&seq, STDOUT_FILENO);
+		return dt_seq_run(&seq, STDOUT_FILENO, d.gen.kernel_only);
 	}
 
 	d.mock = mock;
+	d.stats = dt_stats_new();
+	if (d.gen.kernel_only && !d.reference_mock)
+		goto probe;
 	if (access(mock, R_OK)) {
 		printf("difftest: SKIP: the userspace mock %s is absent: %m\n", mock);
 		return 4;
 	}
 	if (dt_explained_load(&d, explained))
 		return 2;
+probe:
 	if (!d.reference_mock) {
 		int fd = open("/dev/iommu", O_RDWR | O_CLOEXEC);
 
@@ -247,5 +260,7 @@ int main(int argc, char **argv)
 	} else if (!d.personality) {
 		d.personality = d.reference_mock;
 	}
+	if (d.gen.kernel_only)
+		return dt_kernel_only_run(&d);
 	return dt_driver_run(&d);
 }
