@@ -24,16 +24,14 @@
 #include <unistd.h>
 
 #include "driver.h"
+#include "kernel_report.h"
 
 /*
- * What counts as a kernel report: the patterns of scripts/dmesg-check,
- * which judges a whole guest run the same way (its report_re), applied
- * here to each kernel message as it comes (no timestamp prefix in kmsg).
+ * What counts as a kernel report: selftests/kernel_report.h, the definition
+ * scripts/dmesg-check judges whole guest runs by, applied here to each
+ * kernel message as it comes (no timestamp prefix in kmsg).
  */
-static const char report_re[] =
-	"BUG:|^WARNING:|Oops|KASAN:|UBSAN:|kernel BUG|general protection fault|"
-	"possible circular locking|possible recursive locking|inconsistent lock state|"
-	"suspicious RCU usage|rcu_sched self-detected stall|INFO: task .* blocked";
+static const char report_re[] = KERNEL_REPORT_RE;
 
 static int kmsg_fd = -1;
 static regex_t report;
