@@ -6,10 +6,12 @@
  * each runner forks a fresh child for it (fresh mock state, fresh pins), so
  * the two sides run in parallel. Traces are compared line by line; the first
  * difference is looked up in the explained list; an unexplained one is
- * shrunk and reported, and fails the run (all in compare.c).
+ * shrunk and reported, and fails the run (all in compare.c). The kernel's
+ * side is judged by --kernel-only's oracles too (oracles.c): a finding no
+ * registered kernel bug explains is shrunk, reported and fails the run.
  *
- * Exit: 0 no unexplained divergence; 1 some; 2 usage or harness error;
- * 4 skipped (no /dev/iommu, no IOMMU_TEST_CMD, no mock .so).
+ * Exit: 0 no unexplained divergence or finding; 1 some; 2 usage or harness
+ * error; 4 skipped (no /dev/iommu, no IOMMU_TEST_CMD, no mock .so).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -40,20 +42,25 @@ static void usage(FILE *f)
 "       difftest --run SEED INDEX [KEEP] [--kernel-only]   run one sequence here, print its trace\n"
 "Runs N random iommufd op sequences (indexes I..I+N-1 of seed S) against\n"
 "/dev/iommu and against the userspace mock in this machine, compares the\n"
-"traces, and shrinks and prints each unexplained divergence.\n"
+"traces, and shrinks and prints each unexplained divergence; the kernel's\n"
+"side is judged by --kernel-only's oracles as well, and each of their\n"
+"findings no registered kernel bug explains is shrunk and printed too.\n"
 "  --kernel-only      no mock: run against /dev/iommu alone and judge each\n"
 "                     sequence by the kernel log (/dev/kmsg), an audit at its\n"
 "                     end (objects destroyable, fds, pins) and the errnos\n"
 "                     the kernel's source gives each op; with --run, the\n"
 "                     audit follows the sequence\n"
-"  --judge FILE       the --kernel-only verdict on a recorded trace (tests)\n"
+"  --judge FILE       the oracles' verdict on a recorded trace (tests): as\n"
+"                     --kernel-only judges, or with --explained LIST as the\n"
+"                     differential mode judges its kernel side\n"
 "  --fork             also generate fork ops\n"
 "  --reference-mock P the reference side is the mock as kernel P, not\n"
 "                     /dev/iommu (for developing on a host without one)\n"
 "  --explained FILE   default: explained.txt beside the build directory;\n"
 "                     /dev/null shows every divergence\n"
 "  KEEP               comma-separated op indexes (the shrinker's output)\n"
-"Exit: 0 none unexplained, 1 some, 2 usage/error, 4 skipped.\n");
+"Exit: 0 none unexplained, 1 some (divergences or findings), 2 usage/error,\n"
+"4 skipped.\n");
 }
 
 static void exe_dir(char *dir, size_t len)
@@ -95,7 +102,10 @@ static void seq_make(struct dt_seq *seq, const struct dt_gen_opts *g, uint64_t s
 		dt_seq_keep(seq, k, parse_keep(keep, k));
 }
 
-/* One sequence in a fresh child; 30 s is a hang, not a slow guest. */
+/*
+ * One sequence in a fresh child; 30 s is a hang, not a slow guest. With
+ * audit (a runner's --kernel-only), the audit follows its last op.
+ */
 static int run_child(const struct dt_seq *seq, int audit)
 {
 	int status;
@@ -175,10 +185,11 @@ int main(int argc, char **argv)
 		{ "kernel-only", 0, 0, 'K' }, { "judge", 1, 0, 'J' },
 		{ 0 },
 	};
-	struct dt_driver d = { .n = 1000, .seed = 1, .max_reports = 3,
+	struct dt_driver d = { .n = 1000, .seed = 1, .max_reports = 3, .kmsg_fd = -1,
 			       .gen = { .len_min = 8, .len_max = 40, .threads = 1 } };
 	char dir[PATH_MAX], mock[PATH_MAX + 32], explained[PATH_MAX + 32];
-	int c, run = 0, srv = 0;
+	const char *judge = NULL;
+	int c, rc, run = 0, srv = 0, explained_given = 0;
 
 	exe_dir(dir, sizeof(dir));
 	snprintf(mock, sizeof(mock), "%s/mock/libiommufd_mock.so", dir);
@@ -199,7 +210,10 @@ int main(int argc, char **argv)
 			break;
 		case 'F': d.gen.fork = 1; break;
 		case 'T': d.gen.threads = 0; break;
-		case 'e': snprintf(explained, sizeof(explained), "%s", optarg); break;
+		case 'e':
+			snprintf(explained, sizeof(explained), "%s", optarg);
+			explained_given = 1;
+			break;
 		case 'm': snprintf(mock, sizeof(mock), "%s", optarg); break;
 		case 'p': d.personality = optarg; break;
 		case 'r': d.reference_mock = optarg; break;
@@ -208,7 +222,7 @@ int main(int argc, char **argv)
 		case 'X': run = 1; break;
 		case 'S': srv = 1; break;
 		case 'K': d.gen.kernel_only = 1; break;
-		case 'J': return dt_kernel_only_judge(optarg);
+		case 'J': judge = optarg; break;
 		case 'v': d.verbose++; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -216,6 +230,12 @@ int main(int argc, char **argv)
 	}
 	if (srv)
 		return serve(&d.gen);
+	if (judge) {
+		rc = explained_given && dt_explained_load(&d, explained) ? 2 :
+		     dt_oracles_judge_file(&d, judge);
+		dt_driver_free(&d);
+		return rc;
+	}
 	if (run) {
 		struct dt_seq seq;
 
@@ -260,7 +280,7 @@ probe:
 	} else if (!d.personality) {
 		d.personality = d.reference_mock;
 	}
-	if (d.gen.kernel_only)
-		return dt_kernel_only_run(&d);
-	return dt_driver_run(&d);
+	rc = d.gen.kernel_only ? dt_kernel_only_run(&d) : dt_driver_run(&d);
+	dt_driver_free(&d);
+	return rc;
 }
