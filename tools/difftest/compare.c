@@ -54,9 +54,8 @@ static int compile(regex_t *re, int *has, const char *pat, const char *path, int
  * A finding of the kernel side's oracles may be explained only by a kernel
  * bug of the register (config/kernel-bugs/ID/bug): the entry is named
  * "kernel-bug: ID ...". Its name is checked against the register for every
- * "kernel-bug:" entry; one the register lacks is said at every run (it
- * still explains: registering is the register's business, and a run must
- * not turn red when it is late), so that it is not forgotten.
+ * "kernel-bug:" entry: one the register lacks is an error, as a misspelled
+ * id would be, so that no finding is explained by a bug nobody can read.
  */
 static int kernel_bug_check(const char *name, const char *path, int line)
 {
@@ -70,9 +69,11 @@ static int kernel_bug_check(const char *name, const char *path, int line)
 		return -1;
 	}
 	snprintf(bug, sizeof(bug), "%s/%s/bug", DT_KERNEL_BUGS, id);
-	if (access(bug, R_OK))
-		printf("difftest: %s:%d: kernel-bug '%s' is not in the register (%s: %m): "
-		       "register it\n", path, line, id, bug);
+	if (access(bug, R_OK)) {
+		fprintf(stderr, "difftest: %s:%d: kernel-bug '%s' is not in the register (%s: %m): "
+			"register it, or name the entry that is\n", path, line, id, bug);
+		return -1;
+	}
 	return 0;
 }
 
