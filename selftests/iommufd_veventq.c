@@ -9,7 +9,7 @@
  */
 #include <sys/wait.h>
 
-#include "iommufd_utils_7x.h"
+#include "iommufd_feature_utils.h"
 
 #ifdef IOMMUFD_HAVE_UAPI
 

@@ -864,7 +864,7 @@ long iommufd_vfio_ioctl(struct iommufd_ctx *ictx, unsigned long cmd,
 #include "umem.h"
 
 /* the 7.x objects */
-#include "iommufd_private_7x.h"
+#include "iommufd_private_viommu.h"
 /* dirty tracking: the bitmap, the leaves a dirty bit covers */
 #include "io_pagetable_dirty.h"
 
