@@ -23,17 +23,11 @@ VMTEST_ARGS := $(if $(KERNEL),--kernel $(KERNEL)) $(if $(TESTS),--tests "$(TESTS
 	$(if $(ACCEL),--accel $(ACCEL)) $(if $(TIMEOUT),--timeout $(TIMEOUT)) $(if $(THEN),--then "$(THEN)") \
 	--profile $(PROFILE) $(if $(CMD),-- $(CMD))
 
-# The userspace mock is built against the newest kernel whose uAPI it speaks
-# (scripts/env.sh), whatever KERNEL says; evaluated only when "all" runs.
-MOCK_KERNEL = $(shell $(TOP)/scripts/paths MOCK_KERNEL)
-MOCK_TREE = KSRC=$(shell KERNEL=$(MOCK_KERNEL) KSRC= $(TOP)/scripts/paths KSRC) \
-	HARNESS_KHDR=$(shell KERNEL=$(MOCK_KERNEL) KSRC= $(TOP)/scripts/paths HARNESS_KHDR)
-
 .PHONY: all setup kernel vmtest check lib mock bench clean install fuzz
 
 all: lib
 	$(MAKE) -C selftests all
-	$(MAKE) -C tools/mock $(MOCK_TREE)
+	$(MAKE) -C tools/mock
 	$(MAKE) -C tools/bench
 	$(MAKE) -C tools/cli
 	$(MAKE) -C tools/example
@@ -54,7 +48,7 @@ check:
 lib:
 	$(MAKE) -C tools/lib all
 
-# The mock built against the newest kernel's headers: both personalities.
+# The mock's fuzzer (the mock picks its own tree: every personality).
 FUZZ_S ?= 60
 fuzz:
 	@$(TOP)/scripts/setup

@@ -34,10 +34,11 @@ elif ! harness_kernel_field "$KERNEL" package >/dev/null; then
 	exit 2
 fi
 
-# The kernels whose uAPI the userspace mock (tools/mock) speaks: one build
-# against the newest answers as any of them (IOMMUFD_MOCK_KERNEL), and
-# `vmtest --target both` compares it with each of these kernels.
-HARNESS_MOCK_KERNELS="6.12 7.3"
+# The kernels whose uAPI the userspace mock (tools/mock) speaks, oldest first
+# (config/kernels, column mock): one build against the newest answers as any
+# of them (IOMMUFD_MOCK_KERNEL), and `vmtest --target both` compares it with
+# each of these kernels.
+HARNESS_MOCK_KERNELS=$(awk '!/^[[:space:]]*(#|$)/ && $5 == "yes" { print $1 }' "$HARNESS_KERNELS_TABLE" | paste -sd " ")
 
 # Parallel make for the builds of the suite, the library and the mock (not
 # for run_tests, which runs its programs one after another): the suite's

@@ -27,11 +27,9 @@ struct iommufd_device *iommufd_device_bind(struct iommufd_ctx *ictx,
 		return NULL;
 	idev->ictx = ictx;
 	idev->dev_flags = dev_flags;
-#if IOMMUFD_MOCK_HAVE_7X
-	/* mock_dev_create(): 7.x's mock device caches, for vIOMMU invalidation */
+	/* mock_dev_create(): the mock device caches, for vIOMMU invalidation */
 	for (int i = 0; i < MOCK_DEV_CACHE_NUM; i++)
 		idev->cache[i] = IOMMU_TEST_DEV_CACHE_DEFAULT;
-#endif
 	idev->obj.users++;
 	/* 6.12/7.3 device.c iommufd_device_bind(): finalized at bind */
 	iommufd_object_finalize(&idev->obj);
@@ -41,9 +39,7 @@ struct iommufd_device *iommufd_device_bind(struct iommufd_ctx *ictx,
 /* iommufd_device_unbind() */
 void iommufd_device_unbind(struct iommufd_device *idev)
 {
-#if IOMMUFD_MOCK_HAVE_7X
 	iommufd_device_pre_destroy(idev);
-#endif
 	iommufd_object_destroy_user(idev->ictx, &idev->obj);
 }
 
@@ -218,7 +214,6 @@ void iommufd_device_detach(struct iommufd_device *idev)
 	idev->obj.users--;
 }
 
-#if IOMMUFD_MOCK_HAVE_7X
 static struct iommufd_pasid_attach *
 iommufd_device_pasid_find(struct iommufd_device *idev, uint32_t pasid)
 {
@@ -308,7 +303,7 @@ int iommufd_device_pasid_attach(struct iommufd_device *idev, uint32_t pasid,
 	rc = iommufd_hwpt_pasid_compat(hwpt, idev);
 	if (rc)
 		return rc;
-	max_pasids = idev->dev_flags & MOCK_DEV_FLAG_PASID ?
+	max_pasids = idev->dev_flags & MOCK_FLAGS_DEVICE_PASID ?
 			     1ULL << MOCK_PASID_WIDTH : 1;
 	if (pasid >= max_pasids)
 		return -EINVAL;
@@ -382,7 +377,6 @@ void iommufd_device_pasid_detach(struct iommufd_device *idev, uint32_t pasid)
 	iommufd_hw_pagetable_put(idev->ictx, hwpt);
 	idev->obj.users--;
 }
-#endif
 
 /*
  * iommufd_access_change_ioas(): joins the new IOAS (its alignment must
@@ -456,7 +450,6 @@ void iommufd_access_destroy(struct iommufd_access *access)
 	iommufd_ctx_put(ictx);
 }
 
-#if IOMMUFD_MOCK_HAVE_7X
 static const struct iommufd_access_ops iommufd_access_internal_ops = {
 	.needs_pin_pages = true,
 };
@@ -491,7 +484,6 @@ void iommufd_access_destroy_internal(struct iommufd_ctx *ictx,
 	access->obj.users--;
 	iommufd_object_abort_and_destroy(ictx, &access->obj);
 }
-#endif
 
 /* iommufd_access_attach() */
 int iommufd_access_attach(struct iommufd_access *access, uint32_t ioas_id)
@@ -689,20 +681,21 @@ int iommufd_get_hw_info(struct iommufd_ucmd *ucmd)
 	uint32_t copy_len;
 	int rc;
 
-#if IOMMUFD_MOCK_HAVE_7X
 	/*
-	 * 7.x: flag bit 0 says in_data_type, which shares its field
-	 * with out_data_type, asks for a type; without it the field is
-	 * ignored (IOMMU_HW_INFO_TYPE_DEFAULT).
+	 * Flag bit 0 says in_data_type, which shares its field with
+	 * out_data_type, asks for a type; without it the field is ignored
+	 * (IOMMU_HW_INFO_TYPE_DEFAULT).
 	 */
-	if (iommufd_mock_7x()) {
+	if (iommufd_mock_has(IOMMUFD_MOCK_HW_INFO_INPUT_TYPE)) {
 		supported_flags = IOMMU_HW_INFO_FLAG_INPUT_TYPE;
 		if (cmd->flags & IOMMU_HW_INFO_FLAG_INPUT_TYPE)
 			in_type = cmd->in_data_type;
 	}
-#endif
 	if ((cmd->flags & ~supported_flags) || cmd->__reserved[0] ||
 	    cmd->__reserved[1] || cmd->__reserved[2])
+		return -EOPNOTSUPP;
+	/* out_max_pasid_log2 took the first byte of a reserved u32 */
+	if (!iommufd_mock_has(IOMMUFD_MOCK_PASID) && cmd->out_max_pasid_log2)
 		return -EOPNOTSUPP;
 	idev = iommufd_get_device(ucmd->ictx, cmd->dev_id);
 	if (!idev)
@@ -735,14 +728,12 @@ int iommufd_get_hw_info(struct iommufd_ucmd *ucmd)
 	if (mock_domain_capable_dirty(idev))
 		cmd->out_capabilities |= IOMMU_HW_CAP_DIRTY_TRACKING;
 	cmd->out_max_pasid_log2 = 0;
-#if IOMMUFD_MOCK_HAVE_7X
-	if (iommufd_mock_7x()) {
-		/* the mock iommu cannot do ATS (7.x reports that) */
+	/* the mock iommu cannot do ATS, which kernels report since 7.1 */
+	if (iommufd_mock_has(IOMMUFD_MOCK_HW_INFO_ATS))
 		cmd->out_capabilities |= IOMMU_HW_CAP_PCI_ATS_NOT_SUPPORTED;
-		/* a PASID device's pasid-num-bits; others have 1 PASID */
-		if (idev->dev_flags & MOCK_DEV_FLAG_PASID)
-			cmd->out_max_pasid_log2 = MOCK_PASID_WIDTH;
-	}
-#endif
+	/* a PASID device's pasid-num-bits; others have 1 PASID */
+	if (iommufd_mock_has(IOMMUFD_MOCK_PASID) &&
+	    (idev->dev_flags & MOCK_FLAGS_DEVICE_PASID))
+		cmd->out_max_pasid_log2 = MOCK_PASID_WIDTH;
 	return iommufd_ucmd_respond(ucmd, sizeof(*cmd));
 }

@@ -79,8 +79,6 @@ int iommufd_fault_alloc(struct iommufd_ucmd *ucmd)
 	return rc;
 }
 
-#if IOMMUFD_MOCK_HAVE_7X
-
 /* eventq.c: an arbitrary upper bound for veventq_depth that fits all HWs */
 #define VEVENTQ_MAX_DEPTH (1U << 19)
 /* The largest event_data a mock driver reports (the selftest's is 4 bytes). */
@@ -368,5 +366,3 @@ int iommufd_viommu_report_event(struct iommufd_viommu *viommu, uint32_t type,
 	pthread_mutex_unlock(&q->lock);
 	return 0;
 }
-
-#endif

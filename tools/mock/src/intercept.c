@@ -466,9 +466,9 @@ MOCK_EXPORT void closefrom(int lowfd)
 #define MOCK_DEV_MINOR 124
 
 /*
- * 7.x: the bus of CONFIG_IOMMUFD_TEST's mock devices (7.3 selftest.c,
- * iommufd_mock_bus_type, "iommufd_mock"), which 7.x selftests look for
- * before they use the mock domain. The 7.3 personality answers stat() and
+ * The bus of CONFIG_IOMMUFD_TEST's mock devices (selftest.c,
+ * iommufd_mock_bus_type, "iommufd_mock"; 6.4 on), which 7.x selftests look
+ * for before they use the mock domain. The mock answers stat() and
  * access() of its directory, not opendir() (nothing is listed in it).
  */
 #define MOCK_BUS_PATH "/sys/bus/iommufd_mock"

@@ -170,7 +170,6 @@ static int check_users(struct check *c, struct iommufd_ctx *ictx)
 					  id);
 			break;
 		}
-#if IOMMUFD_MOCK_HAVE_7X
 		case IOMMUFD_OBJ_VEVENTQ:
 			want[container_of(obj, struct iommufd_veventq, obj)
 				     ->viommu->obj.id] += 1;
@@ -178,7 +177,6 @@ static int check_users(struct check *c, struct iommufd_ctx *ictx)
 		case IOMMUFD_OBJ_HW_QUEUE:
 			iommufd_hw_queue_holds(obj, count_hold, &h);
 			break;
-#endif
 		default:
 			break;
 		}

@@ -165,7 +165,6 @@ static int conv_iommu_prot(uint32_t map_flags)
 	return map_flags & (IOMMU_IOAS_MAP_WRITEABLE | IOMMU_IOAS_MAP_READABLE);
 }
 
-#if IOMMUFD_MOCK_HAVE_7X
 /* iommufd_ioas_map_file() (7.x, ioas.c:204): IOAS_MAP's checks, then a file. */
 int iommufd_ioas_map_file(struct iommufd_ucmd *ucmd)
 {
@@ -195,7 +194,6 @@ int iommufd_ioas_map_file(struct iommufd_ucmd *ucmd)
 	cmd->iova = iova;
 	return iommufd_ucmd_respond(ucmd, sizeof(*cmd));
 }
-#endif
 
 int iommufd_ioas_map(struct iommufd_ucmd *ucmd)
 {
@@ -302,7 +300,6 @@ int iommufd_ioas_unmap(struct iommufd_ucmd *ucmd)
 	return iommufd_ucmd_respond(ucmd, sizeof(*cmd));
 }
 
-#if IOMMUFD_MOCK_HAVE_7X
 /*
  * iommufd_ioas_noiommu_get_pa() (7.x): our kernels are built without
  * CONFIG_IOMMUFD_NOIOMMU, where iommufd_private.h makes it a stub that
@@ -401,7 +398,6 @@ out:
 	mock_free(seen);
 	return rc;
 }
-#endif
 
 /* iommufd_option_rlimit_mode(): per user, or per mm after SET 1. */
 int iommufd_option_rlimit_mode(struct iommu_option *cmd,

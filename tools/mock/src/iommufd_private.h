@@ -27,6 +27,7 @@
  *   intercept.c     the interposed libc functions
  *   umem.c          the process's memory as the kernel sees it
  *   itree.c         the interval tree the above is built on
+ *   personality.c   the kernels the mock speaks and what each has
  *
  * Everything here is called with the mock's lock held (file.c).
  */
@@ -45,54 +46,9 @@
 
 #include "arena.h"
 #include "itree.h"
+#include "personality.h"
 
 #define MOCK_HIDDEN __attribute__((visibility("hidden")))
-
-/*
- * ---- the kernel personality (main.c) ----
- *
- * One build answers as each kernel its headers can express, chosen at run
- * time by IOMMUFD_MOCK_KERNEL. What the headers offer is probed by their
- * macros, never by a version number: 7.x's uapi header has IOMMU_VIOMMU_ALLOC
- * (6.13) and 7.x's iommufd_test.h MOCK_PASID_WIDTH (6.15); with both the 7.3
- * personality exists, else only 6.12's.
- */
-#if defined(IOMMU_VIOMMU_ALLOC) && defined(MOCK_PASID_WIDTH)
-#define IOMMUFD_MOCK_HAVE_7X 1
-#else
-#define IOMMUFD_MOCK_HAVE_7X 0
-#endif
-
-enum iommufd_mock_kernel {
-	IOMMUFD_MOCK_KERNEL_6_12,
-	IOMMUFD_MOCK_KERNEL_7_3,
-};
-
-extern enum iommufd_mock_kernel iommufd_mock_kernel MOCK_HIDDEN;
-
-/* iommufd_mock_7x() before any open (reads IOMMUFD_MOCK_KERNEL), main.c */
-bool iommufd_mock_kernel_7x(void) MOCK_HIDDEN;
-
-/* Whether the mock answers as a 7.x kernel (the generic page table mock). */
-static inline bool iommufd_mock_7x(void)
-{
-	return IOMMUFD_MOCK_HAVE_7X &&
-	       iommufd_mock_kernel >= IOMMUFD_MOCK_KERNEL_7_3;
-}
-
-/*
- * 6.12's MOCK_FLAGS_DEVICE_HUGE_IOVA, which 7.x's iommufd_test.h dropped
- * (its mock takes huge pages per domain, pagetable_type); the bit stays
- * meaningful for the 6.12 personality whatever header the build used.
- */
-#define MOCK_DEV_FLAG_HUGE_IOVA_612 (1U << 1)
-#if IOMMUFD_MOCK_HAVE_7X
-#define MOCK_DEV_FLAG_PASID MOCK_FLAGS_DEVICE_PASID
-#define MOCK_HWPT_ALLOC_PASID IOMMU_HWPT_ALLOC_PASID
-#else
-#define MOCK_DEV_FLAG_PASID 0U
-#define MOCK_HWPT_ALLOC_PASID 0U
-#endif
 
 #define container_of(ptr, type, member)                                      \
 	((type *)((char *)(ptr) - offsetof(type, member)))
@@ -734,7 +690,6 @@ int iommufd_device_attach(struct iommufd_device *idev, uint32_t *pt_id) MOCK_HID
 int iommufd_device_replace(struct iommufd_device *idev, uint32_t *pt_id) MOCK_HIDDEN;
 void iommufd_device_detach(struct iommufd_device *idev) MOCK_HIDDEN;
 int iommufd_get_hw_info(struct iommufd_ucmd *ucmd) MOCK_HIDDEN;
-#if IOMMUFD_MOCK_HAVE_7X
 /* The HWPT pasid of idev is attached to (IOMMU_NO_PASID: the RID's), or NULL */
 struct iommufd_hw_pagetable *
 iommufd_device_pasid_hwpt(struct iommufd_device *idev, uint32_t pasid) MOCK_HIDDEN;
@@ -745,7 +700,6 @@ int iommufd_device_pasid_replace(struct iommufd_device *idev, uint32_t pasid,
 				 uint32_t *pt_id) MOCK_HIDDEN;
 void iommufd_device_pasid_detach(struct iommufd_device *idev,
 				 uint32_t pasid) MOCK_HIDDEN;
-#endif
 
 struct iommufd_access_ops {
 	bool needs_pin_pages;

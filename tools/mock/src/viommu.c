@@ -20,8 +20,6 @@
 
 #include "iommufd_private.h"
 
-#if IOMMUFD_MOCK_HAVE_7X
-
 /* iommufd_viommu_destroy(): the hold on the parent HWPT goes. */
 void iommufd_viommu_destroy(struct iommufd_object *obj)
 {
@@ -448,5 +446,3 @@ int iommufd_viommu_cache_invalidate(struct iommufd_viommu *viommu,
 	}
 	return 0;
 }
-
-#endif
