@@ -694,9 +694,6 @@ int iommufd_get_hw_info(struct iommufd_ucmd *ucmd)
 	if ((cmd->flags & ~supported_flags) || cmd->__reserved[0] ||
 	    cmd->__reserved[1] || cmd->__reserved[2])
 		return -EOPNOTSUPP;
-	/* out_max_pasid_log2 took the first byte of a reserved u32 */
-	if (!iommufd_mock_has(IOMMUFD_MOCK_PASID) && cmd->out_max_pasid_log2)
-		return -EOPNOTSUPP;
 	idev = iommufd_get_device(ucmd->ictx, cmd->dev_id);
 	if (!idev)
 		return -ENOENT;

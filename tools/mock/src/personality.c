@@ -51,8 +51,9 @@ static const struct iommufd_mock_feature_row
 		"IOMMU_VEVENTQ_ALLOC (eventq.c), TEST_OP_TRIGGER_VEVENT; a vIOMMU's "
 		"nested domain attaches only with a vDEVICE (selftest.c)" },
 	[IOMMUFD_MOCK_PASID] = { KV(6, 15),
-		"IOMMU_HWPT_ALLOC_PASID, MOCK_FLAGS_DEVICE_PASID, TEST_OP_PASID_* "
-		"(selftest_pasid.c), GET_HW_INFO's out_max_pasid_log2 (device.c)" },
+		"IOMMU_HWPT_ALLOC_PASID, MOCK_FLAGS_DEVICE_PASID (GET_HW_INFO's "
+		"out_max_pasid_log2 of such a device, device.c), TEST_OP_PASID_* "
+		"(selftest_pasid.c)" },
 	[IOMMUFD_MOCK_HW_QUEUE] = { KV(6, 17),
 		"IOMMU_HW_QUEUE_ALLOC (viommu.c), mmap() of /dev/iommu (driver.c)" },
 	[IOMMUFD_MOCK_HW_INFO_INPUT_TYPE] = { KV(6, 17),
