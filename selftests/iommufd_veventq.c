@@ -182,6 +182,9 @@ TEST_F(veventq, reads_take_whole_events)
 	test_cmd_trigger_vevent(self->idev_id);
 	ASSERT_EQ(-1, pread(qfd, rec, sizeof(rec), 0));
 	ASSERT_EQ(ESPIPE, errno);
+	/* Nor writable: the file has no write method (vfs_write()). */
+	ASSERT_EQ(-1, write(qfd, &(__u64){ 1 }, sizeof(__u64)));
+	ASSERT_EQ(EINVAL, errno);
 	close(qfd);
 	test_cmd_destroy(id);
 }

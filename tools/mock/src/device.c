@@ -67,6 +67,8 @@ int iommufd_hw_pagetable_attach(struct iommufd_hw_pagetable *hwpt,
 	rc = mock_domain_nop_attach(&hwpt->domain, idev);
 	if (rc)
 		return rc;
+	if (idev->hwpt != hwpt)
+		idev->rid_handle = ++idev->ictx->attach_handles;
 	hwpt->obj.users++;
 	idev->hwpt = hwpt;
 	return 0;
@@ -91,7 +93,9 @@ static int iommufd_device_do_replace(struct iommufd_device *idev,
 	if (rc)
 		return rc;
 	*old = idev->hwpt;
+	iommufd_auto_response_faults(*old, idev->rid_handle);
 	idev->hwpt = hwpt;
+	idev->rid_handle = ++idev->ictx->attach_handles;
 	hwpt->obj.users++;
 	return 0;
 }
@@ -207,6 +211,7 @@ void iommufd_device_detach(struct iommufd_device *idev)
 	struct iommufd_hw_pagetable *hwpt = idev->hwpt;
 
 	idev->hwpt = NULL;
+	iommufd_auto_response_faults(hwpt, idev->rid_handle);
 	/* the blocking domain it goes to is behind no vIOMMU */
 	idev->mock_viommu = NULL;
 	idev->mock_vdev_id = 0;
@@ -232,6 +237,33 @@ iommufd_device_pasid_hwpt(struct iommufd_device *idev, uint32_t pasid)
 		return idev->hwpt;
 	attach = iommufd_device_pasid_find(idev, pasid);
 	return attach ? attach->hwpt : NULL;
+}
+
+struct iommufd_hw_pagetable *
+iommufd_device_fault_handler(struct iommufd_device *idev, uint32_t pasid,
+			     uint64_t *handle)
+{
+	struct iommufd_pasid_attach *attach = NULL;
+	struct iommufd_hw_pagetable *hwpt = idev->hwpt;
+
+	*handle = idev->rid_handle;
+	if (pasid != IOMMU_NO_PASID) {
+		attach = iommufd_device_pasid_find(idev, pasid);
+		if (attach) {
+			hwpt = attach->hwpt;
+			*handle = attach->handle;
+		} else if (hwpt && hwpt->obj.type != IOMMUFD_OBJ_HWPT_NESTED) {
+			/*
+			 * The selftest driver has a user-managed PASID table
+			 * (mock_ops.user_pasid_table): a PASID with no domain
+			 * of its own faults through the nested domain of the
+			 * RID, and through nothing else.
+			 */
+			hwpt = NULL;
+		}
+	}
+	/* only a domain with a fault queue has an iopf_handler */
+	return hwpt && hwpt->fault ? hwpt : NULL;
 }
 
 /*
@@ -316,7 +348,8 @@ int iommufd_device_pasid_attach(struct iommufd_device *idev, uint32_t pasid,
 		return -ENOMEM;
 	idev->pasid_attach = n;
 	n[idev->npasid_attach++] = (struct iommufd_pasid_attach){
-		.pasid = pasid, .hwpt = hwpt
+		.pasid = pasid, .hwpt = hwpt,
+		.handle = ++idev->ictx->attach_handles,
 	};
 	hwpt->obj.users++;
 	idev->obj.users++;
@@ -351,7 +384,9 @@ int iommufd_device_pasid_replace(struct iommufd_device *idev, uint32_t pasid,
 	if (rc)
 		return rc;
 	old = attach->hwpt;
+	iommufd_auto_response_faults(old, attach->handle);
 	attach->hwpt = hwpt;
+	attach->handle = ++idev->ictx->attach_handles;
 	hwpt->obj.users++;
 	iommufd_hw_pagetable_put(idev->ictx, old);
 	return 0;
@@ -369,6 +404,7 @@ void iommufd_device_pasid_detach(struct iommufd_device *idev, uint32_t pasid)
 	hwpt = attach->hwpt;
 	/* the PASID goes to the blocking domain */
 	mock_domain_set_dev_pasid(idev, pasid, true);
+	iommufd_auto_response_faults(hwpt, attach->handle);
 	*attach = idev->pasid_attach[--idev->npasid_attach];
 	if (!idev->npasid_attach) {
 		mock_free(idev->pasid_attach);

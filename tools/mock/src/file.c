@@ -475,6 +475,31 @@ bool iommufd_mock_fd_read(int fd, void *buf, size_t count, long *ret)
 	return true;
 }
 
+bool iommufd_mock_fd_write(int fd, const void *buf, size_t count, long *ret)
+{
+	struct iommufd_file *file;
+	long rc;
+
+	if (!iommufd_mock_fd_active())
+		return false;
+	mock_lock();
+	file = fd_lookup(fd);
+	/* Files without a write method (the memfds) write as themselves. */
+	if (!file || !file->f_op->write) {
+		mock_unlock();
+		return false;
+	}
+	rc = file->f_op->write(file->private_data, (uintptr_t)buf, count);
+	mock_unlock();
+	if (rc < 0) {
+		errno = (int)-rc;
+		*ret = -1;
+	} else {
+		*ret = rc;
+	}
+	return true;
+}
+
 /* vm_ops->open: a new VMA (or a piece split off one) holds its owner. */
 static void mock_vma_open(struct mock_vma *vma)
 {

@@ -79,6 +79,7 @@ DEFINE_REAL(void *, mmap, void *, size_t, int, int, int, off_t)
 DEFINE_REAL(void *, mmap64, void *, size_t, int, int, int, off64_t)
 DEFINE_REAL(int, munmap, void *, size_t)
 DEFINE_REAL(ssize_t, __read_chk, int, void *, size_t, size_t)
+DEFINE_REAL(ssize_t, write, int, const void *, size_t)
 DEFINE_REAL(int, close_range, unsigned int, unsigned int, int)
 DEFINE_REAL(void, closefrom, int)
 DEFINE_REAL(int, access, const char *, int)
@@ -300,8 +301,9 @@ MOCK_EXPORT int ioctl(int fd, unsigned long request, ...)
 }
 
 /*
- * read(2) of a vEVENTQ's fd hands out whole records (eventq.c); every other
- * fd, mock or not, reads as itself. _FORTIFY_SOURCE builds call __read_chk.
+ * read(2) of a fault queue's or a vEVENTQ's fd hands out whole records
+ * (eventq.c); every other fd, mock or not, reads as itself.
+ * _FORTIFY_SOURCE builds call __read_chk.
  */
 MOCK_EXPORT ssize_t read(int fd, void *buf, size_t count)
 {
@@ -319,6 +321,19 @@ MOCK_EXPORT ssize_t __read_chk(int fd, void *buf, size_t count, size_t buflen)
 	if (count <= buflen && iommufd_mock_fd_read(fd, buf, count, &ret))
 		return ret;
 	return resolve___read_chk()(fd, buf, count, buflen);
+}
+
+/*
+ * write(2) of a fault queue's fd takes responses (eventq.c); every other
+ * fd writes as itself (glibc has no fortified write).
+ */
+MOCK_EXPORT ssize_t write(int fd, const void *buf, size_t count)
+{
+	long ret;
+
+	if (iommufd_mock_fd_write(fd, buf, count, &ret))
+		return ret;
+	return resolve_write()(fd, buf, count);
 }
 
 /*

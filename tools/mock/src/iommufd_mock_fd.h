@@ -52,7 +52,8 @@ bool iommufd_mock_fd_ioctl(int fd, unsigned long request, void *arg,
 
 /**
  * iommufd_mock_fd_read() - read(2) of fd, if fd is a mock file with a read
- * method (a vEVENTQ: whole records, as the kernel's file hands them out)
+ * method (a fault queue or a vEVENTQ: whole records, as the kernel's file
+ * hands them out)
  * @fd: the fd the program passed
  * @buf: its buffer
  * @count: its size
@@ -62,6 +63,19 @@ bool iommufd_mock_fd_ioctl(int fd, unsigned long request, void *arg,
  */
 bool iommufd_mock_fd_read(int fd, void *buf, size_t count,
 			  long *ret) IOMMUFD_MOCK_HIDDEN;
+
+/**
+ * iommufd_mock_fd_write() - write(2) of fd, if fd is a mock file with a
+ * write method (a fault queue: the responses to the faults read)
+ * @fd: the fd the program passed
+ * @buf: its buffer
+ * @count: its size
+ * @ret: the result as libc returns it (-1 with errno set on error)
+ *
+ * Return: false if fd is not such a file (nothing was done), else true.
+ */
+bool iommufd_mock_fd_write(int fd, const void *buf, size_t count,
+			   long *ret) IOMMUFD_MOCK_HIDDEN;
 
 /**
  * iommufd_mock_fd_mmap() - mmap(2) of fd, if fd is a mock file with an mmap

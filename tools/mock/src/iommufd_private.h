@@ -73,6 +73,8 @@ struct iommufd_file_ops {
 	long (*ioctl)(void *private_data, unsigned long cmd, void *arg);
 	/* NULL: read() acts on the fd itself; else bytes read, or a -errno */
 	long (*read)(void *private_data, uint64_t ubuf, size_t count);
+	/* NULL: write() acts on the fd itself; else bytes taken, or a -errno */
+	long (*write)(void *private_data, uint64_t ubuf, size_t count);
 	/*
 	 * NULL (or 1 returned): mmap() acts on the fd itself; else 0 (file.c
 	 * maps the fd's memfd and holds *owner and *ictx per VMA), or a -errno
@@ -139,6 +141,8 @@ struct iommufd_ctx {
 	/* ctx->mt_mmap: the mmap windows of driver objects, by offset (7.x) */
 	struct iommufd_mmap **mmaps;
 	size_t nmmaps;
+	/* the last attach handle made (struct iommufd_attach_handle) */
+	uint64_t attach_handles;
 };
 
 struct iommufd_ucmd {
@@ -657,6 +661,12 @@ struct iommufd_device {
 	/* mock_dev->viommu, ->vdev_id: set by attaching to a vIOMMU's domain */
 	struct iommufd_viommu *mock_viommu;
 	uint64_t mock_vdev_id;
+	/*
+	 * The kernel's struct iommufd_attach_handle of each attachment, by
+	 * number (ictx->attach_handles): a fault remembers the handle it came
+	 * through, and only that attachment's end answers it. The RID's here.
+	 */
+	uint64_t rid_handle;
 	/* igroup->pasid_attach but for IOMMU_NO_PASID (that is hwpt) (7.x) */
 	struct iommufd_pasid_attach *pasid_attach;
 	size_t npasid_attach;
@@ -670,6 +680,7 @@ struct iommufd_device {
 struct iommufd_pasid_attach {
 	uint32_t pasid;
 	struct iommufd_hw_pagetable *hwpt;
+	uint64_t handle;	/* as idev->rid_handle */
 };
 
 static inline struct iommufd_device *iommufd_get_device(struct iommufd_ctx *ictx,
@@ -693,6 +704,14 @@ int iommufd_get_hw_info(struct iommufd_ucmd *ucmd) MOCK_HIDDEN;
 /* The HWPT pasid of idev is attached to (IOMMU_NO_PASID: the RID's), or NULL */
 struct iommufd_hw_pagetable *
 iommufd_device_pasid_hwpt(struct iommufd_device *idev, uint32_t pasid) MOCK_HIDDEN;
+/*
+ * find_fault_handler() (io-pgfault.c): the HWPT with a fault queue a fault
+ * of idev at pasid (IOMMU_NO_PASID: none) goes to, and in *handle the
+ * attachment it goes through; NULL where nothing takes it.
+ */
+struct iommufd_hw_pagetable *
+iommufd_device_fault_handler(struct iommufd_device *idev, uint32_t pasid,
+			     uint64_t *handle) MOCK_HIDDEN;
 /* iommufd_device_attach/replace/detach() of a pasid other than the RID */
 int iommufd_device_pasid_attach(struct iommufd_device *idev, uint32_t pasid,
 				uint32_t *pt_id) MOCK_HIDDEN;
@@ -754,13 +773,45 @@ enum {
 
 /* ---- eventq.c ---- */
 
-/* A fault queue; no fault is ever queued (README.md, "Not emulated"). */
+/*
+ * One fault group as iommu_report_device_fault() hands it over: the
+ * selftest driver reports single faults (IOMMU_FAULT_PAGE_REQUEST_LAST_PAGE
+ * set), so a group is one fault and no partial faults wait.
+ */
+struct iommufd_fault_group {
+	uint64_t handle;	/* group->attach_handle */
+	uint32_t cookie;	/* its index in fault->response, once read */
+	struct iommu_hwpt_pgfault msg;	/* as read(), but for the cookie */
+};
+
+/* A fault queue (eventq.c): the faults its HWPTs' devices reported. */
 struct iommufd_fault {
 	struct iommufd_object obj;
 	struct iommufd_ctx *ictx;
+	/* fault->common.deliver: reported, not read yet, oldest first */
+	struct iommufd_fault_group **deliver;
+	size_t ndeliver;
+	/* fault->response: read, not answered yet, by increasing cookie */
+	struct iommufd_fault_group **response;
+	size_t nresponse;
+	bool signalled;	/* its fd's eventfd counter is not zero */
 };
 
 int iommufd_fault_alloc(struct iommufd_ucmd *ucmd) MOCK_HIDDEN;
+void iommufd_fault_destroy(struct iommufd_object *obj) MOCK_HIDDEN;
+/*
+ * iommufd_fault_iopf_handler(): a fault that came through the attachment
+ * @handle of a HWPT with a fault queue joins the queue's deliver list.
+ */
+void iommufd_fault_iopf_handler(struct iommufd_hw_pagetable *hwpt,
+				uint64_t handle,
+				const struct iommu_hwpt_pgfault *msg) MOCK_HIDDEN;
+/*
+ * iommufd_auto_response_faults(): the faults of the attachment @handle of
+ * @hwpt, read or not, are answered (IOMMU_PAGE_RESP_INVALID) and gone.
+ */
+void iommufd_auto_response_faults(struct iommufd_hw_pagetable *hwpt,
+				  uint64_t handle) MOCK_HIDDEN;
 
 /* ---- selftest.c ---- */
 

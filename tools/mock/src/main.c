@@ -49,7 +49,8 @@ static const struct iommufd_object_ops iommufd_object_ops[IOMMUFD_OBJ_MAX] = {
 	[IOMMUFD_OBJ_VDEVICE] = { .destroy = iommufd_vdevice_destroy },
 	[IOMMUFD_OBJ_VEVENTQ] = { .destroy = iommufd_veventq_destroy },
 	[IOMMUFD_OBJ_HW_QUEUE] = { .destroy = iommufd_hw_queue_destroy },
-	/* devices and fault queues hold nothing the mock must release */
+	[IOMMUFD_OBJ_FAULT] = { .destroy = iommufd_fault_destroy },
+	/* devices hold nothing the mock must release */
 };
 
 /* ---- the id allocator: ctx->objects ---- */

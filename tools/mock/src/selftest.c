@@ -681,16 +681,35 @@ out:
 }
 
 /*
- * iommufd_test_trigger_iopf(): the fault is reported to the device's
- * domain; with no fault queue attached (the mock has none) it is dropped
- * and the op still returns 0.
+ * iommufd_test_trigger_iopf(): one page request, the last of its group,
+ * through iommu_report_device_fault() to the fault queue of the domain
+ * that takes it (iommufd_device_fault_handler()); where none does, the
+ * core answers it and drops it. The op returns 0 either way.
  */
 static int iommufd_test_trigger_iopf(struct iommufd_ucmd *ucmd,
 				     struct iommu_test_cmd *cmd)
 {
-	return iommufd_get_device(ucmd->ictx, cmd->trigger_iopf.dev_id) ?
-		       0 :
-		       -ENOENT;
+	struct iommu_hwpt_pgfault msg = {
+		.flags = IOMMU_PGFAULT_FLAGS_LAST_PAGE,
+		.pasid = cmd->trigger_iopf.pasid,
+		.grpid = cmd->trigger_iopf.grpid,
+		.perm = cmd->trigger_iopf.perm,
+		.addr = cmd->trigger_iopf.addr,
+	};
+	struct iommufd_hw_pagetable *hwpt;
+	struct iommufd_device *idev;
+	uint64_t handle;
+
+	idev = iommufd_get_device(ucmd->ictx, cmd->trigger_iopf.dev_id);
+	if (!idev)
+		return -ENOENT;
+	if (msg.pasid != IOMMU_NO_PASID)
+		msg.flags |= IOMMU_PGFAULT_FLAGS_PASID_VALID;
+	msg.dev_id = idev->obj.id;
+	hwpt = iommufd_device_fault_handler(idev, msg.pasid, &handle);
+	if (hwpt)
+		iommufd_fault_iopf_handler(hwpt, handle, &msg);
+	return 0;
 }
 
 /*
