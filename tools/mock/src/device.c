@@ -606,10 +606,10 @@ static bool check_area_prot(struct iopt_area *area, uint32_t flags)
 
 /* iommufd_access_pin_pages(): all or nothing over contiguous areas. */
 int iommufd_access_pin_pages(struct iommufd_access *access, uint64_t iova,
-			     uint64_t length, uint64_t *out_pages,
+			     uint64_t length, struct umem_page_id *out_pages,
 			     uint32_t flags)
 {
-	uint64_t last_iova, ps = umem_page_size();
+	uint64_t last_iova;
 	bool write = flags & IOMMUFD_ACCESS_RW_WRITE;
 	struct iopt_area_contig_iter iter;
 	struct iopt_area *area;
@@ -642,8 +642,9 @@ int iommufd_access_pin_pages(struct iommufd_access *access, uint64_t iova,
 			break;
 		if (!access->ictx)
 			area->num_locks++;
-		for (uint64_t i = index; i <= last_index; i++)
-			*out_pages++ = area->pages->uptr + i * ps;
+		iopt_pages_page_ids(area->pages, index,
+				    last_index - index + 1, out_pages);
+		out_pages += last_index - index + 1;
 	}
 	if (!rc && !iopt_area_contig_done(&iter))
 		rc = -ENOENT;

@@ -13,6 +13,7 @@
  *   io_pagetable.c  areas, reserved and allowed ranges, IOVA allocation,
  *                   domains and accesses of an io_pagetable
  *   pages.c         iopt_pages: pins, memlock accounting, access ranges
+ *   pages_check.c   which page a pin holds, as the selftest checks ask
  *   hw_pagetable.c  paging and nested HWPTs, dirty tracking, invalidation
  *   device.c        devices and their attachment, accesses, GET_HW_INFO
  *   eventq.c        the fault queue (6.12's fault.c, eventq.c since 6.14),
@@ -57,6 +58,7 @@
 
 struct iommufd_ctx;
 struct iommufd_object;
+struct umem_page_id;
 struct iommufd_ioas;
 struct iommufd_hw_pagetable;
 struct iommufd_hwpt_paging;
@@ -509,8 +511,17 @@ void iopt_area_remove_access(struct iopt_area *area, uint64_t start_index,
 /* iopt_pages_update_pinned() for a mode: 0 or -ENOMEM past the limit. */
 int iopt_update_pinned(enum iopt_pages_account_mode mode, uint64_t npages,
 		       bool inc) MOCK_HIDDEN;
+/* How many holders pages' page idx has: 0 when it is not pinned. */
+uint32_t iopt_pages_held(const struct iopt_pages *pages, uint64_t idx) MOCK_HIDDEN;
+/* Whether a file page pinned at idx is still the file's (pages.c). */
+bool iopt_pages_file_page_current(struct iopt_pages *pages,
+				  uint64_t idx) MOCK_HIDDEN;
+/* pages_check.c: */
 /* How many iopt_pages hold a pin on the page at uva (page_ref / BIAS). */
 unsigned int iopt_pages_count_pins(uint64_t uva) MOCK_HIDDEN;
+/* What stands for the struct page of pages' index idx.. idx + n - 1. */
+void iopt_pages_page_ids(struct iopt_pages *pages, uint64_t idx, uint64_t n,
+			 struct umem_page_id *ids) MOCK_HIDDEN;
 #include "io_pagetable_file.h"
 
 /* ---- ioas.c ---- */
@@ -756,9 +767,9 @@ void iommufd_access_notify_unmap(struct io_pagetable *iopt, uint64_t iova,
 				 uint64_t length) MOCK_HIDDEN;
 void iommufd_access_unpin_pages(struct iommufd_access *access, uint64_t iova,
 				uint64_t length) MOCK_HIDDEN;
-/* out_pages: the user VA of each page, standing for its struct page */
+/* out_pages: what stands for each page's struct page (umem_page_id) */
 int iommufd_access_pin_pages(struct iommufd_access *access, uint64_t iova,
-			     uint64_t length, uint64_t *out_pages,
+			     uint64_t length, struct umem_page_id *out_pages,
 			     uint32_t flags) MOCK_HIDDEN;
 int iommufd_access_rw(struct iommufd_access *access, uint64_t iova,
 		      uint8_t *data, uint64_t length, uint32_t flags) MOCK_HIDDEN;

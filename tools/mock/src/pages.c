@@ -192,8 +192,7 @@ static void iopt_pages_file_hold(struct iopt_pages *pages, uint64_t first,
 }
 
 /* Whether pinned page idx still backs the file (see pin_map). */
-static bool iopt_pages_file_page_current(struct iopt_pages *pages,
-					 uint64_t idx)
+bool iopt_pages_file_page_current(struct iopt_pages *pages, uint64_t idx)
 {
 	uint64_t entry = 0, va;
 	int fd;
@@ -264,7 +263,7 @@ static size_t holder_find(const struct iopt_pages *pages, uint64_t chunk)
 	return lo;
 }
 
-static uint32_t holder_get(const struct iopt_pages *pages, uint64_t idx)
+uint32_t iopt_pages_held(const struct iopt_pages *pages, uint64_t idx)
 {
 	size_t i = holder_find(pages, idx / HOLDER_CHUNK);
 
@@ -329,11 +328,11 @@ static int iopt_pages_pin(struct iopt_pages *pages, uint64_t first,
 	for (idx = first; idx <= last;) {
 		uint64_t run;
 
-		if (holder_get(pages, idx)) {
+		if (iopt_pages_held(pages, idx)) {
 			idx++;
 			continue;
 		}
-		for (run = idx; run <= last && !holder_get(pages, run); run++)
+		for (run = idx; run <= last && !iopt_pages_held(pages, run); run++)
 			;
 		if (pages->type == IOPT_ADDRESS_FILE)
 			rc = iopt_pages_file_check_pin(pages, run - 1);
@@ -375,7 +374,7 @@ static void iopt_pages_unpin(struct iopt_pages *pages, uint64_t first,
 
 	for (idx = first; idx <= last; idx++) {
 		holder_add(pages, idx, -1);
-		if (!holder_get(pages, idx))
+		if (!iopt_pages_held(pages, idx))
 			released++;
 	}
 	pages->npinned -= released;
@@ -768,46 +767,6 @@ void iopt_area_remove_access(struct iopt_area *area, uint64_t start_index,
 }
 
 /*
- * The page's refcount over GUP_PIN_COUNTING_BIAS, as MD_CHECK_REFS reads it:
- * the pins through this VA, and those of every file iopt_pages holding the
- * file page mapped there.
- */
-unsigned int iopt_pages_count_pins(uint64_t uva)
-{
-	uint64_t ps = umem_page_size();
-	struct umem_page_id id;
-	unsigned int pins = 0;
-	struct itree_node *n;
-
-	if (g_nfile_pages && !umem_page_id(uva, &id) && id.inode) {
-		for (size_t i = 0; i < g_nfile_pages; i++) {
-			struct iopt_pages *pages = g_file_pages[i];
-
-			if (pages->file_inode != id.inode ||
-			    pages->file_dev != id.dev ||
-			    id.offset < pages->start ||
-			    (id.offset - pages->start) / ps >= pages->npages)
-				continue;
-			if (holder_get(pages, (id.offset - pages->start) / ps))
-				pins++;
-		}
-	}
-
-	for (n = itree_first(&g_pages_by_uva, uva, uva); n;
-	     n = itree_next(n, uva, uva)) {
-		struct iopt_pages *pages =
-			container_of(n, struct iopt_pages, uva_node);
-
-		/* The same VA in another process (after fork()) is not ours. */
-		if (pages->source_pid != iommufd_mock_pid())
-			continue;
-		if (holder_get(pages, (uva - pages->uptr) / ps))
-			pins++;
-	}
-	return pins;
-}
-
-/*
  * iopt_revoke_notify(): every domain of every tracked area loses the
  * buffer's IOVA; the pages stay revoked whatever the exporter does next.
  */
@@ -830,47 +789,4 @@ bool iopt_area_translated(struct iopt_area *area)
 {
 	return !(area->pages->type == IOPT_ADDRESS_DMABUF &&
 		 area->pages->dmabuf_revoked);
-}
-
-/*
- * MD_CHECK_MAP's question: does the IOPTE at iova hold the page the user
- * sees at uva (the same physical page, at the same offset)? The mock names
- * a page by VA, or for a shared file mapping by (device, inode, offset),
- * which is what a page of a file area is; a dma-buf's memory has no user
- * address.
- */
-bool iopt_area_maps_uva(struct iopt_area *area, uint64_t iova, uint64_t uva)
-{
-	struct iopt_pages *pages = area->pages;
-	uint64_t ps = umem_page_size();
-	uint64_t byte = iopt_pages_first_byte(pages,
-					      iopt_area_start_byte(area, iova));
-	struct umem_page_id want, have;
-
-	if (!iopt_area_translated(area) || byte % ps != uva % ps)
-		return false;
-	switch (pages->type) {
-	case IOPT_ADDRESS_USER:
-		/* another process's page (after fork()) is none of ours */
-		if (pages->source_pid != iommufd_mock_pid())
-			return false;
-		if (byte == uva)
-			return true;
-		if (umem_page_id(byte, &have))
-			return false;
-		break;
-	case IOPT_ADDRESS_FILE:
-		/* A pinned page the file has since dropped is no page of it. */
-		if (!iopt_pages_file_page_current(
-			    pages, (byte - pages->start) / ps))
-			return false;
-		have.dev = pages->file_dev;
-		have.inode = pages->file_inode;
-		have.offset = byte & ~(ps - 1);
-		break;
-	default:
-		return false;
-	}
-	return !umem_page_id(uva, &want) && want.dev == have.dev &&
-	       want.inode == have.inode && want.offset == have.offset;
 }
