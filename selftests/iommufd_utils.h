@@ -106,6 +106,20 @@ static inline bool iommufd_has_cap(int cap)
 	return data[cap / 32].effective >> (cap % 32) & 1;
 }
 
+/* Drops capability `cap` from this process's effective set; 0 or -1. */
+static inline int drop_effective_cap(int cap)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2] = {};
+
+	if (syscall(SYS_capget, &hdr, data))
+		return -1;
+	data[cap / 32].effective &= ~(1U << (cap % 32));
+	return syscall(SYS_capset, &hdr, data);
+}
+
 /* Anonymous, page-aligned, pre-faulted memory for mapping. */
 static inline void *iommufd_test_buffer(size_t length)
 {

@@ -714,6 +714,27 @@ __attribute__((destructor)) static void mock_exit(void)
 	mock_unlock();
 }
 
+bool iommufd_mock_fd_open_status(int pid, bool cloexec, int *ret)
+{
+	int64_t pinned_vm, locked_vm;
+	bool counted;
+
+	/* a process that never used the mock counts nothing */
+	if (!__atomic_load_n(&g_pid, __ATOMIC_RELAXED))
+		return false;
+	mock_lock();
+	counted = g_have_arena && iopt_vm_charge(pid, &pinned_vm, &locked_vm);
+	mock_unlock();
+	if (!counted)
+		return false;
+	*ret = mock_proc_status_fd(pid, pinned_vm, locked_vm, cloexec);
+	if (*ret < 0) {
+		errno = -*ret;
+		*ret = -1;
+	}
+	return true;
+}
+
 bool iommufd_mock_fd_is_iommufd(int fd)
 {
 	bool ours;

@@ -96,6 +96,8 @@ DEFINE_REAL(int, fstatat, int, const char *, struct stat *, int)
 DEFINE_REAL(int, fstatat64, int, const char *, struct stat64 *, int)
 DEFINE_REAL(int, statx, int, const char *, int, unsigned int, struct statx *)
 DEFINE_REAL(pid_t, fork, void)
+DEFINE_REAL(FILE *, fopen, const char *, const char *)
+DEFINE_REAL(FILE *, fopen64, const char *, const char *)
 
 /* ---- recognising /dev/iommu ---- */
 
@@ -131,29 +133,15 @@ static void path_normalise(char *path)
 }
 
 /*
- * Whether (dirfd, path) names target (absolute, normalised): absolute paths
- * after normalising "//", "/./" and "..", relative ones against the cwd or
- * dirfd. Symlinks are not followed (a link to a node that does not exist
- * cannot be resolved).
+ * (dirfd, path) as an absolute, normalised path in buf (PATH_MAX * 2):
+ * relative ones against the cwd or dirfd, then "//", "/./" and ".." folded.
+ * Symlinks are not followed (a link to a node that does not exist cannot be
+ * resolved). False if it does not fit.
  */
-static bool path_names(int dirfd, const char *path, const char *target)
+static bool path_resolve(int dirfd, const char *path, char *buf)
 {
-	const char *base = strrchr(target, '/') + 1;
-	size_t blen = strlen(base);
-	char buf[PATH_MAX * 2];
-	size_t n;
-
-	if (!path)
-		return false;
-	n = strlen(path);
-	/* Cheap filter: the last component must be target's. */
-	while (n && path[n - 1] == '/')
-		n--;
-	if (n < blen || strncmp(path + n - blen, base, blen) ||
-	    (n > blen && path[n - blen - 1] != '/'))
-		return false;
 	if (path[0] == '/') {
-		if (strlen(path) >= sizeof(buf))
+		if (strlen(path) >= PATH_MAX * 2)
 			return false;
 		strcpy(buf, path);
 	} else {
@@ -170,19 +158,90 @@ static bool path_names(int dirfd, const char *path, const char *target)
 				return false;
 			buf[len] = 0;
 		}
-		if (strlen(buf) + 1 + strlen(path) >= sizeof(buf))
+		if (strlen(buf) + 1 + strlen(path) >= PATH_MAX * 2)
 			return false;
 		strcat(buf, "/");
 		strcat(buf, path);
 	}
 	path_normalise(buf);
-	return !strcmp(buf, target);
+	return true;
+}
+
+/* Whether path's last component is base (the cheap filter of each open). */
+static bool path_ends_with(const char *path, const char *base)
+{
+	size_t blen = strlen(base), n = strlen(path);
+
+	while (n && path[n - 1] == '/')
+		n--;
+	return n >= blen && !strncmp(path + n - blen, base, blen) &&
+	       (n == blen || path[n - blen - 1] == '/');
+}
+
+/* Whether (dirfd, path) names target (absolute, normalised). */
+static bool path_names(int dirfd, const char *path, const char *target)
+{
+	char buf[PATH_MAX * 2];
+
+	return path && path_ends_with(path, strrchr(target, '/') + 1) &&
+	       path_resolve(dirfd, path, buf) && !strcmp(buf, target);
 }
 
 /* Whether (dirfd, path) names /dev/iommu. */
 static bool is_iommu_path(int dirfd, const char *path)
 {
 	return path_names(dirfd, path, MOCK_DEV_PATH);
+}
+
+/*
+ * The process whose /proc/<pid>/status (dirfd, path) names: /proc/self,
+ * /proc/thread-self, /proc/<pid>, or a task of one (/proc/<pid>/task/<tid>:
+ * a thread's file shows its process's mm); 0 for any other path.
+ */
+static int proc_status_pid(int dirfd, const char *path)
+{
+	char buf[PATH_MAX * 2], *p, *end;
+	long pid;
+
+	if (!path || !path_ends_with(path, "status") ||
+	    !path_resolve(dirfd, path, buf) || strncmp(buf, "/proc/", 6))
+		return 0;
+	p = buf + 6;
+	if (!strncmp(p, "self/", 5)) {
+		pid = getpid();
+		p += 5;
+	} else if (!strncmp(p, "thread-self/", 12)) {
+		pid = getpid();
+		p += 12;
+	} else {
+		pid = strtol(p, &end, 10);
+		if (end == p || *end != '/' || pid <= 0 || pid > INT_MAX)
+			return 0;
+		p = end + 1;
+	}
+	if (!strncmp(p, "task/", 5)) {
+		strtol(p + 5, &end, 10);
+		if (end == p + 5 || *end != '/')
+			return 0;
+		p = end + 1;
+	}
+	return strcmp(p, "status") ? 0 : (int)pid;
+}
+
+/*
+ * A read-only open of /proc/<pid>/status while the mock counts pins in
+ * that process's mm: the file as the kernel would show it (proc_status.c).
+ * False: not that, open what the program asked for.
+ */
+static bool mock_open_status(int dirfd, const char *path, int flags, int *fd)
+{
+	int pid;
+
+	if ((flags & O_ACCMODE) != O_RDONLY ||
+	    (flags & (O_CREAT | O_DIRECTORY | O_PATH)))
+		return false;
+	pid = proc_status_pid(dirfd, path);
+	return pid && iommufd_mock_fd_open_status(pid, flags & O_CLOEXEC, fd);
 }
 
 /* iommufd_fops_open(): a fresh context per open, like the kernel. */
@@ -208,6 +267,7 @@ static bool needs_mode(int flags)
 #define OPEN_BODY(real_call, dirfd)                                          \
 	do {                                                                 \
 		mode_t mode = 0;                                             \
+		int fd;                                                      \
 		if (needs_mode(flags)) {                                     \
 			va_list ap;                                          \
 			va_start(ap, flags);                                 \
@@ -215,7 +275,9 @@ static bool needs_mode(int flags)
 			va_end(ap);                                          \
 		}                                                            \
 		if (is_iommu_path(dirfd, path))                              \
-			return mock_open(path, flags);                             \
+			return mock_open(path, flags);                       \
+		if (mock_open_status(dirfd, path, flags, &fd))               \
+			return fd;                                           \
 		return real_call;                                            \
 	} while (0)
 
@@ -242,30 +304,87 @@ MOCK_EXPORT int openat64(int dirfd, const char *path, int flags, ...)
 /* The _FORTIFY_SOURCE entry points (open() without O_CREAT). */
 MOCK_EXPORT int __open_2(const char *path, int flags)
 {
+	int fd;
+
 	if (is_iommu_path(AT_FDCWD, path))
 		return mock_open(path, flags);
+	if (mock_open_status(AT_FDCWD, path, flags, &fd))
+		return fd;
 	return resolve___open_2()(path, flags);
 }
 
 MOCK_EXPORT int __open64_2(const char *path, int flags)
 {
+	int fd;
+
 	if (is_iommu_path(AT_FDCWD, path))
 		return mock_open(path, flags);
+	if (mock_open_status(AT_FDCWD, path, flags, &fd))
+		return fd;
 	return resolve___open64_2()(path, flags);
 }
 
 MOCK_EXPORT int __openat_2(int dirfd, const char *path, int flags)
 {
+	int fd;
+
 	if (is_iommu_path(dirfd, path))
 		return mock_open(path, flags);
+	if (mock_open_status(dirfd, path, flags, &fd))
+		return fd;
 	return resolve___openat_2()(dirfd, path, flags);
 }
 
 MOCK_EXPORT int __openat64_2(int dirfd, const char *path, int flags)
 {
+	int fd;
+
 	if (is_iommu_path(dirfd, path))
 		return mock_open(path, flags);
+	if (mock_open_status(dirfd, path, flags, &fd))
+		return fd;
 	return resolve___openat64_2()(dirfd, path, flags);
+}
+
+/*
+ * fopen() reaches the file through glibc's own open, which no wrapper
+ * sees: /proc/<pid>/status read through stdio (the usual way) is made here.
+ */
+static FILE *mock_fopen_status(const char *path, const char *mode,
+			       bool *done)
+{
+	int fd, err;
+	FILE *f;
+
+	*done = mode && mode[0] == 'r' && !strchr(mode, '+') &&
+		mock_open_status(AT_FDCWD, path,
+				 O_RDONLY | (strchr(mode, 'e') ? O_CLOEXEC : 0),
+				 &fd);
+	if (!*done || fd < 0)
+		return NULL;
+	f = fdopen(fd, mode);
+	if (!f) {
+		err = errno;
+		resolve_close()(fd);
+		errno = err;
+	}
+	return f;
+}
+
+MOCK_EXPORT FILE *fopen(const char *path, const char *mode)
+{
+	bool done;
+	FILE *f = mock_fopen_status(path, mode, &done);
+
+	return done ? f : resolve_fopen()(path, mode);
+}
+
+MOCK_EXPORT FILE *fopen64(const char *path, const char *mode)
+{
+	bool done;
+	FILE *f = mock_fopen_status(path, mode, &done);
+
+	return done ? f : resolve_fopen64()(path, mode);
 }
 
 /* creat() is open(O_CREAT|O_WRONLY|O_TRUNC): an existing device opens. */

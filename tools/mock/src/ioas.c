@@ -329,12 +329,12 @@ int iommufd_ioas_noiommu_get_pa(struct iommufd_ucmd *ucmd)
 /*
  * need_charge_update(): the pages were charged to another process. The
  * kernel compares mm and user; the mock's accounting is per process
- * (README.md), so a process is its pid.
+ * (README.md), so a process is its pid (charge_pid: 0 for an mm gone).
  */
 static bool need_charge_update(struct iopt_pages *pages)
 {
 	return pages->account_mode != IOPT_PAGES_ACCOUNT_NONE &&
-	       pages->source_pid != iommufd_mock_pid();
+	       pages->charge_pid != iommufd_mock_pid();
 }
 
 /*
@@ -377,22 +377,30 @@ int iommufd_ioas_change_process(struct iommufd_ucmd *ucmd)
 	for (mode = 0; mode <= IOPT_PAGES_ACCOUNT_MM; mode++) {
 		if (!all_npinned[mode])
 			continue;
-		rc = iopt_update_pinned(mode, all_npinned[mode], true);
+		rc = iopt_update_pinned(iommufd_mock_pid(), mode,
+					all_npinned[mode], true);
 		if (rc) {
 			while (mode-- > 0)
 				if (all_npinned[mode])
-					iopt_update_pinned(mode,
+					iopt_update_pinned(iommufd_mock_pid(),
+							   mode,
 							   all_npinned[mode],
 							   false);
 			goto out;
 		}
 	}
-	/* Uncharge the old owner, then change_mm(). */
+	/*
+	 * Uncharge the old owner, then change_mm(). Pages of
+	 * IOPT_PAGES_ACCOUNT_NONE keep their pinned_vm in the old mm and will
+	 * uncount it from the new one, as the kernel's do.
+	 */
 	for (i = 0; i < nseen; i++) {
 		if (need_charge_update(seen[i]))
-			iopt_update_pinned(seen[i]->account_mode,
+			iopt_update_pinned(seen[i]->charge_pid,
+					   seen[i]->account_mode,
 					   seen[i]->npinned, false);
 		seen[i]->source_pid = iommufd_mock_pid();
+		seen[i]->charge_pid = iommufd_mock_pid();
 	}
 out:
 	mock_free(seen);

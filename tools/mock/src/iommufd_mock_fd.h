@@ -78,6 +78,20 @@ bool iommufd_mock_fd_write(int fd, const void *buf, size_t count,
 			   long *ret) IOMMUFD_MOCK_HIDDEN;
 
 /**
+ * iommufd_mock_fd_open_status() - open(2) of /proc/<pid>/status, if the mock
+ * counts pins in that process's mm: the kernel's text, with VmPin and VmLck
+ * counting them (proc_status.c)
+ * @pid: the process the path names
+ * @cloexec: O_CLOEXEC
+ * @ret: the new fd, or -1 with errno set
+ *
+ * Return: false if the mock counts nothing there (nothing was done: open
+ * the real file), else true.
+ */
+bool iommufd_mock_fd_open_status(int pid, bool cloexec,
+				 int *ret) IOMMUFD_MOCK_HIDDEN;
+
+/**
  * iommufd_mock_fd_mmap() - mmap(2) of fd, if fd is a mock file with an mmap
  * method (7.x's /dev/iommu: the mmap windows of driver objects)
  * @fd: the fd the program passed

@@ -14,6 +14,7 @@
  *                   domains and accesses of an io_pagetable
  *   pages.c         iopt_pages: pins, memlock accounting, access ranges
  *   pages_check.c   which page a pin holds, as the selftest checks ask
+ *   proc_status.c   /proc/<pid>/status with the mock's pins in VmPin, VmLck
  *   hw_pagetable.c  paging and nested HWPTs, dirty tracking, invalidation
  *   device.c        devices and their attachment, accesses, GET_HW_INFO
  *   eventq.c        the fault queue (6.12's fault.c, eventq.c since 6.14),
@@ -67,57 +68,7 @@ struct iommufd_access;
 struct iommufd_fault;
 struct mock_iommu_domain;
 
-/* ---- file.c: struct file and the fd table ---- */
-
-struct iommufd_file_ops {
-	const char *name;	/* of the memfd that stands for the file */
-	/* NULL: no ioctl method (ENOTTY); else 0 or more, or a -errno */
-	long (*ioctl)(void *private_data, unsigned long cmd, void *arg);
-	/* NULL: read() acts on the fd itself; else bytes read, or a -errno */
-	long (*read)(void *private_data, uint64_t ubuf, size_t count);
-	/* NULL: write() acts on the fd itself; else bytes taken, or a -errno */
-	long (*write)(void *private_data, uint64_t ubuf, size_t count);
-	/*
-	 * NULL (or 1 returned): mmap() acts on the fd itself; else 0 (file.c
-	 * maps the fd's memfd and holds *owner and *ictx per VMA), or a -errno
-	 */
-	int (*mmap)(void *private_data, size_t length, int prot, int flags,
-		    uint64_t offset, struct iommufd_object **owner,
-		    struct iommufd_ctx **ictx);
-	/* the last fd of the file is gone */
-	void (*release)(void *private_data);
-};
-
-/* Creates an fd for a new file (get_unused_fd + fd_install): fd or -errno. */
-int iommufd_file_install(const struct iommufd_file_ops *fops,
-			 void *private_data, bool cloexec) MOCK_HIDDEN;
-/*
- * The same for an fd the caller made (an eventfd that must wake poll()):
- * the file owns it from here on, also on failure (it is closed then).
- */
-int iommufd_file_install_fd(const struct iommufd_file_ops *fops,
-			    void *private_data, int fd) MOCK_HIDDEN;
-/* The private_data of fd if it is a file with these fops, else NULL. */
-void *iommufd_file_private(int fd, const struct iommufd_file_ops *fops) MOCK_HIDDEN;
-/* The lowest fd of the file of these fops and private_data, or -1. */
-int iommufd_file_fd(const struct iommufd_file_ops *fops,
-		    void *private_data) MOCK_HIDDEN;
-/*
- * Takes back an fd that was installed but never handed to the program (an
- * ioctl failed after creating it): forgets it, puts the file, closes it.
- */
-void iommufd_file_discard(int fd) MOCK_HIDDEN;
-/*
- * Who an object holds, told to the invariant checker (invariants.c) by the
- * file that takes the holds, so that one file knows them: hold(arg, obj)
- * once per users++ it keeps on obj.
- */
-struct iommufd_object;
-struct iommufd_ctx;
-typedef void iommufd_hold_fn(void *arg, const struct iommufd_object *held);
-/* the mmap windows (VMAs) of ictx: each holds its owner object */
-void iommufd_file_vma_holds(const struct iommufd_ctx *ictx,
-			    iommufd_hold_fn *hold, void *arg) MOCK_HIDDEN;
+#include "iommufd_file.h"
 
 /* ---- main.c: the context and its objects ---- */
 
@@ -276,6 +227,12 @@ struct iopt_pages {
 	struct itree_node uva_node;	/* in pages.c's tree of every iopt_pages */
 	enum iopt_address_type type;
 	int source_pid;		/* pages->source_mm: whose pins these are */
+	/*
+	 * The mm its pins are counted in (pinned_vm, locked_vm): source_pid,
+	 * but for an exited process's pages reached through an heir (0: the
+	 * mm is gone, and the count with it).
+	 */
+	int charge_pid;
 	/*
 	 * USER, once its process exited (iopt_pages_mm_exit()): the mm is
 	 * gone, the pinned pages live on as copies in the arena, sorted by
@@ -508,9 +465,25 @@ int iopt_area_add_access(struct iopt_area *area, uint64_t start_index,
 			 uint64_t last_index, bool write) MOCK_HIDDEN;
 void iopt_area_remove_access(struct iopt_area *area, uint64_t start_index,
 			     uint64_t last_index) MOCK_HIDDEN;
-/* iopt_pages_update_pinned() for a mode: 0 or -ENOMEM past the limit. */
-int iopt_update_pinned(enum iopt_pages_account_mode mode, uint64_t npages,
-		       bool inc) MOCK_HIDDEN;
+/*
+ * iopt_pages_update_pinned() for a mode, counted in process pid's mm: 0 or
+ * -ENOMEM past the limit.
+ */
+int iopt_update_pinned(int pid, enum iopt_pages_account_mode mode,
+		       uint64_t npages, bool inc) MOCK_HIDDEN;
+/*
+ * What pid's mm counts of the mock's pins, in pages (struct
+ * mock_vm_charge): false if it counts none.
+ */
+bool iopt_vm_charge(int pid, int64_t *pinned_vm, int64_t *locked_vm) MOCK_HIDDEN;
+/* The mm of pid is gone: its counts go, and no pin is counted there again. */
+void iopt_vm_charge_exit(int pid) MOCK_HIDDEN;
+/*
+ * proc_status.c: a memfd holding /proc/<pid>/status with pinned_vm and
+ * locked_vm pages added to VmPin and VmLck: the fd, or -errno.
+ */
+int mock_proc_status_fd(int pid, int64_t pinned_vm, int64_t locked_vm,
+			bool cloexec) MOCK_HIDDEN;
 /* How many holders pages' page idx has: 0 when it is not pinned. */
 uint32_t iopt_pages_held(const struct iopt_pages *pages, uint64_t idx) MOCK_HIDDEN;
 /* Whether a file page pinned at idx is still the file's (pages.c). */

@@ -53,17 +53,103 @@ static uint64_t memlock_limit_pages(void)
 	return rl.rlim_cur / umem_page_size();
 }
 
+#define g_vm_charges (mock_shared()->vm_charges)
+#define g_nvm_charges (mock_shared()->nvm_charges)
+
+static struct mock_vm_charge *vm_charge_find(int pid)
+{
+	for (size_t i = 0; i < g_nvm_charges; i++)
+		if (g_vm_charges[i].pid == pid)
+			return &g_vm_charges[i];
+	return NULL;
+}
+
+/*
+ * mm->pinned_vm of pid's mm moves with every pin (atomic64_add() in
+ * iopt_pages_update_pinned()), mm->locked_vm with those of
+ * IOPT_PAGES_ACCOUNT_MM (__account_locked_vm()). Only what /proc shows:
+ * a count the arena has no room for is not kept.
+ */
+static void vm_charge_update(int pid, enum iopt_pages_account_mode mode,
+			     uint64_t npages, bool inc)
+{
+	int64_t delta = inc ? (int64_t)npages : -(int64_t)npages;
+	struct mock_vm_charge *c;
+
+	if (!pid || !npages)
+		return;
+	c = vm_charge_find(pid);
+	if (!c) {
+		struct mock_vm_charge *n = mock_realloc(
+			g_vm_charges, (g_nvm_charges + 1) * sizeof(*n));
+
+		if (!n)
+			return;
+		g_vm_charges = n;
+		c = &n[g_nvm_charges++];
+		*c = (struct mock_vm_charge){ .pid = pid };
+	}
+	c->pinned_vm += delta;
+	if (mode == IOPT_PAGES_ACCOUNT_MM)
+		c->locked_vm += delta;
+	if (!c->pinned_vm && !c->locked_vm) {
+		*c = g_vm_charges[--g_nvm_charges];
+		if (!g_nvm_charges) {
+			mock_free(g_vm_charges);
+			g_vm_charges = NULL;
+		}
+	}
+}
+
+bool iopt_vm_charge(int pid, int64_t *pinned_vm, int64_t *locked_vm)
+{
+	struct mock_vm_charge *c = vm_charge_find(pid);
+
+	if (!c)
+		return false;
+	*pinned_vm = c->pinned_vm;
+	*locked_vm = c->locked_vm;
+	return true;
+}
+
+void iopt_vm_charge_exit(int pid)
+{
+	struct mock_vm_charge *c = vm_charge_find(pid);
+	struct itree_node *n;
+
+	if (c) {
+		*c = g_vm_charges[--g_nvm_charges];
+		if (!g_nvm_charges) {
+			mock_free(g_vm_charges);
+			g_vm_charges = NULL;
+		}
+	}
+	for (n = itree_first(&g_pages_by_uva, 0, UINT64_MAX); n;
+	     n = itree_next(n, 0, UINT64_MAX)) {
+		struct iopt_pages *pages =
+			container_of(n, struct iopt_pages, uva_node);
+
+		if (pages->charge_pid == pid)
+			pages->charge_pid = 0;
+	}
+	for (size_t i = 0; i < g_nfile_pages; i++)
+		if (g_file_pages[i]->charge_pid == pid)
+			g_file_pages[i]->charge_pid = 0;
+}
+
 /*
  * do_update_pinned(): USER mode is per user (incr_user_locked_vm()), MM mode
- * per mm including mlock()ed memory (update_mm_locked_vm()).
+ * per mm including mlock()ed memory (update_mm_locked_vm()); every mode
+ * counts in the mm's pinned_vm.
  */
-int iopt_update_pinned(enum iopt_pages_account_mode mode, uint64_t npages,
-		       bool inc)
+int iopt_update_pinned(int pid, enum iopt_pages_account_mode mode,
+		       uint64_t npages, bool inc)
 {
 	uint64_t *ctr;
 
 	switch (mode) {
 	case IOPT_PAGES_ACCOUNT_NONE:
+		vm_charge_update(pid, mode, npages, inc);
 		return 0;
 	case IOPT_PAGES_ACCOUNT_USER:
 		ctr = &g_user_locked_vm;
@@ -83,13 +169,15 @@ int iopt_update_pinned(enum iopt_pages_account_mode mode, uint64_t npages,
 		*ctr += npages;
 	else
 		*ctr -= npages;
+	vm_charge_update(pid, mode, npages, inc);
 	return 0;
 }
 
 static int do_update_pinned(struct iopt_pages *pages, uint64_t npages,
 			    bool inc)
 {
-	return iopt_update_pinned(pages->account_mode, npages, inc);
+	return iopt_update_pinned(pages->charge_pid, pages->account_mode,
+				  npages, inc);
 }
 
 /* ---- the file behind IOPT_ADDRESS_FILE pages ---- */
@@ -404,6 +492,7 @@ static struct iopt_pages *__iopt_alloc_pages(uint64_t start_byte,
 	pages->account_mode = capable(CAP_IPC_LOCK) ? IOPT_PAGES_ACCOUNT_NONE :
 						      IOPT_PAGES_ACCOUNT_USER;
 	pages->source_pid = iommufd_mock_pid();
+	pages->charge_pid = pages->source_pid;
 	pages->file_fd = -1;
 	return pages;
 }
