@@ -181,8 +181,14 @@ TEST_F(pinned_vm, accounting_per_mm_counts_in_vm_lck)
 		SKIP(return, "with CAP_IPC_LOCK nothing is accounted");
 	if (!iommufd_has_cap(CAP_SYS_RESOURCE))
 		SKIP(return, "IOMMU_OPTION_RLIMIT_MODE=1 needs CAP_SYS_RESOURCE");
-	/* Before anything is mapped: the mode of a context with pins is fixed. */
+	/* The mode is set in a context with no objects yet (else EBUSY). */
+	close(self->fd);
+	self->fd = open(IOMMUFD_DEV_PATH, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, self->fd);
 	test_cmd_option_set(IOMMU_OPTION_RLIMIT_MODE, 0, 1);
+	test_cmd_ioas_alloc(&self->ioas_id);
+	iommufd_domains_setup(self->fd, self->ioas_id, variant->mock_domains,
+			      false, &self->doms);
 	test_cmd_ioas_map_fixed(self->ioas_id, self->buf, self->len, PV_IOVA);
 	ASSERT_EQ(self->vm_pin + mapped_kb(), proc_vm_pin_kb(0));
 	ASSERT_EQ(self->vm_lck + mapped_kb(), proc_status_kb(0, "VmLck"));
