@@ -85,6 +85,9 @@ unsigned int iopt_pages_count_pins(uint64_t uva)
 	size_t nvas;
 
 	uva &= ~(ps - 1);
+	/* nothing pinned anywhere: nothing to look up */
+	if (!g_nfile_pages && !itree_first(&g_pages_by_uva, 0, UINT64_MAX))
+		return 0;
 	if (umem_page_id(uva, &id) || !id.inode)
 		return count_user_pins_at(uva);
 	for (size_t i = 0; i < g_nfile_pages; i++) {

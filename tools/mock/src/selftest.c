@@ -591,6 +591,8 @@ static int iommufd_test_md_check_refs(uint64_t uptr, uint64_t length,
 	if (length % ps || uptr % ps ||
 	    __builtin_add_overflow(uptr, length, &end))
 		return -EINVAL;
+	/* one look at the maps for the whole range; each page asks it */
+	umem_snapshot_load(uptr, length);
 	for (; length; length -= ps, uptr += ps) {
 		rc = umem_check_pin(uptr, ps, false, false);
 		if (rc)

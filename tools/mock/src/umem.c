@@ -529,6 +529,15 @@ static size_t snapshot_find(uint64_t addr)
 	return lo;
 }
 
+int umem_snapshot_load(uint64_t va, uint64_t len)
+{
+	uint64_t end;
+
+	if (__builtin_add_overflow(va, len, &end))
+		return -EFAULT;
+	return snapshot_load_range(0, va, end);
+}
+
 int umem_check_pin(uint64_t uptr, uint64_t len, bool write, bool longterm)
 {
 	return umem_check_pin_pid(0, uptr, len, write, longterm);

@@ -52,6 +52,11 @@ size_t umem_file_page_vas(const struct umem_page_id *id, uint64_t *vas,
  * which MD_CHECK_REFS does not count (PageCompound() in selftest.c).
  */
 bool umem_page_is_hugetlb(uint64_t va) MOCK_HIDDEN;
+/*
+ * Loads the VMAs of [va, va + len) of ours at once, so that page by page
+ * questions about them (MD_CHECK_REFS) read the maps once: 0 or -errno.
+ */
+int umem_snapshot_load(uint64_t va, uint64_t len) MOCK_HIDDEN;
 /* Ends a call: forgets its VMA snapshot, closes its copy pipe. */
 void umem_snapshot_drop(void) MOCK_HIDDEN;
 /* VmLck of this process in pages (mlock()ed memory the kernel counts). */
