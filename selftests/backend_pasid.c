@@ -87,14 +87,25 @@ static bool pasid_kernel_has_flags(int devfd)
 TEST_F(pasid, attach_replace_detach_and_the_compat_rules)
 {
 	__u32 plain, p1, p2, got;
+	int ret;
 
 	if (!pasid_kernel_has_flags(self->dev.fd))
 		SKIP(return, "kernel without VFIO_DEVICE_ATTACH_PASID (6.15); kernel_without_pasid_attach covers it");
 	ASSERT_EQ(0, iommufd_backend_alloc_hwpt(self->be, self->dev_id,
 		self->ioas_id, 0, 0, 0, NULL, 0, &plain));
-	ASSERT_EQ(0, iommufd_backend_alloc_hwpt(self->be, self->dev_id,
-		self->ioas_id, IOMMUFD_HWPT_ALLOC_PASID, 0, 0, NULL, 0, &p1))
-		TH_LOG("%s", self->rep.msg);
+	ret = iommufd_backend_alloc_hwpt(self->be, self->dev_id, self->ioas_id,
+					 IOMMUFD_HWPT_ALLOC_PASID, 0, 0, NULL, 0, &p1);
+	/*
+	 * A driver without PASID-capable domains refuses the flag: AMD-Vi
+	 * allocates them only with its v2 page table, where
+	 * amd_iommu_pasid_supported() holds (GT and PPR in its EFR, which
+	 * QEMU's AMD-Vi does not offer); that is the driver's feature, absent.
+	 */
+	if (ret == -EOPNOTSUPP) {
+		iommufd_backend_free_id(self->be, plain);
+		SKIP(return, "the IOMMU driver has no PASID-capable domains (IOMMU_HWPT_ALLOC_PASID: EOPNOTSUPP)");
+	}
+	ASSERT_EQ(0, ret) TH_LOG("%s", self->rep.msg);
 	ASSERT_EQ(0, iommufd_backend_alloc_hwpt(self->be, self->dev_id,
 		self->ioas_id, IOMMUFD_HWPT_ALLOC_PASID, 0, 0, NULL, 0, &p2));
 

@@ -17,7 +17,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdbool.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <linux/iommufd.h>
@@ -130,6 +132,42 @@ static void usage(FILE *out)
 		"  --fd N   use an already open /dev/iommu fd instead of opening it\n");
 }
 
+/*
+ * Why /dev/iommu could not be used, in terms of what to do about it: a
+ * kernel without iommufd registers no "iommu" misc device (/proc/misc); one
+ * with it may still lack the node (no devtmpfs, a container) or refuse it
+ * to this user. Either way the userspace mock answers in its place.
+ */
+static void explain_no_iommufd(void)
+{
+	bool registered = false;
+	char line[128], name[64];
+	struct stat st;
+	unsigned int minor;
+	FILE *misc;
+
+	misc = fopen("/proc/misc", "r");
+	while (misc && fgets(line, sizeof(line), misc)) {
+		if (sscanf(line, "%u %63s", &minor, name) == 2 && !strcmp(name, "iommu")) {
+			registered = true;
+			break;
+		}
+	}
+	if (misc)
+		fclose(misc);
+	if (stat("/dev/iommu", &st)) {
+		if (registered)
+			fprintf(stderr, "iommufd-probe: the kernel has iommufd (misc device 'iommu', minor %u, in /proc/misc) but /dev/iommu does not exist: mount devtmpfs on /dev or create it (mknod /dev/iommu c 10 %u)\n",
+				minor, minor);
+		else
+			fprintf(stderr, "iommufd-probe: this kernel has no iommufd: no 'iommu' misc device in /proc/misc (CONFIG_IOMMUFD not set, or its module not loaded: modprobe iommufd)\n");
+	} else if (access("/dev/iommu", R_OK | W_OK)) {
+		fprintf(stderr, "iommufd-probe: /dev/iommu exists but cannot be opened by this user (%s): run with access to it (root, or a group that has it)\n",
+			strerror(errno));
+	}
+	fprintf(stderr, "iommufd-probe: without a kernel iommufd, the userspace mock answers as Linux 6.12 or 7.3 does: LD_PRELOAD=<build>/libiommufd_mock.so iommufd-probe (tools/mock/README.md)\n");
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -170,6 +208,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (iommufd_backend_connect(be)) {
+		if (!fd_str)
+			explain_no_iommufd();
 		iommufd_backend_destroy(be);
 		return 1;
 	}

@@ -46,12 +46,12 @@ endif
 
 ifeq ($(SAN),1)
 MOCK_PRELOAD := $(shell $(CC) -print-file-name=libasan.so) $(MOCK_SO)
-run_tests: private export ASAN_OPTIONS := detect_leaks=0:verify_asan_link_order=0
+run_tests run_tests_jobs run_kernel_bug_probes: private export ASAN_OPTIONS := detect_leaks=0:verify_asan_link_order=0
 else
 MOCK_PRELOAD := $(MOCK_SO)
 endif
-run_tests: private export LD_PRELOAD := $(MOCK_PRELOAD)
+run_tests run_tests_jobs run_kernel_bug_probes: private export LD_PRELOAD := $(MOCK_PRELOAD)
 IOMMUFD_MOCK_KERNEL ?= $(MOCK_SUITE_KERNEL)
-run_tests: private export IOMMUFD_MOCK_KERNEL := $(IOMMUFD_MOCK_KERNEL)
+run_tests run_tests_jobs run_kernel_bug_probes: private export IOMMUFD_MOCK_KERNEL := $(IOMMUFD_MOCK_KERNEL)
 
 EXTRA_CLEAN += $(MOCK_BUILD)
