@@ -346,6 +346,50 @@ TEST_F(edu_hwpt, device_info_of_a_real_iommu)
 }
 #endif
 
+#if defined(VFIO_DEVICE_FEATURE_DMA_BUF) && defined(IOMMU_IOAS_MAP_FILE)
+/*
+ * A BAR mapped for peer-to-peer DMA through the dma-buf 7.x's vfio-pci
+ * exports (libiommufd 0.3): the device writes a word through the IOMMU
+ * into its own BAR's liveness register, which hands back its inverse.
+ * Where the kernel exports no BAR (6.12; 7.x without
+ * CONFIG_VFIO_PCI_DMABUF) the case skips with the library's reason, which
+ * names the EFAULT of the mmap path.
+ */
+#define EDU_BAR_IOVA (4ULL << 20)
+
+TEST_F(edu_hwpt, bar_mapped_through_its_dmabuf)
+{
+	__u32 *word = (__u32 *)self->src;
+	int ret;
+
+	ASSERT_EQ(0, iommufd_backend_attach_device(self->be, self->dev.fd,
+						   self->ioas_id, NULL));
+	backend_reports_reset(&self->rep);
+	ret = iommufd_backend_map_device_bar(self->be, self->ioas_id,
+					     EDU_BAR_IOVA, self->page,
+					     self->dev.fd,
+					     VFIO_PCI_BAR0_REGION_INDEX, 0,
+					     false);
+	if (ret == -EOPNOTSUPP)
+		SKIP(return, "%s", self->rep.msg);
+	ASSERT_EQ(0, ret) TH_LOG("%s", self->rep.msg);
+	ASSERT_EQ(0, self->rep.count);
+	/* RAM -> edu -> the liveness register of its own BAR, by DMA */
+	*word = 0x0badf00d;
+	test_cmd_edu_dma(&self->dev, EDU_SRC_IOVA, EDU_BUF_START, 4, false);
+	test_cmd_edu_dma(&self->dev, EDU_BAR_IOVA + EDU_REG_LIVENESS,
+			 EDU_BUF_START, 4, true);
+	ASSERT_EQ(~0x0badf00dU, edu_read32(&self->dev, EDU_REG_LIVENESS));
+	/* and read back by DMA: the BAR's ident lands in RAM */
+	test_cmd_edu_dma(&self->dev, EDU_BAR_IOVA + EDU_REG_IDENT,
+			 EDU_BUF_START, 4, false);
+	test_cmd_edu_dma(&self->dev, EDU_DST_IOVA, EDU_BUF_START, 4, true);
+	ASSERT_EQ(EDU_IDENT, *(__u32 *)self->dst);
+	ASSERT_EQ(0, iommufd_backend_unmap_dma(self->be, self->ioas_id,
+					       EDU_BAR_IOVA, self->page));
+}
+#endif
+
 TEST_F(edu_hwpt, dirty_pages_the_device_wrote)
 {
 	uint64_t bitmap[1] = { 0 };

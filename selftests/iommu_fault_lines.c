@@ -35,6 +35,9 @@ static const struct fault_sample samples[] = {
 	/* virtio-iommu, 6.12 and 7.3 alike: a permission, a missing mapping */
 	{ "virtio", "virtio_iommu virtio0: page fault from EP 88 at 0x200000 [W]", true },
 	{ "virtio", "virtio_iommu virtio0: page fault from EP 88 at 0x200800 []", true },
+	/* the userspace mock's record (tools/mock pci_iommu.c) */
+	{ "mock", "iommufd-mock0: [DMA Write] device 0000:00:0b.0 iova 0x200000: mapped readonly", true },
+	{ "mock", "iommufd-mock0: [DMA Read] device 0000:00:0b.0 iova 0x200000: not mapped", false },
 };
 
 #define NR_SAMPLES (sizeof(samples) / sizeof(samples[0]))

@@ -26,6 +26,7 @@
 #ifndef IOMMUFD_HARNESS_IOMMU_FAULT_UTILS_H
 #define IOMMUFD_HARNESS_IOMMU_FAULT_UTILS_H
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -75,6 +76,16 @@
 #define IOMMU_FAULT_RE_INTEL "DMAR: [[]DMA (Read|Write)|DMAR: DRHD: handling fault"
 #define IOMMU_FAULT_RE_AMD "AMD-Vi: Event logged [[]IO_PAGE_FAULT"
 #define IOMMU_FAULT_RE_VIRTIO "(page|domain|unknown) fault from EP [0-9]+"
+/*
+ * The userspace mock's IOMMU in front of its VFIO devices (tools/mock,
+ * pci_iommu.c) keeps no kernel log: it appends one line per refused page
+ * to the file "faults" of its instance, /sys/class/iommu/iommufd-mock0
+ * (the mock's own sysfs): "iommufd-mock0: [DMA Write] device 0000:00:0b.0
+ * iova 0x200000: not mapped" (or "mapped readonly", "blocked (no domain
+ * attached)"). The witness reads that file instead of /dev/kmsg.
+ */
+#define IOMMU_FAULT_RE_MOCK "iommufd-mock[0-9]+: [[]DMA (Read|Write)[]]"
+#define IOMMU_FAULT_MOCK_LOG "/sys/class/iommu/iommufd-mock0/faults"
 
 /* The ways a test makes the IOMMU refuse a device write. */
 enum iommu_fault_kind {
@@ -112,6 +123,8 @@ struct iommu_fault_driver {
 			__u64 iova);
 	/* NULL: the driver logs this refusal; else why it logs nothing. */
 	const char *silent[IOMMU_FAULT_NR_KINDS];
+	/* a file of fault lines the driver writes instead of the kernel log */
+	const char *log;
 };
 
 /* The number after token in text (hex with 0x, or decimal), if any. */
@@ -242,6 +255,42 @@ static inline bool iommu_fault_is_virtio(const char *name)
 	return found;
 }
 
+static inline bool iommu_fault_line_is_mock(const char *text)
+{
+	regex_t re;
+	bool hit;
+
+	if (regcomp(&re, IOMMU_FAULT_RE_MOCK, REG_EXTENDED | REG_NOSUB))
+		return false;
+	hit = !regexec(&re, text, 0, NULL, 0);
+	regfree(&re);
+	return hit;
+}
+
+/* "iommufd-mock0: [DMA Write] device 0000:00:0b.0 iova 0x200000: ..." */
+static inline bool iommu_fault_matches_mock(const char *text, const char *bdf,
+					    bool write, __u64 iova)
+{
+	char dev[80];
+	unsigned long long addr;
+
+	snprintf(dev, sizeof(dev), "] device %s iova ", bdf);
+	return iommu_fault_line_is_mock(text) &&
+	       strstr(text, write ? "[DMA Write]" : "[DMA Read]") &&
+	       iommu_fault_number_after(text, dev, &addr) &&
+	       iommu_fault_same_page(addr, iova);
+}
+
+/*
+ * The mock's instance, and only where the program runs on the mock
+ * (tools/mock README: the symbol it exports).
+ */
+static inline bool iommu_fault_is_mock(const char *name)
+{
+	return !strncmp(name, "iommufd-mock", 12) &&
+	       dlsym(RTLD_DEFAULT, "iommufd_mock_version");
+}
+
 #define AMD_VI_QEMU_SILENT                                                   \
 	"QEMU 7.2's AMD-Vi raised no event: its event-log interrupt stayed at 0"
 
@@ -294,6 +343,15 @@ static const struct iommu_fault_driver iommu_fault_drivers[] = {
 		 */
 		.passes_per_fault = IOMMU_FAULT_RATELIMIT_BURST,
 		.matches = iommu_fault_matches_virtio,
+	},
+	{
+		.name = "mock",
+		.label = "iommufd-mock",
+		.is_instance = iommu_fault_is_mock,
+		.line_re = IOMMU_FAULT_RE_MOCK,
+		.passes_per_fault = 1,	/* no ratelimit: every page a line */
+		.matches = iommu_fault_matches_mock,
+		.log = IOMMU_FAULT_MOCK_LOG,
 	},
 };
 
@@ -463,6 +521,13 @@ static inline int iommu_fault_begin(struct iommu_fault_watch *w,
 	int ret;
 
 	w->drv = drv;
+	if (drv && drv->log) {
+		/* the driver's own file: what it writes from now on */
+		w->fd = open(drv->log, O_RDONLY | O_CLOEXEC);
+		if (w->fd < 0)
+			return -errno;
+		return lseek(w->fd, 0, SEEK_END) < 0 ? -errno : 0;
+	}
 	w->fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (w->fd < 0)
 		return -errno;
@@ -528,6 +593,9 @@ static inline void iommu_fault_settle(struct iommu_fault_watch *w)
 	char text[512];
 	int spent = 0;
 
+	/* a driver with a file of its own wrote it before the DMA ended */
+	if (w->drv && w->drv->log)
+		return;
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	while (spent < IOMMU_FAULT_WAIT_MS &&
 	       !iommu_kmsg_next(w->fd, &usec, text, sizeof(text),
@@ -536,6 +604,37 @@ static inline void iommu_fault_settle(struct iommu_fault_watch *w)
 		spent = (now.tv_sec - start.tv_sec) * 1000 +
 			(now.tv_nsec - start.tv_nsec) / 1000000;
 	}
+}
+
+/*
+ * The next line of a driver's own fault file (drv->log): 0, or -EAGAIN
+ * when none has come within timeout_ms.
+ */
+static inline int iommu_fault_log_next(int fd, char *text, size_t len,
+				       int timeout_ms)
+{
+	size_t n = 0;
+	ssize_t r;
+	char c;
+
+	for (;;) {
+		r = read(fd, &c, 1);
+		if (r < 0)
+			return -errno;
+		if (r == 1 && c == '\n')
+			break;
+		if (r == 1) {
+			if (n + 1 < len)
+				text[n++] = c;
+			continue;
+		}
+		if (timeout_ms <= 0)
+			return -EAGAIN;
+		iommu_fault_sleep_us(10 * 1000);
+		timeout_ms -= 10;
+	}
+	text[n] = '\0';
+	return 0;
 }
 
 /*
@@ -556,7 +655,10 @@ static inline int iommu_fault_wait(struct iommu_fault_watch *w,
 		return -ENOENT;
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	while (left > 0) {
-		if (!iommu_kmsg_next(w->fd, &usec, text, sizeof(text), left) &&
+		if (!(w->drv->log ?
+			      iommu_fault_log_next(w->fd, text, sizeof(text), left) :
+			      iommu_kmsg_next(w->fd, &usec, text, sizeof(text),
+					      left)) &&
 		    w->drv->matches(text, bdf, write, iova)) {
 			snprintf(line, len, "%s", text);
 			iommu_fault_settle(w);
@@ -572,7 +674,8 @@ static inline int iommu_fault_wait(struct iommu_fault_watch *w,
 
 static inline void iommu_fault_end(struct iommu_fault_watch *w)
 {
-	iommu_kmsg_mark(IOMMU_FAULT_KMSG_END);
+	if (!w->drv || !w->drv->log)
+		iommu_kmsg_mark(IOMMU_FAULT_KMSG_END);
 	if (w->fd >= 0)
 		close(w->fd);
 	w->fd = -1;

@@ -59,8 +59,10 @@ FIXTURE_TEARDOWN(pasid)
 	/*
 	 * A PASID still attached when the fd closes trips WARN_ONs in 7.3
 	 * (the mock's selftest object detaches only the RID on destroy,
-	 * iommufd_selftest_destroy() in selftest.c), so a case that stopped
-	 * half way must not leave one: detach all (a no-op where none is).
+	 * config/kernel-bugs/selftest-destroy-pasid, which
+	 * destroying_the_device_detaches_its_pasids shows), so a case that
+	 * stopped half way must not leave one: detach all (a no-op where
+	 * none is).
 	 */
 	for (i = 0; i < sizeof(pasid_used) / sizeof(pasid_used[0]); i++) {
 		_test_cmd_pasid_detach(self->fd, self->stdev_id, pasid_used[i]);
@@ -222,6 +224,27 @@ TEST_F(pasid, replace_rolls_back_when_the_driver_fails)
 	test_cmd_pasid_replace(self->stdev_id, p, self->pasid_hwpt[1]);
 	test_cmd_pasid_check_hwpt(self->stdev_id, p, self->pasid_hwpt[1]);
 	test_cmd_pasid_detach(self->stdev_id, p);
+}
+
+/*
+ * Destroying a device detaches everything attached to it, its PASIDs as
+ * well as its RID, as VFIO's unbind does for a real device
+ * (vfio_iommufd_physical_unbind()): their domains are free to go then,
+ * and so is the device's iommufd_device. Linux 7.3's mock device detaches
+ * only its RID, answers 0 and warns:
+ * config/kernel-bugs/selftest-destroy-pasid.
+ */
+TEST_F(pasid, destroying_the_device_detaches_its_pasids)
+{
+	rid_to_pasid_hwpt();
+	test_cmd_pasid_attach(self->stdev_id, 1, self->pasid_hwpt[1]);
+	test_cmd_pasid_attach(self->stdev_id, 100, self->pasid_hwpt[1]);
+	test_cmd_destroy(self->stdev_id);
+	/* The PASIDs' domain is no longer held, nor the RID's. */
+	test_cmd_destroy(self->pasid_hwpt[1]);
+	test_cmd_destroy(self->pasid_hwpt[0]);
+	/* The device's iommufd_device went with it. */
+	test_err_destroy(ENOENT, self->idev_id);
 }
 
 TEST_F(pasid, nested_pasid_hwpt)

@@ -198,6 +198,50 @@ TEST_F(vfio_compat, map_dma_rejects_bad_arguments)
 				    VFIO_RW));
 }
 
+/*
+ * A mapping the device can neither read nor write is refused: type1 says
+ * EINVAL for a prot of 0 (vfio_dma_do_map(), unless it is a
+ * VFIO_DMA_MAP_FLAG_VADDR update, which the compat layer does not offer),
+ * as IOMMU_IOAS_MAP does without READABLE or WRITEABLE. Linux 6.2 to 7.3
+ * (at least) accept it: config/kernel-bugs/vfio-map-noprot.
+ */
+TEST_F(vfio_compat, map_dma_needs_read_or_write)
+{
+	compat_set_ioas();
+	test_err(EINVAL, compat_map(self->fd, self->buffer, PG(1), IOVA(0), 0));
+	/* Nothing was mapped. */
+	test_err_ioas_unmap(ENOENT, self->ioas_id, IOVA(0), PG(1));
+	/* Either permission alone is enough. */
+	ASSERT_EQ(0, compat_map(self->fd, self->buffer, PG(1), IOVA(0),
+				VFIO_DMA_MAP_FLAG_READ));
+	ASSERT_EQ(0, compat_map(self->fd, self->buffer, PG(1), IOVA(1),
+				VFIO_DMA_MAP_FLAG_WRITE));
+}
+
+/*
+ * The same with domains: a device attached after the refused map still
+ * attaches (an accepted area would be mapped into its new domain, which
+ * the generic page table refuses with a WARN_ON, failing the attach), and
+ * the map is refused with a domain attached too (where 6.x's mock domain
+ * maps such an area, with no permission).
+ */
+TEST_F(vfio_compat, map_dma_needs_read_or_write_with_domains)
+{
+	iommufd_mock_domain_or_skip(self->fd);
+	compat_set_ioas();
+	/*
+	 * EXPECT, not ASSERT: where the map is accepted, the attach below
+	 * shows what that does to the IOAS.
+	 */
+	errno = 0;
+	EXPECT_EQ(-1, compat_map(self->fd, self->buffer, PG(1), IOVA(0), 0));
+	EXPECT_EQ(EINVAL, errno);
+	test_cmd_mock_domain(self->ioas_id, NULL, NULL, NULL);
+	test_err(EINVAL, compat_map(self->fd, self->buffer, PG(1), IOVA(4), 0));
+	test_err_ioas_unmap(ENOENT, self->ioas_id, IOVA(0), PG(8));
+	test_cmd_md_check_refs(self->buffer, PG(1), 0);
+}
+
 TEST_F(vfio_compat, unmap_all)
 {
 	__u64 unmapped = 0;

@@ -48,6 +48,37 @@ enum dt_op_kind {
 	DT_INVALIDATE,
 	DT_CHECK_IOTLB,
 	DT_ACCESS_REPLACE,
+	/* 7.x: vIOMMUs and what hangs off them (gen_viommu.c, exec_viommu.c) */
+	DT_VIOMMU_ALLOC,
+	DT_VIOMMU_MMAP,		/* mmap() of a vIOMMU's window, its first u32 read */
+	DT_VIOMMU_MUNMAP,
+	DT_VDEVICE_ALLOC,
+	DT_VEVENTQ_ALLOC,
+	DT_VEVENTQ_READ,	/* poll() then read() of a vEVENTQ's fd */
+	DT_VEVENTQ_CLOSE,
+	DT_TRIGGER_VEVENT,
+	DT_HW_QUEUE_ALLOC,
+	DT_DEV_CHECK_CACHE,
+	DT_PASID,		/* nr: attach, replace, detach, check */
+	/* fault queues and I/O page faults (6.11+; gen_viommu.c, exec_fault.c) */
+	DT_FAULT_ALLOC,
+	DT_TRIGGER_IOPF,
+	DT_FAULT_READ,
+	DT_FAULT_WRITE,
+	DT_FAULT_CLOSE,
+	/* 7.x: files and processes (gen_file.c, exec_file.c) */
+	DT_DMABUF_GET,
+	DT_DMABUF_REVOKE,
+	DT_MAP_FILE,
+	DT_CHANGE_PROCESS,
+	DT_NOIOMMU_GET_PA,
+	/* VFIO type1 compatibility on the iommufd fd (gen_vfio.c, exec_vfio.c) */
+	DT_VFIO_IOAS,
+	DT_VFIO_CHECK,		/* GET_API_VERSION, CHECK_EXTENSION */
+	DT_VFIO_SET_IOMMU,
+	DT_VFIO_GET_INFO,
+	DT_VFIO_MAP,
+	DT_VFIO_UNMAP,
 	DT_NR_KINDS,
 };
 
@@ -63,6 +94,11 @@ enum dt_ref_kind {
 	DT_REF_DHWPT,	/* the HWPT a MOCK_DOMAIN attached to */
 	DT_REF_STDEV,
 	DT_REF_IDEV,
+	DT_REF_VIOMMU,
+	DT_REF_VDEV,
+	DT_REF_VEVENTQ,
+	DT_REF_HWQ,	/* a HW queue */
+	DT_REF_FAULT,
 	DT_REF_NR,
 };
 #define DT_SLOTS 4
@@ -88,7 +124,7 @@ struct dt_op {
 	uint8_t out;		/* output slot */
 	uint8_t nr;		/* a count (ranges, threads, ops in a fork) */
 	uint8_t size_mode;	/* enum dt_size_mode: the ioctl struct's size field */
-	uint16_t ref[2];	/* object references */
+	uint16_t ref[3];	/* object references */
 	uint32_t flags;
 	uint64_t a, b, c, d;	/* op-specific: iova, length, uptr, value */
 };
@@ -112,6 +148,7 @@ struct dt_gen_opts {
 	unsigned int len_min, len_max;
 	int fork;		/* emit DT_FORK (a known divergence today) */
 	int threads;		/* emit DT_THREADS */
+	int kernel_only;	/* run mode ends with the audit (audit.c) */
 };
 
 /* gen.c */
@@ -125,8 +162,11 @@ const char *dt_buf_name(unsigned int buf);
 unsigned int dt_buf_pages(unsigned int buf);
 uintptr_t dt_buf_base(unsigned int buf);
 
-/* exec.c: runs the sequence in this process and writes its trace to out_fd. */
-int dt_seq_run(const struct dt_seq *seq, int out_fd);
+/*
+ * exec.c: runs the sequence in this process and writes its trace to out_fd;
+ * with audit, then --kernel-only's end-of-sequence checks (audit.c).
+ */
+int dt_seq_run(const struct dt_seq *seq, int out_fd, int audit);
 
 /* A growable text buffer for traces. */
 struct dt_text {

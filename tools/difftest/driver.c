@@ -6,10 +6,12 @@
  * each runner forks a fresh child for it (fresh mock state, fresh pins), so
  * the two sides run in parallel. Traces are compared line by line; the first
  * difference is looked up in the explained list; an unexplained one is
- * shrunk and reported, and fails the run (all in compare.c).
+ * shrunk and reported, and fails the run (all in compare.c). The kernel's
+ * side is judged by --kernel-only's oracles too (oracles.c): a finding no
+ * registered kernel bug explains is shrunk, reported and fails the run.
  *
- * Exit: 0 no unexplained divergence; 1 some; 2 usage or harness error;
- * 4 skipped (no /dev/iommu, no IOMMU_TEST_CMD, no mock .so).
+ * Exit: 0 no unexplained divergence or finding; 1 some; 2 usage or harness
+ * error; 4 skipped (no /dev/iommu, no IOMMU_TEST_CMD, no mock .so).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -33,21 +35,32 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-"usage: difftest [-n N] [--seed S] [--first I] [--len MIN:MAX] [--fork]\n"
+"usage: difftest [-n N] [--seed S] [--first I] [--len MIN:MAX] [--fork] [--kernel-only]\n"
 "                [--no-threads] [--explained FILE] [--mock SO]\n"
 "                [--personality 6.12|7.3] [--reference-mock 6.12|7.3]\n"
 "                [--time-limit SECONDS] [--max-reports K] [-v]\n"
-"       difftest --run SEED INDEX [KEEP]     run one sequence here, print its trace\n"
+"       difftest --run SEED INDEX [KEEP] [--kernel-only]   run one sequence here, print its trace\n"
 "Runs N random iommufd op sequences (indexes I..I+N-1 of seed S) against\n"
 "/dev/iommu and against the userspace mock in this machine, compares the\n"
-"traces, and shrinks and prints each unexplained divergence.\n"
-"  --fork             also generate fork ops (a known divergence today)\n"
+"traces, and shrinks and prints each unexplained divergence; the kernel's\n"
+"side is judged by --kernel-only's oracles as well, and each of their\n"
+"findings no registered kernel bug explains is shrunk and printed too.\n"
+"  --kernel-only      no mock: run against /dev/iommu alone and judge each\n"
+"                     sequence by the kernel log (/dev/kmsg), an audit at its\n"
+"                     end (objects destroyable, fds, pins) and the errnos\n"
+"                     the kernel's source gives each op; with --run, the\n"
+"                     audit follows the sequence\n"
+"  --judge FILE       the oracles' verdict on a recorded trace (tests): as\n"
+"                     --kernel-only judges, or with --explained LIST as the\n"
+"                     differential mode judges its kernel side\n"
+"  --fork             also generate fork ops\n"
 "  --reference-mock P the reference side is the mock as kernel P, not\n"
 "                     /dev/iommu (for developing on a host without one)\n"
 "  --explained FILE   default: explained.txt beside the build directory;\n"
 "                     /dev/null shows every divergence\n"
 "  KEEP               comma-separated op indexes (the shrinker's output)\n"
-"Exit: 0 none unexplained, 1 some, 2 usage/error, 4 skipped.\n");
+"Exit: 0 none unexplained, 1 some (divergences or findings), 2 usage/error,\n"
+"4 skipped.\n");
 }
 
 static void exe_dir(char *dir, size_t len)
@@ -89,8 +102,11 @@ static void seq_make(struct dt_seq *seq, const struct dt_gen_opts *g, uint64_t s
 		dt_seq_keep(seq, k, parse_keep(keep, k));
 }
 
-/* One sequence in a fresh child; 30 s is a hang, not a slow guest. */
-static int run_child(const struct dt_seq *seq)
+/*
+ * One sequence in a fresh child; 30 s is a hang, not a slow guest. With
+ * audit (a runner's --kernel-only), the audit follows its last op.
+ */
+static int run_child(const struct dt_seq *seq, int audit)
 {
 	int status;
 	pid_t pid = fork();
@@ -99,7 +115,7 @@ static int run_child(const struct dt_seq *seq)
 		return -1;
 	if (pid == 0) {
 		alarm(30);
-		dt_seq_run(seq, STDOUT_FILENO);
+		dt_seq_run(seq, STDOUT_FILENO, audit);
 		_exit(0);
 	}
 	while (waitpid(pid, &status, 0) < 0)
@@ -121,7 +137,7 @@ static int serve(const struct dt_gen_opts *g)
 		if (sscanf(line, "%llu %llu %399s", &seed, &index, keep) < 2)
 			return 2;
 		seq_make(&seq, g, seed, index, keep);
-		printf("%s status=%#x\n", DT_END_MARK, run_child(&seq));
+		printf("%s status=%#x\n", DT_END_MARK, run_child(&seq, g->kernel_only));
 	}
 	return 0;
 }
@@ -166,12 +182,14 @@ int main(int argc, char **argv)
 		{ "reference-mock", 1, 0, 'r' }, { "time-limit", 1, 0, 't' },
 		{ "max-reports", 1, 0, 'R' }, { "run", 0, 0, 'X' },
 		{ "serve", 0, 0, 'S' },	     { "help", 0, 0, 'h' },
+		{ "kernel-only", 0, 0, 'K' }, { "judge", 1, 0, 'J' },
 		{ 0 },
 	};
-	struct dt_driver d = { .n = 1000, .seed = 1, .max_reports = 3,
+	struct dt_driver d = { .n = 1000, .seed = 1, .max_reports = 3, .kmsg_fd = -1,
 			       .gen = { .len_min = 8, .len_max = 40, .threads = 1 } };
 	char dir[PATH_MAX], mock[PATH_MAX + 32], explained[PATH_MAX + 32];
-	int c, run = 0, srv = 0;
+	const char *judge = NULL;
+	int c, rc, run = 0, srv = 0, explained_given = 0;
 
 	exe_dir(dir, sizeof(dir));
 	snprintf(mock, sizeof(mock), "%s/mock/libiommufd_mock.so", dir);
@@ -192,7 +210,10 @@ int main(int argc, char **argv)
 			break;
 		case 'F': d.gen.fork = 1; break;
 		case 'T': d.gen.threads = 0; break;
-		case 'e': snprintf(explained, sizeof(explained), "%s", optarg); break;
+		case 'e':
+			snprintf(explained, sizeof(explained), "%s", optarg);
+			explained_given = 1;
+			break;
 		case 'm': snprintf(mock, sizeof(mock), "%s", optarg); break;
 		case 'p': d.personality = optarg; break;
 		case 'r': d.reference_mock = optarg; break;
@@ -200,6 +221,8 @@ int main(int argc, char **argv)
 		case 'R': d.max_reports = (unsigned int)strtoul(optarg, NULL, 0); break;
 		case 'X': run = 1; break;
 		case 'S': srv = 1; break;
+		case 'K': d.gen.kernel_only = 1; break;
+		case 'J': judge = optarg; break;
 		case 'v': d.verbose++; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -207,6 +230,12 @@ int main(int argc, char **argv)
 	}
 	if (srv)
 		return serve(&d.gen);
+	if (judge) {
+		rc = explained_given && dt_explained_load(&d, explained) ? 2 :
+		     dt_oracles_judge_file(&d, judge);
+		dt_driver_free(&d);
+		return rc;
+	}
 	if (run) {
 		struct dt_seq seq;
 
@@ -217,16 +246,20 @@ int main(int argc, char **argv)
 		seq_make(&seq, &d.gen, strtoull(argv[optind], NULL, 0),
 			 strtoull(argv[optind + 1], NULL, 0),
 			 argc - optind > 2 ? argv[optind + 2] : NULL);
-		return dt_seq_run(&seq, STDOUT_FILENO);
+		return dt_seq_run(&seq, STDOUT_FILENO, d.gen.kernel_only);
 	}
 
 	d.mock = mock;
+	d.stats = dt_stats_new();
+	if (d.gen.kernel_only && !d.reference_mock)
+		goto probe;
 	if (access(mock, R_OK)) {
 		printf("difftest: SKIP: the userspace mock %s is absent: %m\n", mock);
 		return 4;
 	}
 	if (dt_explained_load(&d, explained))
 		return 2;
+probe:
 	if (!d.reference_mock) {
 		int fd = open("/dev/iommu", O_RDWR | O_CLOEXEC);
 
@@ -247,5 +280,7 @@ int main(int argc, char **argv)
 	} else if (!d.personality) {
 		d.personality = d.reference_mock;
 	}
-	return dt_driver_run(&d);
+	rc = d.gen.kernel_only ? dt_kernel_only_run(&d) : dt_driver_run(&d);
+	dt_driver_free(&d);
+	return rc;
 }

@@ -56,7 +56,7 @@ void dt_text_free(struct dt_text *t)
 }
 
 /* Every op's line goes out as soon as it ends: a crash keeps the prefix. */
-static void flush_line(struct dt_exec *x)
+void dt_exec_flush_line(struct dt_exec *x)
 {
 	size_t off = 0;
 
@@ -99,26 +99,37 @@ static unsigned int size_mode;
  * less or 16 more (the tail zero, or with one non-zero byte), and what
  * the kernel wrote comes back.
  */
-int dt_exec_ioctl(int fd, unsigned long req, void *arg)
+int dt_exec_ioctl_ret(int fd, unsigned long req, void *arg, long *ret)
 {
 	uint64_t buf[64];
 	uint32_t size;
 	int rc;
 
+	*ret = 0;
 	memcpy(&size, arg, sizeof(size));
-	if (!size_mode || size + 16 > sizeof(buf))
-		return ioctl(fd, req, arg) ? errno : 0;
+	if (!size_mode || size + 16 > sizeof(buf)) {
+		*ret = ioctl(fd, req, arg);
+		return *ret < 0 ? errno : 0;
+	}
 	memset(buf, 0, sizeof(buf));
 	memcpy(buf, arg, size);
 	if (size_mode == DT_SIZE_LONG_DIRTY)
 		((uint8_t *)buf)[size + 9] = 1;
 	size = size_mode == DT_SIZE_SHORT ? size - 4 : size + 16;
 	memcpy(buf, &size, sizeof(size));
-	rc = ioctl(fd, req, buf) ? errno : 0;
+	*ret = ioctl(fd, req, buf);
+	rc = *ret < 0 ? errno : 0;
 	memcpy(&size, arg, sizeof(size));
 	memcpy(arg, buf, size);
 	memcpy(arg, &size, sizeof(size));
 	return rc;
+}
+
+int dt_exec_ioctl(int fd, unsigned long req, void *arg)
+{
+	long ret;
+
+	return dt_exec_ioctl_ret(fd, req, arg, &ret);
 }
 
 /* ---- arguments ---- */
@@ -126,6 +137,8 @@ int dt_exec_ioctl(int fd, unsigned long req, void *arg)
 static const char *const ref_names[DT_REF_NR] = {
 	[DT_REF_RAW] = "raw", [DT_REF_IOAS] = "ioas", [DT_REF_HWPT] = "hwpt",
 	[DT_REF_DHWPT] = "dhwpt", [DT_REF_STDEV] = "stdev", [DT_REF_IDEV] = "idev",
+	[DT_REF_VIOMMU] = "viommu", [DT_REF_VDEV] = "vdev", [DT_REF_VEVENTQ] = "veventq",
+	[DT_REF_HWQ] = "hwq", [DT_REF_FAULT] = "fault",
 };
 
 uint32_t dt_exec_ref(struct dt_exec *x, uint16_t ref)
@@ -147,6 +160,8 @@ uint32_t dt_exec_ref(struct dt_exec *x, uint16_t ref)
 void dt_exec_put_id(struct dt_exec *x, unsigned int kind, unsigned int slot, uint32_t id)
 {
 	x->ids[kind][slot % DT_SLOTS] = id;
+	if (id > x->max_id && id < 1u << 20)
+		x->max_id = id;
 	dt_text_printf(&x->t, " %s%u<-%u", ref_names[kind], slot, id);
 }
 
@@ -164,6 +179,21 @@ uint64_t dt_exec_uptr(struct dt_exec *x, uint64_t code)
 
 	dt_text_printf(&x->t, " uptr=%s+%#x", dt_buf_name(b), (uint32_t)code);
 	return dt_uptr_decode(code);
+}
+
+void dt_exec_close(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+void dt_exec_put_len(struct dt_exec *x, long n, int err)
+{
+	if (n < 0)
+		dt_exec_put_rc(x, err);
+	else
+		dt_text_printf(&x->t, " = %ld", n);
 }
 
 int dt_exec_fd(struct dt_exec *x, const struct dt_op *op)
@@ -208,9 +238,10 @@ static void fill_pattern(uint8_t *p, size_t n, uint64_t seed)
 
 /* ---- the buffers ---- */
 
-static void buf_map_all(void)
+/* The memfd stays open: IOAS_MAP_FILE maps it (exec_file.c). */
+static void buf_map_all(struct dt_exec *x)
 {
-	int memfd = memfd_create("difftest", 0);
+	int memfd = memfd_create("difftest", MFD_CLOEXEC);
 	unsigned int b;
 
 	if (memfd < 0 || ftruncate(memfd, (off_t)dt_buf_pages(DT_BUF_MEMFD) * 4096))
@@ -247,7 +278,7 @@ static void buf_map_all(void)
 		else if (b == DT_BUF_NONE)
 			mprotect(p, len, PROT_NONE);
 	}
-	close(memfd);
+	x->memfd = memfd;
 }
 
 /* ---- the ops ---- */
@@ -687,7 +718,7 @@ static void do_fork(struct dt_exec *x, const struct dt_seq *seq, unsigned int *i
 	if (end > seq->nr)
 		end = seq->nr;
 	dt_text_printf(&x->t, " ops=%u", end - *i - 1);
-	flush_line(x);
+	dt_exec_flush_line(x);
 	if (pipe(p))
 		_exit(3);
 	pid = fork();
@@ -751,23 +782,47 @@ static void run_op(struct dt_exec *x, const struct dt_seq *seq, unsigned int *i)
 	case DT_INVALIDATE: dt_exec_invalidate(x, op); break;
 	case DT_CHECK_IOTLB: dt_exec_check_iotlb(x, op); break;
 	case DT_ACCESS_REPLACE: do_access_replace(x, op); break;
+	case DT_VIOMMU_ALLOC: case DT_VIOMMU_MMAP: case DT_VIOMMU_MUNMAP:
+	case DT_VDEVICE_ALLOC: case DT_VEVENTQ_ALLOC: case DT_VEVENTQ_READ:
+	case DT_VEVENTQ_CLOSE: case DT_TRIGGER_VEVENT: case DT_HW_QUEUE_ALLOC:
+	case DT_DEV_CHECK_CACHE: case DT_PASID:
+		dt_exec_viommu(x, op);
+		break;
+	case DT_FAULT_ALLOC: case DT_TRIGGER_IOPF: case DT_FAULT_READ:
+	case DT_FAULT_WRITE: case DT_FAULT_CLOSE:
+		dt_exec_fault(x, op);
+		break;
+	case DT_DMABUF_GET: case DT_DMABUF_REVOKE: case DT_MAP_FILE:
+	case DT_CHANGE_PROCESS: case DT_NOIOMMU_GET_PA:
+		dt_exec_file(x, op);
+		break;
+	case DT_VFIO_IOAS: case DT_VFIO_CHECK: case DT_VFIO_SET_IOMMU:
+	case DT_VFIO_GET_INFO: case DT_VFIO_MAP: case DT_VFIO_UNMAP:
+		dt_exec_vfio(x, op);
+		break;
 	}
 	size_mode = DT_SIZE_EXACT;
-	flush_line(x);
+	dt_exec_flush_line(x);
 }
 
-int dt_seq_run(const struct dt_seq *seq, int out_fd)
+int dt_seq_run(const struct dt_seq *seq, int out_fd, int audit)
 {
-	struct dt_exec x = { .fd = { -1, -1 }, .acc_fd = { -1, -1 }, .out_fd = out_fd };
-	unsigned int i;
+	struct dt_exec x = { .fd = { -1, -1 }, .acc_fd = { -1, -1 }, .out_fd = out_fd,
+			     .veventq_fd = { -1, -1, -1, -1 }, .fault_fd = { -1, -1, -1, -1 },
+			     .dmabuf_fd = { -1, -1 }, .memfd = -1, .hugetlb_fd = -1 };
+	unsigned int i, fds = audit ? dt_exec_fd_count() : 0;
 
-	buf_map_all();
+	buf_map_all(&x);
 	x.fd[0] = open("/dev/iommu", O_RDWR | O_CLOEXEC);
 	dt_text_printf(&x.t, "-- open fd0");
 	dt_exec_put_rc(&x, x.fd[0] < 0 ? errno : 0);
-	flush_line(&x);
+	dt_exec_flush_line(&x);
+	dt_exec_files_open(&x);
+	dt_exec_flush_line(&x);
 	for (i = 0; i < seq->nr; i++)
 		run_op(&x, seq, &i);
+	if (audit)
+		dt_exec_audit(&x, fds);
 	dt_text_free(&x.t);
 	return 0;
 }

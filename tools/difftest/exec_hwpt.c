@@ -26,6 +26,8 @@ void dt_exec_hwpt_alloc(struct dt_exec *x, const struct dt_op *op)
 
 	h.dev_id = dt_exec_ref(x, op->ref[0]);
 	h.pt_id = dt_exec_ref(x, op->ref[1]);
+	if (op->flags & IOMMU_HWPT_FAULT_ID_VALID)
+		h.fault_id = dt_exec_ref(x, op->ref[2]);
 	if (op->nr) {
 		h.data_type = IOMMU_HWPT_DATA_SELFTEST;
 		h.data_len = op->nr == 1 ? 4 : 8;
@@ -120,8 +122,40 @@ void dt_exec_hw_info(struct dt_exec *x, const struct dt_op *op)
 	dt_exec_put_bytes(x, "data", data, op->b, sizeof(data));
 }
 
+/*
+ * 7.x: HWPT_INVALIDATE of a vIOMMU, op->nr entries of struct
+ * iommu_viommu_invalidate_selftest (flags, vdev_id, cache_id from op->a),
+ * laid out entry_len apart.
+ */
+static void invalidate_viommu(struct dt_exec *x, const struct dt_op *op)
+{
+	uint32_t e[2][4] = { { 0 } };	/* room for 16-byte entries */
+	struct iommu_hwpt_invalidate v = { .size = sizeof(v) };
+	int fd = dt_exec_fd(x, op), err;
+	unsigned int i;
+
+	for (i = 0; i < 2; i++) {
+		e[i][0] = (op->a >> (8 * i)) & 3;
+		e[i][1] = (op->a >> (8 * i + 2)) % 4;
+		e[i][2] = (op->a >> (8 * i + 4)) % 5;
+	}
+	v.hwpt_id = dt_exec_ref(x, op->ref[0]);
+	v.data_uptr = (uintptr_t)e;
+	v.data_type = (uint32_t)op->d;
+	v.entry_len = (uint32_t)op->b;
+	v.entry_num = op->nr;
+	dt_text_printf(&x->t, " viommu type=%#x entry_len=%u num=%u e0=%u/%u/%u e1=%u/%u/%u",
+		       v.data_type, v.entry_len, op->nr, e[0][0], e[0][1], e[0][2], e[1][0],
+		       e[1][1], e[1][2]);
+	if (v.entry_len && v.entry_len < sizeof(e[0]))
+		memmove((uint8_t *)e + v.entry_len, e[1], sizeof(e[1]));
+	err = dt_exec_ioctl(fd, IOMMU_HWPT_INVALIDATE, &v);
+	dt_exec_put_rc(x, err);
+	dt_text_printf(&x->t, " done=%u", v.entry_num);
+}
+
 /* HWPT_INVALIDATE with op->nr selftest entries (flags, iotlb_id from op->a). */
-void dt_exec_invalidate(struct dt_exec *x, const struct dt_op *op)
+static void invalidate_hwpt(struct dt_exec *x, const struct dt_op *op)
 {
 	struct iommu_hwpt_invalidate_selftest e[2][2] = { { { 0 } } };	/* room for 12-byte entries */
 	struct iommu_hwpt_invalidate v = { .size = sizeof(v) };
@@ -145,6 +179,14 @@ void dt_exec_invalidate(struct dt_exec *x, const struct dt_op *op)
 	err = dt_exec_ioctl(fd, IOMMU_HWPT_INVALIDATE, &v);
 	dt_exec_put_rc(x, err);
 	dt_text_printf(&x->t, " done=%u", v.entry_num);
+}
+
+void dt_exec_invalidate(struct dt_exec *x, const struct dt_op *op)
+{
+	if (op->flags & 1)
+		invalidate_viommu(x, op);
+	else
+		invalidate_hwpt(x, op);
 }
 
 void dt_exec_check_iotlb(struct dt_exec *x, const struct dt_op *op)

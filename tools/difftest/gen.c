@@ -13,30 +13,7 @@
 
 #include "iommufd_test.h"
 #include "difftest.h"
-
-/* splitmix64: a tiny generator whose stream depends on the seed alone. */
-struct dt_rng {
-	uint64_t s;
-};
-
-static uint64_t rng_next(struct dt_rng *r)
-{
-	uint64_t z = (r->s += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
-static unsigned int rnd(struct dt_rng *r, unsigned int n)
-{
-	return n ? (unsigned int)(rng_next(r) % n) : 0;
-}
-
-static int chance(struct dt_rng *r, unsigned int pct)
-{
-	return rnd(r, 100) < pct;
-}
+#include "gen.h"
 
 static const char *const op_names[DT_NR_KINDS] = {
 	[DT_IOAS_ALLOC] = "ioas_alloc",
@@ -71,6 +48,33 @@ static const char *const op_names[DT_NR_KINDS] = {
 	[DT_INVALIDATE] = "invalidate",
 	[DT_CHECK_IOTLB] = "md_check_iotlb",
 	[DT_ACCESS_REPLACE] = "access_replace",
+	[DT_VIOMMU_ALLOC] = "viommu_alloc",
+	[DT_VIOMMU_MMAP] = "viommu_mmap",
+	[DT_VIOMMU_MUNMAP] = "viommu_munmap",
+	[DT_VDEVICE_ALLOC] = "vdevice_alloc",
+	[DT_VEVENTQ_ALLOC] = "veventq_alloc",
+	[DT_VEVENTQ_READ] = "veventq_read",
+	[DT_VEVENTQ_CLOSE] = "veventq_close",
+	[DT_TRIGGER_VEVENT] = "trigger_vevent",
+	[DT_HW_QUEUE_ALLOC] = "hw_queue_alloc",
+	[DT_DEV_CHECK_CACHE] = "dev_check_cache",
+	[DT_PASID] = "pasid",
+	[DT_FAULT_ALLOC] = "fault_alloc",
+	[DT_TRIGGER_IOPF] = "trigger_iopf",
+	[DT_FAULT_READ] = "fault_read",
+	[DT_FAULT_WRITE] = "fault_write",
+	[DT_FAULT_CLOSE] = "fault_close",
+	[DT_DMABUF_GET] = "dmabuf_get",
+	[DT_DMABUF_REVOKE] = "dmabuf_revoke",
+	[DT_MAP_FILE] = "map_file",
+	[DT_CHANGE_PROCESS] = "change_process",
+	[DT_NOIOMMU_GET_PA] = "noiommu_get_pa",
+	[DT_VFIO_IOAS] = "vfio_ioas",
+	[DT_VFIO_CHECK] = "vfio_check",
+	[DT_VFIO_SET_IOMMU] = "vfio_set_iommu",
+	[DT_VFIO_GET_INFO] = "vfio_get_info",
+	[DT_VFIO_MAP] = "vfio_map",
+	[DT_VFIO_UNMAP] = "vfio_unmap",
 };
 
 const char *dt_op_name(unsigned int kind)
@@ -94,6 +98,16 @@ static const unsigned int op_weights[DT_NR_KINDS] = {
 	[DT_FD_CLOSE] = 1,    [DT_BUF_WRITE] = 2,     [DT_THREADS] = 2,
 	[DT_FORK] = 2,	      [DT_HW_INFO] = 2,	      [DT_INVALIDATE] = 3,
 	[DT_CHECK_IOTLB] = 2, [DT_ACCESS_REPLACE] = 2,
+	/* about 30% of single ops are of the 7.x objects, fault queues and VFIO */
+	[DT_VIOMMU_ALLOC] = 3, [DT_VIOMMU_MMAP] = 2,  [DT_VIOMMU_MUNMAP] = 1,
+	[DT_VDEVICE_ALLOC] = 3, [DT_VEVENTQ_ALLOC] = 2, [DT_VEVENTQ_READ] = 2,
+	[DT_VEVENTQ_CLOSE] = 1, [DT_TRIGGER_VEVENT] = 2, [DT_HW_QUEUE_ALLOC] = 2,
+	[DT_DEV_CHECK_CACHE] = 1, [DT_PASID] = 3,     [DT_FAULT_ALLOC] = 2,
+	[DT_TRIGGER_IOPF] = 2, [DT_FAULT_READ] = 2,   [DT_FAULT_WRITE] = 1,
+	[DT_FAULT_CLOSE] = 1, [DT_DMABUF_GET] = 2,    [DT_DMABUF_REVOKE] = 1,
+	[DT_MAP_FILE] = 4,    [DT_CHANGE_PROCESS] = 1, [DT_NOIOMMU_GET_PA] = 1,
+	[DT_VFIO_IOAS] = 2,   [DT_VFIO_CHECK] = 1,    [DT_VFIO_SET_IOMMU] = 2,
+	[DT_VFIO_GET_INFO] = 1, [DT_VFIO_MAP] = 3,    [DT_VFIO_UNMAP] = 2,
 };
 
 /* ---- buffers ---- */
@@ -137,7 +151,7 @@ uint64_t dt_uptr_decode(uint64_t code)
 	return dt_buf_base((unsigned int)(code >> 32)) + (uint32_t)code;
 }
 
-static uint64_t gen_uptr(struct dt_rng *r, unsigned int pages)
+uint64_t dt_gen_uptr(struct dt_rng *r, unsigned int pages)
 {
 	static const uint8_t bufs[] = { DT_BUF_ANON, DT_BUF_ANON, DT_BUF_ANON,
 					DT_BUF_MEMFD, DT_BUF_MEMFD, DT_BUF_ALIAS,
@@ -152,11 +166,6 @@ static uint64_t gen_uptr(struct dt_rng *r, unsigned int pages)
 }
 
 /* ---- IOVAs ---- */
-
-#define IOVA_GRID 0
-#define IOVA_SLOT 1
-#define IOVA_LIT 2
-#define IOVA_CODE(tag, v) (((uint64_t)(tag) << 56) | (v))
 
 static const uint64_t iova_literals[] = {
 	0, 4096, MOCK_APERTURE_START - 4096, (uint64_t)MOCK_APERTURE_LAST + 1 - 4096,
@@ -181,7 +190,7 @@ uint64_t dt_iova_decode(uint64_t code, const uint64_t *slots)
 	}
 }
 
-static uint64_t gen_iova(struct dt_rng *r)
+uint64_t dt_gen_iova(struct dt_rng *r)
 {
 	unsigned int p = rnd(r, 100);
 
@@ -194,12 +203,12 @@ static uint64_t gen_iova(struct dt_rng *r)
 	return IOVA_CODE(IOVA_LIT, rnd(r, sizeof(iova_literals) / sizeof(iova_literals[0])));
 }
 
-static uint64_t gen_pages(struct dt_rng *r)
+uint64_t dt_gen_pages(struct dt_rng *r)
 {
 	return chance(r, 60) ? 1 + rnd(r, 4) : 1 + rnd(r, 16);
 }
 
-static uint64_t gen_length(struct dt_rng *r, uint64_t pages)
+uint64_t dt_gen_length(struct dt_rng *r, uint64_t pages)
 {
 	unsigned int p = rnd(r, 100);
 
@@ -212,24 +221,9 @@ static uint64_t gen_length(struct dt_rng *r, uint64_t pages)
 
 /* ---- references ---- */
 
-/*
- * What the generator has asked for so far (not what happened: it never
- * sees a result): the slots an alloc op wrote, so that later ops mostly
- * name those.
- */
-struct dt_gen_state {
-	uint8_t filled[DT_REF_NR];	/* bit per slot */
-	uint8_t acc, pages;		/* access slots, access pages slots */
-	struct {
-		uint8_t used, ioas;	/* ioas: the IOAS slot mapped into */
-		uint32_t pages;
-		uint64_t uptr;
-	} maps[DT_IOVA_SLOTS];		/* what each MAP asked for */
-	uint8_t dom_ioas[DT_SLOTS];	/* the IOAS slot of each mock domain + 1 */
-};
-static struct dt_gen_state *gs;
+struct dt_gen_state *dt_gs;
 
-static unsigned int pick_slot(struct dt_rng *r, unsigned int mask, unsigned int nr)
+unsigned int dt_gen_pick_slot(struct dt_rng *r, unsigned int mask, unsigned int nr)
 {
 	unsigned int i, n = 0, pick;
 
@@ -244,37 +238,37 @@ static unsigned int pick_slot(struct dt_rng *r, unsigned int mask, unsigned int 
 	return 0;
 }
 
-static uint16_t gen_ref(struct dt_rng *r, unsigned int kind)
+uint16_t dt_gen_ref(struct dt_rng *r, unsigned int kind)
 {
 	if (kind == DT_REF_RAW || chance(r, 5))
 		return DT_REF(DT_REF_RAW, rnd(r, 12));
-	return DT_REF(kind, pick_slot(r, gs->filled[kind], DT_SLOTS));
+	return DT_REF(kind, dt_gen_pick_slot(r, dt_gs->filled[kind], DT_SLOTS));
 }
 
-static unsigned int gen_out(struct dt_rng *r, unsigned int kind)
+unsigned int dt_gen_out(struct dt_rng *r, unsigned int kind)
 {
-	unsigned int slot = chance(r, 60) ? pick_slot(r, (uint8_t)~gs->filled[kind], DT_SLOTS) :
+	unsigned int slot = chance(r, 60) ? dt_gen_pick_slot(r, (uint8_t)~dt_gs->filled[kind], DT_SLOTS) :
 					    rnd(r, DT_SLOTS);
 
-	gs->filled[kind] |= 1u << slot;
+	dt_gs->filled[kind] |= 1u << slot;
 	return slot;
 }
 
 /* A page table: an IOAS, or a HWPT of either origin, mostly one made. */
-static uint16_t gen_pt_ref(struct dt_rng *r)
+uint16_t dt_gen_pt_ref(struct dt_rng *r)
 {
 	static const uint8_t kinds[] = { DT_REF_IOAS, DT_REF_IOAS, DT_REF_IOAS,
 					 DT_REF_HWPT, DT_REF_HWPT, DT_REF_DHWPT };
 	unsigned int kind = kinds[rnd(r, sizeof(kinds))];
 
-	if (!gs->filled[kind] && chance(r, 90))
+	if (!dt_gs->filled[kind] && chance(r, 90))
 		kind = DT_REF_IOAS;
-	return gen_ref(r, kind);
+	return dt_gen_ref(r, kind);
 }
 
-static uint16_t gen_hwpt_ref(struct dt_rng *r)
+uint16_t dt_gen_hwpt_ref(struct dt_rng *r)
 {
-	return gen_ref(r, chance(r, 55) ? DT_REF_DHWPT : DT_REF_HWPT);
+	return dt_gen_ref(r, chance(r, 55) ? DT_REF_DHWPT : DT_REF_HWPT);
 }
 
 static unsigned int pick_kind(struct dt_rng *r, const struct dt_gen_opts *o)
@@ -295,7 +289,7 @@ static unsigned int pick_kind(struct dt_rng *r, const struct dt_gen_opts *o)
 	return DT_MAP;
 }
 
-static void gen_op(struct dt_rng *r, struct dt_op *op, unsigned int kind)
+void dt_gen_op(struct dt_rng *r, struct dt_op *op, unsigned int kind)
 {
 	uint64_t pages;
 
@@ -304,9 +298,12 @@ static void gen_op(struct dt_rng *r, struct dt_op *op, unsigned int kind)
 	op->fd = chance(r, 90) ? 0 : 1;
 	if (chance(r, 6))
 		op->size_mode = 1 + rnd(r, 3);
+	if (dt_gen_op_viommu(r, op, kind) || dt_gen_op_file(r, op, kind) ||
+	    dt_gen_op_vfio(r, op, kind))
+		return;
 	switch (kind) {
 	case DT_IOAS_ALLOC:
-		op->out = gen_out(r, DT_REF_IOAS);
+		op->out = dt_gen_out(r, DT_REF_IOAS);
 		/*
 		 * Huge pages off, mostly: with them on the kernel's page
 		 * tables use physical contiguity the mock cannot see (its
@@ -316,61 +313,63 @@ static void gen_op(struct dt_rng *r, struct dt_op *op, unsigned int kind)
 		break;
 	case DT_DESTROY: {
 		static const uint8_t kinds[] = { DT_REF_IOAS, DT_REF_HWPT, DT_REF_DHWPT,
-						 DT_REF_STDEV, DT_REF_IDEV, DT_REF_RAW };
+						 DT_REF_STDEV, DT_REF_IDEV, DT_REF_RAW,
+						 DT_REF_VIOMMU, DT_REF_VDEV, DT_REF_VEVENTQ,
+						 DT_REF_HWQ, DT_REF_FAULT };
 
-		op->ref[0] = gen_ref(r, kinds[rnd(r, sizeof(kinds))]);
+		op->ref[0] = dt_gen_ref(r, kinds[rnd(r, sizeof(kinds))]);
 		break;
 	}
 	case DT_IOVA_RANGES:
-		op->ref[0] = gen_ref(r, DT_REF_IOAS);
+		op->ref[0] = dt_gen_ref(r, DT_REF_IOAS);
 		op->nr = rnd(r, 4);
 		break;
 	case DT_ALLOW_IOVAS:
-		op->ref[0] = gen_ref(r, DT_REF_IOAS);
+		op->ref[0] = dt_gen_ref(r, DT_REF_IOAS);
 		op->nr = rnd(r, 3);
-		op->a = gen_iova(r);
-		op->b = (gen_pages(r) * 4) * 4096 - (chance(r, 10) ? 2048 : 0);
-		op->c = gen_iova(r);
-		op->d = (gen_pages(r) * 4) * 4096;
+		op->a = dt_gen_iova(r);
+		op->b = (dt_gen_pages(r) * 4) * 4096 - (chance(r, 10) ? 2048 : 0);
+		op->c = dt_gen_iova(r);
+		op->d = (dt_gen_pages(r) * 4) * 4096;
 		break;
 	case DT_MAP:
-		op->ref[0] = gen_ref(r, DT_REF_IOAS);
-		pages = gen_pages(r);
-		op->a = gen_iova(r);
-		op->b = gen_length(r, pages);
-		op->c = gen_uptr(r, pages);
+		op->ref[0] = dt_gen_ref(r, DT_REF_IOAS);
+		pages = dt_gen_pages(r);
+		op->a = dt_gen_iova(r);
+		op->b = dt_gen_length(r, pages);
+		op->c = dt_gen_uptr(r, pages);
 		op->flags = (chance(r, 60) ? IOMMU_IOAS_MAP_FIXED_IOVA : 0) |
 			    (chance(r, 95) ? IOMMU_IOAS_MAP_READABLE : 0) |
 			    (chance(r, 70) ? IOMMU_IOAS_MAP_WRITEABLE : 0);
 		op->out = rnd(r, DT_IOVA_SLOTS);
-		gs->maps[op->out].used = 1;
-		gs->maps[op->out].ioas = op->ref[0] >> 8 == DT_REF_IOAS ? op->ref[0] & 0xff : 0xff;
-		gs->maps[op->out].pages = (uint32_t)pages;
-		gs->maps[op->out].uptr = op->c;
+		dt_gs->maps[op->out].used = 1;
+		dt_gs->maps[op->out].ioas = op->ref[0] >> 8 == DT_REF_IOAS ? op->ref[0] & 0xff : 0xff;
+		dt_gs->maps[op->out].pages = (uint32_t)pages;
+		dt_gs->maps[op->out].uptr = op->c;
 		break;
 	case DT_COPY:
-		op->ref[0] = gen_ref(r, DT_REF_IOAS);
-		op->ref[1] = gen_ref(r, DT_REF_IOAS);
-		op->a = gen_iova(r);
-		op->b = gen_length(r, gen_pages(r));
-		op->c = gen_iova(r);
+		op->ref[0] = dt_gen_ref(r, DT_REF_IOAS);
+		op->ref[1] = dt_gen_ref(r, DT_REF_IOAS);
+		op->a = dt_gen_iova(r);
+		op->b = dt_gen_length(r, dt_gen_pages(r));
+		op->c = dt_gen_iova(r);
 		op->flags = (chance(r, 50) ? IOMMU_IOAS_MAP_FIXED_IOVA : 0) |
 			    (chance(r, 95) ? IOMMU_IOAS_MAP_READABLE : 0) |
 			    (chance(r, 60) ? IOMMU_IOAS_MAP_WRITEABLE : 0);
 		op->out = rnd(r, DT_IOVA_SLOTS);
 		break;
 	case DT_UNMAP:
-		op->ref[0] = gen_ref(r, DT_REF_IOAS);
+		op->ref[0] = dt_gen_ref(r, DT_REF_IOAS);
 		if (chance(r, 15)) {
 			op->a = IOVA_CODE(IOVA_LIT, 0);
 			op->b = UINT64_MAX;
 		} else {
-			op->a = gen_iova(r);
-			op->b = gen_length(r, gen_pages(r));
+			op->a = dt_gen_iova(r);
+			op->b = dt_gen_length(r, dt_gen_pages(r));
 		}
 		break;
 	case DT_OPTION:
-		op->ref[0] = chance(r, 30) ? DT_REF(DT_REF_RAW, 0) : gen_ref(r, DT_REF_IOAS);
+		op->ref[0] = chance(r, 30) ? DT_REF(DT_REF_RAW, 0) : dt_gen_ref(r, DT_REF_IOAS);
 		op->nr = chance(r, 70) ? IOMMU_OPTION_HUGE_PAGES : IOMMU_OPTION_RLIMIT_MODE;
 		if (chance(r, 4))
 			op->nr = 7;
@@ -378,62 +377,76 @@ static void gen_op(struct dt_rng *r, struct dt_op *op, unsigned int kind)
 		op->d = rnd(r, 100) < 95 ? rnd(r, 2) : 2;
 		break;
 	case DT_HWPT_ALLOC:
-		op->ref[0] = gen_ref(r, DT_REF_IDEV);
-		op->ref[1] = gen_pt_ref(r);
+		op->ref[0] = dt_gen_ref(r, DT_REF_IDEV);
+		op->ref[1] = dt_gen_pt_ref(r);
 		op->flags = (chance(r, 30) ? IOMMU_HWPT_ALLOC_NEST_PARENT : 0) |
 			    (chance(r, 30) ? IOMMU_HWPT_ALLOC_DIRTY_TRACKING : 0);
 		/* nested, with selftest data of 4 or 8 bytes */
 		op->nr = chance(r, 80) ? 0 : 1 + rnd(r, 2);
-		op->out = gen_out(r, DT_REF_HWPT);
+		/* 7.x: a nested HWPT on a vIOMMU instead of its parent */
+		if (op->nr && dt_gs->filled[DT_REF_VIOMMU] && chance(r, 50))
+			op->ref[1] = dt_gen_ref(r, DT_REF_VIOMMU);
+		/* I/O page faults go to a fault queue (6.11+) */
+		if (chance(r, 12)) {
+			op->flags |= IOMMU_HWPT_FAULT_ID_VALID;
+			op->ref[2] = dt_gen_ref(r, DT_REF_FAULT);
+		}
+		if (chance(r, 8))
+			op->flags |= IOMMU_HWPT_ALLOC_PASID;	/* 6.13+ */
+		op->out = dt_gen_out(r, DT_REF_HWPT);
+		if (!op->nr && (op->flags & IOMMU_HWPT_ALLOC_NEST_PARENT))
+			dt_gs->nest_parent |= 1u << op->out;
 		break;
 	case DT_MOCK_DOMAIN:
-		op->ref[0] = gen_pt_ref(r);
+		op->ref[0] = dt_gen_pt_ref(r);
 		op->flags = chance(r, 15) ? MOCK_FLAGS_DEVICE_NO_DIRTY : 0;
-		op->out = gen_out(r, DT_REF_STDEV);
-		gs->dom_ioas[op->out] = op->ref[0] >> 8 == DT_REF_IOAS ? (op->ref[0] & 0xff) + 1 : 0;
-		gs->filled[DT_REF_DHWPT] |= 1u << op->out;
-		gs->filled[DT_REF_IDEV] |= 1u << op->out;
+		if (chance(r, 25))
+			op->flags |= MOCK_FLAGS_DEVICE_PASID;	/* 7.x; 6.12: EINVAL */
+		op->out = dt_gen_out(r, DT_REF_STDEV);
+		dt_gs->dom_ioas[op->out] = op->ref[0] >> 8 == DT_REF_IOAS ? (op->ref[0] & 0xff) + 1 : 0;
+		dt_gs->filled[DT_REF_DHWPT] |= 1u << op->out;
+		dt_gs->filled[DT_REF_IDEV] |= 1u << op->out;
 		break;
 	case DT_MOCK_REPLACE:
-		op->ref[0] = gen_ref(r, DT_REF_STDEV);
-		op->ref[1] = gen_pt_ref(r);
+		op->ref[0] = dt_gen_ref(r, DT_REF_STDEV);
+		op->ref[1] = dt_gen_pt_ref(r);
 		break;
 	case DT_CHECK_MAP:
-		op->ref[0] = gen_hwpt_ref(r);
-		pages = gen_pages(r);
-		op->a = gen_iova(r);
-		op->b = gen_length(r, pages);
-		op->c = gen_uptr(r, pages);
+		op->ref[0] = dt_gen_hwpt_ref(r);
+		pages = dt_gen_pages(r);
+		op->a = dt_gen_iova(r);
+		op->b = dt_gen_length(r, pages);
+		op->c = dt_gen_uptr(r, pages);
 		break;
 	case DT_CHECK_REFS:
-		pages = gen_pages(r);
-		op->b = gen_length(r, pages);
-		op->c = gen_uptr(r, pages);
+		pages = dt_gen_pages(r);
+		op->b = dt_gen_length(r, pages);
+		op->c = dt_gen_uptr(r, pages);
 		op->d = rnd(r, 100) < 60 ? 1 : rnd(r, 3);
 		break;
 	case DT_ACCESS_CREATE:
-		op->ref[0] = gen_ref(r, DT_REF_IOAS);
+		op->ref[0] = dt_gen_ref(r, DT_REF_IOAS);
 		op->flags = chance(r, 50) ? MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES : 0;
 		op->out = rnd(r, 2);
-		gs->acc |= 1u << op->out;
+		dt_gs->acc |= 1u << op->out;
 		break;
 	case DT_ACCESS_PAGES:
-		op->nr = pick_slot(r, gs->acc, 2);
-		pages = gen_pages(r);
-		op->a = gen_iova(r);
-		op->b = gen_length(r, pages);
-		op->c = gen_uptr(r, pages);
+		op->nr = dt_gen_pick_slot(r, dt_gs->acc, 2);
+		pages = dt_gen_pages(r);
+		op->a = dt_gen_iova(r);
+		op->b = dt_gen_length(r, pages);
+		op->c = dt_gen_uptr(r, pages);
 		op->flags = chance(r, 50) ? MOCK_FLAGS_ACCESS_WRITE : 0;
 		op->out = rnd(r, DT_SLOTS);
-		gs->pages |= 1u << op->out;
+		dt_gs->pages |= 1u << op->out;
 		break;
 	case DT_ACCESS_UNPIN:
-		op->nr = pick_slot(r, gs->acc, 2);
-		op->out = pick_slot(r, gs->pages, DT_SLOTS);
+		op->nr = dt_gen_pick_slot(r, dt_gs->acc, 2);
+		op->out = dt_gen_pick_slot(r, dt_gs->pages, DT_SLOTS);
 		break;
 	case DT_ACCESS_RW:
-		op->nr = pick_slot(r, gs->acc, 2);
-		op->a = gen_iova(r);
+		op->nr = dt_gen_pick_slot(r, dt_gs->acc, 2);
+		op->a = dt_gen_iova(r);
 		op->c = chance(r, 30) ? rnd(r, 4096) : 0;	/* byte offset */
 		op->b = chance(r, 5) ? 0 : 1 + rnd(r, chance(r, 50) ? 64 : 9000);
 		op->flags = (chance(r, 40) ? MOCK_ACCESS_RW_WRITE : 0) |
@@ -441,26 +454,26 @@ static void gen_op(struct dt_rng *r, struct dt_op *op, unsigned int kind)
 		op->d = rng_next(r);
 		break;
 	case DT_ACCESS_CLOSE:
-		op->nr = pick_slot(r, gs->acc, 2);
+		op->nr = dt_gen_pick_slot(r, dt_gs->acc, 2);
 		break;
 	case DT_SET_DIRTY:
-		op->ref[0] = gen_hwpt_ref(r);
+		op->ref[0] = dt_gen_hwpt_ref(r);
 		op->flags = chance(r, 75) ? IOMMU_HWPT_DIRTY_TRACKING_ENABLE : 0;
 		break;
 	case DT_GET_DIRTY:
 	case DT_TEST_DIRTY:
-		op->ref[0] = gen_hwpt_ref(r);
-		op->a = gen_iova(r);
-		op->b = gen_length(r, gen_pages(r));
+		op->ref[0] = dt_gen_hwpt_ref(r);
+		op->a = dt_gen_iova(r);
+		op->b = dt_gen_length(r, dt_gen_pages(r));
 		op->d = chance(r, 80) ? 4096 : (chance(r, 50) ? 2048 : 8192);
 		op->flags = (kind == DT_GET_DIRTY && chance(r, 30)) ?
 				    IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR : 0;
 		op->c = rng_next(r);	/* TEST_DIRTY: which pages to dirty */
 		break;
 	case DT_ADD_RESERVED:
-		op->ref[0] = gen_ref(r, DT_REF_IOAS);
-		op->a = gen_iova(r);
-		op->b = gen_length(r, gen_pages(r));
+		op->ref[0] = dt_gen_ref(r, DT_REF_IOAS);
+		op->a = dt_gen_iova(r);
+		op->b = dt_gen_length(r, dt_gen_pages(r));
 		break;
 	case DT_FD_OPEN:
 	case DT_FD_CLOSE:
@@ -470,13 +483,13 @@ static void gen_op(struct dt_rng *r, struct dt_op *op, unsigned int kind)
 		op->fd = 1;
 		break;
 	case DT_BUF_WRITE:
-		pages = gen_pages(r);
+		pages = dt_gen_pages(r);
 		op->b = pages * 4096;
-		op->c = gen_uptr(r, pages);
+		op->c = dt_gen_uptr(r, pages);
 		op->d = rng_next(r);
 		break;
 	case DT_THREADS:
-		op->ref[0] = gen_ref(r, DT_REF_IOAS);
+		op->ref[0] = dt_gen_ref(r, DT_REF_IOAS);
 		op->nr = 2 + rnd(r, 2);
 		op->a = IOVA_CODE(IOVA_GRID, (uint64_t)(64 + rnd(r, 8) * 64) << 12);
 		break;
@@ -486,191 +499,210 @@ static void gen_op(struct dt_rng *r, struct dt_op *op, unsigned int kind)
 	case DT_HW_INFO: {
 		static const uint8_t lens[] = { 8, 8, 8, 0, 4, 16 };
 
-		op->ref[0] = gen_ref(r, DT_REF_IDEV);
+		op->ref[0] = dt_gen_ref(r, DT_REF_IDEV);
 		op->flags = chance(r, 85) ? 0 : 1 + rnd(r, 2);
 		op->b = lens[rnd(r, sizeof(lens))];
 		op->d = chance(r, 80) ? 0 : (chance(r, 50) ? IOMMU_HW_INFO_TYPE_SELFTEST : 1);
 		break;
 	}
 	case DT_INVALIDATE:
-		op->ref[0] = gen_hwpt_ref(r);
+		op->ref[0] = dt_gen_hwpt_ref(r);
 		op->nr = rnd(r, 3);	/* entries */
 		op->b = chance(r, 85) ? 8 : (chance(r, 50) ? 4 : 12);	/* entry_len */
 		op->d = chance(r, 90) ? IOMMU_HWPT_INVALIDATE_DATA_SELFTEST :
 					(chance(r, 50) ? IOMMU_HWPT_INVALIDATE_DATA_SELFTEST_INVALID : 0);
 		op->a = rng_next(r);	/* each entry's flags and iotlb_id */
+		/*
+		 * 7.x: a vIOMMU invalidates the device caches of its vDEVICEs
+		 * (flags 1: entries of struct iommu_viommu_invalidate_selftest).
+		 */
+		if (dt_gs->filled[DT_REF_VIOMMU] && chance(r, 30)) {
+			op->ref[0] = dt_gen_ref(r, DT_REF_VIOMMU);
+			op->flags = 1;
+			op->b = chance(r, 85) ? 12 : (chance(r, 50) ? 8 : 16);
+			op->d = chance(r, 90) ? IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST :
+						IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST_INVALID;
+		}
 		break;
 	case DT_CHECK_IOTLB:
-		op->ref[0] = gen_hwpt_ref(r);
+		op->ref[0] = dt_gen_hwpt_ref(r);
 		op->a = rnd(r, 5);
 		op->d = chance(r, 70) ? IOMMU_TEST_IOTLB_DEFAULT : 0;
 		break;
 	case DT_ACCESS_REPLACE:
-		op->nr = pick_slot(r, gs->acc, 2);
-		op->ref[0] = gen_ref(r, DT_REF_IOAS);
+		op->nr = dt_gen_pick_slot(r, dt_gs->acc, 2);
+		op->ref[0] = dt_gen_ref(r, DT_REF_IOAS);
 		break;
 	}
 }
 
 /* ---- bursts: a few ops that use each other's results ---- */
 
-static struct dt_op *burst_op(struct dt_rng *r, struct dt_op *op, unsigned int kind)
+struct dt_op *dt_gen_burst_op(struct dt_rng *r, struct dt_op *op, unsigned int kind)
 {
-	gen_op(r, op, kind);
+	dt_gen_op(r, op, kind);
 	op->fd = 0;
 	op->size_mode = DT_SIZE_EXACT;
 	return op;
 }
 
 /* A map of the IOAS in slot s into IOVA slot *k; returns its page count. */
-static unsigned int burst_map(struct dt_rng *r, struct dt_op *op, unsigned int s, unsigned int *k)
+unsigned int dt_gen_burst_map(struct dt_rng *r, struct dt_op *op, unsigned int s, unsigned int *k)
 {
-	burst_op(r, op, DT_MAP);
+	dt_gen_burst_op(r, op, DT_MAP);
 	op->ref[0] = DT_REF(DT_REF_IOAS, s);
 	if (op->b == 0 || op->b % 4096)
-		op->b = 4096 * gs->maps[op->out].pages;
+		op->b = 4096 * dt_gs->maps[op->out].pages;
 	/* Writeable and page aligned, else in the anonymous buffer's first 16 pages. */
 	if ((op->c >> 32) >= DT_BUF_RDONLY || (op->c & 0xfff))
 		op->c = ((uint64_t)DT_BUF_ANON << 32) | (op->c & 0xf000);
 	op->flags |= IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE;
-	gs->maps[op->out].uptr = op->c;
-	gs->maps[op->out].ioas = (uint8_t)s;
+	dt_gs->maps[op->out].uptr = op->c;
+	dt_gs->maps[op->out].ioas = (uint8_t)s;
 	*k = op->out;
-	return gs->maps[op->out].pages;
+	return dt_gs->maps[op->out].pages;
 }
 
-static uint64_t slot_iova(unsigned int k, unsigned int off)
+uint64_t dt_gen_slot_iova(unsigned int k, unsigned int off)
 {
 	return IOVA_CODE(IOVA_SLOT, (uint64_t)k << 16 | off);
 }
 
 /* The mock domain slot attached to IOAS slot s, if the sequence made one. */
-static unsigned int dom_of(struct dt_rng *r, unsigned int s)
+unsigned int dt_gen_dom_of(struct dt_rng *r, unsigned int s)
 {
 	unsigned int d;
 
 	for (d = 0; d < DT_SLOTS; d++)
-		if (gs->dom_ioas[d] == s + 1)
+		if (dt_gs->dom_ioas[d] == s + 1)
 			return d;
 	return rnd(r, DT_SLOTS);
 }
 
 static unsigned int gen_burst(struct dt_rng *r, struct dt_op *ops, unsigned int room)
 {
-	unsigned int s = pick_slot(r, gs->filled[DT_REF_IOAS], DT_SLOTS);
-	unsigned int n = 0, k, pages, off, d = dom_of(r, s), h, a;
+	unsigned int s = dt_gen_pick_slot(r, dt_gs->filled[DT_REF_IOAS], DT_SLOTS);
+	unsigned int n = 0, k, pages, off, d = dt_gen_dom_of(r, s), h, a;
 	struct dt_op *op;
 
 	if (room < 9)
 		return 0;
-	switch (rnd(r, 5)) {
+	switch (rnd(r, 8)) {
+	case 5:
+		return dt_gen_burst_viommu(r, ops, room);
+	case 6:
+		return dt_gen_burst_file(r, ops, room);
+	case 7:
+		return dt_gen_burst_vfio(r, ops, room);
 	case 4:	/* a nesting parent, a nested HWPT on it, the device moved there */
-		op = burst_op(r, &ops[n++], DT_HWPT_ALLOC);
+		op = dt_gen_burst_op(r, &ops[n++], DT_HWPT_ALLOC);
 		op->ref[0] = DT_REF(DT_REF_IDEV, d);
 		op->ref[1] = DT_REF(DT_REF_IOAS, s);
 		op->flags = IOMMU_HWPT_ALLOC_NEST_PARENT;
 		op->nr = 0;
 		h = op->out;
-		op = burst_op(r, &ops[n++], DT_HWPT_ALLOC);
+		dt_gs->nest_parent |= 1u << h;
+		op = dt_gen_burst_op(r, &ops[n++], DT_HWPT_ALLOC);
 		op->ref[0] = DT_REF(DT_REF_IDEV, d);
 		op->ref[1] = DT_REF(DT_REF_HWPT, h);
 		op->flags = 0;
 		op->nr = 1 + rnd(r, 2);
 		a = op->out;
-		op = burst_op(r, &ops[n++], DT_MOCK_REPLACE);
+		op = dt_gen_burst_op(r, &ops[n++], DT_MOCK_REPLACE);
 		op->ref[0] = DT_REF(DT_REF_STDEV, d);
 		op->ref[1] = DT_REF(DT_REF_HWPT, chance(r, 70) ? a : h);
-		pages = burst_map(r, &ops[n++], s, &k);
-		op = burst_op(r, &ops[n++], DT_CHECK_MAP);
+		pages = dt_gen_burst_map(r, &ops[n++], s, &k);
+		op = dt_gen_burst_op(r, &ops[n++], DT_CHECK_MAP);
 		op->ref[0] = DT_REF(DT_REF_HWPT, h);
-		op->a = slot_iova(k, 0);
+		op->a = dt_gen_slot_iova(k, 0);
 		op->b = (uint64_t)pages * 4096;
-		op->c = gs->maps[k].uptr;
-		op = burst_op(r, &ops[n++], DT_INVALIDATE);
+		op->c = dt_gs->maps[k].uptr;
+		op = dt_gen_burst_op(r, &ops[n++], DT_INVALIDATE);
 		op->ref[0] = DT_REF(DT_REF_HWPT, a);
+		op->flags = 0;
 		op->d = IOMMU_HWPT_INVALIDATE_DATA_SELFTEST;
 		op->b = 8;
-		op = burst_op(r, &ops[n++], DT_CHECK_IOTLB);
+		op = dt_gen_burst_op(r, &ops[n++], DT_CHECK_IOTLB);
 		op->ref[0] = DT_REF(DT_REF_HWPT, a);
-		op = burst_op(r, &ops[n++], DT_DESTROY);
+		op = dt_gen_burst_op(r, &ops[n++], DT_DESTROY);
 		op->ref[0] = DT_REF(DT_REF_HWPT, chance(r, 50) ? a : h);
 		break;
 	case 0:	/* map, check it through the domain and the page refs */
-		pages = burst_map(r, &ops[n++], s, &k);
+		pages = dt_gen_burst_map(r, &ops[n++], s, &k);
 		off = rnd(r, pages);
-		op = burst_op(r, &ops[n++], DT_CHECK_MAP);
+		op = dt_gen_burst_op(r, &ops[n++], DT_CHECK_MAP);
 		op->ref[0] = DT_REF(DT_REF_DHWPT, d);
-		op->a = slot_iova(k, off);
+		op->a = dt_gen_slot_iova(k, off);
 		op->b = (uint64_t)(pages - off) * 4096;
-		op->c = gs->maps[k].uptr + off * 4096;
-		op = burst_op(r, &ops[n++], DT_CHECK_REFS);
+		op->c = dt_gs->maps[k].uptr + off * 4096;
+		op = dt_gen_burst_op(r, &ops[n++], DT_CHECK_REFS);
 		op->b = (uint64_t)pages * 4096;
-		op->c = gs->maps[k].uptr;
+		op->c = dt_gs->maps[k].uptr;
 		op->d = 1;
 		break;
 	case 1:	/* a dirty-tracking HWPT, the device moved onto it, dirty bits */
-		op = burst_op(r, &ops[n++], DT_HWPT_ALLOC);
+		op = dt_gen_burst_op(r, &ops[n++], DT_HWPT_ALLOC);
 		op->ref[0] = DT_REF(DT_REF_IDEV, d);
 		op->ref[1] = DT_REF(DT_REF_IOAS, s);
 		op->flags = IOMMU_HWPT_ALLOC_DIRTY_TRACKING;
 		op->nr = 0;
 		h = op->out;
-		op = burst_op(r, &ops[n++], DT_MOCK_REPLACE);
+		op = dt_gen_burst_op(r, &ops[n++], DT_MOCK_REPLACE);
 		op->ref[0] = DT_REF(DT_REF_STDEV, d);
 		op->ref[1] = DT_REF(DT_REF_HWPT, h);
-		pages = burst_map(r, &ops[n++], s, &k);
-		op = burst_op(r, &ops[n++], DT_SET_DIRTY);
+		pages = dt_gen_burst_map(r, &ops[n++], s, &k);
+		op = dt_gen_burst_op(r, &ops[n++], DT_SET_DIRTY);
 		op->ref[0] = DT_REF(DT_REF_HWPT, h);
 		op->flags = IOMMU_HWPT_DIRTY_TRACKING_ENABLE;
-		op = burst_op(r, &ops[n++], DT_TEST_DIRTY);
+		op = dt_gen_burst_op(r, &ops[n++], DT_TEST_DIRTY);
 		op->ref[0] = DT_REF(DT_REF_HWPT, h);
-		op->a = slot_iova(k, 0);
+		op->a = dt_gen_slot_iova(k, 0);
 		op->b = (uint64_t)pages * 4096;
-		op = burst_op(r, &ops[n++], DT_GET_DIRTY);
+		op = dt_gen_burst_op(r, &ops[n++], DT_GET_DIRTY);
 		op->ref[0] = DT_REF(DT_REF_HWPT, h);
-		op->a = slot_iova(k, 0);
+		op->a = dt_gen_slot_iova(k, 0);
 		op->b = (uint64_t)pages * 4096;
 		break;
 	case 2:	/* an access on the IOAS: pin, read/write, unmap under it */
-		op = burst_op(r, &ops[n++], DT_ACCESS_CREATE);
+		op = dt_gen_burst_op(r, &ops[n++], DT_ACCESS_CREATE);
 		op->ref[0] = DT_REF(DT_REF_IOAS, s);
 		a = op->out;
-		pages = burst_map(r, &ops[n++], s, &k);
+		pages = dt_gen_burst_map(r, &ops[n++], s, &k);
 		off = rnd(r, pages);
-		op = burst_op(r, &ops[n++], DT_ACCESS_PAGES);
+		op = dt_gen_burst_op(r, &ops[n++], DT_ACCESS_PAGES);
 		op->nr = (uint8_t)a;
-		op->a = slot_iova(k, off);
+		op->a = dt_gen_slot_iova(k, off);
 		op->b = (uint64_t)(pages - off) * 4096;
-		op->c = gs->maps[k].uptr + off * 4096;
-		op = burst_op(r, &ops[n++], DT_ACCESS_RW);
+		op->c = dt_gs->maps[k].uptr + off * 4096;
+		op = dt_gen_burst_op(r, &ops[n++], DT_ACCESS_RW);
 		op->nr = (uint8_t)a;
-		op->a = slot_iova(k, 0);
-		op = burst_op(r, &ops[n++], chance(r, 50) ? DT_UNMAP : DT_ACCESS_UNPIN);
+		op->a = dt_gen_slot_iova(k, 0);
+		op = dt_gen_burst_op(r, &ops[n++], chance(r, 50) ? DT_UNMAP : DT_ACCESS_UNPIN);
 		op->nr = (uint8_t)a;
 		op->ref[0] = DT_REF(DT_REF_IOAS, s);
-		op->a = slot_iova(k, 0);
+		op->a = dt_gen_slot_iova(k, 0);
 		op->b = (uint64_t)pages * 4096;
 		break;
 	default:	/* a copy into another IOAS, checked through its domain */
-		pages = burst_map(r, &ops[n++], s, &k);
-		op = burst_op(r, &ops[n++], DT_IOAS_ALLOC);
+		pages = dt_gen_burst_map(r, &ops[n++], s, &k);
+		op = dt_gen_burst_op(r, &ops[n++], DT_IOAS_ALLOC);
 		h = op->out;
-		op = burst_op(r, &ops[n++], DT_MOCK_DOMAIN);
+		op = dt_gen_burst_op(r, &ops[n++], DT_MOCK_DOMAIN);
 		op->ref[0] = DT_REF(DT_REF_IOAS, h);
 		op->flags = 0;
 		d = op->out;
-		op = burst_op(r, &ops[n++], DT_COPY);
+		op = dt_gen_burst_op(r, &ops[n++], DT_COPY);
 		op->ref[0] = DT_REF(DT_REF_IOAS, h);
 		op->ref[1] = DT_REF(DT_REF_IOAS, s);
-		op->a = slot_iova(k, 0);
+		op->a = dt_gen_slot_iova(k, 0);
 		op->b = (uint64_t)pages * 4096;
-		gs->maps[op->out] = gs->maps[k];
+		dt_gs->maps[op->out] = dt_gs->maps[k];
 		k = op->out;
-		op = burst_op(r, &ops[n++], DT_CHECK_MAP);
+		op = dt_gen_burst_op(r, &ops[n++], DT_CHECK_MAP);
 		op->ref[0] = DT_REF(DT_REF_DHWPT, d);
-		op->a = slot_iova(k, 0);
+		op->a = dt_gen_slot_iova(k, 0);
 		op->b = (uint64_t)pages * 4096;
-		op->c = gs->maps[k].uptr;
+		op->c = dt_gs->maps[k].uptr;
 		break;
 	}
 	return n;
@@ -690,7 +722,7 @@ void dt_seq_generate(struct dt_seq *seq, uint64_t seed, uint64_t index,
 	if (n > DT_OPS_MAX)
 		n = DT_OPS_MAX;
 	rng_next(&r);
-	gs = &st;
+	dt_gs = &st;
 	for (i = 0; i < n; i++) {
 		unsigned int kind, b;
 
@@ -706,7 +738,7 @@ void dt_seq_generate(struct dt_seq *seq, uint64_t seed, uint64_t index,
 			kind = DT_MOCK_DOMAIN;
 		else
 			kind = pick_kind(&r, opts);
-		gen_op(&r, &seq->ops[i], kind);
+		dt_gen_op(&r, &seq->ops[i], kind);
 		if (i == 0) {
 			/* The first IOAS: slot 0 of fd0. */
 			seq->ops[i].fd = 0, seq->ops[i].out = 0;
@@ -716,7 +748,7 @@ void dt_seq_generate(struct dt_seq *seq, uint64_t seed, uint64_t index,
 		seq->orig[i] = (uint8_t)i;
 	}
 	seq->nr = n;
-	gs = NULL;
+	dt_gs = NULL;
 }
 
 /* Keeps the ops whose positions (in the current sequence) keep[] lists. */

@@ -2,7 +2,8 @@
 /*
  * The VFIO device side, for userspace drivers and tests: bind a VFIO
  * device cdev to the backend's iommufd, attach it to (or replace) an IOAS
- * or HWPT, detach it (LIBIOMMUFD_0.2).
+ * or HWPT, detach it (LIBIOMMUFD_0.2); map a device's BAR for peer DMA
+ * (LIBIOMMUFD_0.3).
  *
  * These ioctls go to the device fd, not to /dev/iommu. ENOTTY there has two
  * causes the library cannot tell apart: the fd is not a VFIO device at all
@@ -11,11 +12,15 @@
  * device"), the report names both.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <unistd.h>
 
+#include <linux/iommufd.h>
 #include <linux/vfio.h>
 
 #include "internal.h"
@@ -339,5 +344,99 @@ int iommufd_backend_detach_device_pasid(struct iommufd_backend *be,
 		return 0;
 	return device_pasid_failed(be, "detach_device_pasid", fd, device_fd,
 				   pasid, 0, ret);
+#endif
+}
+
+/*
+ * LIBIOMMUFD_0.3: a BAR through its dma-buf. The mmap path a VMM tries first
+ * (map_dma of the BAR's mapping) gives EFAULT; the kernel's answer to a BAR
+ * is the dma-buf vfio-pci exports (7.x), mapped with IOMMU_IOAS_MAP_FILE.
+ */
+#define MAP_BAR_ENOTTY_WHY                                                   \
+	"VFIO_DEVICE_FEATURE_DMA_BUF: the kernel's vfio-pci exports no BAR as a dma-buf (Linux 7.x built with CONFIG_VFIO_PCI_DMABUF, which needs PCI_P2PDMA); map_dma of the BAR's mmap fails with EFAULT instead (pin_user_pages() refuses VM_IO/VM_PFNMAP)"
+
+IOMMUFD_EXPORT
+int iommufd_backend_map_device_bar(struct iommufd_backend *be, uint32_t ioas_id,
+				   uint64_t iova, uint64_t size, int device_fd,
+				   uint32_t region_index, uint64_t offset,
+				   bool readonly)
+{
+	int fd, ret IOMMUFD_MAYBE_UNUSED;
+
+	fd = iommufd_backend_fd_for(be, "map_device_bar");
+	if (fd < 0)
+		return fd;
+	ret = device_fd_check(be, "map_device_bar", fd, device_fd);
+	if (ret)
+		return ret;
+#if !defined(VFIO_DEVICE_FEATURE_DMA_BUF) || !defined(IOMMU_IOAS_MAP_FILE)
+	(void)ioas_id, (void)iova, (void)size, (void)region_index,
+	(void)offset, (void)readonly;
+	trace_map_device_bar(fd, ioas_id, iova, size, device_fd, region_index,
+			     offset, readonly, -EOPNOTSUPP);
+	return iommufd_missing(be, "map_device_bar", fd,
+			       "VFIO_DEVICE_FEATURE_DMA_BUF or IOMMU_IOAS_MAP_FILE",
+			       "7.x", true);
+#else
+	{
+		struct {
+			struct vfio_device_feature feature;
+			struct vfio_device_feature_dma_buf get;
+			struct vfio_region_dma_range range;
+		} arg = {
+			.feature = {
+				.argsz = sizeof(arg),
+				.flags = VFIO_DEVICE_FEATURE_GET |
+					 VFIO_DEVICE_FEATURE_DMA_BUF,
+			},
+			.get = {
+				.region_index = region_index,
+				.open_flags = O_RDWR | O_CLOEXEC,
+				.nr_ranges = 1,
+			},
+			.range = { .offset = offset, .length = size },
+		};
+		const char *step = "VFIO_DEVICE_FEATURE_DMA_BUF";
+		int buf = ioctl(device_fd, VFIO_DEVICE_FEATURE, &arg);
+
+		ret = buf < 0 ? -errno : 0;
+		if (!ret) {
+			struct iommu_ioas_map_file cmd = {
+				.size = sizeof(cmd),
+				.flags = IOMMU_IOAS_MAP_READABLE |
+					 IOMMU_IOAS_MAP_FIXED_IOVA |
+					 (readonly ? 0 : IOMMU_IOAS_MAP_WRITEABLE),
+				.ioas_id = ioas_id,
+				.fd = buf,
+				.length = size,
+				.iova = iova,
+			};
+
+			step = "IOMMU_IOAS_MAP_FILE of the BAR's dma-buf";
+			ret = ioctl(fd, IOMMU_IOAS_MAP_FILE, &cmd) ? -errno : 0;
+			/* The IOAS holds the buffer now; the fd was ours. */
+			close(buf);
+		}
+		trace_map_device_bar(fd, ioas_id, iova, size, device_fd,
+				     region_index, offset, readonly, ret);
+		if (!ret)
+			return 0;
+		if (ret == -ENOTTY && buf < 0) {
+			iommufd_error(be, "map_device_bar", EOPNOTSUPP,
+				      "fd=%d device_fd=%d region=%u: %s", fd,
+				      device_fd, region_index, MAP_BAR_ENOTTY_WHY);
+			return -EOPNOTSUPP;
+		}
+		iommufd_error(be, "map_device_bar", -ret,
+			      "fd=%d ioas=%u iova=0x%" PRIx64 " size=0x%" PRIx64
+			      " device_fd=%d region=%u offset=0x%" PRIx64
+			      ": %s failed%s", fd, ioas_id, iova, size, device_fd,
+			      region_index, offset, step,
+			      buf < 0 && ret == -EINVAL ? " (a device fd not bound, offset or size not page aligned, or past the BAR?)" :
+			      buf < 0 && ret == -ENODEV ? " (no such memory BAR)" :
+			      buf >= 0 && ret == -ENODEV ? " (the device's memory decoding is off: the buffer is revoked)" :
+			      buf >= 0 && ret == -EOPNOTSUPP ? " (this kernel's iommufd maps no dma-buf of this exporter)" : "");
+		return ret;
+	}
 #endif
 }

@@ -111,6 +111,11 @@ IOMMUFD_TRACE_EVENT(change_process,
 	(int fd, int ret),
 	(fd, ret),
 	"fd=%d ret=%d")
+/* LIBIOMMUFD_0.3 */
+IOMMUFD_TRACE_EVENT(map_device_bar,
+	(int fd, uint32_t ioas, uint64_t iova, uint64_t size, int device_fd, uint32_t region, uint64_t offset, int readonly, int ret),
+	(fd, ioas, iova, size, device_fd, region, offset, readonly, ret),
+	"fd=%d ioas=%u iova=0x%" PRIx64 " size=0x%" PRIx64 " device_fd=%d region=%u offset=0x%" PRIx64 " readonly=%d ret=%d")
 IOMMUFD_TRACE_EVENT(viommu_mmap,
 	(int fd, uint32_t viommu_id, uint64_t offset, uint64_t length, uint64_t addr, int ret),
 	(fd, viommu_id, offset, length, addr, ret),

@@ -16,10 +16,27 @@
  * under the mock's lock, like everything the lock serialises. Address space
  * is reserved, not memory: untouched pages cost nothing, and the region is
  * gone when the last process of the tree exits.
+ *
+ * exec(): a program the tree execs shares the arena too (the kernel keeps
+ * an fd without O_CLOEXEC, and its context, across exec, and a VMM's
+ * pins show in /proc/<its pid>/status to its parent: qemu_iommufd_client).
+ * Where /dev/shm takes a file, the region is a file there, named in the
+ * environment (IOMMUFD_MOCK_ARENA) that exec'd programs inherit; the new
+ * image maps it at the same address (MAP_FIXED_NOREPLACE), so every
+ * pointer inside stays valid, if the same build of the mock is loaded (the
+ * header says which). Pointers from the arena into the library, which sits
+ * elsewhere in each image, are kept as offsets (mock_so_ptr()). The file is
+ * removed when its creator exits; without /dev/shm, or when the address is
+ * taken in the new image, the arena is the anonymous one of before and an
+ * exec'd program starts afresh.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -27,6 +44,8 @@
 #include <unistd.h>
 
 #include "arena.h"
+
+const char mock_so_anchor[1] __attribute__((visibility("hidden")));
 
 #ifdef IOMMUFD_MOCK_ARENA_LIBC
 
@@ -37,6 +56,11 @@ struct mock_shared *mock_arena_init(void)
 {
 	pthread_mutex_init(&g_shared_libc.lock, NULL);
 	return &g_shared_libc;
+}
+
+bool mock_arena_attached(void)
+{
+	return false;
 }
 
 struct mock_shared *mock_shared(void)
@@ -84,6 +108,9 @@ uint64_t mock_arena_in_use(void)
 #define RUNNING_ON_VALGRIND 0
 #endif
 #define ARENA_SIZE (RUNNING_ON_VALGRIND ? 32ULL << 20 : 8ULL << 30)
+/* Where the arena goes, far from what ld.so and malloc place. */
+#define ARENA_HINT 0x3e0000000000ULL
+#define ARENA_ENV "IOMMUFD_MOCK_ARENA"
 #define ARENA_MAGIC 0x696f6d6d75666441ULL
 #define BLK_MAGIC 0x6d6f636bU
 #define NCLS 40
@@ -100,6 +127,13 @@ struct blk {
 
 struct arena {
 	uint64_t magic;
+	/* what an exec'd image checks before it maps the file at this address */
+	uint64_t addr, size;
+	char build[64];
+	char path[96];
+	int creator;
+	/* the machine it is: an image asking for another makes its own */
+	char machine[320];
 	uint64_t brk;		/* offset of the first byte never handed out */
 	uint64_t in_use;	/* blocks handed out and not freed */
 	uint64_t free_head[NCLS];	/* offsets; 0 is "none" */
@@ -107,19 +141,152 @@ struct arena {
 };
 
 static struct arena *g_arena;
+static bool g_attached;
+
+/* The build of this library: an exec'd image shares only the same one. */
+static void arena_build(char *out, size_t len)
+{
+	snprintf(out, len, "%s %s %zu %ld", __DATE__, __TIME__,
+		 sizeof(struct arena),
+		 (long)((uintptr_t)&mock_free - (uintptr_t)&mock_malloc));
+}
+
+/*
+ * The variables that say what machine the mock is (its personality, its
+ * devices): an exec'd image that asks for another does not join.
+ */
+static void arena_machine(char *out, size_t len)
+{
+	const char *k = getenv("IOMMUFD_MOCK_KERNEL"), *v = getenv("IOMMUFD_MOCK_VFIO");
+
+	snprintf(out, len, "%s|%s", k ? k : "", v ? v : "");
+}
+
+/* The arena an exec'd parent image left in IOMMUFD_MOCK_ARENA, or NULL. */
+static struct arena *arena_attach(void)
+{
+	const char *path = getenv(ARENA_ENV);
+	struct arena head;
+	char build[64], machine[320];
+	long fd, addr;
+
+	if (!path || !*path)
+		return NULL;
+	fd = syscall(SYS_openat, AT_FDCWD, path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	arena_build(build, sizeof(build));
+	arena_machine(machine, sizeof(machine));
+	if (syscall(SYS_pread64, fd, &head, sizeof(head), 0) != sizeof(head) ||
+	    head.magic != ARENA_MAGIC || head.size != ARENA_SIZE ||
+	    strcmp(head.build, build) || strcmp(head.machine, machine)) {
+		syscall(SYS_close, fd);
+		return NULL;
+	}
+	addr = syscall(SYS_mmap, head.addr, ARENA_SIZE, PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_NORESERVE | MAP_FIXED_NOREPLACE, fd, 0);
+	syscall(SYS_close, fd);
+	if (addr == -1)
+		return NULL;
+	if ((uint64_t)addr != head.addr) {	/* a kernel without NOREPLACE */
+		syscall(SYS_munmap, addr, ARENA_SIZE);
+		return NULL;
+	}
+	return (struct arena *)addr;
+}
+
+/* The files of creators that died without exit() (killed): removed. */
+static void arena_remove_stale(void)
+{
+	char buf[4096], path[300];
+	long dfd, n;
+
+	dfd = syscall(SYS_openat, AT_FDCWD, "/dev/shm",
+		      O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	while (dfd >= 0 && (n = syscall(SYS_getdents64, dfd, buf, sizeof(buf))) > 0) {
+		for (long off = 0; off < n;) {
+			struct dirent64 *e = (struct dirent64 *)(buf + off);
+			int pid;
+
+			off += e->d_reclen;
+			if (sscanf(e->d_name, "iommufd-mock-arena.%d.", &pid) != 1 ||
+			    pid <= 0 || !kill(pid, 0) || errno != ESRCH)
+				continue;
+			snprintf(path, sizeof(path), "/dev/shm/%.200s", e->d_name);
+			unlink(path);
+		}
+	}
+	if (dfd >= 0)
+		syscall(SYS_close, dfd);
+}
+
+/* A new arena: a file in /dev/shm named in the environment, or anonymous. */
+static struct arena *arena_create(void)
+{
+	char path[96];
+	long fd, addr = -1;
+
+	arena_remove_stale();
+	snprintf(path, sizeof(path), "/dev/shm/iommufd-mock-arena.%d.XXXXXX",
+		 (int)getpid());
+	fd = mkostemp(path, O_CLOEXEC);
+	if (fd >= 0 && !ftruncate(fd, ARENA_SIZE)) {
+		addr = syscall(SYS_mmap, ARENA_HINT, ARENA_SIZE,
+			       PROT_READ | PROT_WRITE,
+			       MAP_SHARED | MAP_NORESERVE | MAP_FIXED_NOREPLACE,
+			       fd, 0);
+		if (addr == -1)
+			addr = syscall(SYS_mmap, NULL, ARENA_SIZE,
+				       PROT_READ | PROT_WRITE,
+				       MAP_SHARED | MAP_NORESERVE, fd, 0);
+	}
+	if (fd >= 0)
+		syscall(SYS_close, fd);
+	if (addr != -1) {
+		struct arena *a = (struct arena *)addr;
+
+		snprintf(a->path, sizeof(a->path), "%s", path);
+		a->creator = getpid();
+		setenv(ARENA_ENV, path, 1);
+		return a;
+	}
+	if (fd >= 0)
+		unlink(path);
+	addr = syscall(SYS_mmap, NULL, ARENA_SIZE, PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	return addr == -1 ? NULL : (struct arena *)addr;
+}
+
+/* The creator's exit: no exec'd program can join the arena any more. */
+__attribute__((destructor)) static void arena_exit(void)
+{
+	if (g_arena && g_arena->path[0] && g_arena->creator == getpid())
+		unlink(g_arena->path);
+}
+
+bool mock_arena_attached(void)
+{
+	return g_attached;
+}
 
 struct mock_shared *mock_arena_init(void)
 {
 	pthread_mutexattr_t attr;
-	long addr;
 
 	if (g_arena)
 		return &g_arena->shared;
-	addr = syscall(SYS_mmap, NULL, ARENA_SIZE, PROT_READ | PROT_WRITE,
-		       MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (addr == -1)
+	g_arena = arena_attach();
+	if (g_arena) {
+		g_attached = true;
+		return &g_arena->shared;
+	}
+	g_arena = arena_create();
+	if (!g_arena)
 		return NULL;
-	g_arena = (struct arena *)addr;
+	g_arena->addr = (uintptr_t)g_arena;
+	g_arena->size = ARENA_SIZE;
+	arena_build(g_arena->build, sizeof(g_arena->build));
+	arena_machine(g_arena->machine, sizeof(g_arena->machine));
 	g_arena->magic = ARENA_MAGIC;
 	g_arena->brk = (sizeof(*g_arena) + 63) & ~63ULL;
 	pthread_mutexattr_init(&attr);

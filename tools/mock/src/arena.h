@@ -14,6 +14,7 @@
 #define IOMMUFD_MOCK_ARENA_H
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -21,6 +22,7 @@
 
 struct iopt_pages;
 struct iommufd_file;
+struct vfio_devices;
 
 /*
  * State every process of one arena shares (the roots the objects hang off).
@@ -51,6 +53,8 @@ struct mock_shared {
 	struct iommufd_file **files;
 	size_t nfiles;
 	uint64_t forks;
+	/* vfio_main.c: IOMMUFD_MOCK_VFIO's devices, once made */
+	struct vfio_devices *vfio;
 };
 
 /**
@@ -62,6 +66,32 @@ struct mock_shared {
  * answers every open ENOMEM).
  */
 struct mock_shared *mock_arena_init(void);
+
+/*
+ * Whether this image joined an arena an exec'd-from image made (its fd
+ * table is then rebuilt from the files there, file.c).
+ */
+bool mock_arena_attached(void);
+
+/*
+ * A pointer into the library (a const table: file operations, access ops, a
+ * device model), as the arena keeps it: an offset from an anchor in the
+ * library, the same in every image of one build, where the library itself
+ * may sit elsewhere (exec()).
+ */
+extern const char mock_so_anchor[];
+#define MOCK_SO_NULL INT64_MIN
+
+static inline int64_t mock_so_off(const void *p)
+{
+	return p ? (int64_t)((uintptr_t)p - (uintptr_t)mock_so_anchor) :
+		   MOCK_SO_NULL;
+}
+
+static inline const void *mock_so_ptr(int64_t off)
+{
+	return off == MOCK_SO_NULL ? NULL : mock_so_anchor + off;
+}
 
 /* The shared roots; mock_arena_init() must have succeeded. */
 struct mock_shared *mock_shared(void);

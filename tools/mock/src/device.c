@@ -337,7 +337,14 @@ int iommufd_device_pasid_attach(struct iommufd_device *idev, uint32_t pasid,
 		return rc;
 	max_pasids = idev->dev_flags & MOCK_FLAGS_DEVICE_PASID ?
 			     1ULL << MOCK_PASID_WIDTH : 1;
-	if (pasid >= max_pasids)
+	/*
+	 * A PCI device without a PASID capability (the mock's edu) has
+	 * max_pasids 0: the core keeps the attachment as bookkeeping and
+	 * programs nothing (7.3 iommu.c, __iommu_set_group_pasid())
+	 */
+	if (idev->pci_device)
+		max_pasids = 0;
+	if (max_pasids && pasid >= max_pasids)
 		return -EINVAL;
 	rc = mock_domain_set_dev_pasid(idev, pasid, false);
 	if (rc)
@@ -434,8 +441,8 @@ static int iommufd_access_change_ioas(struct iommufd_access *access,
 		new_ioas->obj.users++;
 	}
 	if (cur_ioas) {
-		if (access->ops->unmap)
-			access->ops->unmap(access->data, 0, UINT64_MAX);
+		if (iommufd_access_ops(access)->unmap)
+			iommufd_access_ops(access)->unmap(access->data, 0, UINT64_MAX);
 		iopt_remove_access(&cur_ioas->iopt, access);
 		cur_ioas->obj.users--;
 	}
@@ -466,7 +473,7 @@ iommufd_access_create(struct iommufd_ctx *ictx,
 				       IOMMUFD_OBJ_ACCESS);
 	if (!access)
 		return NULL;
-	access->ops = ops;
+	access->ops = mock_so_off(ops);
 	access->data = data;
 	access->iova_alignment = ops->needs_pin_pages ? umem_page_size() : 1;
 	access->obj.users++;
@@ -499,7 +506,7 @@ struct iommufd_access *iommufd_access_create_internal(struct iommufd_ctx *ictx)
 				       IOMMUFD_OBJ_ACCESS);
 	if (!access)
 		return NULL;
-	access->ops = &iommufd_access_internal_ops;
+	access->ops = mock_so_off(&iommufd_access_internal_ops);
 	access->iova_alignment = umem_page_size();
 	access->obj.users++;
 	iommufd_object_finalize(&access->obj);
@@ -554,7 +561,7 @@ void iommufd_access_notify_unmap(struct io_pagetable *iopt, uint64_t iova,
 		/* 7.x: internal accesses lock their areas instead */
 		if (!access->ictx)
 			continue;
-		access->ops->unmap(access->data, iova, length);
+		iommufd_access_ops(access)->unmap(access->data, iova, length);
 	}
 }
 

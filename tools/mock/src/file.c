@@ -30,12 +30,16 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "iommufd_mock_fd.h"
 #include "iommufd_private.h"
+#include "vfio.h"
 
 /* The fds one process holds on a file. */
 struct file_holder {
@@ -49,12 +53,18 @@ struct file_holder {
  * fork() in progress takes for the child.
  */
 struct iommufd_file {
-	const struct iommufd_file_ops *f_op;
+	int64_t f_op;		/* mock_so_off() of the file operations */
+	uint64_t ino;		/* its memfd's inode: found again after exec() */
 	void *private_data;
 	unsigned int f_count;
 	struct file_holder *holders;
 	size_t nholders;
 };
+
+static const struct iommufd_file_ops *file_op(const struct iommufd_file *file)
+{
+	return mock_so_ptr(file->f_op);
+}
 
 /* The arena's lock; a process-private one if the arena could not be made. */
 static pthread_mutex_t *g_lock;
@@ -86,6 +96,7 @@ static size_t g_nvmas;
 
 static void mock_lock(void);
 static void mock_unlock(void);
+static void fd_table_after_exec(void);
 static void reap_dead_holders(void);
 static struct file_holder *file_holder(struct iommufd_file *file, int pid);
 
@@ -160,6 +171,8 @@ static void init_once(void)
 
 static void mock_lock(void)
 {
+	static bool after_exec_done;
+
 	pthread_once(&g_once, init_once);
 	/*
 	 * The owner died inside the mock (killed): its call was cut short,
@@ -167,6 +180,11 @@ static void mock_lock(void)
 	 */
 	if (pthread_mutex_lock(g_lock) == EOWNERDEAD)
 		pthread_mutex_consistent(g_lock);
+	if (!after_exec_done) {
+		after_exec_done = true;
+		if (g_have_arena && mock_arena_attached())
+			fd_table_after_exec();
+	}
 	reap_dead_holders();
 }
 
@@ -223,6 +241,15 @@ static struct file_holder *file_holder(struct iommufd_file *file, int pid)
 	return &n[file->nholders++];
 }
 
+/* The holder entry of pid, or NULL. */
+static struct file_holder *file_holder_find(struct iommufd_file *file, int pid)
+{
+	for (size_t i = 0; i < file->nholders; i++)
+		if (file->holders[i].pid == pid)
+			return &file->holders[i];
+	return NULL;
+}
+
 static void file_holder_del(struct iommufd_file *file, size_t i)
 {
 	file->holders[i] = file->holders[--file->nholders];
@@ -268,7 +295,7 @@ static void file_put_ref(struct iommufd_file *file)
 		return;
 	}
 	ptr_array_del(&mock_shared()->files, &mock_shared()->nfiles, file);
-	file->f_op->release(file->private_data);
+	file_op(file)->release(file->private_data);
 	mock_free(file->holders);
 	mock_free(file);
 }
@@ -344,6 +371,63 @@ static void fd_drop(int fd)
 	fput(file);
 }
 
+/*
+ * exec() kept this process's fds but for the O_CLOEXEC ones, and the new
+ * image joined the arena (arena.c): the fds still open on the memfd of a
+ * file this pid held are its fds again; the others were closed by exec.
+ */
+static void fd_table_after_exec(void)
+{
+	struct mock_shared *sh = mock_shared();
+	unsigned int *found = calloc(sh->nfiles + 1, sizeof(*found));
+	char buf[4096];
+	long dfd, n;
+
+	if (!found)
+		return;
+	dfd = syscall(SYS_openat, AT_FDCWD, "/proc/self/fd",
+		      O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	while (dfd >= 0 && (n = syscall(SYS_getdents64, dfd, buf, sizeof(buf))) > 0) {
+		for (long off = 0; off < n;) {
+			struct dirent64 *e = (struct dirent64 *)(buf + off);
+			char *end;
+			long fd = strtol(e->d_name, &end, 10);
+			struct stat st;
+
+			off += e->d_reclen;
+			if (end == e->d_name || *end || fd == dfd ||
+			    syscall(SYS_fstat, fd, &st))
+				continue;
+			for (size_t i = 0; i < sh->nfiles; i++)
+				if (sh->files[i]->ino == st.st_ino &&
+				    file_holder_find(sh->files[i], g_pid) &&
+				    !fd_store(fd, sh->files[i]))
+					found[i]++;
+		}
+	}
+	if (dfd >= 0)
+		syscall(SYS_close, dfd);
+	/* Each file's count: what this pid held before, less what exec closed. */
+	for (size_t i = sh->nfiles; i-- > 0;) {
+		struct iommufd_file *file = sh->files[i];
+		struct file_holder *h = file_holder_find(file, g_pid);
+		unsigned int gone;
+
+		if (!h)
+			continue;
+		gone = h->nfds - found[i];
+		h->nfds = found[i];
+		if (!h->nfds)
+			file_holder_del(file, h - file->holders);
+		/* the last reference runs the release (going down the list) */
+		if (gone) {
+			file->f_count -= gone - 1;
+			file_put_ref(file);
+		}
+	}
+	free(found);
+}
+
 /* ---- for the emulation (lock held) ---- */
 
 int iommufd_file_install_fd(const struct iommufd_file_ops *fops,
@@ -359,8 +443,14 @@ int iommufd_file_install_fd(const struct iommufd_file_ops *fops,
 		ptr_array_del(&shared->files, &shared->nfiles, file);
 		goto err;
 	}
-	file->f_op = fops;
+	file->f_op = mock_so_off(fops);
 	file->private_data = private_data;
+	{
+		struct stat st;
+
+		if (!syscall(SYS_fstat, fd, &st))
+			file->ino = st.st_ino;
+	}
 	return fd;
 
 err:
@@ -386,13 +476,13 @@ void *iommufd_file_private(int fd, const struct iommufd_file_ops *fops)
 {
 	struct iommufd_file *file = fd_lookup(fd);
 
-	return file && file->f_op == fops ? file->private_data : NULL;
+	return file && file_op(file) == fops ? file->private_data : NULL;
 }
 
 int iommufd_file_fd(const struct iommufd_file_ops *fops, void *private_data)
 {
 	for (int fd = 0; fd < g_files_cap; fd++)
-		if (g_files[fd] && g_files[fd]->f_op == fops &&
+		if (g_files[fd] && file_op(g_files[fd]) == fops &&
 		    g_files[fd]->private_data == private_data)
 			return fd;
 	return -1;
@@ -416,7 +506,9 @@ int iommufd_mock_fd_open(bool cloexec)
 	int fd;
 
 	mock_lock();
-	fd = g_have_arena ? iommufd_fops_open(cloexec) : -ENOMEM;
+	fd = !g_have_arena ? -ENOMEM : vfio_devices_init();
+	if (!fd)
+		fd = iommufd_fops_open(cloexec);
 	mock_unlock();
 	if (fd < 0) {
 		errno = -fd;
@@ -437,8 +529,8 @@ bool iommufd_mock_fd_ioctl(int fd, unsigned long request, void *arg, int *ret)
 		return false;
 	}
 	/* Access and fault files have no ioctl method: ENOTTY, as in the kernel. */
-	rc = file->f_op->ioctl ?
-		     file->f_op->ioctl(file->private_data, request, arg) :
+	rc = file_op(file)->ioctl ?
+		     file_op(file)->ioctl(file->private_data, request, arg) :
 		     -ENOTTY;
 	mock_unlock();
 	if (rc < 0) {
@@ -460,11 +552,11 @@ bool iommufd_mock_fd_read(int fd, void *buf, size_t count, long *ret)
 	mock_lock();
 	file = fd_lookup(fd);
 	/* Files without a read method (the memfds) read as themselves. */
-	if (!file || !file->f_op->read) {
+	if (!file || !file_op(file)->read) {
 		mock_unlock();
 		return false;
 	}
-	rc = file->f_op->read(file->private_data, (uintptr_t)buf, count);
+	rc = file_op(file)->read(file->private_data, (uintptr_t)buf, count);
 	mock_unlock();
 	if (rc < 0) {
 		errno = (int)-rc;
@@ -485,11 +577,11 @@ bool iommufd_mock_fd_write(int fd, const void *buf, size_t count, long *ret)
 	mock_lock();
 	file = fd_lookup(fd);
 	/* Files without a write method (the memfds) write as themselves. */
-	if (!file || !file->f_op->write) {
+	if (!file || !file_op(file)->write) {
 		mock_unlock();
 		return false;
 	}
-	rc = file->f_op->write(file->private_data, (uintptr_t)buf, count);
+	rc = file_op(file)->write(file->private_data, (uintptr_t)buf, count);
 	mock_unlock();
 	if (rc < 0) {
 		errno = (int)-rc;
@@ -498,6 +590,45 @@ bool iommufd_mock_fd_write(int fd, const void *buf, size_t count, long *ret)
 		*ret = rc;
 	}
 	return true;
+}
+
+bool iommufd_mock_fd_rw(int fd, void *buf, size_t count, uint64_t pos,
+			bool write, long *ret)
+{
+	struct iommufd_file *file;
+	long rc;
+
+	if (!iommufd_mock_fd_active())
+		return false;
+	mock_lock();
+	file = fd_lookup(fd);
+	if (!file || !file_op(file)->rw) {
+		mock_unlock();
+		return false;
+	}
+	rc = file_op(file)->rw(file->private_data, (uintptr_t)buf, count, pos,
+			    write);
+	mock_unlock();
+	if (rc < 0) {
+		errno = (int)-rc;
+		*ret = -1;
+	} else {
+		*ret = rc;
+	}
+	return true;
+}
+
+bool iommufd_mock_fd_used(void)
+{
+	return __atomic_load_n(&g_pid, __ATOMIC_RELAXED) && g_have_arena;
+}
+
+void iommufd_mock_call_locked(void (*fn)(void *arg), void *arg)
+{
+	mock_lock();
+	if (g_have_arena)
+		fn(arg);
+	mock_unlock();
 }
 
 /* vm_ops->open: a new VMA (or a piece split off one) holds its owner. */
@@ -548,8 +679,18 @@ bool iommufd_mock_fd_mmap(int fd, void *addr, size_t len, int prot,
 		return false;
 	mock_lock();
 	file = fd_lookup(fd);
-	rc = file && file->f_op->mmap ?
-		     file->f_op->mmap(file->private_data, len, prot, flags,
+	if (file && file_op(file)->mmap_region) {
+		int err = 0;
+
+		*ret = file_op(file)->mmap_region(file->private_data, addr, len,
+					       prot, flags, (uint64_t)off, &err);
+		mock_unlock();
+		if (*ret == MAP_FAILED)
+			errno = err;
+		return true;
+	}
+	rc = file && file_op(file)->mmap ?
+		     file_op(file)->mmap(file->private_data, len, prot, flags,
 				      (uint64_t)off, &owner, &ictx) :
 		     1;
 	if (rc == 1) {
@@ -597,6 +738,7 @@ void iommufd_mock_fd_munmap(void *addr, size_t len)
 {
 	uint64_t ps, start = (uintptr_t)addr, end;
 
+	mmio_trap_munmap(addr, len);
 	if (!__atomic_load_n(&g_nvmas, __ATOMIC_RELAXED))
 		return;
 	ps = umem_page_size();
@@ -687,6 +829,19 @@ void iommufd_mock_fd_forked(bool failed)
 }
 
 /*
+ * A program exec'd from an image of the mock that made an arena (arena.c:
+ * IOMMUFD_MOCK_ARENA) joins it before main(), so that the fds it kept are
+ * the mock's from its first call on.
+ */
+__attribute__((constructor)) static void mock_exec_join(void)
+{
+	if (getenv("IOMMUFD_MOCK_ARENA")) {
+		mock_lock();
+		mock_unlock();
+	}
+}
+
+/*
  * exit(): the kernel closes the process's fds and drops its mm. The mock
  * drops this process's fds (a context is released with the last one) and
  * its mmap windows' holds, then hands the pinned pages of its memory that
@@ -712,27 +867,6 @@ __attribute__((destructor)) static void mock_exit(void)
 	if (g_have_arena)
 		iopt_pages_mm_exit(&mock_shared()->pages_by_uva, g_pid);
 	mock_unlock();
-}
-
-bool iommufd_mock_fd_open_status(int pid, bool cloexec, int *ret)
-{
-	int64_t pinned_vm, locked_vm;
-	bool counted;
-
-	/* a process that never used the mock counts nothing */
-	if (!__atomic_load_n(&g_pid, __ATOMIC_RELAXED))
-		return false;
-	mock_lock();
-	counted = g_have_arena && iopt_vm_charge(pid, &pinned_vm, &locked_vm);
-	mock_unlock();
-	if (!counted)
-		return false;
-	*ret = mock_proc_status_fd(pid, pinned_vm, locked_vm, cloexec);
-	if (*ret < 0) {
-		errno = -*ret;
-		*ret = -1;
-	}
-	return true;
 }
 
 bool iommufd_mock_fd_is_iommufd(int fd)

@@ -10,6 +10,7 @@
  * (dlsym(RTLD_NEXT)), usually libc, or a sanitizer's interceptor.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -24,9 +25,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "intercept.h"
 #include "iommufd_mock_fd.h"
 
-#define MOCK_EXPORT __attribute__((visibility("default")))
 #define MOCK_DEV_PATH "/dev/iommu"
 
 /*
@@ -37,25 +38,6 @@
 MOCK_EXPORT const char iommufd_mock_version[] = "iommufd-mock 6.12";
 
 /* ---- the next definitions ---- */
-
-/*
- * Resolved on first use, from any thread: two threads may both look the
- * symbol up (the same answer), but the pointer is read and written
- * atomically, or the first calls race (ThreadSanitizer reports it).
- */
-#define DEFINE_REAL(ret, name, ...)                                          \
-	static ret (*real_##name)(__VA_ARGS__);                              \
-	static ret (*resolve_##name(void))(__VA_ARGS__)                      \
-	{                                                                    \
-		ret (*fn)(__VA_ARGS__) =                                     \
-			__atomic_load_n(&real_##name, __ATOMIC_ACQUIRE);     \
-									     \
-		if (!fn) {                                                   \
-			fn = dlsym(RTLD_NEXT, #name);                        \
-			__atomic_store_n(&real_##name, fn, __ATOMIC_RELEASE); \
-		}                                                            \
-		return fn;                                                   \
-	}
 
 DEFINE_REAL(int, open, const char *, int, ...)
 DEFINE_REAL(int, open64, const char *, int, ...)
@@ -96,10 +78,17 @@ DEFINE_REAL(int, fstatat, int, const char *, struct stat *, int)
 DEFINE_REAL(int, fstatat64, int, const char *, struct stat64 *, int)
 DEFINE_REAL(int, statx, int, const char *, int, unsigned int, struct statx *)
 DEFINE_REAL(pid_t, fork, void)
-DEFINE_REAL(FILE *, fopen, const char *, const char *)
-DEFINE_REAL(FILE *, fopen64, const char *, const char *)
+DEFINE_REAL(ssize_t, readlink, const char *, char *, size_t)
 
 /* ---- recognising /dev/iommu ---- */
+
+/* A NULL path is legal for the AT_EMPTY_PATH calls; glibc says nonnull. */
+bool is_empty(const char *path)
+{
+	const char *volatile p = path;
+
+	return !p || !*p;
+}
 
 /* Resolves ".", ".." and repeated slashes of an absolute path, in place. */
 static void path_normalise(char *path)
@@ -133,12 +122,11 @@ static void path_normalise(char *path)
 }
 
 /*
- * (dirfd, path) as an absolute, normalised path in buf (PATH_MAX * 2):
- * relative ones against the cwd or dirfd, then "//", "/./" and ".." folded.
- * Symlinks are not followed (a link to a node that does not exist cannot be
- * resolved). False if it does not fit.
+ * (dirfd, path) as an absolute, normalised path in buf (PATH_MAX * 2
+ * bytes): relative paths against the cwd or dirfd. False if it cannot be
+ * told (too long, a dirfd that is gone).
  */
-static bool path_resolve(int dirfd, const char *path, char *buf)
+bool path_absolute(int dirfd, const char *path, char *buf)
 {
 	if (path[0] == '/') {
 		if (strlen(path) >= PATH_MAX * 2)
@@ -153,7 +141,7 @@ static bool path_resolve(int dirfd, const char *path, char *buf)
 				return false;
 		} else {
 			snprintf(proc, sizeof(proc), "/proc/self/fd/%d", dirfd);
-			len = readlink(proc, buf, PATH_MAX - 1);
+			len = resolve_readlink()(proc, buf, PATH_MAX - 1);
 			if (len <= 0)
 				return false;
 			buf[len] = 0;
@@ -178,13 +166,26 @@ static bool path_ends_with(const char *path, const char *base)
 	       (n == blen || path[n - blen - 1] == '/');
 }
 
-/* Whether (dirfd, path) names target (absolute, normalised). */
-static bool path_names(int dirfd, const char *path, const char *target)
+bool path_names(int dirfd, const char *path, const char *target)
 {
 	char buf[PATH_MAX * 2];
 
 	return path && path_ends_with(path, strrchr(target, '/') + 1) &&
-	       path_resolve(dirfd, path, buf) && !strcmp(buf, target);
+	       path_absolute(dirfd, path, buf) && !strcmp(buf, target);
+}
+
+/*
+ * The mock VFIO devices' paths (vfio_sysfs.c): which kind (dirfd, path)
+ * is, with its absolute form in abs and, for the sysfs tree, the path
+ * there in tree (PATH_MAX bytes). Nothing is looked up while
+ * IOMMUFD_MOCK_VFIO is unset.
+ */
+int vfio_path(int dirfd, const char *path, char *abs, char *tree)
+{
+	if (!iommufd_mock_fd_vfio_configured() || is_empty(path) ||
+	    !path_absolute(dirfd, path, abs))
+		return IOMMUFD_MOCK_VFIO_NONE;
+	return iommufd_mock_fd_vfio_lookup(abs, tree, PATH_MAX);
 }
 
 /* Whether (dirfd, path) names /dev/iommu. */
@@ -193,55 +194,18 @@ static bool is_iommu_path(int dirfd, const char *path)
 	return path_names(dirfd, path, MOCK_DEV_PATH);
 }
 
-/*
- * The process whose /proc/<pid>/status (dirfd, path) names: /proc/self,
- * /proc/thread-self, /proc/<pid>, or a task of one (/proc/<pid>/task/<tid>:
- * a thread's file shows its process's mm); 0 for any other path.
- */
-static int proc_status_pid(int dirfd, const char *path)
+bool proc_open(int dirfd, const char *path, int flags, int *fd)
 {
-	char buf[PATH_MAX * 2], *p, *end;
-	long pid;
-
-	if (!path || !path_ends_with(path, "status") ||
-	    !path_resolve(dirfd, path, buf) || strncmp(buf, "/proc/", 6))
-		return 0;
-	p = buf + 6;
-	if (!strncmp(p, "self/", 5)) {
-		pid = getpid();
-		p += 5;
-	} else if (!strncmp(p, "thread-self/", 12)) {
-		pid = getpid();
-		p += 12;
-	} else {
-		pid = strtol(p, &end, 10);
-		if (end == p || *end != '/' || pid <= 0 || pid > INT_MAX)
-			return 0;
-		p = end + 1;
-	}
-	if (!strncmp(p, "task/", 5)) {
-		strtol(p + 5, &end, 10);
-		if (end == p + 5 || *end != '/')
-			return 0;
-		p = end + 1;
-	}
-	return strcmp(p, "status") ? 0 : (int)pid;
-}
-
-/*
- * A read-only open of /proc/<pid>/status while the mock counts pins in
- * that process's mm: the file as the kernel would show it (proc_status.c).
- * False: not that, open what the program asked for.
- */
-static bool mock_open_status(int dirfd, const char *path, int flags, int *fd)
-{
-	int pid;
+	char buf[PATH_MAX * 2];
 
 	if ((flags & O_ACCMODE) != O_RDONLY ||
-	    (flags & (O_CREAT | O_DIRECTORY | O_PATH)))
+	    (flags & (O_CREAT | O_DIRECTORY | O_PATH)) || is_empty(path) ||
+	    !(path_ends_with(path, "status") ||
+	      path_ends_with(path, "vmstat")) ||
+	    !path_absolute(dirfd, path, buf))
 		return false;
-	pid = proc_status_pid(dirfd, path);
-	return pid && iommufd_mock_fd_open_status(pid, flags & O_CLOEXEC, fd);
+	*fd = iommufd_mock_fd_proc_open(buf, flags);
+	return *fd != -2;
 }
 
 /* iommufd_fops_open(): a fresh context per open, like the kernel. */
@@ -264,10 +228,22 @@ static bool needs_mode(int flags)
 	return (flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE;
 }
 
-#define OPEN_BODY(real_call, dirfd)                                          \
+/* /proc/<pid>/status and /proc/vmstat with the mock's pins (proc.c) */
+#define PROC_OPEN(dirfdv, pathv, flagsv)                                     \
+	do {                                                                 \
+		int __pfd;                                                   \
+		if (proc_open(dirfdv, pathv, flagsv, &__pfd))                \
+			return __pfd;                                        \
+	} while (0)
+
+/*
+ * The open() family: /dev/iommu, then the VFIO devices' nodes (opened
+ * here) and sysfs tree (opened there, by the next definition); everything
+ * else as it is. real_call sees dirfd and path, which the tree replaces.
+ */
+#define OPEN_BODY(real_call)                                                 \
 	do {                                                                 \
 		mode_t mode = 0;                                             \
-		int fd;                                                      \
 		if (needs_mode(flags)) {                                     \
 			va_list ap;                                          \
 			va_start(ap, flags);                                 \
@@ -276,115 +252,79 @@ static bool needs_mode(int flags)
 		}                                                            \
 		if (is_iommu_path(dirfd, path))                              \
 			return mock_open(path, flags);                       \
-		if (mock_open_status(dirfd, path, flags, &fd))               \
-			return fd;                                           \
-		return real_call;                                            \
+		PROC_OPEN(dirfd, path, flags);                               \
+		{                                                            \
+			VFIO_REDIRECT(dirfd, path);                          \
+			if (__vkind == IOMMUFD_MOCK_VFIO_NODE ||             \
+			    __vkind == IOMMUFD_MOCK_VFIO_RESOURCE)           \
+				return iommufd_mock_fd_vfio_open(__vabs,     \
+								 flags);     \
+			return real_call;                                    \
+		}                                                            \
 	} while (0)
 
 MOCK_EXPORT int open(const char *path, int flags, ...)
 {
-	OPEN_BODY(resolve_open()(path, flags, mode), AT_FDCWD);
+	int dirfd = AT_FDCWD;
+
+	OPEN_BODY(resolve_open()(path, flags, mode));
 }
 
 MOCK_EXPORT int open64(const char *path, int flags, ...)
 {
-	OPEN_BODY(resolve_open64()(path, flags, mode), AT_FDCWD);
+	int dirfd = AT_FDCWD;
+
+	OPEN_BODY(resolve_open64()(path, flags, mode));
 }
 
 MOCK_EXPORT int openat(int dirfd, const char *path, int flags, ...)
 {
-	OPEN_BODY(resolve_openat()(dirfd, path, flags, mode), dirfd);
+	OPEN_BODY(resolve_openat()(dirfd, path, flags, mode));
 }
 
 MOCK_EXPORT int openat64(int dirfd, const char *path, int flags, ...)
 {
-	OPEN_BODY(resolve_openat64()(dirfd, path, flags, mode), dirfd);
+	OPEN_BODY(resolve_openat64()(dirfd, path, flags, mode));
 }
 
 /* The _FORTIFY_SOURCE entry points (open() without O_CREAT). */
+#define OPEN2_BODY(real_call)                                                \
+	do {                                                                 \
+		if (is_iommu_path(dirfd, path))                              \
+			return mock_open(path, flags);                       \
+		PROC_OPEN(dirfd, path, flags);                               \
+		{                                                            \
+			VFIO_REDIRECT(dirfd, path);                          \
+			if (__vkind == IOMMUFD_MOCK_VFIO_NODE ||             \
+			    __vkind == IOMMUFD_MOCK_VFIO_RESOURCE)           \
+				return iommufd_mock_fd_vfio_open(__vabs,     \
+								 flags);     \
+			return real_call;                                    \
+		}                                                            \
+	} while (0)
+
 MOCK_EXPORT int __open_2(const char *path, int flags)
 {
-	int fd;
+	int dirfd = AT_FDCWD;
 
-	if (is_iommu_path(AT_FDCWD, path))
-		return mock_open(path, flags);
-	if (mock_open_status(AT_FDCWD, path, flags, &fd))
-		return fd;
-	return resolve___open_2()(path, flags);
+	OPEN2_BODY(resolve___open_2()(path, flags));
 }
 
 MOCK_EXPORT int __open64_2(const char *path, int flags)
 {
-	int fd;
+	int dirfd = AT_FDCWD;
 
-	if (is_iommu_path(AT_FDCWD, path))
-		return mock_open(path, flags);
-	if (mock_open_status(AT_FDCWD, path, flags, &fd))
-		return fd;
-	return resolve___open64_2()(path, flags);
+	OPEN2_BODY(resolve___open64_2()(path, flags));
 }
 
 MOCK_EXPORT int __openat_2(int dirfd, const char *path, int flags)
 {
-	int fd;
-
-	if (is_iommu_path(dirfd, path))
-		return mock_open(path, flags);
-	if (mock_open_status(dirfd, path, flags, &fd))
-		return fd;
-	return resolve___openat_2()(dirfd, path, flags);
+	OPEN2_BODY(resolve___openat_2()(dirfd, path, flags));
 }
 
 MOCK_EXPORT int __openat64_2(int dirfd, const char *path, int flags)
 {
-	int fd;
-
-	if (is_iommu_path(dirfd, path))
-		return mock_open(path, flags);
-	if (mock_open_status(dirfd, path, flags, &fd))
-		return fd;
-	return resolve___openat64_2()(dirfd, path, flags);
-}
-
-/*
- * fopen() reaches the file through glibc's own open, which no wrapper
- * sees: /proc/<pid>/status read through stdio (the usual way) is made here.
- */
-static FILE *mock_fopen_status(const char *path, const char *mode,
-			       bool *done)
-{
-	int fd, err;
-	FILE *f;
-
-	*done = mode && mode[0] == 'r' && !strchr(mode, '+') &&
-		mock_open_status(AT_FDCWD, path,
-				 O_RDONLY | (strchr(mode, 'e') ? O_CLOEXEC : 0),
-				 &fd);
-	if (!*done || fd < 0)
-		return NULL;
-	f = fdopen(fd, mode);
-	if (!f) {
-		err = errno;
-		resolve_close()(fd);
-		errno = err;
-	}
-	return f;
-}
-
-MOCK_EXPORT FILE *fopen(const char *path, const char *mode)
-{
-	bool done;
-	FILE *f = mock_fopen_status(path, mode, &done);
-
-	return done ? f : resolve_fopen()(path, mode);
-}
-
-MOCK_EXPORT FILE *fopen64(const char *path, const char *mode)
-{
-	bool done;
-	FILE *f = mock_fopen_status(path, mode, &done);
-
-	return done ? f : resolve_fopen64()(path, mode);
+	OPEN2_BODY(resolve___openat64_2()(dirfd, path, flags));
 }
 
 /* creat() is open(O_CREAT|O_WRONLY|O_TRUNC): an existing device opens. */
@@ -607,35 +547,67 @@ MOCK_EXPORT void closefrom(int lowfd)
  */
 #define MOCK_BUS_PATH "/sys/bus/iommufd_mock"
 
-enum mock_node { MOCK_NODE_NONE, MOCK_NODE_DEV, MOCK_NODE_BUS };
+enum mock_node { MOCK_NODE_NONE, MOCK_NODE_DEV, MOCK_NODE_BUS, MOCK_NODE_VFIO };
 
-/* Which of the mock's nodes (dirfd, path) names. */
-static enum mock_node mock_node(int dirfd, const char *path)
+/*
+ * Which of the mock's nodes (*dirfd, *path) names; a path of the VFIO
+ * devices' sysfs tree becomes the tree's (abs, tree: PATH_MAX * 2 and
+ * PATH_MAX bytes; abs keeps a VFIO node's path).
+ */
+static enum mock_node mock_node_at(int *dirfd, const char **path, char *abs,
+				   char *tree)
 {
-	if (is_iommu_path(dirfd, path))
+	int kind;
+
+	if (is_iommu_path(*dirfd, *path))
 		return MOCK_NODE_DEV;
-	if (path_names(dirfd, path, MOCK_BUS_PATH) &&
+	if (path_names(*dirfd, *path, MOCK_BUS_PATH) &&
 	    iommufd_mock_fd_has_mock_bus())
 		return MOCK_NODE_BUS;
+	kind = vfio_path(*dirfd, *path, abs, tree);
+	if (kind == IOMMUFD_MOCK_VFIO_NODE)
+		return MOCK_NODE_VFIO;
+	if (kind == IOMMUFD_MOCK_VFIO_TREE || kind == IOMMUFD_MOCK_VFIO_RESOURCE) {
+		*path = tree;
+		*dirfd = AT_FDCWD;
+	}
 	return MOCK_NODE_NONE;
 }
 
-/* A NULL path is legal for the AT_EMPTY_PATH calls; glibc says nonnull. */
-static bool is_empty(const char *path)
-{
-	const char *volatile p = path;
+#define MOCK_NODE(dirfdv, pathv)                                             \
+	char __nabs[PATH_MAX * 2], __ntree[PATH_MAX];                        \
+	enum mock_node node = mock_node_at(&dirfdv, &pathv, __nabs, __ntree)
 
-	return !p || !*p;
-}
-
-static void mock_fill_stat(struct stat *st, enum mock_node node)
+/*
+ * A VFIO device node: a character device the administrator gave the
+ * caller (vfio_sysfs.c).
+ */
+static void mock_fill_stat(struct stat *st, enum mock_node node,
+			   const char *abs)
 {
+	unsigned int major = 0, minor = 0;
+
+	if (node == MOCK_NODE_VFIO && !abs) {
+		major = major(st->st_rdev);
+		minor = minor(st->st_rdev);
+	}
 	memset(st, 0, sizeof(*st));
 	st->st_blksize = 4096;
 	if (node == MOCK_NODE_BUS) {
 		/* a sysfs directory: root's, 0755 */
 		st->st_mode = S_IFDIR | 0755;
 		st->st_nlink = 2;
+		return;
+	}
+	if (node == MOCK_NODE_VFIO) {
+		/* abs: the node's path; NULL: an fd, whose number st_rdev has */
+		if (abs)
+			iommufd_mock_fd_vfio_node_stat(abs, &major, &minor);
+		st->st_mode = S_IFCHR | 0600;
+		st->st_nlink = 1;
+		st->st_uid = geteuid();
+		st->st_gid = getegid();
+		st->st_rdev = makedev(major, minor);
 		return;
 	}
 	st->st_mode = S_IFCHR | 0660;
@@ -645,7 +617,8 @@ static void mock_fill_stat(struct stat *st, enum mock_node node)
 
 /*
  * Only root or the group may open a 0660 root:root node; X never. The bus
- * directory (0755) is everyone's to read and search, root's to write.
+ * directory (0755) is everyone's to read and search, root's to write. A
+ * VFIO node is the caller's own (0600).
  */
 static int mock_access(enum mock_node node, int mode)
 {
@@ -656,8 +629,8 @@ static int mock_access(enum mock_node node, int mode)
 		}
 		return 0;
 	}
-	if ((mode & X_OK) || (geteuid() != 0 && getegid() != 0 &&
-			      (mode & (R_OK | W_OK)))) {
+	if ((mode & X_OK) || (node == MOCK_NODE_DEV && geteuid() != 0 &&
+			      getegid() != 0 && (mode & (R_OK | W_OK)))) {
 		errno = EACCES;
 		return -1;
 	}
@@ -666,7 +639,8 @@ static int mock_access(enum mock_node node, int mode)
 
 MOCK_EXPORT int access(const char *path, int mode)
 {
-	enum mock_node node = mock_node(AT_FDCWD, path);
+	int dirfd = AT_FDCWD;
+	MOCK_NODE(dirfd, path);
 
 	if (node)
 		return mock_access(node, mode);
@@ -675,7 +649,7 @@ MOCK_EXPORT int access(const char *path, int mode)
 
 MOCK_EXPORT int faccessat(int dirfd, const char *path, int mode, int flags)
 {
-	enum mock_node node = mock_node(dirfd, path);
+	MOCK_NODE(dirfd, path);
 
 	if (node)
 		return mock_access(node, mode);
@@ -684,7 +658,8 @@ MOCK_EXPORT int faccessat(int dirfd, const char *path, int mode, int flags)
 
 MOCK_EXPORT int euidaccess(const char *path, int mode)
 {
-	enum mock_node node = mock_node(AT_FDCWD, path);
+	int dirfd = AT_FDCWD;
+	MOCK_NODE(dirfd, path);
 
 	if (node)
 		return mock_access(node, mode);
@@ -693,94 +668,116 @@ MOCK_EXPORT int euidaccess(const char *path, int mode)
 
 MOCK_EXPORT int eaccess(const char *path, int mode)
 {
-	enum mock_node node = mock_node(AT_FDCWD, path);
+	int dirfd = AT_FDCWD;
+	MOCK_NODE(dirfd, path);
 
 	if (node)
 		return mock_access(node, mode);
 	return resolve_eaccess()(path, mode);
 }
 
+/*
+ * What an fd of the mock's is to fstat(): the /dev/iommu node, a VFIO
+ * device node (its number put in st->st_rdev for mock_fill_stat()), or
+ * none of them.
+ */
+static enum mock_node mock_node_fd(int fd, struct stat *st)
+{
+	unsigned int major, minor;
+
+	if (iommufd_mock_fd_is_iommufd(fd))
+		return MOCK_NODE_DEV;
+	if (iommufd_mock_fd_vfio_devnum(fd, &major, &minor)) {
+		st->st_rdev = makedev(major, minor);
+		return MOCK_NODE_VFIO;
+	}
+	return MOCK_NODE_NONE;
+}
+
+#define STAT_BODY(st, real_call)                                             \
+	do {                                                                 \
+		if (node) {                                                  \
+			mock_fill_stat((struct stat *)(st), node, __nabs);   \
+			return 0;                                            \
+		}                                                            \
+		return real_call;                                            \
+	} while (0)
+
 MOCK_EXPORT int stat(const char *path, struct stat *st)
 {
-	enum mock_node node = mock_node(AT_FDCWD, path);
+	int dirfd = AT_FDCWD;
+	MOCK_NODE(dirfd, path);
 
-	if (node) {
-		mock_fill_stat(st, node);
-		return 0;
-	}
-	return resolve_stat()(path, st);
+	STAT_BODY(st, resolve_stat()(path, st));
 }
 
 MOCK_EXPORT int stat64(const char *path, struct stat64 *st)
 {
-	enum mock_node node = mock_node(AT_FDCWD, path);
+	int dirfd = AT_FDCWD;
+	MOCK_NODE(dirfd, path);
 
-	if (node) {
-		mock_fill_stat((struct stat *)st, node);
-		return 0;
-	}
-	return resolve_stat64()(path, st);
+	STAT_BODY(st, resolve_stat64()(path, st));
 }
 
 MOCK_EXPORT int lstat(const char *path, struct stat *st)
 {
-	enum mock_node node = mock_node(AT_FDCWD, path);
+	int dirfd = AT_FDCWD;
+	MOCK_NODE(dirfd, path);
 
-	if (node) {
-		mock_fill_stat(st, node);
-		return 0;
-	}
-	return resolve_lstat()(path, st);
+	STAT_BODY(st, resolve_lstat()(path, st));
 }
 
 MOCK_EXPORT int lstat64(const char *path, struct stat64 *st)
 {
-	enum mock_node node = mock_node(AT_FDCWD, path);
+	int dirfd = AT_FDCWD;
+	MOCK_NODE(dirfd, path);
 
-	if (node) {
-		mock_fill_stat((struct stat *)st, node);
-		return 0;
-	}
-	return resolve_lstat64()(path, st);
+	STAT_BODY(st, resolve_lstat64()(path, st));
 }
 
 MOCK_EXPORT int fstatat(int dirfd, const char *path, struct stat *st, int flags)
 {
-	enum mock_node node = flags & AT_EMPTY_PATH ? MOCK_NODE_NONE :
-							 mock_node(dirfd, path);
+	if ((flags & AT_EMPTY_PATH) && is_empty(path)) {
+		enum mock_node node = mock_node_fd(dirfd, (struct stat *)st);
 
-	if (node) {
-		mock_fill_stat(st, node);
-		return 0;
+		if (node) {
+			mock_fill_stat(st, node, NULL);
+			return 0;
+		}
+		return resolve_fstatat()(dirfd, path, st, flags);
 	}
-	if ((flags & AT_EMPTY_PATH) && is_empty(path) && iommufd_mock_fd_is_iommufd(dirfd)) {
-		mock_fill_stat(st, MOCK_NODE_DEV);
-		return 0;
+	{
+		MOCK_NODE(dirfd, path);
+
+		STAT_BODY(st, resolve_fstatat()(dirfd, path, st, flags));
 	}
-	return resolve_fstatat()(dirfd, path, st, flags);
 }
 
 MOCK_EXPORT int fstatat64(int dirfd, const char *path, struct stat64 *st,
 			  int flags)
 {
-	enum mock_node node = flags & AT_EMPTY_PATH ? MOCK_NODE_NONE :
-							 mock_node(dirfd, path);
+	if ((flags & AT_EMPTY_PATH) && is_empty(path)) {
+		enum mock_node node = mock_node_fd(dirfd, (struct stat *)st);
 
-	if (node) {
-		mock_fill_stat((struct stat *)st, node);
-		return 0;
+		if (node) {
+			mock_fill_stat((struct stat *)st, node, NULL);
+			return 0;
+		}
+		return resolve_fstatat64()(dirfd, path, st, flags);
 	}
-	if ((flags & AT_EMPTY_PATH) && is_empty(path) && iommufd_mock_fd_is_iommufd(dirfd)) {
-		mock_fill_stat((struct stat *)st, MOCK_NODE_DEV);
-		return 0;
+	{
+		MOCK_NODE(dirfd, path);
+
+		STAT_BODY(st, resolve_fstatat64()(dirfd, path, st, flags));
 	}
-	return resolve_fstatat64()(dirfd, path, st, flags);
 }
 
 MOCK_EXPORT int fstat(int fd, struct stat *st)
 {
-	if (iommufd_mock_fd_is_iommufd(fd)) {
-		mock_fill_stat(st, MOCK_NODE_DEV);
+	enum mock_node node = mock_node_fd(fd, (struct stat *)st);
+
+	if (node) {
+		mock_fill_stat(st, node, NULL);
 		return 0;
 	}
 	return resolve_fstat()(fd, st);
@@ -788,8 +785,10 @@ MOCK_EXPORT int fstat(int fd, struct stat *st)
 
 MOCK_EXPORT int fstat64(int fd, struct stat64 *st)
 {
-	if (iommufd_mock_fd_is_iommufd(fd)) {
-		mock_fill_stat((struct stat *)st, MOCK_NODE_DEV);
+	enum mock_node node = mock_node_fd(fd, (struct stat *)st);
+
+	if (node) {
+		mock_fill_stat((struct stat *)st, node, NULL);
 		return 0;
 	}
 	return resolve_fstat64()(fd, st);
@@ -798,18 +797,22 @@ MOCK_EXPORT int fstat64(int fd, struct stat64 *st)
 MOCK_EXPORT int statx(int dirfd, const char *path, int flags,
 		      unsigned int mask, struct statx *stx)
 {
-	enum mock_node node = (flags & AT_EMPTY_PATH) && is_empty(path) ?
-		(iommufd_mock_fd_is_iommufd(dirfd) ? MOCK_NODE_DEV :
-						     MOCK_NODE_NONE) :
-		mock_node(dirfd, path);
+	char __nabs[PATH_MAX * 2], __ntree[PATH_MAX];
+	enum mock_node node;
 	struct stat st;
 
+	bool by_fd = (flags & AT_EMPTY_PATH) && is_empty(path);
+
+	node = by_fd ? mock_node_fd(dirfd, &st) :
+		       mock_node_at(&dirfd, &path, __nabs, __ntree);
 	if (node) {
-		mock_fill_stat(&st, node);
+		mock_fill_stat(&st, node, by_fd ? NULL : __nabs);
 		memset(stx, 0, sizeof(*stx));
 		stx->stx_mask = STATX_BASIC_STATS & ~STATX_BLOCKS;
 		stx->stx_mode = st.st_mode;
 		stx->stx_nlink = st.st_nlink;
+		stx->stx_uid = st.st_uid;
+		stx->stx_gid = st.st_gid;
 		stx->stx_blksize = st.st_blksize;
 		stx->stx_rdev_major = major(st.st_rdev);
 		stx->stx_rdev_minor = minor(st.st_rdev);

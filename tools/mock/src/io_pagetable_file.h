@@ -56,5 +56,17 @@ int iommufd_test_dmabuf_get(struct iommufd_ucmd *ucmd, unsigned int open_flags,
 			    uint64_t len) MOCK_HIDDEN;
 int iommufd_test_dmabuf_revoke(struct iommufd_ucmd *ucmd, int fd,
 			       bool revoked) MOCK_HIDDEN;
+/* the same dma-buf exported by a vfio-pci BAR (vfio_pci_dmabuf.c) */
+struct vfio_device;
+int dma_buf_export_vfio(struct vfio_device *vdev, uint64_t offset,
+			uint64_t len, uint32_t nr_ranges, bool revoked,
+			bool cloexec, struct iommufd_test_dma_buf **out) MOCK_HIDDEN;
+struct vfio_device *dma_buf_vfio(const struct iommufd_test_dma_buf *dmabuf,
+				 uint64_t *offset) MOCK_HIDDEN;
+void dma_buf_vfio_move(struct iommufd_test_dma_buf *dmabuf, bool revoked,
+		       bool forget) MOCK_HIDDEN;
+/* vfio_pci_dmabuf.c: the buffer's last reference went */
+void vfio_pci_dma_buf_release(struct vfio_device *vdev,
+			      struct iommufd_test_dma_buf *dmabuf) MOCK_HIDDEN;
 
 #endif

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The mock's struct file and fd table (file.c, the VFS's part): what the
- * objects' files (/dev/iommu, an access, a fault queue, a vEVENTQ) offer,
- * and what file.c offers them. Included by iommufd_private.h; include that
- * one.
+ * objects' files (/dev/iommu, an access, a fault queue, a vEVENTQ, a VFIO
+ * device) offer, and what file.c offers them. Included by
+ * iommufd_private.h; include that one.
  */
 #ifndef IOMMUFD_MOCK_FILE_H
 #define IOMMUFD_MOCK_FILE_H
@@ -25,6 +25,16 @@ struct iommufd_file_ops {
 	int (*mmap)(void *private_data, size_t length, int prot, int flags,
 		    uint64_t offset, struct iommufd_object **owner,
 		    struct iommufd_ctx **ictx);
+	/* NULL: pread()/pwrite() act on the fd itself; else bytes, or -errno */
+	long (*rw)(void *private_data, uint64_t ubuf, size_t count,
+		   uint64_t pos, bool write);
+	/*
+	 * Set: mmap() is the file's own business (a VFIO device's trapped
+	 * BAR), which maps and holds what it needs: the address, or
+	 * MAP_FAILED with *err set
+	 */
+	void *(*mmap_region)(void *private_data, void *addr, size_t len,
+			     int prot, int flags, uint64_t off, int *err);
 	/* the last fd of the file is gone */
 	void (*release)(void *private_data);
 };

@@ -17,6 +17,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define IOMMUFD_MOCK_HIDDEN __attribute__((visibility("hidden")))
 
@@ -76,20 +77,6 @@ bool iommufd_mock_fd_read(int fd, void *buf, size_t count,
  */
 bool iommufd_mock_fd_write(int fd, const void *buf, size_t count,
 			   long *ret) IOMMUFD_MOCK_HIDDEN;
-
-/**
- * iommufd_mock_fd_open_status() - open(2) of /proc/<pid>/status, if the mock
- * counts pins in that process's mm: the kernel's text, with VmPin and VmLck
- * counting them (proc_status.c)
- * @pid: the process the path names
- * @cloexec: O_CLOEXEC
- * @ret: the new fd, or -1 with errno set
- *
- * Return: false if the mock counts nothing there (nothing was done: open
- * the real file), else true.
- */
-bool iommufd_mock_fd_open_status(int pid, bool cloexec,
-				 int *ret) IOMMUFD_MOCK_HIDDEN;
 
 /**
  * iommufd_mock_fd_mmap() - mmap(2) of fd, if fd is a mock file with an mmap
@@ -164,5 +151,111 @@ bool iommufd_mock_fd_is_iommufd(int fd) IOMMUFD_MOCK_HIDDEN;
  * Return: true where the kernel the mock answers as has the bus.
  */
 bool iommufd_mock_fd_has_mock_bus(void) IOMMUFD_MOCK_HIDDEN;
+
+/**
+ * iommufd_mock_fd_rw() - pread(2)/pwrite(2) of fd, if fd is a mock file
+ * with a positional read/write method (a VFIO device: its regions)
+ * @fd: the fd the program passed
+ * @buf: its buffer
+ * @count: its size
+ * @pos: the offset
+ * @write: pwrite
+ * @ret: the result as libc returns it (-1 with errno set on error)
+ *
+ * Return: false if fd is not such a file (nothing was done), else true.
+ */
+bool iommufd_mock_fd_rw(int fd, void *buf, size_t count, uint64_t pos,
+			bool write, long *ret) IOMMUFD_MOCK_HIDDEN;
+
+/**
+ * iommufd_mock_fd_used() - whether the mock was used in this process (its
+ * arena is there, maybe with other processes' pins)
+ *
+ * Return: true once the mock made or joined its arena here.
+ */
+bool iommufd_mock_fd_used(void) IOMMUFD_MOCK_HIDDEN;
+
+/**
+ * iommufd_mock_call_locked() - run fn(arg) under the mock's lock
+ * @fn: an entry point of another file (vfio_sysfs.c, mmio_trap.c)
+ * @arg: its argument
+ *
+ * Nothing runs if the mock has no arena.
+ */
+void iommufd_mock_call_locked(void (*fn)(void *arg), void *arg) IOMMUFD_MOCK_HIDDEN;
+
+/**
+ * iommufd_mock_fd_proc_open() - open /proc/<pid>/status with the mock's
+ * pins in VmPin and VmLck, or /proc/vmstat with them in
+ * nr_foll_pin_acquired (proc.c)
+ * @path: an absolute, normalised path
+ * @flags: open()'s flags (O_CLOEXEC is honoured)
+ *
+ * Return: an fd of a copy (a memfd), -1 with errno set, or -2 when the
+ * path is not such a file or the mock counts no pins there (the caller
+ * opens the real file).
+ */
+int iommufd_mock_fd_proc_open(const char *path, int flags) IOMMUFD_MOCK_HIDDEN;
+
+/* ---- IOMMUFD_MOCK_VFIO's devices (vfio_sysfs.c) ---- */
+
+/**
+ * iommufd_mock_fd_vfio_configured() - whether IOMMUFD_MOCK_VFIO is set
+ *
+ * Read once; while it is unset no path is looked up.
+ *
+ * Return: true if the variable is set (its devices may still be refused).
+ */
+bool iommufd_mock_fd_vfio_configured(void) IOMMUFD_MOCK_HIDDEN;
+
+enum {
+	IOMMUFD_MOCK_VFIO_NONE,		/* the real filesystem's */
+	IOMMUFD_MOCK_VFIO_NODE,		/* a device node: open it here */
+	IOMMUFD_MOCK_VFIO_RESOURCE,	/* sysfs resource0: open it here */
+	IOMMUFD_MOCK_VFIO_TREE,		/* in the mock's sysfs tree */
+};
+
+/**
+ * iommufd_mock_fd_vfio_lookup() - where an absolute, normalised path lives
+ * @path: the path
+ * @tree: receives the path in the mock's tree (IOMMUFD_MOCK_VFIO_TREE)
+ * @len: size of @tree
+ *
+ * Makes the devices at the first call that needs them.
+ *
+ * Return: one of the IOMMUFD_MOCK_VFIO_* kinds.
+ */
+int iommufd_mock_fd_vfio_lookup(const char *path, char *tree,
+				size_t len) IOMMUFD_MOCK_HIDDEN;
+
+/**
+ * iommufd_mock_fd_vfio_open() - open a device node or resource0
+ * @path: a path of kind IOMMUFD_MOCK_VFIO_NODE or _RESOURCE
+ * @flags: open()'s flags (O_CLOEXEC is honoured)
+ *
+ * Return: the fd, or -1 with errno set (ENODEV: IOMMUFD_MOCK_VFIO was
+ * refused; EACCES: resource0 without root).
+ */
+int iommufd_mock_fd_vfio_open(const char *path, int flags) IOMMUFD_MOCK_HIDDEN;
+
+/**
+ * iommufd_mock_fd_vfio_devnum() - the device number of a VFIO device's fd
+ * @fd: any fd
+ * @major: receives its major
+ * @minor: receives its minor
+ *
+ * Return: true if fd is an open VFIO device node of the mock.
+ */
+bool iommufd_mock_fd_vfio_devnum(int fd, unsigned int *major,
+				 unsigned int *minor) IOMMUFD_MOCK_HIDDEN;
+
+/**
+ * iommufd_mock_fd_vfio_node_stat() - the device number of a device node
+ * @path: a path of kind IOMMUFD_MOCK_VFIO_NODE
+ * @major: receives its major
+ * @minor: receives its minor
+ */
+void iommufd_mock_fd_vfio_node_stat(const char *path, unsigned int *major,
+				    unsigned int *minor) IOMMUFD_MOCK_HIDDEN;
 
 #endif

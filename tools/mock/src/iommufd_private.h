@@ -14,7 +14,7 @@
  *                   domains and accesses of an io_pagetable
  *   pages.c         iopt_pages: pins, memlock accounting, access ranges
  *   pages_check.c   which page a pin holds, as the selftest checks ask
- *   proc_status.c   /proc/<pid>/status with the mock's pins in VmPin, VmLck
+ *   proc.c          /proc/<pid>/status and /proc/vmstat with the mock's pins
  *   hw_pagetable.c  paging and nested HWPTs, dirty tracking, invalidation
  *   device.c        devices and their attachment, accesses, GET_HW_INFO
  *   eventq.c        the fault queue (6.12's fault.c, eventq.c since 6.14),
@@ -478,12 +478,8 @@ int iopt_update_pinned(int pid, enum iopt_pages_account_mode mode,
 bool iopt_vm_charge(int pid, int64_t *pinned_vm, int64_t *locked_vm) MOCK_HIDDEN;
 /* The mm of pid is gone: its counts go, and no pin is counted there again. */
 void iopt_vm_charge_exit(int pid) MOCK_HIDDEN;
-/*
- * proc_status.c: a memfd holding /proc/<pid>/status with pinned_vm and
- * locked_vm pages added to VmPin and VmLck: the fd, or -errno.
- */
-int mock_proc_status_fd(int pid, int64_t pinned_vm, int64_t locked_vm,
-			bool cloexec) MOCK_HIDDEN;
+/* Every page the mock holds pinned, machine-wide (proc.c's vmstat). */
+uint64_t iopt_pages_npinned_all(void) MOCK_HIDDEN;
 /* How many holders pages' page idx has: 0 when it is not pinned. */
 uint32_t iopt_pages_held(const struct iopt_pages *pages, uint64_t idx) MOCK_HIDDEN;
 /* Whether a file page pinned at idx is still the file's (pages.c). */
@@ -635,6 +631,11 @@ void iommufd_hw_pagetable_put(struct iommufd_ctx *ictx,
 /* ---- device.c ---- */
 
 /* A device of the mock bus; each is its own group (idev->igroup->hwpt). */
+struct vfio_device;
+int pci_iommu_domain_alloc_paging(struct mock_iommu_domain *domain,
+				  struct iommufd_device *idev, uint32_t flags,
+				  const struct iommu_hwpt_alloc *cmd) MOCK_HIDDEN;
+
 struct iommufd_device {
 	struct iommufd_object obj;
 	struct iommufd_ctx *ictx;
@@ -655,6 +656,8 @@ struct iommufd_device {
 	struct iommufd_pasid_attach *pasid_attach;
 	size_t npasid_attach;
 	bool pasid_1024_fake_error;	/* mock_dev->pasid_1024_fake_error */
+	/* a VFIO PCI device's (vfio.h): behind the mock PCI IOMMU, not selftest's */
+	struct vfio_device *pci_device;
 };
 
 /* include/linux/iommu.h: the RID's "PASID" */
@@ -713,10 +716,16 @@ struct iommufd_access {
 	struct iommufd_object obj;
 	struct iommufd_ctx *ictx;
 	struct iommufd_ioas *ioas;
-	const struct iommufd_access_ops *ops;
+	int64_t ops;	/* mock_so_off() of its iommufd_access_ops */
 	void *data;
 	uint64_t iova_alignment;
 };
+
+static inline const struct iommufd_access_ops *
+iommufd_access_ops(const struct iommufd_access *access)
+{
+	return mock_so_ptr(access->ops);
+}
 
 struct iommufd_access *
 iommufd_access_create(struct iommufd_ctx *ictx,
@@ -813,6 +822,9 @@ int mock_domain_cache_invalidate_user(struct mock_iommu_domain *domain,
 				      struct iommu_hwpt_invalidate *cmd,
 				      uint32_t *done) MOCK_HIDDEN;
 bool mock_domain_capable_dirty(struct iommufd_device *idev) MOCK_HIDDEN;
+/* the dirty bit of the leaf holding iova, as the IOMMU sets it on a write */
+int mock_domain_dirty_set(struct mock_iommu_domain *domain,
+			  struct iopt_area *area, uint64_t iova) MOCK_HIDDEN;
 /* mock_domain_set_dev_pasid_nop(): 0, or the fake -ENOMEM of PASID 1024 */
 int mock_domain_set_dev_pasid(struct iommufd_device *idev, uint32_t pasid,
 			      bool blocked) MOCK_HIDDEN;

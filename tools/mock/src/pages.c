@@ -497,6 +497,18 @@ static struct iopt_pages *__iopt_alloc_pages(uint64_t start_byte,
 	return pages;
 }
 
+uint64_t iopt_pages_npinned_all(void)
+{
+	uint64_t n = 0;
+
+	for (struct itree_node *it = itree_first(&g_pages_by_uva, 0, UINT64_MAX);
+	     it; it = itree_next(it, 0, UINT64_MAX))
+		n += container_of(it, struct iopt_pages, uva_node)->npinned;
+	for (size_t i = 0; i < g_nfile_pages; i++)
+		n += g_file_pages[i]->npinned;
+	return n;
+}
+
 /* iopt_alloc_user_pages() (the mock keeps 6.12's name) */
 struct iopt_pages *iopt_alloc_pages(uint64_t uptr, uint64_t length,
 				    bool writable, int *rc)
@@ -524,7 +536,7 @@ struct iopt_pages *iopt_alloc_pages(uint64_t uptr, uint64_t length,
  * get_file(): above the program's usual range, so that the lowest free
  * number a program expects from its next open stays free.
  */
-static int file_get(int fd)
+int file_get(int fd)
 {
 	struct rlimit rl;
 	long min = 0, nfd;

@@ -53,11 +53,30 @@ static const struct iommufd_mock_feature_row
 	[IOMMUFD_MOCK_PASID] = { KV(6, 15),
 		"IOMMU_HWPT_ALLOC_PASID, MOCK_FLAGS_DEVICE_PASID (GET_HW_INFO's "
 		"out_max_pasid_log2 of such a device, device.c), TEST_OP_PASID_* "
-		"(selftest_pasid.c)" },
+		"(selftest_pasid.c), on the mock PCI IOMMU too (pci_iommu.c)" },
+	/*
+	 * Whether a PASID then attaches is the IOMMU's business: the mock
+	 * edu has no PASID capability (pci_iommu.c).
+	 */
+	[IOMMUFD_MOCK_VFIO_PASID] = { KV(6, 15),
+		"VFIO_DEVICE_ATTACH_PASID and _DETACH_PASID of a vfio-pci device's "
+		"ATTACH/DETACH_IOMMUFD_PT (device_cdev.c; before, any flag is "
+		"EINVAL)" },
 	[IOMMUFD_MOCK_HW_QUEUE] = { KV(6, 17),
 		"IOMMU_HW_QUEUE_ALLOC (viommu.c), mmap() of /dev/iommu (driver.c)" },
 	[IOMMUFD_MOCK_HW_INFO_INPUT_TYPE] = { KV(6, 17),
 		"GET_HW_INFO's IOMMU_HW_INFO_FLAG_INPUT_TYPE (device.c)" },
+	[IOMMUFD_MOCK_VFIO_BIND_TOKEN] = { KV(6, 17),
+		"VFIO_DEVICE_BIND_FLAG_TOKEN and token_uuid_ptr in "
+		"VFIO_DEVICE_BIND_IOMMUFD (device_cdev.c; before, any flag is "
+		"EINVAL)" },
+	/*
+	 * 6.12's vfio_pci_get_irq_count() counts the error interrupt only on
+	 * PCI Express, and GET_IRQ_INFO answers EINVAL for it elsewhere.
+	 */
+	[IOMMUFD_MOCK_VFIO_ERR_IRQ_ANY_PCI] = { KV(6, 17),
+		"VFIO_PCI_ERR_IRQ_INDEX on a conventional PCI device such as edu "
+		"(vfio_pci_core.c)" },
 	/*
 	 * The selftest's mock domain on the generic page table (AMDv1 with a
 	 * 2 KiB granule) instead of an xarray of 2 KiB IO pages.
@@ -75,6 +94,9 @@ static const struct iommufd_mock_feature_row
 	[IOMMUFD_MOCK_DMABUF] = { KV(6, 19),
 		"TEST_OP_DMABUF_GET and _REVOKE, IOAS_MAP_FILE of a dma-buf "
 		"(selftest_dmabuf.c)" },
+	[IOMMUFD_MOCK_VFIO_DMA_BUF] = { KV(6, 19),
+		"VFIO_DEVICE_FEATURE_DMA_BUF of a vfio-pci BAR "
+		"(vfio_pci_dmabuf.c)" },
 	[IOMMUFD_MOCK_HW_INFO_ATS] = { KV(7, 1),
 		"GET_HW_INFO's IOMMU_HW_CAP_PCI_ATS_NOT_SUPPORTED (device.c)" },
 	[IOMMUFD_MOCK_NOIOMMU_GET_PA] = { KV(7, 3),

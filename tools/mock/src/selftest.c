@@ -92,7 +92,8 @@ int mock_domain_nop_attach(struct mock_iommu_domain *domain,
 int mock_domain_set_dev_pasid(struct iommufd_device *idev, uint32_t pasid,
 			      bool blocked)
 {
-	if (pasid != 1024)
+	/* a PCI device without PASIDs (vfio.h) never reaches set_dev_pasid */
+	if (pasid != 1024 || idev->pci_device)
 		return 0;
 	if (blocked) {
 		idev->pasid_1024_fake_error = false;
@@ -275,6 +276,9 @@ int mock_domain_alloc_paging(struct mock_iommu_domain *domain,
 			     struct iommufd_device *idev, uint32_t flags,
 			     const struct iommu_hwpt_alloc *cmd)
 {
+	/* a VFIO PCI device is behind another IOMMU (pci_iommu.c) */
+	if (idev->pci_device)
+		return pci_iommu_domain_alloc_paging(domain, idev, flags, cmd);
 	if (iommufd_mock_has(IOMMUFD_MOCK_GENERIC_PT))
 		return mock_domain_alloc_pgtable(domain, idev, flags, cmd);
 	if (cmd)
@@ -413,8 +417,8 @@ static struct iopt_area *mock_domain_entry(struct iommufd_hwpt_paging *hwpt_pagi
  * the generic page table's set_dirty() dirties the leaf holding iova, kept
  * as one entry spanning the leaf.
  */
-static int mock_domain_dirty_set(struct mock_iommu_domain *domain,
-				 struct iopt_area *area, uint64_t iova)
+int mock_domain_dirty_set(struct mock_iommu_domain *domain,
+			  struct iopt_area *area, uint64_t iova)
 {
 	uint64_t first = iova / domain->dirty_unit, last = first;
 	struct mock_dirty_entry *entry;

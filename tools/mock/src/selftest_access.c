@@ -265,7 +265,7 @@ int iommufd_test_access_pages(struct iommufd_ucmd *ucmd,
 	staccess = iommufd_access_get(access_id, &rc);
 	if (!staccess)
 		return rc;
-	if (!staccess->access->ops->needs_pin_pages)
+	if (!iommufd_access_ops(staccess->access)->needs_pin_pages)
 		return -EOPNOTSUPP;
 	if (flags & MOCK_FLAGS_ACCESS_SYZ)
 		iova = iommufd_test_syz_conv_iova(staccess->access, iova);

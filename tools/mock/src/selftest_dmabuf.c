@@ -22,13 +22,22 @@
 
 #include "iommufd_private.h"
 
-/* struct iommufd_test_dma_buf with its struct dma_buf's reference count. */
+/*
+ * struct iommufd_test_dma_buf with its struct dma_buf's reference count;
+ * also the buffer a vfio-pci BAR exports (vfio_pci_dmabuf.c), the mock's
+ * one dma-buf: the kernel's are two exporters of one struct dma_buf.
+ */
 struct iommufd_test_dma_buf {
 	unsigned int refs;	/* the file's, and one per importer */
 	uint64_t length;
 	bool revoked;
 	struct iopt_pages **importers;	/* dmabuf->attachments */
 	size_t nimporters;
+	/* a BAR's: the device (NULL once it let go), where, how many ranges */
+	struct vfio_device *vfio;
+	uint64_t vfio_offset;
+	uint32_t vfio_nr_ranges;
+	bool from_vfio;
 };
 
 static void iommufd_test_dma_buf_release(void *private_data)
@@ -61,6 +70,8 @@ void dma_buf_put(struct iommufd_test_dma_buf *dmabuf)
 {
 	if (--dmabuf->refs)
 		return;
+	if (dmabuf->vfio)	/* vfio_pci_dma_buf_release() */
+		vfio_pci_dma_buf_release(dmabuf->vfio, dmabuf);
 	mock_free(dmabuf->importers);
 	mock_free(dmabuf);
 }
@@ -79,6 +90,9 @@ int iommufd_test_dma_buf_attach(struct iommufd_test_dma_buf *dmabuf,
 {
 	if (dmabuf->revoked)
 		return -ENODEV;
+	/* vfio_pci_dma_buf_iommufd_map(): one range only, for iommufd */
+	if (dmabuf->from_vfio && dmabuf->vfio_nr_ranges != 1)
+		return -EOPNOTSUPP;
 	return ptr_array_add(&dmabuf->importers, &dmabuf->nimporters, pages);
 }
 
@@ -87,6 +101,61 @@ void iommufd_test_dma_buf_detach(struct iommufd_test_dma_buf *dmabuf,
 				 struct iopt_pages *pages)
 {
 	ptr_array_del(&dmabuf->importers, &dmabuf->nimporters, pages);
+}
+
+/*
+ * dma_buf_export() and dma_buf_fd() for vfio-pci (vfio_pci_dmabuf.c): a
+ * buffer of len bytes of vdev's BAR from offset, in nr_ranges ranges.
+ * Returns the fd and the buffer (*out, without a reference of its own).
+ */
+int dma_buf_export_vfio(struct vfio_device *vdev, uint64_t offset,
+			uint64_t len, uint32_t nr_ranges, bool revoked,
+			bool cloexec, struct iommufd_test_dma_buf **out)
+{
+	struct iommufd_test_dma_buf *dmabuf = mock_calloc(1, sizeof(*dmabuf));
+	int fd;
+
+	if (!dmabuf)
+		return -ENOMEM;
+	dmabuf->refs = 1;
+	dmabuf->length = len;
+	dmabuf->revoked = revoked;
+	dmabuf->vfio = vdev;
+	dmabuf->vfio_offset = offset;
+	dmabuf->vfio_nr_ranges = nr_ranges;
+	dmabuf->from_vfio = true;
+	fd = iommufd_file_install(&iommufd_test_dmabuf_fops, dmabuf, cloexec);
+	if (fd < 0) {
+		mock_free(dmabuf);
+		return fd;
+	}
+	*out = dmabuf;
+	return fd;
+}
+
+/* The BAR behind a vfio-pci dma-buf (*offset: of byte 0), or NULL. */
+struct vfio_device *dma_buf_vfio(const struct iommufd_test_dma_buf *dmabuf,
+				 uint64_t *offset)
+{
+	*offset = dmabuf->vfio_offset;
+	return dmabuf->revoked ? NULL : dmabuf->vfio;
+}
+
+/*
+ * vfio_pci_dma_buf_move(): revoked, every importer lets go for good (as
+ * iommufd_test_dmabuf_revoke()); restored, new importers may attach.
+ * vfio_pci_dma_buf_cleanup() also forgets the device.
+ */
+void dma_buf_vfio_move(struct iommufd_test_dma_buf *dmabuf, bool revoked,
+		       bool forget)
+{
+	if (dmabuf->revoked != revoked || forget) {
+		dmabuf->revoked = revoked;
+		for (size_t i = 0; revoked && i < dmabuf->nimporters; i++)
+			iopt_dmabuf_revoke(dmabuf->importers[i]);
+	}
+	if (forget)
+		dmabuf->vfio = NULL;
 }
 
 /*

@@ -411,8 +411,51 @@ out:
 	return !!failures;
 }
 
+/*
+ * exec(): an fd kept across it keeps its context (the program exec'd joins
+ * the mock's arena, arena.c): the child image allocates in the parent's
+ * IOAS space and destroys the parent's IOAS; an O_CLOEXEC fd is gone.
+ */
+static int exec_child(int fd, int cloexec_fd)
+{
+	struct stat st;
+	__u32 id;
+
+	CHECK(!ioas_alloc(fd, &id) && id == 2, "the context across exec: id %u", id);
+	CHECK(!destroy(fd, 1), "destroy the parent's IOAS");
+	CHECK(fstat(fd, &st) == 0 && S_ISCHR(st.st_mode), "still /dev/iommu");
+	CHECK(fcntl(cloexec_fd, F_GETFD) < 0 && errno == EBADF, "O_CLOEXEC fd gone");
+	return failures ? 1 : 0;
+}
+
+static void test_exec(void)
+{
+	int fd = open("/dev/iommu", O_RDWR), cfd = open("/dev/iommu", O_RDWR | O_CLOEXEC);
+	char a[16], b[16];
+	int status;
+	__u32 id;
+	pid_t pid;
+
+	CHECK(fd >= 0 && cfd >= 0 && !ioas_alloc(fd, &id) && id == 1, "open");
+	snprintf(a, sizeof(a), "%d", fd);
+	snprintf(b, sizeof(b), "%d", cfd);
+	pid = fork();
+	if (!pid) {
+		execl("/proc/self/exe", "intercept_test", "exec-child", a, b, (char *)NULL);
+		_exit(127);
+	}
+	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+	      !WEXITSTATUS(status), "exec'd child: status 0x%x", status);
+	CHECK(destroy(fd, 1) && errno == ENOENT, "the child destroyed it");
+	CHECK(!destroy(fd, 2), "the child's IOAS is ours");
+	close(fd);
+	close(cfd);
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 4 && !strcmp(argv[1], "exec-child"))
+		return exec_child(atoi(argv[2]), atoi(argv[3]));
 	if (argc == 2)
 		return test_personality(argv[1]);
 	test_paths();
@@ -421,6 +464,7 @@ int main(int argc, char **argv)
 	test_struct_size();
 	test_without_process_vm();
 	test_fd_taken_back();
+	test_exec();
 	if (failures) {
 		printf("not ok intercept_test: %lu failures\n", failures);
 		return 1;

@@ -760,6 +760,44 @@ int iommufd_backend_map_file_dma(struct iommufd_backend *be, uint32_t ioas_id,
  */
 int iommufd_backend_change_process(struct iommufd_backend *be);
 
+/*
+ * ---- LIBIOMMUFD_0.3: a device's BAR for peer-to-peer DMA ----
+ */
+
+/**
+ * iommufd_backend_map_device_bar() - map part of a VFIO device's BAR at a
+ *	fixed IOVA, for other devices' DMA (peer-to-peer)
+ * @be: a connected backend
+ * @ioas_id: the IOAS
+ * @iova: where the other devices see it
+ * @size: bytes, a multiple of the page size
+ * @device_fd: the VFIO device cdev whose BAR it is, bound (to any iommufd)
+ * @region_index: the BAR's VFIO region (VFIO_PCI_BAR0_REGION_INDEX to BAR5)
+ * @offset: into the BAR, page-aligned
+ * @readonly: map readable only
+ *
+ * A BAR is no memory the kernel can pin: iommufd_backend_map_dma() of its
+ * mmap fails with EFAULT (pin_user_pages() refuses VM_IO|VM_PFNMAP), which
+ * is how a VMM meets a guest's BAR in its address space. Linux 7.x's
+ * vfio-pci exports BAR ranges as a dma-buf (VFIO_DEVICE_FEATURE_DMA_BUF,
+ * in kernels built with CONFIG_VFIO_PCI_DMABUF, which needs PCI_P2PDMA),
+ * and IOMMU_IOAS_MAP_FILE maps one: this does both, one range, and closes
+ * the dma-buf's fd (the IOAS holds the buffer until the range is unmapped
+ * with iommufd_backend_unmap_dma()). The exporter revokes the mapping for
+ * good when the device's memory decoding is turned off or it is closed.
+ *
+ * Return: 0; -EINVAL for a NULL @be or a negative @device_fd; -EBADF if @be
+ * has no users; -EOPNOTSUPP where the kernel exports no BAR as a dma-buf
+ * (ENOTTY from VFIO_DEVICE_FEATURE; the report names the EFAULT of the mmap
+ * path) or where the library was built without the uapi; otherwise the
+ * negative errno of VFIO_DEVICE_FEATURE or of IOMMU_IOAS_MAP_FILE. Failures
+ * are reported.
+ */
+int iommufd_backend_map_device_bar(struct iommufd_backend *be, uint32_t ioas_id,
+				   uint64_t iova, uint64_t size, int device_fd,
+				   uint32_t region_index, uint64_t offset,
+				   bool readonly);
+
 #ifdef __cplusplus
 }
 #endif
