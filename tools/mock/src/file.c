@@ -167,6 +167,8 @@ static void init_once(void)
 	g_have_arena = shared != NULL;
 	g_lock = shared ? &shared->lock : &g_private_lock;
 	pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
+	/* before any answer: an exec'd image uses fds it kept, unopened */
+	iommufd_mock_personality_init();
 }
 
 static void mock_lock(void)

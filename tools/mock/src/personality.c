@@ -106,6 +106,10 @@ static const struct iommufd_mock_feature_row
 
 uint64_t iommufd_mock_features;
 
+/* Chosen (by the environment or for the fuzzer), and with what result. */
+static bool g_chosen;
+static int g_choice_rc;
+
 #define MAX_KERNELS 16
 
 static struct {
@@ -170,18 +174,18 @@ int iommufd_mock_personality_set(unsigned int index)
 			bits |= 1ULL << f;
 	g_kernels.current = index;
 	iommufd_mock_features = bits;
+	g_chosen = true;
 	return 0;
 }
 
 int iommufd_mock_personality_init(void)
 {
-	static int done, rc;
 	const char *want;
 	unsigned int i;
 
-	if (done)
-		return rc;
-	done = 1;
+	if (g_chosen)
+		return g_choice_rc;
+	g_chosen = true;
 	kernels_parse();
 	want = getenv("IOMMUFD_MOCK_KERNEL");
 	if (!want || !*want)
@@ -192,8 +196,8 @@ int iommufd_mock_personality_init(void)
 	fprintf(stderr,
 		"libiommufd_mock: IOMMUFD_MOCK_KERNEL=%s: not a kernel this build speaks (%s)\n",
 		want, IOMMUFD_MOCK_KERNELS);
-	rc = -ENODEV;
-	return rc;
+	g_choice_rc = -ENODEV;
+	return g_choice_rc;
 }
 
 unsigned int iommufd_mock_personality(void)

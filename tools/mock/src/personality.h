@@ -6,8 +6,9 @@
  *
  * The kernels are config/kernels' "mock" column (the Makefile hands them
  * over as IOMMUFD_MOCK_KERNELS, oldest first). One of them, the
- * personality, is chosen once: at the first open of /dev/iommu, from
- * IOMMUFD_MOCK_KERNEL (unset: the newest). The mock then answers with every
+ * personality, is chosen once: at the mock's first use in a process image
+ * (file.c; a program exec'd into the arena too), from IOMMUFD_MOCK_KERNEL
+ * (unset: the newest). The mock then answers with every
  * feature of the table that came in that version or before, and code asks
  * for a feature, never for a version:
  *
@@ -73,8 +74,8 @@ extern uint64_t iommufd_mock_features
  * iommufd_mock_has() - whether the kernel the mock answers as has @feature
  * @feature: a row of the table
  *
- * Valid once iommufd_mock_personality_init() has run (the open of
- * /dev/iommu does); every ioctl comes after that.
+ * Valid once iommufd_mock_personality_init() has run (the mock's first
+ * use in the process image does); every ioctl comes after that.
  *
  * Return: true if @feature came in the personality's version or before.
  */
@@ -86,8 +87,9 @@ static inline bool iommufd_mock_has(enum iommufd_mock_feature feature)
 /**
  * iommufd_mock_personality_init() - choose the personality, once
  *
- * Reads IOMMUFD_MOCK_KERNEL the first time it is called; later calls
- * return the first answer. A name that is not a kernel the mock speaks
+ * Reads IOMMUFD_MOCK_KERNEL the first time it is called, unless
+ * iommufd_mock_personality_set() chose already; later calls return the
+ * first answer. A name that is not a kernel the mock speaks
  * fails, and says so once on stderr: answering as another kernel would be
  * a lie.
  *
