@@ -30,17 +30,11 @@ VMTEST_ARGS = $(call vmtest_opt,KERNEL,--kernel) $(call vmtest_opt,SUITE,--suite
 	$(call vmtest_opt,THEN,--then) $(call vmtest_flag,MERGE_CONFIG,--merge-config) \
 	$(call vmtest_flag,NO_BUILD,--no-build) $(if $(CMD),-- $(CMD))
 
-# The userspace mock is built against the newest kernel whose uAPI it speaks
-# (scripts/env.sh), whatever KERNEL says; evaluated only when "all" runs.
-MOCK_KERNEL = $(shell $(TOP)/scripts/paths MOCK_KERNEL)
-MOCK_TREE = KSRC=$(shell KERNEL=$(MOCK_KERNEL) KSRC= $(TOP)/scripts/paths KSRC) \
-	HARNESS_KHDR=$(shell KERNEL=$(MOCK_KERNEL) KSRC= $(TOP)/scripts/paths HARNESS_KHDR)
-
 .PHONY: all setup kernel vmtest check coverage lib mock bench clean install fuzz
 
 all: lib
 	$(MAKE) -C selftests all
-	$(MAKE) -C tools/mock $(MOCK_TREE)
+	$(MAKE) -C tools/mock
 	$(MAKE) -C tools/bench
 	$(MAKE) -C tools/cli
 	$(MAKE) -C tools/example
@@ -66,7 +60,7 @@ coverage:
 lib:
 	$(MAKE) -C tools/lib all
 
-# The mock built against the newest kernel's headers: both personalities.
+# The mock's fuzzer (the mock picks its own tree: every personality).
 FUZZ_S ?= 60
 fuzz:
 	@$(TOP)/scripts/setup

@@ -35,10 +35,11 @@ harness_kernel_field() {
 }
 HARNESS_KERNEL_DEFAULT=$(harness_kernel_names | tail -1)
 
-# The kernels whose uAPI the userspace mock (tools/mock) speaks: one build
-# against the newest answers as any of them (IOMMUFD_MOCK_KERNEL), and
-# `vmtest --target both` compares it with each of these kernels.
-HARNESS_MOCK_KERNELS="6.12 7.3"
+# The kernels whose uAPI the userspace mock (tools/mock) speaks, oldest first
+# (config/kernels, column mock): one build against the newest answers as any
+# of them (IOMMUFD_MOCK_KERNEL), and `vmtest --target both` compares it with
+# each of these kernels.
+HARNESS_MOCK_KERNELS=$(awk '!/^[[:space:]]*(#|$)/ && $5 == "yes" { print $1 }' "$HARNESS_KERNELS_TABLE" | paste -sd " ")
 
 # Kernel profiles: default, and each other one a fragment config/<name>.config
 # merged on top (scripts/kbuild).

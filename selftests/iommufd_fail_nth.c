@@ -537,7 +537,7 @@ IOMMUFD_TEST_MAIN
  * op and skips naming what is missing. Ids the 6.12 fn_state has no field
  * for live here (each TEST_F runs in its own process).
  */
-#include "iommufd_utils_7x.h"
+#include "iommufd_feature_utils.h"
 
 #ifdef IOMMUFD_HAVE_UAPI
 

@@ -14,7 +14,7 @@
 #include <sys/statfs.h>
 #include <linux/magic.h>
 
-#include "iommufd_utils_7x.h"
+#include "iommufd_feature_utils.h"
 
 #ifdef IOMMUFD_HAVE_UAPI
 

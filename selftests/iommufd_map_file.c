@@ -12,7 +12,7 @@
 #include <fcntl.h>
 #include <sys/syscall.h>
 
-#include "iommufd_utils_7x.h"
+#include "iommufd_feature_utils.h"
 
 #ifdef IOMMUFD_HAVE_UAPI
 

@@ -476,6 +476,31 @@ static inline int _test_cmd_mock_dirty(int fd, __u32 hwpt_id, __u64 iova,
 	test_err(_errno, _test_cmd_mock_dirty(self->fd, _hwpt, _iova, _len,  \
 					      _pgsz, _bm, NULL))
 
+/*
+ * The mock device reports one page request (6.11): the last of group grpid,
+ * at pasid (IOMMU_NO_PASID, 0: none), for perm (IOMMU_PGFAULT_PERM_*) at
+ * addr. It reaches the fault queue of the domain that takes it, if any; the
+ * op says 0 either way.
+ */
+static inline int _test_cmd_trigger_iopf(int fd, __u32 idev_id, __u32 pasid,
+					 __u32 grpid, __u32 perm, __u64 addr)
+{
+	struct iommu_test_cmd cmd = {
+		.size = sizeof(cmd),
+		.op = IOMMU_TEST_OP_TRIGGER_IOPF,
+		.trigger_iopf = { .dev_id = idev_id, .pasid = pasid,
+				  .grpid = grpid, .perm = perm, .addr = addr },
+	};
+
+	return ioctl(fd, IOMMU_TEST_CMD, &cmd);
+}
+#define test_cmd_trigger_iopf(_idev, _pasid, _grpid, _perm, _addr)           \
+	test_cmd(_test_cmd_trigger_iopf(self->fd, _idev, _pasid, _grpid,     \
+					_perm, _addr))
+#define test_err_trigger_iopf(_errno, _idev, _pasid)                         \
+	test_err(_errno, _test_cmd_trigger_iopf(self->fd, _idev, _pasid, 0,  \
+						0, 0))
+
 /* ---- The mock domain variants most fixtures share ---- */
 
 /*

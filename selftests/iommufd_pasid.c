@@ -7,7 +7,7 @@
  * (with its rollback when the driver fails), PASID_DETACH, each checked with
  * PASID_CHECK_HWPT.
  */
-#include "iommufd_utils_7x.h"
+#include "iommufd_feature_utils.h"
 
 #ifdef IOMMUFD_HAVE_UAPI
 

@@ -11,7 +11,7 @@
  */
 #include <sys/wait.h>
 
-#include "iommufd_utils_7x.h"
+#include "iommufd_feature_utils.h"
 #include "proc_utils.h"
 
 #ifdef IOMMUFD_HAVE_UAPI
@@ -21,23 +21,6 @@
 #endif
 #ifndef CAP_SYS_RAWIO
 #define CAP_SYS_RAWIO 17
-#endif
-
-#if defined(IOMMUFD_UAPI_HAS_CHANGE_PROCESS) || \
-	defined(IOMMUFD_UAPI_HAS_NOIOMMU_GET_PA)
-/* Drops capability `cap` from this process's effective set; 0 or -1. */
-static int drop_effective_cap(int cap)
-{
-	struct __user_cap_header_struct hdr = {
-		.version = _LINUX_CAPABILITY_VERSION_3,
-	};
-	struct __user_cap_data_struct data[2] = {};
-
-	if (syscall(SYS_capget, &hdr, data))
-		return -1;
-	data[cap / 32].effective &= ~(1U << (cap % 32));
-	return syscall(SYS_capset, &hdr, data);
-}
 #endif
 
 #ifdef IOMMUFD_UAPI_HAS_CHANGE_PROCESS
@@ -98,17 +81,6 @@ FIXTURE_TEARDOWN(change_process)
 /* What the mappings pin: the whole file once, only with a domain. */
 #define pinned_kb() (self->doms.count ? (long)(self->length / 1024) : 0)
 
-/*
- * VmPin is the kernel's mm->pinned_vm: pins the userspace mock takes are
- * not in it, so where a domain pins, what VmPin should show cannot be seen.
- */
-#define vm_pin_or_skip()                                                     \
-	do {                                                                 \
-		if (pinned_kb() && iommufd_target_is_userspace_mock())       \
-			SKIP(return, "the userspace mock's pins are not in " \
-			     "VmPin (the kernel's mm->pinned_vm)");          \
-	} while (0)
-
 TEST_F(change_process, nothing_mapped_is_a_no_op)
 {
 	test_cmd_ioas_change_process();
@@ -127,14 +99,8 @@ TEST_F(change_process, child_takes_the_pins_of_file_mappings)
 	char go = 0;
 	pid_t child;
 
-	/*
-	 * The child acts on the parent's context (one struct file). VmPin is
-	 * the kernel's mm->pinned_vm, which the userspace mock's pins are not
-	 * in: there only the context's answers are checked.
-	 */
-	const bool vm_pin_seen = !(pinned_kb() &&
-				   iommufd_target_is_userspace_mock());
-#define vm_pin_is(_pid, _kb) (!vm_pin_seen || proc_vm_pin_kb(_pid) == (_kb))
+	/* The child acts on the parent's context (one struct file). */
+#define vm_pin_is(_pid, _kb) (proc_vm_pin_kb(_pid) == (_kb))
 
 	ASSERT_LE(0, before);
 	test_cmd_ioas_map_file_fixed(self->ioas_id, self->mfd, 0, self->length,
@@ -212,7 +178,6 @@ TEST_F(change_process, refusal_leaves_the_pins_in_place)
 	long before = proc_vm_pin_kb(getpid());
 	__u32 ioas2;
 
-	vm_pin_or_skip();
 	ASSERT_LE(0, before);
 	test_cmd_ioas_map_file_fixed(self->ioas_id, self->mfd, 0, self->length,
 				     CP_IOVA);

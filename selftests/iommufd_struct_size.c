@@ -307,7 +307,7 @@ TEST_F(struct_size, size_beyond_readable_memory_is_efault)
 IOMMUFD_TEST_MAIN
 
 /* ---- The 7.x ioctls, in the same table ---- */
-#include "iommufd_utils_7x.h"
+#include "iommufd_feature_utils.h"
 
 #ifdef IOMMUFD_HAVE_UAPI
 #ifdef IOMMUFD_UAPI_HAS_MAP_FILE

@@ -106,6 +106,20 @@ static inline bool iommufd_has_cap(int cap)
 	return data[cap / 32].effective >> (cap % 32) & 1;
 }
 
+/* Drops capability `cap` from this process's effective set; 0 or -1. */
+static inline int drop_effective_cap(int cap)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2] = {};
+
+	if (syscall(SYS_capget, &hdr, data))
+		return -1;
+	data[cap / 32].effective &= ~(1U << (cap % 32));
+	return syscall(SYS_capset, &hdr, data);
+}
+
 /* Anonymous, page-aligned, pre-faulted memory for mapping. */
 static inline void *iommufd_test_buffer(size_t length)
 {
@@ -243,6 +257,9 @@ static inline void *iommufd_hugetlb_2m(size_t length)
 #endif
 #ifdef IOMMU_HWPT_GET_DIRTY_BITMAP
 #define IOMMUFD_UAPI_HAS_DIRTY 1		/* 6.7: also out_capabilities */
+#endif
+#ifdef IOMMU_FAULT_QUEUE_ALLOC
+#define IOMMUFD_UAPI_HAS_FAULT_QUEUE 1		/* 6.11: also HWPT_ALLOC's fault_id */
 #endif
 
 /* The mock domain's IO page size: half a CPU page, see selftest.c. */
@@ -572,6 +589,56 @@ static inline int _test_ioctl_hwpt_invalidate(int fd, __u32 hwpt_id,
 #define test_err_hwpt_invalidate(_errno, _hwpt, _reqs, _type, _len, _nump)   \
 	test_err(_errno, _test_ioctl_hwpt_invalidate(self->fd, _hwpt, _reqs, \
 						     _type, _len, _nump))
+#endif
+
+#ifdef IOMMUFD_UAPI_HAS_FAULT_QUEUE
+/* ---- IOMMU_FAULT_QUEUE_ALLOC, and HWPT_ALLOC with a fault queue ---- */
+static inline int _test_ioctl_fault_alloc(int fd, __u32 *fault_id,
+					  int *fault_fd)
+{
+	struct iommu_fault_alloc cmd = { .size = sizeof(cmd) };
+	int ret = ioctl(fd, IOMMU_FAULT_QUEUE_ALLOC, &cmd);
+
+	if (!ret) {
+		*fault_id = cmd.out_fault_id;
+		*fault_fd = (int)cmd.out_fault_fd;
+	}
+	return ret;
+}
+#define test_cmd_fault_alloc(_idp, _fdp)                                     \
+	test_cmd(_test_ioctl_fault_alloc(self->fd, _idp, _fdp))
+
+/*
+ * A HWPT whose faults go to the queue fault_id (IOMMU_HWPT_FAULT_ID_VALID is
+ * added to flags): nested on a parent with selftest data (6.11), or paging
+ * on an IOAS without data (data NULL, 6.13).
+ */
+static inline int _test_ioctl_hwpt_alloc_iopf(int fd, __u32 dev_id,
+					      __u32 pt_id, __u32 flags,
+					      __u32 fault_id, void *data,
+					      __u32 data_len, __u32 *hwpt_id)
+{
+	struct iommu_hwpt_alloc cmd = {
+		.size = sizeof(cmd),
+		.flags = flags | IOMMU_HWPT_FAULT_ID_VALID,
+		.dev_id = dev_id,
+		.pt_id = pt_id,
+		.data_type = data ? IOMMU_HWPT_DATA_SELFTEST :
+				    IOMMU_HWPT_DATA_NONE,
+		.data_len = data_len,
+		.data_uptr = (uintptr_t)data,
+		.fault_id = fault_id,
+	};
+	int ret = ioctl(fd, IOMMU_HWPT_ALLOC, &cmd);
+
+	if (!ret && hwpt_id)
+		*hwpt_id = cmd.out_hwpt_id;
+	return ret;
+}
+#define test_cmd_hwpt_alloc_iopf(_dev, _pt, _flags, _fault, _data, _len,     \
+				 _hwptp)                                     \
+	test_cmd(_test_ioctl_hwpt_alloc_iopf(self->fd, _dev, _pt, _flags,    \
+					     _fault, _data, _len, _hwptp))
 #endif
 
 #ifdef IOMMUFD_UAPI_HAS_HW_INFO

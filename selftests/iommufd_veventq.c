@@ -9,7 +9,7 @@
  */
 #include <sys/wait.h>
 
-#include "iommufd_utils_7x.h"
+#include "iommufd_feature_utils.h"
 
 #ifdef IOMMUFD_HAVE_UAPI
 
@@ -182,6 +182,9 @@ TEST_F(veventq, reads_take_whole_events)
 	test_cmd_trigger_vevent(self->idev_id);
 	ASSERT_EQ(-1, pread(qfd, rec, sizeof(rec), 0));
 	ASSERT_EQ(ESPIPE, errno);
+	/* Nor writable: the file has no write method (vfs_write()). */
+	ASSERT_EQ(-1, write(qfd, &(__u64){ 1 }, sizeof(__u64)));
+	ASSERT_EQ(EINVAL, errno);
 	close(qfd);
 	test_cmd_destroy(id);
 }

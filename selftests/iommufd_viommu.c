@@ -10,7 +10,7 @@
  * checked with IOMMU_TEST_OP_DEV_CHECK_CACHE), and HW queues
  * (IOMMU_HW_QUEUE_ALLOC: IOVA checks, pinning, index order, destroy order).
  */
-#include "iommufd_utils_7x.h"
+#include "iommufd_feature_utils.h"
 
 #ifdef IOMMUFD_HAVE_UAPI
 

@@ -205,12 +205,11 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 	(void)argc;
 	(void)argv;
-	if (k && !strcmp(k, "6.12"))
-		g_forced_kernel = IOMMUFD_MOCK_KERNEL_6_12;
-	else if (k && !strcmp(k, "7.3") && IOMMUFD_MOCK_HAVE_7X)
-		g_forced_kernel = IOMMUFD_MOCK_KERNEL_7_3;
-	else if (k && *k)
-		die("IOMMUFD_MOCK_KERNEL", "this build answers as 6.12 or 7.3");
+	for (unsigned int i = 0; k && *k && i < iommufd_mock_nr_kernels(); i++)
+		if (!strcmp(k, iommufd_mock_kernel_name(i)))
+			g_forced_kernel = (int)i;
+	if (k && *k && g_forced_kernel < 0)
+		die("IOMMUFD_MOCK_KERNEL", "not a kernel this build speaks");
 	g_trace = getenv("FUZZ_MOCK_TRACE") != NULL;
 	setrlimit(RLIMIT_MEMLOCK,
 		  &(struct rlimit){ MEMLOCK_LIMIT, MEMLOCK_LIMIT });
@@ -280,10 +279,8 @@ static long out_ptr_offset(unsigned long cmd, const uint8_t *arg, size_t len)
 		return offsetof(struct iommu_hw_info, data_uptr);
 	case IOMMU_HWPT_GET_DIRTY_BITMAP:
 		return offsetof(struct iommu_hwpt_get_dirty_bitmap, data);
-#if IOMMUFD_MOCK_HAVE_7X
 	case IOMMU_VIOMMU_ALLOC:
 		return offsetof(struct iommu_viommu_alloc, data_uptr);
-#endif
 	case IOMMU_TEST_CMD:
 		if (len < offsetofend(struct iommu_test_cmd, op))
 			return -1;
@@ -518,9 +515,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	 * symbolizer's pipes when it prints a NEW_FUNC).
 	 */
 	g_baseline_fds = count_fds(false);
-	iommufd_mock_kernel = g_forced_kernel >= 0 ? g_forced_kernel :
-			      (data[0] & IOMMUFD_RECORD_HDR_7X) && IOMMUFD_MOCK_HAVE_7X ?
-			      IOMMUFD_MOCK_KERNEL_7_3 : IOMMUFD_MOCK_KERNEL_6_12;
+	iommufd_mock_personality_set(
+		g_forced_kernel >= 0 ? (unsigned int)g_forced_kernel :
+				       iommufd_record_hdr_kernel(data[0]) %
+					       iommufd_mock_nr_kernels());
 	ipc_lock_set(!(data[0] & IOMMUFD_RECORD_HDR_NO_IPC_LOCK));
 	open_ctx(0);
 	while (pos < size) {

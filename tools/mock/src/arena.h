@@ -29,10 +29,23 @@ struct vfio_devices;
  * Everything in it, like everything the mock_*alloc() calls return, is
  * touched only with the lock held.
  */
+/*
+ * What a process's mm counts of the mock's pins, as /proc/<pid>/status
+ * shows it: mm->pinned_vm (VmPin, every pin) and the mm->locked_vm of
+ * IOPT_PAGES_ACCOUNT_MM (VmLck), in pages; signed, as the kernel's can go
+ * below zero where IOAS_CHANGE_PROCESS moved an owner but not its charge.
+ */
+struct mock_vm_charge {
+	int pid;
+	int64_t pinned_vm, locked_vm;
+};
+
 struct mock_shared {
 	pthread_mutex_t lock;	/* the mock's lock: process-shared, robust */
 	/* pages.c: what the kernel keeps per user and per mm */
 	uint64_t user_locked_vm, mm_locked_vm;
+	struct mock_vm_charge *vm_charges;	/* per process, by pid */
+	size_t nvm_charges;
 	struct itree pages_by_uva;
 	struct iopt_pages **file_pages;
 	size_t nfile_pages;

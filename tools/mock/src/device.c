@@ -27,11 +27,9 @@ struct iommufd_device *iommufd_device_bind(struct iommufd_ctx *ictx,
 		return NULL;
 	idev->ictx = ictx;
 	idev->dev_flags = dev_flags;
-#if IOMMUFD_MOCK_HAVE_7X
-	/* mock_dev_create(): 7.x's mock device caches, for vIOMMU invalidation */
+	/* mock_dev_create(): the mock device caches, for vIOMMU invalidation */
 	for (int i = 0; i < MOCK_DEV_CACHE_NUM; i++)
 		idev->cache[i] = IOMMU_TEST_DEV_CACHE_DEFAULT;
-#endif
 	idev->obj.users++;
 	/* 6.12/7.3 device.c iommufd_device_bind(): finalized at bind */
 	iommufd_object_finalize(&idev->obj);
@@ -41,9 +39,7 @@ struct iommufd_device *iommufd_device_bind(struct iommufd_ctx *ictx,
 /* iommufd_device_unbind() */
 void iommufd_device_unbind(struct iommufd_device *idev)
 {
-#if IOMMUFD_MOCK_HAVE_7X
 	iommufd_device_pre_destroy(idev);
-#endif
 	iommufd_object_destroy_user(idev->ictx, &idev->obj);
 }
 
@@ -71,6 +67,8 @@ int iommufd_hw_pagetable_attach(struct iommufd_hw_pagetable *hwpt,
 	rc = mock_domain_nop_attach(&hwpt->domain, idev);
 	if (rc)
 		return rc;
+	if (idev->hwpt != hwpt)
+		idev->rid_handle = ++idev->ictx->attach_handles;
 	hwpt->obj.users++;
 	idev->hwpt = hwpt;
 	return 0;
@@ -95,7 +93,9 @@ static int iommufd_device_do_replace(struct iommufd_device *idev,
 	if (rc)
 		return rc;
 	*old = idev->hwpt;
+	iommufd_auto_response_faults(*old, idev->rid_handle);
 	idev->hwpt = hwpt;
+	idev->rid_handle = ++idev->ictx->attach_handles;
 	hwpt->obj.users++;
 	return 0;
 }
@@ -211,6 +211,7 @@ void iommufd_device_detach(struct iommufd_device *idev)
 	struct iommufd_hw_pagetable *hwpt = idev->hwpt;
 
 	idev->hwpt = NULL;
+	iommufd_auto_response_faults(hwpt, idev->rid_handle);
 	/* the blocking domain it goes to is behind no vIOMMU */
 	idev->mock_viommu = NULL;
 	idev->mock_vdev_id = 0;
@@ -218,7 +219,6 @@ void iommufd_device_detach(struct iommufd_device *idev)
 	idev->obj.users--;
 }
 
-#if IOMMUFD_MOCK_HAVE_7X
 static struct iommufd_pasid_attach *
 iommufd_device_pasid_find(struct iommufd_device *idev, uint32_t pasid)
 {
@@ -237,6 +237,33 @@ iommufd_device_pasid_hwpt(struct iommufd_device *idev, uint32_t pasid)
 		return idev->hwpt;
 	attach = iommufd_device_pasid_find(idev, pasid);
 	return attach ? attach->hwpt : NULL;
+}
+
+struct iommufd_hw_pagetable *
+iommufd_device_fault_handler(struct iommufd_device *idev, uint32_t pasid,
+			     uint64_t *handle)
+{
+	struct iommufd_pasid_attach *attach = NULL;
+	struct iommufd_hw_pagetable *hwpt = idev->hwpt;
+
+	*handle = idev->rid_handle;
+	if (pasid != IOMMU_NO_PASID) {
+		attach = iommufd_device_pasid_find(idev, pasid);
+		if (attach) {
+			hwpt = attach->hwpt;
+			*handle = attach->handle;
+		} else if (hwpt && hwpt->obj.type != IOMMUFD_OBJ_HWPT_NESTED) {
+			/*
+			 * The selftest driver has a user-managed PASID table
+			 * (mock_ops.user_pasid_table): a PASID with no domain
+			 * of its own faults through the nested domain of the
+			 * RID, and through nothing else.
+			 */
+			hwpt = NULL;
+		}
+	}
+	/* only a domain with a fault queue has an iopf_handler */
+	return hwpt && hwpt->fault ? hwpt : NULL;
 }
 
 /*
@@ -308,7 +335,7 @@ int iommufd_device_pasid_attach(struct iommufd_device *idev, uint32_t pasid,
 	rc = iommufd_hwpt_pasid_compat(hwpt, idev);
 	if (rc)
 		return rc;
-	max_pasids = idev->dev_flags & MOCK_DEV_FLAG_PASID ?
+	max_pasids = idev->dev_flags & MOCK_FLAGS_DEVICE_PASID ?
 			     1ULL << MOCK_PASID_WIDTH : 1;
 	/*
 	 * A PCI device without a PASID capability (the mock's edu) has
@@ -328,7 +355,8 @@ int iommufd_device_pasid_attach(struct iommufd_device *idev, uint32_t pasid,
 		return -ENOMEM;
 	idev->pasid_attach = n;
 	n[idev->npasid_attach++] = (struct iommufd_pasid_attach){
-		.pasid = pasid, .hwpt = hwpt
+		.pasid = pasid, .hwpt = hwpt,
+		.handle = ++idev->ictx->attach_handles,
 	};
 	hwpt->obj.users++;
 	idev->obj.users++;
@@ -363,7 +391,9 @@ int iommufd_device_pasid_replace(struct iommufd_device *idev, uint32_t pasid,
 	if (rc)
 		return rc;
 	old = attach->hwpt;
+	iommufd_auto_response_faults(old, attach->handle);
 	attach->hwpt = hwpt;
+	attach->handle = ++idev->ictx->attach_handles;
 	hwpt->obj.users++;
 	iommufd_hw_pagetable_put(idev->ictx, old);
 	return 0;
@@ -381,6 +411,7 @@ void iommufd_device_pasid_detach(struct iommufd_device *idev, uint32_t pasid)
 	hwpt = attach->hwpt;
 	/* the PASID goes to the blocking domain */
 	mock_domain_set_dev_pasid(idev, pasid, true);
+	iommufd_auto_response_faults(hwpt, attach->handle);
 	*attach = idev->pasid_attach[--idev->npasid_attach];
 	if (!idev->npasid_attach) {
 		mock_free(idev->pasid_attach);
@@ -389,7 +420,6 @@ void iommufd_device_pasid_detach(struct iommufd_device *idev, uint32_t pasid)
 	iommufd_hw_pagetable_put(idev->ictx, hwpt);
 	idev->obj.users--;
 }
-#endif
 
 /*
  * iommufd_access_change_ioas(): joins the new IOAS (its alignment must
@@ -463,7 +493,6 @@ void iommufd_access_destroy(struct iommufd_access *access)
 	iommufd_ctx_put(ictx);
 }
 
-#if IOMMUFD_MOCK_HAVE_7X
 static const struct iommufd_access_ops iommufd_access_internal_ops = {
 	.needs_pin_pages = true,
 };
@@ -498,7 +527,6 @@ void iommufd_access_destroy_internal(struct iommufd_ctx *ictx,
 	access->obj.users--;
 	iommufd_object_abort_and_destroy(ictx, &access->obj);
 }
-#endif
 
 /* iommufd_access_attach() */
 int iommufd_access_attach(struct iommufd_access *access, uint32_t ioas_id)
@@ -585,10 +613,10 @@ static bool check_area_prot(struct iopt_area *area, uint32_t flags)
 
 /* iommufd_access_pin_pages(): all or nothing over contiguous areas. */
 int iommufd_access_pin_pages(struct iommufd_access *access, uint64_t iova,
-			     uint64_t length, uint64_t *out_pages,
+			     uint64_t length, struct umem_page_id *out_pages,
 			     uint32_t flags)
 {
-	uint64_t last_iova, ps = umem_page_size();
+	uint64_t last_iova;
 	bool write = flags & IOMMUFD_ACCESS_RW_WRITE;
 	struct iopt_area_contig_iter iter;
 	struct iopt_area *area;
@@ -621,8 +649,9 @@ int iommufd_access_pin_pages(struct iommufd_access *access, uint64_t iova,
 			break;
 		if (!access->ictx)
 			area->num_locks++;
-		for (uint64_t i = index; i <= last_index; i++)
-			*out_pages++ = area->pages->uptr + i * ps;
+		iopt_pages_page_ids(area->pages, index,
+				    last_index - index + 1, out_pages);
+		out_pages += last_index - index + 1;
 	}
 	if (!rc && !iopt_area_contig_done(&iter))
 		rc = -ENOENT;
@@ -696,18 +725,16 @@ int iommufd_get_hw_info(struct iommufd_ucmd *ucmd)
 	uint32_t copy_len;
 	int rc;
 
-#if IOMMUFD_MOCK_HAVE_7X
 	/*
-	 * 7.x: flag bit 0 says in_data_type, which shares its field
-	 * with out_data_type, asks for a type; without it the field is
-	 * ignored (IOMMU_HW_INFO_TYPE_DEFAULT).
+	 * Flag bit 0 says in_data_type, which shares its field with
+	 * out_data_type, asks for a type; without it the field is ignored
+	 * (IOMMU_HW_INFO_TYPE_DEFAULT).
 	 */
-	if (iommufd_mock_7x()) {
+	if (iommufd_mock_has(IOMMUFD_MOCK_HW_INFO_INPUT_TYPE)) {
 		supported_flags = IOMMU_HW_INFO_FLAG_INPUT_TYPE;
 		if (cmd->flags & IOMMU_HW_INFO_FLAG_INPUT_TYPE)
 			in_type = cmd->in_data_type;
 	}
-#endif
 	if ((cmd->flags & ~supported_flags) || cmd->__reserved[0] ||
 	    cmd->__reserved[1] || cmd->__reserved[2])
 		return -EOPNOTSUPP;
@@ -742,14 +769,12 @@ int iommufd_get_hw_info(struct iommufd_ucmd *ucmd)
 	if (mock_domain_capable_dirty(idev))
 		cmd->out_capabilities |= IOMMU_HW_CAP_DIRTY_TRACKING;
 	cmd->out_max_pasid_log2 = 0;
-#if IOMMUFD_MOCK_HAVE_7X
-	if (iommufd_mock_7x()) {
-		/* the mock iommu cannot do ATS (7.x reports that) */
+	/* the mock iommu cannot do ATS, which kernels report since 7.1 */
+	if (iommufd_mock_has(IOMMUFD_MOCK_HW_INFO_ATS))
 		cmd->out_capabilities |= IOMMU_HW_CAP_PCI_ATS_NOT_SUPPORTED;
-		/* a PASID device's pasid-num-bits; others have 1 PASID */
-		if (idev->dev_flags & MOCK_DEV_FLAG_PASID)
-			cmd->out_max_pasid_log2 = MOCK_PASID_WIDTH;
-	}
-#endif
+	/* a PASID device's pasid-num-bits; others have 1 PASID */
+	if (iommufd_mock_has(IOMMUFD_MOCK_PASID) &&
+	    (idev->dev_flags & MOCK_FLAGS_DEVICE_PASID))
+		cmd->out_max_pasid_log2 = MOCK_PASID_WIDTH;
 	return iommufd_ucmd_respond(ucmd, sizeof(*cmd));
 }

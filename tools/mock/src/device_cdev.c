@@ -16,14 +16,6 @@
 
 #include "vfio.h"
 
-#ifndef VFIO_DEVICE_BIND_FLAG_TOKEN
-#define VFIO_DEVICE_BIND_FLAG_TOKEN (1 << 0)
-#endif
-#ifndef VFIO_DEVICE_ATTACH_PASID
-#define VFIO_DEVICE_ATTACH_PASID (1 << 0)
-#define VFIO_DEVICE_DETACH_PASID (1 << 0)
-#endif
-
 /*
  * The bind argument as 7.x has it (6.12's ends at out_devid): 7.x added
  * token_uuid_ptr for VFIO_DEVICE_BIND_FLAG_TOKEN.
@@ -105,13 +97,14 @@ static void vfio_df_close(struct vfio_device_file *df)
 long vfio_df_ioctl_bind_iommufd(struct vfio_device_file *df, void *arg)
 {
 	const uint32_t valid_flags =
-		vfio_has_bind_token() ? VFIO_DEVICE_BIND_FLAG_TOKEN : 0;
+		iommufd_mock_has(IOMMUFD_MOCK_VFIO_BIND_TOKEN) ?
+			VFIO_DEVICE_BIND_FLAG_TOKEN : 0;
 	size_t minsz = offsetofend(struct vfio_mock_bind_iommufd, out_devid);
 	struct vfio_mock_bind_iommufd bind = {};
 	uint32_t user_size;
 	int rc;
 
-	if (!vfio_has_bind_token()) {
+	if (!iommufd_mock_has(IOMMUFD_MOCK_VFIO_BIND_TOKEN)) {
 		/* 6.12: the struct up to out_devid, any flag EINVAL */
 		if (umem_copy_from(&bind, (uintptr_t)arg, minsz))
 			return -EFAULT;
@@ -180,7 +173,8 @@ long vfio_df_ioctl_attach_pt(struct vfio_device_file *df, void *arg)
 	size_t minsz = offsetofend(struct vfio_mock_attach_pt, pt_id), xend = 0;
 	struct vfio_mock_attach_pt attach = {};
 	struct vfio_device *device = df->device;
-	uint32_t valid = vfio_has_pasid() ? VFIO_DEVICE_ATTACH_PASID : 0;
+	uint32_t valid = iommufd_mock_has(IOMMUFD_MOCK_VFIO_PASID) ?
+				 VFIO_DEVICE_ATTACH_PASID : 0;
 	int rc;
 
 	if (umem_copy_from(&attach, (uintptr_t)arg, minsz))
@@ -219,7 +213,8 @@ long vfio_df_ioctl_detach_pt(struct vfio_device_file *df, void *arg)
 {
 	size_t minsz = offsetofend(struct vfio_mock_detach_pt, flags), xend = 0;
 	struct vfio_mock_detach_pt detach = {};
-	uint32_t valid = vfio_has_pasid() ? VFIO_DEVICE_DETACH_PASID : 0;
+	uint32_t valid = iommufd_mock_has(IOMMUFD_MOCK_VFIO_PASID) ?
+				 VFIO_DEVICE_DETACH_PASID : 0;
 
 	if (umem_copy_from(&detach, (uintptr_t)arg, minsz))
 		return -EFAULT;

@@ -24,8 +24,6 @@
 
 #include "iommufd_private.h"
 
-#if IOMMUFD_MOCK_HAVE_7X
-
 /* The window of ictx that holds offset, or NULL (mtree_load()). */
 static struct iommufd_mmap *iommufd_mmap_load(struct iommufd_ctx *ictx,
 					      uint64_t offset)
@@ -136,8 +134,9 @@ void iommufd_viommu_destroy_mmap(struct iommufd_viommu *viommu,
  * iommufd_fops_mmap(), and before it what the mmap system call checks
  * (length 0, an offset that is not page aligned: EINVAL; the VMA is the
  * length rounded up to pages): a shared, non-executable mapping of exactly
- * one window, else EINVAL, EPERM or ENXIO. 6.12 has no mmap method: its
- * personality answers 1, "act on the memfd", as the mock always did.
+ * one window, else EINVAL, EPERM or ENXIO. Before IOMMUFD_MOCK_HW_QUEUE
+ * /dev/iommu had no mmap method: 1, "act on the memfd", as the mock always
+ * did.
  */
 int iommufd_fops_mmap(void *private_data, size_t length, int prot, int flags,
 		      uint64_t offset, struct iommufd_object **owner,
@@ -147,7 +146,7 @@ int iommufd_fops_mmap(void *private_data, size_t length, int prot, int flags,
 	uint64_t ps = umem_page_size();
 	struct iommufd_mmap *immap;
 
-	if (!iommufd_mock_7x())
+	if (!iommufd_mock_has(IOMMUFD_MOCK_HW_QUEUE))
 		return 1;
 	if (!length || offset % ps)
 		return -EINVAL;
@@ -164,5 +163,3 @@ int iommufd_fops_mmap(void *private_data, size_t length, int prot, int flags,
 	*out_ictx = ictx;
 	return 0;
 }
-
-#endif

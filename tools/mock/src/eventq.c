@@ -1,14 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Mirrors drivers/iommu/iommufd/fault.c of Linux 6.12 (since 6.14 the
- * fault queue lives in eventq.c, beside the vEVENTQ): IOMMU_FAULT_QUEUE_ALLOC
- * and the fault queue's file; and 7.3's eventq.c vEVENTQ half
- * (IOMMU_VEVENTQ_ALLOC, the queue's read and poll) with driver.c's
- * iommufd_viommu_report_event().
+ * fault queue lives in eventq.c, beside the vEVENTQ): IOMMU_FAULT_QUEUE_ALLOC,
+ * the faults a HWPT with a queue receives (iommufd_fault_iopf_handler()),
+ * and the queue's file: read() hands out faults, write() takes responses;
+ * and 7.3's eventq.c vEVENTQ half (IOMMU_VEVENTQ_ALLOC, the queue's read
+ * and poll) with driver.c's iommufd_viommu_report_event().
  *
- * Fault queue: only the object and its fd exist: no fault is ever queued
- * (the mock's devices raise none; TRIGGER_IOPF drops its fault), so reading
- * the fd reads an empty memfd. See README.md, "Not emulated".
+ * Fault queue: the groups live in the context (the arena, shared with the
+ * children of fork()); the fd is an eventfd whose counter is non-zero
+ * exactly while a fault waits to be read, so that poll(), select() and
+ * epoll see what the kernel's file says (always writable, readable while
+ * the deliver list is not empty). read() and write() are interposed
+ * (intercept.c).
  *
  * vEVENTQ: the kernel's deliver list, num_events and sequence live in a
  * MAP_SHARED mapping under a process-shared mutex, and the fd is an eventfd
@@ -32,6 +36,226 @@
 
 #include "iommufd_private.h"
 
+static const struct iommufd_file_ops iommufd_fault_fops;
+
+/*
+ * wake_up_interruptible() and poll's list_empty() of the fault queue: the
+ * eventfd follows, written through any fd of the file (the program may
+ * have dup()ed and closed the first); with none left nobody can poll.
+ */
+static void iommufd_fault_update_wakeup(struct iommufd_fault *fault)
+{
+	int efd = iommufd_file_fd(&iommufd_fault_fops, fault);
+	uint64_t v = 1;
+
+	if (efd < 0)
+		return;
+	if (fault->ndeliver && !fault->signalled) {
+		if (syscall(SYS_write, efd, &v, sizeof(v)) == sizeof(v))
+			fault->signalled = true;
+	} else if (!fault->ndeliver && fault->signalled) {
+		if (syscall(SYS_read, efd, &v, sizeof(v)) == sizeof(v))
+			fault->signalled = false;
+	}
+}
+
+/* Drops groups[i] from an array of n (order kept). */
+static void group_array_del(struct iommufd_fault_group **groups, size_t *n,
+			    size_t i)
+{
+	memmove(&groups[i], &groups[i + 1], (*n - i - 1) * sizeof(*groups));
+	(*n)--;
+}
+
+static int group_array_insert(struct iommufd_fault_group ***groups,
+			      size_t *n, size_t i,
+			      struct iommufd_fault_group *group)
+{
+	struct iommufd_fault_group **g =
+		mock_realloc(*groups, (*n + 1) * sizeof(*g));
+
+	if (!g)
+		return -ENOMEM;
+	memmove(&g[i + 1], &g[i], (*n - i) * sizeof(*g));
+	g[i] = group;
+	(*n)++;
+	*groups = g;
+	return 0;
+}
+
+/*
+ * iommufd_auto_response_faults(): on detach or replace the kernel answers
+ * the attachment's faults IOMMU_PAGE_RESP_INVALID (the mock driver's
+ * page_response does nothing) and frees them, read or not.
+ */
+void iommufd_auto_response_faults(struct iommufd_hw_pagetable *hwpt,
+				  uint64_t handle)
+{
+	struct iommufd_fault *fault = hwpt ? hwpt->fault : NULL;
+	size_t i;
+
+	if (!fault)
+		return;
+	for (i = 0; i < fault->ndeliver;) {
+		if (fault->deliver[i]->handle != handle) {
+			i++;
+			continue;
+		}
+		mock_free(fault->deliver[i]);
+		group_array_del(fault->deliver, &fault->ndeliver, i);
+	}
+	for (i = 0; i < fault->nresponse;) {
+		if (fault->response[i]->handle != handle) {
+			i++;
+			continue;
+		}
+		mock_free(fault->response[i]);
+		group_array_del(fault->response, &fault->nresponse, i);
+	}
+	iommufd_fault_update_wakeup(fault);
+}
+
+/* iommufd_fault_destroy(): what nobody answered is answered INVALID. */
+void iommufd_fault_destroy(struct iommufd_object *obj)
+{
+	struct iommufd_fault *fault =
+		container_of(obj, struct iommufd_fault, obj);
+	size_t i;
+
+	for (i = 0; i < fault->ndeliver; i++)
+		mock_free(fault->deliver[i]);
+	for (i = 0; i < fault->nresponse; i++)
+		mock_free(fault->response[i]);
+	mock_free(fault->deliver);
+	mock_free(fault->response);
+}
+
+void iommufd_fault_iopf_handler(struct iommufd_hw_pagetable *hwpt,
+				uint64_t handle,
+				const struct iommu_hwpt_pgfault *msg)
+{
+	struct iommufd_fault *fault = hwpt->fault;
+	struct iommufd_fault_group *group = mock_calloc(1, sizeof(*group));
+
+	/*
+	 * The kernel answers a group it cannot allocate at once (the abort
+	 * group of iommu_report_device_fault()): nothing is queued.
+	 */
+	if (!group)
+		return;
+	group->handle = handle;
+	group->msg = *msg;
+	if (group_array_insert(&fault->deliver, &fault->ndeliver,
+			       fault->ndeliver, group)) {
+		mock_free(group);
+		return;
+	}
+	iommufd_fault_update_wakeup(fault);
+}
+
+/*
+ * xa_alloc() of fault->response (XA_FLAGS_ALLOC1, xa_limit_32b): the lowest
+ * free cookie from 1, and where it goes in the array sorted by cookie.
+ */
+static uint32_t fault_cookie_alloc(const struct iommufd_fault *fault,
+				   size_t *pos)
+{
+	uint32_t cookie = 1;
+	size_t i;
+
+	for (i = 0; i < fault->nresponse; i++, cookie++)
+		if (fault->response[i]->cookie != cookie)
+			break;
+	*pos = i;
+	return cookie;
+}
+
+/*
+ * iommufd_fault_fops_read(): whole groups (one fault each here), oldest
+ * first, each given the lowest free cookie and kept for its response; a
+ * count that is not a multiple of a fault is ESPIPE, one too small for the
+ * first group EINVAL; an empty queue reads 0 at once (the kernel's read
+ * never blocks).
+ */
+static long iommufd_fault_fops_read(void *private_data, uint64_t ubuf,
+				    size_t count)
+{
+	const size_t fault_size = sizeof(struct iommu_hwpt_pgfault);
+	struct iommufd_fault *fault = private_data;
+	size_t done = 0;
+	long rc = 0;
+
+	if (count % fault_size)
+		return -ESPIPE;
+	while (fault->ndeliver) {
+		struct iommufd_fault_group *group = fault->deliver[0];
+		size_t pos;
+
+		if (done >= count || fault_size > count - done) {
+			/* Read count doesn't fit the first fault group */
+			if (!done)
+				rc = -EINVAL;
+			break;
+		}
+		group->msg.cookie = fault_cookie_alloc(fault, &pos);
+		rc = umem_copy_to(ubuf + done, &group->msg, fault_size);
+		if (rc)
+			break;
+		group->cookie = group->msg.cookie;
+		rc = group_array_insert(&fault->response, &fault->nresponse,
+					pos, group);
+		if (rc)
+			break;
+		group_array_del(fault->deliver, &fault->ndeliver, 0);
+		done += fault_size;
+	}
+	iommufd_fault_update_wakeup(fault);
+	umem_snapshot_drop();
+	return done ? (long)done : rc;
+}
+
+/*
+ * iommufd_fault_fops_write(): responses, each for the cookie of a fault
+ * read and not answered yet, with code SUCCESS or INVALID; the first bad
+ * one ends the write (EINVAL if it is the first), what came before it is
+ * taken.
+ */
+static long iommufd_fault_fops_write(void *private_data, uint64_t ubuf,
+				     size_t count)
+{
+	const size_t response_size = sizeof(struct iommu_hwpt_page_response);
+	struct iommufd_fault *fault = private_data;
+	struct iommu_hwpt_page_response response;
+	size_t done = 0, i;
+	long rc = 0;
+
+	if (count % response_size)
+		return -ESPIPE;
+	while (count > done) {
+		rc = umem_copy_from(&response, ubuf + done, response_size);
+		if (rc)
+			break;
+		if (response.code != IOMMUFD_PAGE_RESP_SUCCESS &&
+		    response.code != IOMMUFD_PAGE_RESP_INVALID) {
+			rc = -EINVAL;
+			break;
+		}
+		for (i = 0; i < fault->nresponse; i++)
+			if (fault->response[i]->cookie == response.cookie)
+				break;
+		if (i == fault->nresponse) {
+			rc = -EINVAL;
+			break;
+		}
+		/* iopf_group_response(): the mock driver's is a no-op */
+		mock_free(fault->response[i]);
+		group_array_del(fault->response, &fault->nresponse, i);
+		done += response_size;
+	}
+	umem_snapshot_drop();
+	return done ? (long)done : rc;
+}
+
 /* iommufd_fault_fops_release(): the fd's holds on the object and ctx go. */
 static void iommufd_fault_fops_release(void *private_data)
 {
@@ -43,7 +267,9 @@ static void iommufd_fault_fops_release(void *private_data)
 }
 
 static const struct iommufd_file_ops iommufd_fault_fops = {
-	.name = "iommufd-mock-pgfault",
+	.name = "[iommufd-pgfault]",
+	.read = iommufd_fault_fops_read,
+	.write = iommufd_fault_fops_write,
 	.release = iommufd_fault_fops_release,
 };
 
@@ -61,10 +287,16 @@ int iommufd_fault_alloc(struct iommufd_ucmd *ucmd)
 	if (!fault)
 		return -ENOMEM;
 	fault->ictx = ucmd->ictx;
-	fdno = iommufd_file_install(&iommufd_fault_fops, fault, true);
+	/* iommufd_eventq_init(): get_unused_fd_flags(O_CLOEXEC) */
+	fdno = eventfd(0, EFD_CLOEXEC);
 	if (fdno < 0) {
 		iommufd_object_abort(ucmd->ictx, &fault->obj);
 		return -EMFILE;
+	}
+	fdno = iommufd_file_install_fd(&iommufd_fault_fops, fault, fdno);
+	if (fdno < 0) {
+		iommufd_object_abort(ucmd->ictx, &fault->obj);
+		return fdno;
 	}
 	fault->obj.users++;
 	iommufd_ctx_get(ucmd->ictx);
@@ -78,8 +310,6 @@ int iommufd_fault_alloc(struct iommufd_ucmd *ucmd)
 	}
 	return rc;
 }
-
-#if IOMMUFD_MOCK_HAVE_7X
 
 /* eventq.c: an arbitrary upper bound for veventq_depth that fits all HWs */
 #define VEVENTQ_MAX_DEPTH (1U << 19)
@@ -230,9 +460,20 @@ static void iommufd_veventq_fops_release(void *private_data)
 	iommufd_ctx_put(ictx);
 }
 
+/* The kernel's file has no write method: vfs_write() says EINVAL. */
+static long iommufd_veventq_fops_write(void *private_data, uint64_t ubuf,
+				       size_t count)
+{
+	(void)private_data;
+	(void)ubuf;
+	(void)count;
+	return -EINVAL;
+}
+
 static const struct iommufd_file_ops iommufd_veventq_fops = {
 	.name = "[iommufd-viommu-event]",
 	.read = iommufd_veventq_fops_read,
+	.write = iommufd_veventq_fops_write,
 	.release = iommufd_veventq_fops_release,
 };
 
@@ -368,5 +609,3 @@ int iommufd_viommu_report_event(struct iommufd_viommu *viommu, uint32_t type,
 	pthread_mutex_unlock(&q->lock);
 	return 0;
 }
-
-#endif

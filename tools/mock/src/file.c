@@ -167,6 +167,8 @@ static void init_once(void)
 	g_have_arena = shared != NULL;
 	g_lock = shared ? &shared->lock : &g_private_lock;
 	pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
+	/* before any answer: an exec'd image uses fds it kept, unopened */
+	iommufd_mock_personality_init();
 }
 
 static void mock_lock(void)
@@ -567,6 +569,31 @@ bool iommufd_mock_fd_read(int fd, void *buf, size_t count, long *ret)
 	return true;
 }
 
+bool iommufd_mock_fd_write(int fd, const void *buf, size_t count, long *ret)
+{
+	struct iommufd_file *file;
+	long rc;
+
+	if (!iommufd_mock_fd_active())
+		return false;
+	mock_lock();
+	file = fd_lookup(fd);
+	/* Files without a write method (the memfds) write as themselves. */
+	if (!file || !file_op(file)->write) {
+		mock_unlock();
+		return false;
+	}
+	rc = file_op(file)->write(file->private_data, (uintptr_t)buf, count);
+	mock_unlock();
+	if (rc < 0) {
+		errno = (int)-rc;
+		*ret = -1;
+	} else {
+		*ret = rc;
+	}
+	return true;
+}
+
 bool iommufd_mock_fd_rw(int fd, void *buf, size_t count, uint64_t pos,
 			bool write, long *ret)
 {
@@ -860,8 +887,12 @@ bool iommufd_mock_fd_has_mock_bus(void)
 {
 	bool has;
 
+	/*
+	 * Every kernel the mock speaks registers the bus (6.4 on); a
+	 * personality the build cannot be has no /dev/iommu, nor the bus.
+	 */
 	mock_lock();
-	has = iommufd_mock_kernel_7x();
+	has = !iommufd_mock_personality_init();
 	mock_unlock();
 	return has;
 }

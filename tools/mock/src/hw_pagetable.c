@@ -65,11 +65,10 @@ iommufd_hwpt_paging_alloc(struct iommufd_ctx *ictx, struct iommufd_ioas *ioas,
 	struct iommufd_hwpt_paging *hwpt_paging;
 	struct iommufd_hw_pagetable *hwpt;
 
-#if IOMMUFD_MOCK_HAVE_7X
-	/* 6.13 let a paging HWPT take a fault queue, 6.15 PASID attachment. */
-	if (iommufd_mock_7x())
-		valid_flags |= IOMMU_HWPT_FAULT_ID_VALID | IOMMU_HWPT_ALLOC_PASID;
-#endif
+	if (iommufd_mock_has(IOMMUFD_MOCK_HWPT_PAGING_FAULT))
+		valid_flags |= IOMMU_HWPT_FAULT_ID_VALID;
+	if (iommufd_mock_has(IOMMUFD_MOCK_PASID))
+		valid_flags |= IOMMU_HWPT_ALLOC_PASID;
 	if (flags & ~valid_flags) {
 		*rc = -EOPNOTSUPP;
 		return NULL;
@@ -94,7 +93,7 @@ iommufd_hwpt_paging_alloc(struct iommufd_ctx *ictx, struct iommufd_ioas *ioas,
 	ioas->obj.users++;
 	hwpt_paging->ioas = ioas;
 	hwpt_paging->nest_parent = flags & IOMMU_HWPT_ALLOC_NEST_PARENT;
-	hwpt->pasid_compat = flags & MOCK_HWPT_ALLOC_PASID;
+	hwpt->pasid_compat = flags & IOMMU_HWPT_ALLOC_PASID;
 	*rc = mock_domain_alloc_paging(&hwpt->domain, idev,
 				       flags & ~IOMMU_HWPT_FAULT_ID_VALID,
 				       user_cmd && user_cmd->data_len ?
@@ -136,10 +135,8 @@ iommufd_hwpt_nested_alloc(struct iommufd_ctx *ictx,
 	uint32_t valid_flags = IOMMU_HWPT_FAULT_ID_VALID;
 	struct iommufd_hwpt_nested *hwpt_nested;
 
-#if IOMMUFD_MOCK_HAVE_7X
-	if (iommufd_mock_7x())
+	if (iommufd_mock_has(IOMMUFD_MOCK_PASID))
 		valid_flags |= IOMMU_HWPT_ALLOC_PASID;
-#endif
 	if ((cmd->flags & ~valid_flags) || !cmd->data_len) {
 		*rc = -EOPNOTSUPP;
 		return NULL;
@@ -156,7 +153,7 @@ iommufd_hwpt_nested_alloc(struct iommufd_ctx *ictx,
 	}
 	parent->common.obj.users++;
 	hwpt_nested->parent = parent;
-	hwpt_nested->common.pasid_compat = cmd->flags & MOCK_HWPT_ALLOC_PASID;
+	hwpt_nested->common.pasid_compat = cmd->flags & IOMMU_HWPT_ALLOC_PASID;
 	*rc = mock_domain_alloc_nested(&hwpt_nested->common.domain, cmd);
 	if (*rc) {
 		iommufd_object_abort_and_destroy(ictx, &hwpt_nested->common.obj);
@@ -165,7 +162,6 @@ iommufd_hwpt_nested_alloc(struct iommufd_ctx *ictx,
 	return hwpt_nested;
 }
 
-#if IOMMUFD_MOCK_HAVE_7X
 /*
  * iommufd_viommu_alloc_hwpt_nested(): the parent is the vIOMMU's; the
  * driver's mock_viommu_alloc_domain_nested() takes the selftest data.
@@ -192,7 +188,7 @@ iommufd_viommu_alloc_hwpt_nested(struct iommufd_ctx *ictx,
 	hwpt_nested->viommu = viommu;
 	viommu->obj.users++;
 	hwpt_nested->parent = viommu->hwpt;
-	hwpt_nested->common.pasid_compat = cmd->flags & MOCK_HWPT_ALLOC_PASID;
+	hwpt_nested->common.pasid_compat = cmd->flags & IOMMU_HWPT_ALLOC_PASID;
 	*rc = mock_domain_alloc_nested(&hwpt_nested->common.domain, cmd);
 	if (*rc) {
 		iommufd_object_abort_and_destroy(ictx, &hwpt_nested->common.obj);
@@ -201,7 +197,6 @@ iommufd_viommu_alloc_hwpt_nested(struct iommufd_ctx *ictx,
 	hwpt_nested->common.domain.viommu = viommu;
 	return hwpt_nested;
 }
-#endif
 
 int iommufd_hwpt_alloc(struct iommufd_ucmd *ucmd)
 {
@@ -243,7 +238,6 @@ int iommufd_hwpt_alloc(struct iommufd_ucmd *ucmd)
 		if (!hwpt_nested)
 			return rc;
 		hwpt = &hwpt_nested->common;
-#if IOMMUFD_MOCK_HAVE_7X
 	} else if (pt_obj->type == IOMMUFD_OBJ_VIOMMU) {
 		struct iommufd_hwpt_nested *hwpt_nested;
 
@@ -253,7 +247,6 @@ int iommufd_hwpt_alloc(struct iommufd_ucmd *ucmd)
 		if (!hwpt_nested)
 			return rc;
 		hwpt = &hwpt_nested->common;
-#endif
 	} else {
 		return -EINVAL;
 	}
@@ -334,7 +327,7 @@ int iommufd_hwpt_invalidate(struct iommufd_ucmd *ucmd)
 	if (!hwpt_nested) {
 		/*
 		 * 6.12 looks up a nested HWPT only: anything else is not
-		 * found. 7.x (6.13, for vIOMMUs) looks up any object and
+		 * found. 6.13 (for vIOMMUs) looks up any object and
 		 * dispatches on its type: a type without invalidation, a
 		 * paging HWPT say, is EINVAL.
 		 */
@@ -343,16 +336,14 @@ int iommufd_hwpt_invalidate(struct iommufd_ucmd *ucmd)
 					   IOMMUFD_OBJ_ANY);
 
 		rc = -ENOENT;
-#if IOMMUFD_MOCK_HAVE_7X
-		if (iommufd_mock_7x() && obj && obj->type == IOMMUFD_OBJ_VIOMMU)
+		if (!iommufd_mock_has(IOMMUFD_MOCK_VIOMMU) || !obj)
+			goto out;
+		if (obj->type == IOMMUFD_OBJ_VIOMMU)
 			rc = iommufd_viommu_cache_invalidate(
 				container_of(obj, struct iommufd_viommu, obj),
 				cmd, &done);
-		else if (iommufd_mock_7x() && obj)
+		else
 			rc = -EINVAL;
-#else
-		(void)obj;
-#endif
 		goto out;
 	}
 	rc = mock_domain_cache_invalidate_user(&hwpt_nested->common.domain, cmd,

@@ -61,6 +61,7 @@ DEFINE_REAL(void *, mmap, void *, size_t, int, int, int, off_t)
 DEFINE_REAL(void *, mmap64, void *, size_t, int, int, int, off64_t)
 DEFINE_REAL(int, munmap, void *, size_t)
 DEFINE_REAL(ssize_t, __read_chk, int, void *, size_t, size_t)
+DEFINE_REAL(ssize_t, write, int, const void *, size_t)
 DEFINE_REAL(int, close_range, unsigned int, unsigned int, int)
 DEFINE_REAL(void, closefrom, int)
 DEFINE_REAL(int, access, const char *, int)
@@ -121,12 +122,6 @@ static void path_normalise(char *path)
 }
 
 /*
- * Whether (dirfd, path) names target (absolute, normalised): absolute paths
- * after normalising "//", "/./" and "..", relative ones against the cwd or
- * dirfd. Symlinks are not followed (a link to a node that does not exist
- * cannot be resolved).
- */
-/*
  * (dirfd, path) as an absolute, normalised path in buf (PATH_MAX * 2
  * bytes): relative paths against the cwd or dirfd. False if it cannot be
  * told (too long, a dirfd that is gone).
@@ -160,23 +155,23 @@ bool path_absolute(int dirfd, const char *path, char *buf)
 	return true;
 }
 
-bool path_names(int dirfd, const char *path, const char *target)
+/* Whether path's last component is base (the cheap filter of each open). */
+static bool path_ends_with(const char *path, const char *base)
 {
-	const char *base = strrchr(target, '/') + 1;
-	size_t blen = strlen(base);
-	char buf[PATH_MAX * 2];
-	size_t n;
+	size_t blen = strlen(base), n = strlen(path);
 
-	if (!path)
-		return false;
-	n = strlen(path);
-	/* Cheap filter: the last component must be target's. */
 	while (n && path[n - 1] == '/')
 		n--;
-	if (n < blen || strncmp(path + n - blen, base, blen) ||
-	    (n > blen && path[n - blen - 1] != '/'))
-		return false;
-	return path_absolute(dirfd, path, buf) && !strcmp(buf, target);
+	return n >= blen && !strncmp(path + n - blen, base, blen) &&
+	       (n == blen || path[n - blen - 1] == '/');
+}
+
+bool path_names(int dirfd, const char *path, const char *target)
+{
+	char buf[PATH_MAX * 2];
+
+	return path && path_ends_with(path, strrchr(target, '/') + 1) &&
+	       path_absolute(dirfd, path, buf) && !strcmp(buf, target);
 }
 
 /*
@@ -193,11 +188,24 @@ int vfio_path(int dirfd, const char *path, char *abs, char *tree)
 	return iommufd_mock_fd_vfio_lookup(abs, tree, PATH_MAX);
 }
 
-
 /* Whether (dirfd, path) names /dev/iommu. */
 static bool is_iommu_path(int dirfd, const char *path)
 {
 	return path_names(dirfd, path, MOCK_DEV_PATH);
+}
+
+bool proc_open(int dirfd, const char *path, int flags, int *fd)
+{
+	char buf[PATH_MAX * 2];
+
+	if ((flags & O_ACCMODE) != O_RDONLY ||
+	    (flags & (O_CREAT | O_DIRECTORY | O_PATH)) || is_empty(path) ||
+	    !(path_ends_with(path, "status") ||
+	      path_ends_with(path, "vmstat")) ||
+	    !path_absolute(dirfd, path, buf))
+		return false;
+	*fd = iommufd_mock_fd_proc_open(buf, flags);
+	return *fd != -2;
 }
 
 /* iommufd_fops_open(): a fresh context per open, like the kernel. */
@@ -220,18 +228,12 @@ static bool needs_mode(int flags)
 	return (flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE;
 }
 
-/*
- * /proc/<pid>/status with the mock's pins in VmPin (task_mmu.c), where the
- * process has any.
- */
-#define PROC_STATUS_OPEN(pathv, flagsv)                                      \
+/* /proc/<pid>/status and /proc/vmstat with the mock's pins (proc.c) */
+#define PROC_OPEN(dirfdv, pathv, flagsv)                                     \
 	do {                                                                 \
-		if (!is_empty(pathv) && !strncmp(pathv, "/proc/", 6)) {      \
-			int __pfd = iommufd_mock_fd_proc_status(pathv,       \
-								flagsv);     \
-			if (__pfd != -2)                                     \
-				return __pfd;                                \
-		}                                                            \
+		int __pfd;                                                   \
+		if (proc_open(dirfdv, pathv, flagsv, &__pfd))                \
+			return __pfd;                                        \
 	} while (0)
 
 /*
@@ -250,7 +252,7 @@ static bool needs_mode(int flags)
 		}                                                            \
 		if (is_iommu_path(dirfd, path))                              \
 			return mock_open(path, flags);                       \
-		PROC_STATUS_OPEN(path, flags);                               \
+		PROC_OPEN(dirfd, path, flags);                               \
 		{                                                            \
 			VFIO_REDIRECT(dirfd, path);                          \
 			if (__vkind == IOMMUFD_MOCK_VFIO_NODE ||             \
@@ -290,7 +292,7 @@ MOCK_EXPORT int openat64(int dirfd, const char *path, int flags, ...)
 	do {                                                                 \
 		if (is_iommu_path(dirfd, path))                              \
 			return mock_open(path, flags);                       \
-		PROC_STATUS_OPEN(path, flags);                               \
+		PROC_OPEN(dirfd, path, flags);                               \
 		{                                                            \
 			VFIO_REDIRECT(dirfd, path);                          \
 			if (__vkind == IOMMUFD_MOCK_VFIO_NODE ||             \
@@ -358,8 +360,9 @@ MOCK_EXPORT int ioctl(int fd, unsigned long request, ...)
 }
 
 /*
- * read(2) of a vEVENTQ's fd hands out whole records (eventq.c); every other
- * fd, mock or not, reads as itself. _FORTIFY_SOURCE builds call __read_chk.
+ * read(2) of a fault queue's or a vEVENTQ's fd hands out whole records
+ * (eventq.c); every other fd, mock or not, reads as itself.
+ * _FORTIFY_SOURCE builds call __read_chk.
  */
 MOCK_EXPORT ssize_t read(int fd, void *buf, size_t count)
 {
@@ -377,6 +380,19 @@ MOCK_EXPORT ssize_t __read_chk(int fd, void *buf, size_t count, size_t buflen)
 	if (count <= buflen && iommufd_mock_fd_read(fd, buf, count, &ret))
 		return ret;
 	return resolve___read_chk()(fd, buf, count, buflen);
+}
+
+/*
+ * write(2) of a fault queue's fd takes responses (eventq.c); every other
+ * fd writes as itself (glibc has no fortified write).
+ */
+MOCK_EXPORT ssize_t write(int fd, const void *buf, size_t count)
+{
+	long ret;
+
+	if (iommufd_mock_fd_write(fd, buf, count, &ret))
+		return ret;
+	return resolve_write()(fd, buf, count);
 }
 
 /*
@@ -524,9 +540,9 @@ MOCK_EXPORT void closefrom(int lowfd)
 #define MOCK_DEV_MINOR 124
 
 /*
- * 7.x: the bus of CONFIG_IOMMUFD_TEST's mock devices (7.3 selftest.c,
- * iommufd_mock_bus_type, "iommufd_mock"), which 7.x selftests look for
- * before they use the mock domain. The 7.3 personality answers stat() and
+ * The bus of CONFIG_IOMMUFD_TEST's mock devices (selftest.c,
+ * iommufd_mock_bus_type, "iommufd_mock"; 6.4 on), which 7.x selftests look
+ * for before they use the mock domain. The mock answers stat() and
  * access() of its directory, not opendir() (nothing is listed in it).
  */
 #define MOCK_BUS_PATH "/sys/bus/iommufd_mock"

@@ -45,6 +45,13 @@ bool path_absolute(int dirfd, const char *path, char *buf) IOMMUFD_MOCK_HIDDEN;
 /* Whether (dirfd, path) names target (absolute, normalised). */
 bool path_names(int dirfd, const char *path, const char *target) IOMMUFD_MOCK_HIDDEN;
 /*
+ * A read-only open of /proc/<pid>/status or /proc/vmstat while the mock
+ * holds pins they count: *fd is the file as the kernel would show it
+ * (proc.c), or -1 with errno set. False: not such a file, open what the
+ * program asked for.
+ */
+bool proc_open(int dirfd, const char *path, int flags, int *fd) IOMMUFD_MOCK_HIDDEN;
+/*
  * The mock VFIO devices' paths (vfio_sysfs.c): which kind (dirfd, path)
  * is, with its absolute form in abs and, for the sysfs tree, the path
  * there in tree (PATH_MAX bytes). Nothing is looked up while

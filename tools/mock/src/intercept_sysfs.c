@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The libc side of the mock's VFIO devices (vfio_sysfs.c) and of VmPin
- * (task_mmu.c): directory listings, links and stdio opens of the devices'
+ * (proc.c): directory listings, links and stdio opens of the devices'
  * sysfs tree go there (glibc's opendir() and fopen() open their files
  * internally, past the interposed open()); /proc/<pid>/status and
  * /proc/vmstat opened with fopen() show the mock's pins, and the links of
@@ -30,18 +30,25 @@ DEFINE_REAL(FILE *, fopen, const char *, const char *)
 DEFINE_REAL(FILE *, fopen64, const char *, const char *)
 DEFINE_REAL(ssize_t, readlink, const char *, char *, size_t)
 
-/* fopen() of /proc/<pid>/status: the copy with VmPin, as a stream */
-static bool proc_status_fopen(const char *path, const char *mode, FILE **f)
+/*
+ * fopen() of /proc/<pid>/status or /proc/vmstat: the copy with the mock's
+ * pins, as a stream (stdio opens through glibc's own open, which no
+ * wrapper sees).
+ */
+static bool proc_fopen(const char *path, const char *mode, FILE **f)
 {
-	int fd;
+	int fd, err;
 
-	if (is_empty(path) || strncmp(path, "/proc/", 6) || strchr(mode, 'w') ||
-	    strchr(mode, 'a') || strchr(mode, '+'))
-		return false;
-	fd = iommufd_mock_fd_proc_status(path, strchr(mode, 'e') ? O_CLOEXEC : 0);
-	if (fd == -2)
+	if (!mode || mode[0] != 'r' || strchr(mode, '+') ||
+	    !proc_open(AT_FDCWD, path,
+		       O_RDONLY | (strchr(mode, 'e') ? O_CLOEXEC : 0), &fd))
 		return false;
 	*f = fd < 0 ? NULL : fdopen(fd, mode);
+	if (fd >= 0 && !*f) {
+		err = errno;
+		close(fd);
+		errno = err;
+	}
 	return true;
 }
 
@@ -105,7 +112,7 @@ MOCK_EXPORT FILE *fopen(const char *path, const char *mode)
 	int dirfd = AT_FDCWD;
 	FILE *f;
 
-	if (proc_status_fopen(path, mode, &f))
+	if (proc_fopen(path, mode, &f))
 		return f;
 	VFIO_REDIRECT(dirfd, path);
 
@@ -118,7 +125,7 @@ MOCK_EXPORT FILE *fopen64(const char *path, const char *mode)
 	int dirfd = AT_FDCWD;
 	FILE *f;
 
-	if (proc_status_fopen(path, mode, &f))
+	if (proc_fopen(path, mode, &f))
 		return f;
 	VFIO_REDIRECT(dirfd, path);
 

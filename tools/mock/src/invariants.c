@@ -170,7 +170,6 @@ static int check_users(struct check *c, struct iommufd_ctx *ictx)
 					  id);
 			break;
 		}
-#if IOMMUFD_MOCK_HAVE_7X
 		case IOMMUFD_OBJ_VEVENTQ:
 			want[container_of(obj, struct iommufd_veventq, obj)
 				     ->viommu->obj.id] += 1;
@@ -178,7 +177,6 @@ static int check_users(struct check *c, struct iommufd_ctx *ictx)
 		case IOMMUFD_OBJ_HW_QUEUE:
 			iommufd_hw_queue_holds(obj, count_hold, &h);
 			break;
-#endif
 		default:
 			break;
 		}
@@ -349,7 +347,7 @@ static int check_pages(struct check *c, struct iommufd_ctx *ictx,
 		uint64_t from = r[i].first > next ? r[i].first : next;
 
 		for (uint64_t idx = from; idx <= r[i].last; idx++) {
-			if (!iopt_pages_count_pins(pages->uptr + idx * ps)) {
+			if (!iopt_pages_held(pages, idx)) {
 				rc = fail(c, "page %#llx of a held range is not pinned",
 					  (unsigned long long)(pages->uptr +
 							       idx * ps));
@@ -419,6 +417,7 @@ int iommufd_mock_check_unpinned(unsigned long uva, unsigned long length,
 	struct check c = { .why = why, .len = len };
 	uint64_t ps = umem_page_size();
 
+	umem_snapshot_load(uva & ~(ps - 1), length + (uva & (ps - 1)));
 	for (uint64_t va = uva & ~(ps - 1); va < uva + length; va += ps)
 		if (iopt_pages_count_pins(va))
 			return fail(&c, "page %#llx still pinned with no context",

@@ -165,7 +165,6 @@ static int conv_iommu_prot(uint32_t map_flags)
 	return map_flags & (IOMMU_IOAS_MAP_WRITEABLE | IOMMU_IOAS_MAP_READABLE);
 }
 
-#if IOMMUFD_MOCK_HAVE_7X
 /* iommufd_ioas_map_file() (7.x, ioas.c:204): IOAS_MAP's checks, then a file. */
 int iommufd_ioas_map_file(struct iommufd_ucmd *ucmd)
 {
@@ -195,7 +194,6 @@ int iommufd_ioas_map_file(struct iommufd_ucmd *ucmd)
 	cmd->iova = iova;
 	return iommufd_ucmd_respond(ucmd, sizeof(*cmd));
 }
-#endif
 
 int iommufd_ioas_map(struct iommufd_ucmd *ucmd)
 {
@@ -302,7 +300,6 @@ int iommufd_ioas_unmap(struct iommufd_ucmd *ucmd)
 	return iommufd_ucmd_respond(ucmd, sizeof(*cmd));
 }
 
-#if IOMMUFD_MOCK_HAVE_7X
 /*
  * iommufd_ioas_noiommu_get_pa() (7.x): our kernels are built without
  * CONFIG_IOMMUFD_NOIOMMU, where iommufd_private.h makes it a stub that
@@ -332,12 +329,12 @@ int iommufd_ioas_noiommu_get_pa(struct iommufd_ucmd *ucmd)
 /*
  * need_charge_update(): the pages were charged to another process. The
  * kernel compares mm and user; the mock's accounting is per process
- * (README.md), so a process is its pid.
+ * (README.md), so a process is its pid (charge_pid: 0 for an mm gone).
  */
 static bool need_charge_update(struct iopt_pages *pages)
 {
 	return pages->account_mode != IOPT_PAGES_ACCOUNT_NONE &&
-	       pages->source_pid != iommufd_mock_pid();
+	       pages->charge_pid != iommufd_mock_pid();
 }
 
 /*
@@ -380,28 +377,35 @@ int iommufd_ioas_change_process(struct iommufd_ucmd *ucmd)
 	for (mode = 0; mode <= IOPT_PAGES_ACCOUNT_MM; mode++) {
 		if (!all_npinned[mode])
 			continue;
-		rc = iopt_update_pinned(mode, all_npinned[mode], true);
+		rc = iopt_update_pinned(iommufd_mock_pid(), mode,
+					all_npinned[mode], true);
 		if (rc) {
 			while (mode-- > 0)
 				if (all_npinned[mode])
-					iopt_update_pinned(mode,
+					iopt_update_pinned(iommufd_mock_pid(),
+							   mode,
 							   all_npinned[mode],
 							   false);
 			goto out;
 		}
 	}
-	/* Uncharge the old owner, then change_mm(). */
+	/*
+	 * Uncharge the old owner, then change_mm(). Pages of
+	 * IOPT_PAGES_ACCOUNT_NONE keep their pinned_vm in the old mm and will
+	 * uncount it from the new one, as the kernel's do.
+	 */
 	for (i = 0; i < nseen; i++) {
 		if (need_charge_update(seen[i]))
-			iopt_update_pinned(seen[i]->account_mode,
+			iopt_update_pinned(seen[i]->charge_pid,
+					   seen[i]->account_mode,
 					   seen[i]->npinned, false);
 		seen[i]->source_pid = iommufd_mock_pid();
+		seen[i]->charge_pid = iommufd_mock_pid();
 	}
 out:
 	mock_free(seen);
 	return rc;
 }
-#endif
 
 /* iommufd_option_rlimit_mode(): per user, or per mm after SET 1. */
 int iommufd_option_rlimit_mode(struct iommu_option *cmd,

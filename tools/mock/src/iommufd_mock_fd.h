@@ -53,7 +53,8 @@ bool iommufd_mock_fd_ioctl(int fd, unsigned long request, void *arg,
 
 /**
  * iommufd_mock_fd_read() - read(2) of fd, if fd is a mock file with a read
- * method (a vEVENTQ: whole records, as the kernel's file hands them out)
+ * method (a fault queue or a vEVENTQ: whole records, as the kernel's file
+ * hands them out)
  * @fd: the fd the program passed
  * @buf: its buffer
  * @count: its size
@@ -63,6 +64,19 @@ bool iommufd_mock_fd_ioctl(int fd, unsigned long request, void *arg,
  */
 bool iommufd_mock_fd_read(int fd, void *buf, size_t count,
 			  long *ret) IOMMUFD_MOCK_HIDDEN;
+
+/**
+ * iommufd_mock_fd_write() - write(2) of fd, if fd is a mock file with a
+ * write method (a fault queue: the responses to the faults read)
+ * @fd: the fd the program passed
+ * @buf: its buffer
+ * @count: its size
+ * @ret: the result as libc returns it (-1 with errno set on error)
+ *
+ * Return: false if fd is not such a file (nothing was done), else true.
+ */
+bool iommufd_mock_fd_write(int fd, const void *buf, size_t count,
+			   long *ret) IOMMUFD_MOCK_HIDDEN;
 
 /**
  * iommufd_mock_fd_mmap() - mmap(2) of fd, if fd is a mock file with an mmap
@@ -171,16 +185,17 @@ bool iommufd_mock_fd_used(void) IOMMUFD_MOCK_HIDDEN;
 void iommufd_mock_call_locked(void (*fn)(void *arg), void *arg) IOMMUFD_MOCK_HIDDEN;
 
 /**
- * iommufd_mock_fd_proc_status() - open /proc/<pid>/status with the mock's
- * pins in VmPin, or /proc/vmstat with them in nr_foll_pin_acquired (proc.c)
+ * iommufd_mock_fd_proc_open() - open /proc/<pid>/status with the mock's
+ * pins in VmPin and VmLck, or /proc/vmstat with them in
+ * nr_foll_pin_acquired (proc.c)
  * @path: an absolute, normalised path
  * @flags: open()'s flags (O_CLOEXEC is honoured)
  *
  * Return: an fd of a copy (a memfd), -1 with errno set, or -2 when the
- * path is not such a file or the process has no pins of the mock's (the
- * caller opens the real file).
+ * path is not such a file or the mock counts no pins there (the caller
+ * opens the real file).
  */
-int iommufd_mock_fd_proc_status(const char *path, int flags) IOMMUFD_MOCK_HIDDEN;
+int iommufd_mock_fd_proc_open(const char *path, int flags) IOMMUFD_MOCK_HIDDEN;
 
 /* ---- IOMMUFD_MOCK_VFIO's devices (vfio_sysfs.c) ---- */
 

@@ -13,6 +13,8 @@
  *   io_pagetable.c  areas, reserved and allowed ranges, IOVA allocation,
  *                   domains and accesses of an io_pagetable
  *   pages.c         iopt_pages: pins, memlock accounting, access ranges
+ *   pages_check.c   which page a pin holds, as the selftest checks ask
+ *   proc.c          /proc/<pid>/status and /proc/vmstat with the mock's pins
  *   hw_pagetable.c  paging and nested HWPTs, dirty tracking, invalidation
  *   device.c        devices and their attachment, accesses, GET_HW_INFO
  *   eventq.c        the fault queue (6.12's fault.c, eventq.c since 6.14),
@@ -27,6 +29,7 @@
  *   intercept.c     the interposed libc functions
  *   umem.c          the process's memory as the kernel sees it
  *   itree.c         the interval tree the above is built on
+ *   personality.c   the kernels the mock speaks and what each has
  *
  * Everything here is called with the mock's lock held (file.c).
  */
@@ -45,54 +48,9 @@
 
 #include "arena.h"
 #include "itree.h"
+#include "personality.h"
 
 #define MOCK_HIDDEN __attribute__((visibility("hidden")))
-
-/*
- * ---- the kernel personality (main.c) ----
- *
- * One build answers as each kernel its headers can express, chosen at run
- * time by IOMMUFD_MOCK_KERNEL. What the headers offer is probed by their
- * macros, never by a version number: 7.x's uapi header has IOMMU_VIOMMU_ALLOC
- * (6.13) and 7.x's iommufd_test.h MOCK_PASID_WIDTH (6.15); with both the 7.3
- * personality exists, else only 6.12's.
- */
-#if defined(IOMMU_VIOMMU_ALLOC) && defined(MOCK_PASID_WIDTH)
-#define IOMMUFD_MOCK_HAVE_7X 1
-#else
-#define IOMMUFD_MOCK_HAVE_7X 0
-#endif
-
-enum iommufd_mock_kernel {
-	IOMMUFD_MOCK_KERNEL_6_12,
-	IOMMUFD_MOCK_KERNEL_7_3,
-};
-
-extern enum iommufd_mock_kernel iommufd_mock_kernel MOCK_HIDDEN;
-
-/* iommufd_mock_7x() before any open (reads IOMMUFD_MOCK_KERNEL), main.c */
-bool iommufd_mock_kernel_7x(void) MOCK_HIDDEN;
-
-/* Whether the mock answers as a 7.x kernel (the generic page table mock). */
-static inline bool iommufd_mock_7x(void)
-{
-	return IOMMUFD_MOCK_HAVE_7X &&
-	       iommufd_mock_kernel >= IOMMUFD_MOCK_KERNEL_7_3;
-}
-
-/*
- * 6.12's MOCK_FLAGS_DEVICE_HUGE_IOVA, which 7.x's iommufd_test.h dropped
- * (its mock takes huge pages per domain, pagetable_type); the bit stays
- * meaningful for the 6.12 personality whatever header the build used.
- */
-#define MOCK_DEV_FLAG_HUGE_IOVA_612 (1U << 1)
-#if IOMMUFD_MOCK_HAVE_7X
-#define MOCK_DEV_FLAG_PASID MOCK_FLAGS_DEVICE_PASID
-#define MOCK_HWPT_ALLOC_PASID IOMMU_HWPT_ALLOC_PASID
-#else
-#define MOCK_DEV_FLAG_PASID 0U
-#define MOCK_HWPT_ALLOC_PASID 0U
-#endif
 
 #define container_of(ptr, type, member)                                      \
 	((type *)((char *)(ptr) - offsetof(type, member)))
@@ -101,6 +59,7 @@ static inline bool iommufd_mock_7x(void)
 
 struct iommufd_ctx;
 struct iommufd_object;
+struct umem_page_id;
 struct iommufd_ioas;
 struct iommufd_hw_pagetable;
 struct iommufd_hwpt_paging;
@@ -109,65 +68,7 @@ struct iommufd_access;
 struct iommufd_fault;
 struct mock_iommu_domain;
 
-/* ---- file.c: struct file and the fd table ---- */
-
-struct iommufd_file_ops {
-	const char *name;	/* of the memfd that stands for the file */
-	/* NULL: no ioctl method (ENOTTY); else 0 or more, or a -errno */
-	long (*ioctl)(void *private_data, unsigned long cmd, void *arg);
-	/* NULL: read() acts on the fd itself; else bytes read, or a -errno */
-	long (*read)(void *private_data, uint64_t ubuf, size_t count);
-	/*
-	 * NULL (or 1 returned): mmap() acts on the fd itself; else 0 (file.c
-	 * maps the fd's memfd and holds *owner and *ictx per VMA), or a -errno
-	 */
-	int (*mmap)(void *private_data, size_t length, int prot, int flags,
-		    uint64_t offset, struct iommufd_object **owner,
-		    struct iommufd_ctx **ictx);
-	/* NULL: pread()/pwrite() act on the fd itself; else bytes, or -errno */
-	long (*rw)(void *private_data, uint64_t ubuf, size_t count,
-		   uint64_t pos, bool write);
-	/*
-	 * Set: mmap() is the file's own business (a VFIO device's trapped
-	 * BAR), which maps and holds what it needs: the address, or
-	 * MAP_FAILED with *err set
-	 */
-	void *(*mmap_region)(void *private_data, void *addr, size_t len,
-			     int prot, int flags, uint64_t off, int *err);
-	/* the last fd of the file is gone */
-	void (*release)(void *private_data);
-};
-
-/* Creates an fd for a new file (get_unused_fd + fd_install): fd or -errno. */
-int iommufd_file_install(const struct iommufd_file_ops *fops,
-			 void *private_data, bool cloexec) MOCK_HIDDEN;
-/*
- * The same for an fd the caller made (an eventfd that must wake poll()):
- * the file owns it from here on, also on failure (it is closed then).
- */
-int iommufd_file_install_fd(const struct iommufd_file_ops *fops,
-			    void *private_data, int fd) MOCK_HIDDEN;
-/* The private_data of fd if it is a file with these fops, else NULL. */
-void *iommufd_file_private(int fd, const struct iommufd_file_ops *fops) MOCK_HIDDEN;
-/* The lowest fd of the file of these fops and private_data, or -1. */
-int iommufd_file_fd(const struct iommufd_file_ops *fops,
-		    void *private_data) MOCK_HIDDEN;
-/*
- * Takes back an fd that was installed but never handed to the program (an
- * ioctl failed after creating it): forgets it, puts the file, closes it.
- */
-void iommufd_file_discard(int fd) MOCK_HIDDEN;
-/*
- * Who an object holds, told to the invariant checker (invariants.c) by the
- * file that takes the holds, so that one file knows them: hold(arg, obj)
- * once per users++ it keeps on obj.
- */
-struct iommufd_object;
-struct iommufd_ctx;
-typedef void iommufd_hold_fn(void *arg, const struct iommufd_object *held);
-/* the mmap windows (VMAs) of ictx: each holds its owner object */
-void iommufd_file_vma_holds(const struct iommufd_ctx *ictx,
-			    iommufd_hold_fn *hold, void *arg) MOCK_HIDDEN;
+#include "iommufd_file.h"
 
 /* ---- main.c: the context and its objects ---- */
 
@@ -193,6 +94,8 @@ struct iommufd_ctx {
 	/* ctx->mt_mmap: the mmap windows of driver objects, by offset (7.x) */
 	struct iommufd_mmap **mmaps;
 	size_t nmmaps;
+	/* the last attach handle made (struct iommufd_attach_handle) */
+	uint64_t attach_handles;
 };
 
 struct iommufd_ucmd {
@@ -324,6 +227,12 @@ struct iopt_pages {
 	struct itree_node uva_node;	/* in pages.c's tree of every iopt_pages */
 	enum iopt_address_type type;
 	int source_pid;		/* pages->source_mm: whose pins these are */
+	/*
+	 * The mm its pins are counted in (pinned_vm, locked_vm): source_pid,
+	 * but for an exited process's pages reached through an heir (0: the
+	 * mm is gone, and the count with it).
+	 */
+	int charge_pid;
 	/*
 	 * USER, once its process exited (iopt_pages_mm_exit()): the mm is
 	 * gone, the pinned pages live on as copies in the arena, sorted by
@@ -556,11 +465,32 @@ int iopt_area_add_access(struct iopt_area *area, uint64_t start_index,
 			 uint64_t last_index, bool write) MOCK_HIDDEN;
 void iopt_area_remove_access(struct iopt_area *area, uint64_t start_index,
 			     uint64_t last_index) MOCK_HIDDEN;
-/* iopt_pages_update_pinned() for a mode: 0 or -ENOMEM past the limit. */
-int iopt_update_pinned(enum iopt_pages_account_mode mode, uint64_t npages,
-		       bool inc) MOCK_HIDDEN;
+/*
+ * iopt_pages_update_pinned() for a mode, counted in process pid's mm: 0 or
+ * -ENOMEM past the limit.
+ */
+int iopt_update_pinned(int pid, enum iopt_pages_account_mode mode,
+		       uint64_t npages, bool inc) MOCK_HIDDEN;
+/*
+ * What pid's mm counts of the mock's pins, in pages (struct
+ * mock_vm_charge): false if it counts none.
+ */
+bool iopt_vm_charge(int pid, int64_t *pinned_vm, int64_t *locked_vm) MOCK_HIDDEN;
+/* The mm of pid is gone: its counts go, and no pin is counted there again. */
+void iopt_vm_charge_exit(int pid) MOCK_HIDDEN;
+/* Every page the mock holds pinned, machine-wide (proc.c's vmstat). */
+uint64_t iopt_pages_npinned_all(void) MOCK_HIDDEN;
+/* How many holders pages' page idx has: 0 when it is not pinned. */
+uint32_t iopt_pages_held(const struct iopt_pages *pages, uint64_t idx) MOCK_HIDDEN;
+/* Whether a file page pinned at idx is still the file's (pages.c). */
+bool iopt_pages_file_page_current(struct iopt_pages *pages,
+				  uint64_t idx) MOCK_HIDDEN;
+/* pages_check.c: */
 /* How many iopt_pages hold a pin on the page at uva (page_ref / BIAS). */
 unsigned int iopt_pages_count_pins(uint64_t uva) MOCK_HIDDEN;
+/* What stands for the struct page of pages' index idx.. idx + n - 1. */
+void iopt_pages_page_ids(struct iopt_pages *pages, uint64_t idx, uint64_t n,
+			 struct umem_page_id *ids) MOCK_HIDDEN;
 #include "io_pagetable_file.h"
 
 /* ---- ioas.c ---- */
@@ -706,9 +636,6 @@ int pci_iommu_domain_alloc_paging(struct mock_iommu_domain *domain,
 				  struct iommufd_device *idev, uint32_t flags,
 				  const struct iommu_hwpt_alloc *cmd) MOCK_HIDDEN;
 
-/* pages.c: mm->pinned_vm of process pid (0: all), the mock's pins (proc.c) */
-uint64_t iopt_pages_pinned_vm(int pid) MOCK_HIDDEN;
-
 struct iommufd_device {
 	struct iommufd_object obj;
 	struct iommufd_ctx *ictx;
@@ -719,6 +646,12 @@ struct iommufd_device {
 	/* mock_dev->viommu, ->vdev_id: set by attaching to a vIOMMU's domain */
 	struct iommufd_viommu *mock_viommu;
 	uint64_t mock_vdev_id;
+	/*
+	 * The kernel's struct iommufd_attach_handle of each attachment, by
+	 * number (ictx->attach_handles): a fault remembers the handle it came
+	 * through, and only that attachment's end answers it. The RID's here.
+	 */
+	uint64_t rid_handle;
 	/* igroup->pasid_attach but for IOMMU_NO_PASID (that is hwpt) (7.x) */
 	struct iommufd_pasid_attach *pasid_attach;
 	size_t npasid_attach;
@@ -734,6 +667,7 @@ struct iommufd_device {
 struct iommufd_pasid_attach {
 	uint32_t pasid;
 	struct iommufd_hw_pagetable *hwpt;
+	uint64_t handle;	/* as idev->rid_handle */
 };
 
 static inline struct iommufd_device *iommufd_get_device(struct iommufd_ctx *ictx,
@@ -754,10 +688,17 @@ int iommufd_device_attach(struct iommufd_device *idev, uint32_t *pt_id) MOCK_HID
 int iommufd_device_replace(struct iommufd_device *idev, uint32_t *pt_id) MOCK_HIDDEN;
 void iommufd_device_detach(struct iommufd_device *idev) MOCK_HIDDEN;
 int iommufd_get_hw_info(struct iommufd_ucmd *ucmd) MOCK_HIDDEN;
-#if IOMMUFD_MOCK_HAVE_7X
 /* The HWPT pasid of idev is attached to (IOMMU_NO_PASID: the RID's), or NULL */
 struct iommufd_hw_pagetable *
 iommufd_device_pasid_hwpt(struct iommufd_device *idev, uint32_t pasid) MOCK_HIDDEN;
+/*
+ * find_fault_handler() (io-pgfault.c): the HWPT with a fault queue a fault
+ * of idev at pasid (IOMMU_NO_PASID: none) goes to, and in *handle the
+ * attachment it goes through; NULL where nothing takes it.
+ */
+struct iommufd_hw_pagetable *
+iommufd_device_fault_handler(struct iommufd_device *idev, uint32_t pasid,
+			     uint64_t *handle) MOCK_HIDDEN;
 /* iommufd_device_attach/replace/detach() of a pasid other than the RID */
 int iommufd_device_pasid_attach(struct iommufd_device *idev, uint32_t pasid,
 				uint32_t *pt_id) MOCK_HIDDEN;
@@ -765,7 +706,6 @@ int iommufd_device_pasid_replace(struct iommufd_device *idev, uint32_t pasid,
 				 uint32_t *pt_id) MOCK_HIDDEN;
 void iommufd_device_pasid_detach(struct iommufd_device *idev,
 				 uint32_t pasid) MOCK_HIDDEN;
-#endif
 
 struct iommufd_access_ops {
 	bool needs_pin_pages;
@@ -809,9 +749,9 @@ void iommufd_access_notify_unmap(struct io_pagetable *iopt, uint64_t iova,
 				 uint64_t length) MOCK_HIDDEN;
 void iommufd_access_unpin_pages(struct iommufd_access *access, uint64_t iova,
 				uint64_t length) MOCK_HIDDEN;
-/* out_pages: the user VA of each page, standing for its struct page */
+/* out_pages: what stands for each page's struct page (umem_page_id) */
 int iommufd_access_pin_pages(struct iommufd_access *access, uint64_t iova,
-			     uint64_t length, uint64_t *out_pages,
+			     uint64_t length, struct umem_page_id *out_pages,
 			     uint32_t flags) MOCK_HIDDEN;
 int iommufd_access_rw(struct iommufd_access *access, uint64_t iova,
 		      uint8_t *data, uint64_t length, uint32_t flags) MOCK_HIDDEN;
@@ -826,13 +766,45 @@ enum {
 
 /* ---- eventq.c ---- */
 
-/* A fault queue; no fault is ever queued (README.md, "Not emulated"). */
+/*
+ * One fault group as iommu_report_device_fault() hands it over: the
+ * selftest driver reports single faults (IOMMU_FAULT_PAGE_REQUEST_LAST_PAGE
+ * set), so a group is one fault and no partial faults wait.
+ */
+struct iommufd_fault_group {
+	uint64_t handle;	/* group->attach_handle */
+	uint32_t cookie;	/* its index in fault->response, once read */
+	struct iommu_hwpt_pgfault msg;	/* as read(), but for the cookie */
+};
+
+/* A fault queue (eventq.c): the faults its HWPTs' devices reported. */
 struct iommufd_fault {
 	struct iommufd_object obj;
 	struct iommufd_ctx *ictx;
+	/* fault->common.deliver: reported, not read yet, oldest first */
+	struct iommufd_fault_group **deliver;
+	size_t ndeliver;
+	/* fault->response: read, not answered yet, by increasing cookie */
+	struct iommufd_fault_group **response;
+	size_t nresponse;
+	bool signalled;	/* its fd's eventfd counter is not zero */
 };
 
 int iommufd_fault_alloc(struct iommufd_ucmd *ucmd) MOCK_HIDDEN;
+void iommufd_fault_destroy(struct iommufd_object *obj) MOCK_HIDDEN;
+/*
+ * iommufd_fault_iopf_handler(): a fault that came through the attachment
+ * @handle of a HWPT with a fault queue joins the queue's deliver list.
+ */
+void iommufd_fault_iopf_handler(struct iommufd_hw_pagetable *hwpt,
+				uint64_t handle,
+				const struct iommu_hwpt_pgfault *msg) MOCK_HIDDEN;
+/*
+ * iommufd_auto_response_faults(): the faults of the attachment @handle of
+ * @hwpt, read or not, are answered (IOMMU_PAGE_RESP_INVALID) and gone.
+ */
+void iommufd_auto_response_faults(struct iommufd_hw_pagetable *hwpt,
+				  uint64_t handle) MOCK_HIDDEN;
 
 /* ---- selftest.c ---- */
 
@@ -893,7 +865,7 @@ long iommufd_vfio_ioctl(struct iommufd_ctx *ictx, unsigned long cmd,
 #include "umem.h"
 
 /* the 7.x objects */
-#include "iommufd_private_7x.h"
+#include "iommufd_private_viommu.h"
 /* dirty tracking: the bitmap, the leaves a dirty bit covers */
 #include "io_pagetable_dirty.h"
 

@@ -2,8 +2,8 @@
 /*
  * Mirrors drivers/iommu/iommufd/main.c, checked against Linux 6.12 and 7.3:
  * the iommufd context, object ids, object destruction, the /dev/iommu file
- * operations and the ioctl table with its size rules; and the kernel
- * personality (IOMMUFD_MOCK_KERNEL), which has no kernel counterpart.
+ * operations and the ioctl table with its size rules (each row says the
+ * feature it came with, personality.h).
  *
  * Object ids come from a lowest-free allocator starting at 1, as xa_alloc()
  * on an XA_FLAGS_ALLOC1 xarray hands them out, so the ids a program sees
@@ -35,47 +35,6 @@
 #include "iommufd_private.h"
 #include "record.h"
 
-/* ---- the personality: which kernel the mock answers as ---- */
-
-enum iommufd_mock_kernel iommufd_mock_kernel =
-	IOMMUFD_MOCK_HAVE_7X ? IOMMUFD_MOCK_KERNEL_7_3 : IOMMUFD_MOCK_KERNEL_6_12;
-
-/*
- * IOMMUFD_MOCK_KERNEL=6.12|7.3, read at the first open; unset, the newest
- * kernel this build's headers express. A kernel the build cannot be (7.3
- * from 6.12 headers) or an unknown name fails every open with ENODEV and
- * says why once on stderr: answering as another kernel would be a lie.
- */
-static int iommufd_mock_kernel_init(void)
-{
-	static int done, rc;
-	const char *want;
-
-	if (done)
-		return rc;
-	done = 1;
-	want = getenv("IOMMUFD_MOCK_KERNEL");
-	if (!want || !*want)
-		return 0;
-	if (!strcmp(want, "6.12")) {
-		iommufd_mock_kernel = IOMMUFD_MOCK_KERNEL_6_12;
-	} else if (IOMMUFD_MOCK_HAVE_7X && !strcmp(want, "7.3")) {
-		iommufd_mock_kernel = IOMMUFD_MOCK_KERNEL_7_3;
-	} else {
-		fprintf(stderr,
-			"libiommufd_mock: IOMMUFD_MOCK_KERNEL=%s: this build answers as %s only\n",
-			want, IOMMUFD_MOCK_HAVE_7X ? "6.12 or 7.3" : "6.12");
-		rc = -ENODEV;
-	}
-	return rc;
-}
-
-/* The personality, read now if nothing was opened yet: is it 7.x? */
-bool iommufd_mock_kernel_7x(void)
-{
-	return !iommufd_mock_kernel_init() && iommufd_mock_7x();
-}
-
 struct iommufd_object_ops {
 	void (*destroy)(struct iommufd_object *obj);
 };
@@ -86,13 +45,12 @@ static const struct iommufd_object_ops iommufd_object_ops[IOMMUFD_OBJ_MAX] = {
 	[IOMMUFD_OBJ_HWPT_NESTED] = { .destroy = iommufd_hwpt_nested_destroy },
 	[IOMMUFD_OBJ_IOAS] = { .destroy = iommufd_ioas_destroy },
 	[IOMMUFD_OBJ_SELFTEST] = { .destroy = iommufd_selftest_destroy },
-#if IOMMUFD_MOCK_HAVE_7X
 	[IOMMUFD_OBJ_VIOMMU] = { .destroy = iommufd_viommu_destroy },
 	[IOMMUFD_OBJ_VDEVICE] = { .destroy = iommufd_vdevice_destroy },
 	[IOMMUFD_OBJ_VEVENTQ] = { .destroy = iommufd_veventq_destroy },
 	[IOMMUFD_OBJ_HW_QUEUE] = { .destroy = iommufd_hw_queue_destroy },
-#endif
-	/* devices and fault queues hold nothing the mock must release */
+	[IOMMUFD_OBJ_FAULT] = { .destroy = iommufd_fault_destroy },
+	/* devices hold nothing the mock must release */
 };
 
 /* ---- the id allocator: ctx->objects ---- */
@@ -258,7 +216,7 @@ static int iommufd_destroy(struct iommufd_ucmd *ucmd)
 int iommufd_fops_open(bool cloexec)
 {
 	struct iommufd_ctx *ictx;
-	int fd = iommufd_mock_kernel_init();
+	int fd = iommufd_mock_personality_init();
 
 	if (fd)
 		return fd;
@@ -320,7 +278,6 @@ union ucmd_buffer {
 	struct iommu_option option;
 	struct iommu_vfio_ioas vfio_ioas;
 	struct iommu_test_cmd test;
-#if IOMMUFD_MOCK_HAVE_7X
 	struct iommu_viommu_alloc viommu;
 	struct iommu_vdevice_alloc vdev;
 	struct iommu_veventq_alloc veventq;
@@ -328,37 +285,32 @@ union ucmd_buffer {
 	struct iommu_ioas_map_file map_file;
 	struct iommu_ioas_change_process change_process;
 	struct iommu_ioas_noiommu_get_pa noiommu_get_pa;
-#endif
 };
 
 struct iommufd_ioctl_op {
 	unsigned int size, min_size;
 	unsigned long ioctl_num;
 	int (*execute)(struct iommufd_ucmd *ucmd);
-	bool since_7x;	/* ENOTTY in the 6.12 personality */
+	/* ENOTTY in a personality without it (personality.h) */
+	enum iommufd_mock_feature feature;
 };
 
+#define IOCTL_OP_SINCE(_feature, _ioctl, _fn, _struct, _last)                \
+	[_IOC_NR(_ioctl) - IOMMUFD_CMD_BASE] = {                             \
+		.size = sizeof(_struct),                                     \
+		.min_size = offsetofend(_struct, _last),                     \
+		.ioctl_num = _ioctl,                                         \
+		.execute = _fn,                                              \
+		.feature = _feature,                                         \
+	}
 #define IOCTL_OP(_ioctl, _fn, _struct, _last)                                \
-	[_IOC_NR(_ioctl) - IOMMUFD_CMD_BASE] = {                             \
-		.size = sizeof(_struct),                                     \
-		.min_size = offsetofend(_struct, _last),                     \
-		.ioctl_num = _ioctl,                                         \
-		.execute = _fn,                                              \
-	}
-
-#define IOCTL_OP_7X(_ioctl, _fn, _struct, _last)                             \
-	[_IOC_NR(_ioctl) - IOMMUFD_CMD_BASE] = {                             \
-		.size = sizeof(_struct),                                     \
-		.min_size = offsetofend(_struct, _last),                     \
-		.ioctl_num = _ioctl,                                         \
-		.execute = _fn,                                              \
-		.since_7x = true,                                            \
-	}
+	IOCTL_OP_SINCE(IOMMUFD_MOCK_BASE, _ioctl, _fn, _struct, _last)
 
 /*
- * The table of the newest kernel the headers express; the 7.x rows do not
- * exist for the 6.12 personality. Every struct 6.12 has is the same size
- * in 7.3's headers (the driver data iommu_hwpt_selftest grew: selftest.c).
+ * The table of the newest kernel the mock speaks; a row whose feature the
+ * personality lacks does not exist for it. Every struct the oldest kernel
+ * has is the same size in the newest headers (the driver data
+ * iommu_hwpt_selftest grew: selftest.c).
  */
 static const struct iommufd_ioctl_op iommufd_ioctl_ops[] = {
 	IOCTL_OP(IOMMU_DESTROY, iommufd_destroy, struct iommu_destroy, id),
@@ -389,22 +341,26 @@ static const struct iommufd_ioctl_op iommufd_ioctl_ops[] = {
 	IOCTL_OP(IOMMU_VFIO_IOAS, iommufd_vfio_ioas, struct iommu_vfio_ioas,
 		 __reserved),
 	IOCTL_OP(IOMMU_TEST_CMD, iommufd_test, struct iommu_test_cmd, last),
-#if IOMMUFD_MOCK_HAVE_7X
-	IOCTL_OP_7X(IOMMU_VIOMMU_ALLOC, iommufd_viommu_alloc_ioctl,
-		    struct iommu_viommu_alloc, out_viommu_id),
-	IOCTL_OP_7X(IOMMU_VDEVICE_ALLOC, iommufd_vdevice_alloc_ioctl,
-		    struct iommu_vdevice_alloc, virt_id),
-	IOCTL_OP_7X(IOMMU_HW_QUEUE_ALLOC, iommufd_hw_queue_alloc_ioctl,
-		    struct iommu_hw_queue_alloc, length),
-	IOCTL_OP_7X(IOMMU_VEVENTQ_ALLOC, iommufd_veventq_alloc,
-		    struct iommu_veventq_alloc, out_veventq_fd),
-	IOCTL_OP_7X(IOMMU_IOAS_MAP_FILE, iommufd_ioas_map_file,
-		    struct iommu_ioas_map_file, iova),
-	IOCTL_OP_7X(IOMMU_IOAS_CHANGE_PROCESS, iommufd_ioas_change_process,
-		    struct iommu_ioas_change_process, __reserved),
-	IOCTL_OP_7X(IOMMU_IOAS_NOIOMMU_GET_PA, iommufd_ioas_noiommu_get_pa,
-		    struct iommu_ioas_noiommu_get_pa, out_phys),
-#endif
+	IOCTL_OP_SINCE(IOMMUFD_MOCK_VIOMMU, IOMMU_VIOMMU_ALLOC,
+		       iommufd_viommu_alloc_ioctl, struct iommu_viommu_alloc,
+		       out_viommu_id),
+	IOCTL_OP_SINCE(IOMMUFD_MOCK_VIOMMU, IOMMU_VDEVICE_ALLOC,
+		       iommufd_vdevice_alloc_ioctl, struct iommu_vdevice_alloc,
+		       virt_id),
+	IOCTL_OP_SINCE(IOMMUFD_MOCK_HW_QUEUE, IOMMU_HW_QUEUE_ALLOC,
+		       iommufd_hw_queue_alloc_ioctl, struct iommu_hw_queue_alloc,
+		       length),
+	IOCTL_OP_SINCE(IOMMUFD_MOCK_VEVENTQ, IOMMU_VEVENTQ_ALLOC,
+		       iommufd_veventq_alloc, struct iommu_veventq_alloc,
+		       out_veventq_fd),
+	IOCTL_OP_SINCE(IOMMUFD_MOCK_IOAS_MAP_FILE, IOMMU_IOAS_MAP_FILE,
+		       iommufd_ioas_map_file, struct iommu_ioas_map_file, iova),
+	IOCTL_OP_SINCE(IOMMUFD_MOCK_IOAS_CHANGE_PROCESS,
+		       IOMMU_IOAS_CHANGE_PROCESS, iommufd_ioas_change_process,
+		       struct iommu_ioas_change_process, __reserved),
+	IOCTL_OP_SINCE(IOMMUFD_MOCK_NOIOMMU_GET_PA, IOMMU_IOAS_NOIOMMU_GET_PA,
+		       iommufd_ioas_noiommu_get_pa,
+		       struct iommu_ioas_noiommu_get_pa, out_phys),
 };
 
 /*
@@ -444,7 +400,7 @@ static long __iommufd_fops_ioctl(struct iommufd_ctx *ictx, unsigned long cmd,
 		if (rc)
 			return rc;
 	}
-	if (op->ioctl_num != cmd || (op->since_7x && !iommufd_mock_7x()))
+	if (op->ioctl_num != cmd || !iommufd_mock_has(op->feature))
 		return -ENOTTY;
 	if (ucmd.user_size < op->min_size)
 		return -EINVAL;
@@ -476,9 +432,7 @@ static long iommufd_fops_ioctl(void *private_data, unsigned long cmd, void *arg)
 const struct iommufd_file_ops iommufd_fops = {
 	.name = "iommufd-mock",
 	.ioctl = iommufd_fops_ioctl,
-#if IOMMUFD_MOCK_HAVE_7X
 	.mmap = iommufd_fops_mmap,
-#endif
 	.release = iommufd_fops_release,
 };
 

@@ -53,17 +53,103 @@ static uint64_t memlock_limit_pages(void)
 	return rl.rlim_cur / umem_page_size();
 }
 
+#define g_vm_charges (mock_shared()->vm_charges)
+#define g_nvm_charges (mock_shared()->nvm_charges)
+
+static struct mock_vm_charge *vm_charge_find(int pid)
+{
+	for (size_t i = 0; i < g_nvm_charges; i++)
+		if (g_vm_charges[i].pid == pid)
+			return &g_vm_charges[i];
+	return NULL;
+}
+
+/*
+ * mm->pinned_vm of pid's mm moves with every pin (atomic64_add() in
+ * iopt_pages_update_pinned()), mm->locked_vm with those of
+ * IOPT_PAGES_ACCOUNT_MM (__account_locked_vm()). Only what /proc shows:
+ * a count the arena has no room for is not kept.
+ */
+static void vm_charge_update(int pid, enum iopt_pages_account_mode mode,
+			     uint64_t npages, bool inc)
+{
+	int64_t delta = inc ? (int64_t)npages : -(int64_t)npages;
+	struct mock_vm_charge *c;
+
+	if (!pid || !npages)
+		return;
+	c = vm_charge_find(pid);
+	if (!c) {
+		struct mock_vm_charge *n = mock_realloc(
+			g_vm_charges, (g_nvm_charges + 1) * sizeof(*n));
+
+		if (!n)
+			return;
+		g_vm_charges = n;
+		c = &n[g_nvm_charges++];
+		*c = (struct mock_vm_charge){ .pid = pid };
+	}
+	c->pinned_vm += delta;
+	if (mode == IOPT_PAGES_ACCOUNT_MM)
+		c->locked_vm += delta;
+	if (!c->pinned_vm && !c->locked_vm) {
+		*c = g_vm_charges[--g_nvm_charges];
+		if (!g_nvm_charges) {
+			mock_free(g_vm_charges);
+			g_vm_charges = NULL;
+		}
+	}
+}
+
+bool iopt_vm_charge(int pid, int64_t *pinned_vm, int64_t *locked_vm)
+{
+	struct mock_vm_charge *c = vm_charge_find(pid);
+
+	if (!c)
+		return false;
+	*pinned_vm = c->pinned_vm;
+	*locked_vm = c->locked_vm;
+	return true;
+}
+
+void iopt_vm_charge_exit(int pid)
+{
+	struct mock_vm_charge *c = vm_charge_find(pid);
+	struct itree_node *n;
+
+	if (c) {
+		*c = g_vm_charges[--g_nvm_charges];
+		if (!g_nvm_charges) {
+			mock_free(g_vm_charges);
+			g_vm_charges = NULL;
+		}
+	}
+	for (n = itree_first(&g_pages_by_uva, 0, UINT64_MAX); n;
+	     n = itree_next(n, 0, UINT64_MAX)) {
+		struct iopt_pages *pages =
+			container_of(n, struct iopt_pages, uva_node);
+
+		if (pages->charge_pid == pid)
+			pages->charge_pid = 0;
+	}
+	for (size_t i = 0; i < g_nfile_pages; i++)
+		if (g_file_pages[i]->charge_pid == pid)
+			g_file_pages[i]->charge_pid = 0;
+}
+
 /*
  * do_update_pinned(): USER mode is per user (incr_user_locked_vm()), MM mode
- * per mm including mlock()ed memory (update_mm_locked_vm()).
+ * per mm including mlock()ed memory (update_mm_locked_vm()); every mode
+ * counts in the mm's pinned_vm.
  */
-int iopt_update_pinned(enum iopt_pages_account_mode mode, uint64_t npages,
-		       bool inc)
+int iopt_update_pinned(int pid, enum iopt_pages_account_mode mode,
+		       uint64_t npages, bool inc)
 {
 	uint64_t *ctr;
 
 	switch (mode) {
 	case IOPT_PAGES_ACCOUNT_NONE:
+		vm_charge_update(pid, mode, npages, inc);
 		return 0;
 	case IOPT_PAGES_ACCOUNT_USER:
 		ctr = &g_user_locked_vm;
@@ -83,13 +169,15 @@ int iopt_update_pinned(enum iopt_pages_account_mode mode, uint64_t npages,
 		*ctr += npages;
 	else
 		*ctr -= npages;
+	vm_charge_update(pid, mode, npages, inc);
 	return 0;
 }
 
 static int do_update_pinned(struct iopt_pages *pages, uint64_t npages,
 			    bool inc)
 {
-	return iopt_update_pinned(pages->account_mode, npages, inc);
+	return iopt_update_pinned(pages->charge_pid, pages->account_mode,
+				  npages, inc);
 }
 
 /* ---- the file behind IOPT_ADDRESS_FILE pages ---- */
@@ -192,8 +280,7 @@ static void iopt_pages_file_hold(struct iopt_pages *pages, uint64_t first,
 }
 
 /* Whether pinned page idx still backs the file (see pin_map). */
-static bool iopt_pages_file_page_current(struct iopt_pages *pages,
-					 uint64_t idx)
+bool iopt_pages_file_page_current(struct iopt_pages *pages, uint64_t idx)
 {
 	uint64_t entry = 0, va;
 	int fd;
@@ -264,7 +351,7 @@ static size_t holder_find(const struct iopt_pages *pages, uint64_t chunk)
 	return lo;
 }
 
-static uint32_t holder_get(const struct iopt_pages *pages, uint64_t idx)
+uint32_t iopt_pages_held(const struct iopt_pages *pages, uint64_t idx)
 {
 	size_t i = holder_find(pages, idx / HOLDER_CHUNK);
 
@@ -329,11 +416,11 @@ static int iopt_pages_pin(struct iopt_pages *pages, uint64_t first,
 	for (idx = first; idx <= last;) {
 		uint64_t run;
 
-		if (holder_get(pages, idx)) {
+		if (iopt_pages_held(pages, idx)) {
 			idx++;
 			continue;
 		}
-		for (run = idx; run <= last && !holder_get(pages, run); run++)
+		for (run = idx; run <= last && !iopt_pages_held(pages, run); run++)
 			;
 		if (pages->type == IOPT_ADDRESS_FILE)
 			rc = iopt_pages_file_check_pin(pages, run - 1);
@@ -375,7 +462,7 @@ static void iopt_pages_unpin(struct iopt_pages *pages, uint64_t first,
 
 	for (idx = first; idx <= last; idx++) {
 		holder_add(pages, idx, -1);
-		if (!holder_get(pages, idx))
+		if (!iopt_pages_held(pages, idx))
 			released++;
 	}
 	pages->npinned -= released;
@@ -405,31 +492,20 @@ static struct iopt_pages *__iopt_alloc_pages(uint64_t start_byte,
 	pages->account_mode = capable(CAP_IPC_LOCK) ? IOPT_PAGES_ACCOUNT_NONE :
 						      IOPT_PAGES_ACCOUNT_USER;
 	pages->source_pid = iommufd_mock_pid();
+	pages->charge_pid = pages->source_pid;
 	pages->file_fd = -1;
 	return pages;
 }
 
-/*
- * mm->pinned_vm of process pid: every page iommufd pinned from its memory,
- * whatever the accounting mode (iopt_pages_update_pinned() adds to the
- * source mm's pinned_vm in each). pid 0: every process's, as the FOLL_PIN
- * counters of /proc/vmstat count them.
- */
-uint64_t iopt_pages_pinned_vm(int pid)
+uint64_t iopt_pages_npinned_all(void)
 {
 	uint64_t n = 0;
 
 	for (struct itree_node *it = itree_first(&g_pages_by_uva, 0, UINT64_MAX);
-	     it; it = itree_next(it, 0, UINT64_MAX)) {
-		struct iopt_pages *pages =
-			container_of(it, struct iopt_pages, uva_node);
-
-		if (!pid || pages->source_pid == pid)
-			n += pages->npinned;
-	}
+	     it; it = itree_next(it, 0, UINT64_MAX))
+		n += container_of(it, struct iopt_pages, uva_node)->npinned;
 	for (size_t i = 0; i < g_nfile_pages; i++)
-		if (!pid || g_file_pages[i]->source_pid == pid)
-			n += g_file_pages[i]->npinned;
+		n += g_file_pages[i]->npinned;
 	return n;
 }
 
@@ -792,46 +868,6 @@ void iopt_area_remove_access(struct iopt_area *area, uint64_t start_index,
 }
 
 /*
- * The page's refcount over GUP_PIN_COUNTING_BIAS, as MD_CHECK_REFS reads it:
- * the pins through this VA, and those of every file iopt_pages holding the
- * file page mapped there.
- */
-unsigned int iopt_pages_count_pins(uint64_t uva)
-{
-	uint64_t ps = umem_page_size();
-	struct umem_page_id id;
-	unsigned int pins = 0;
-	struct itree_node *n;
-
-	if (g_nfile_pages && !umem_page_id(uva, &id) && id.inode) {
-		for (size_t i = 0; i < g_nfile_pages; i++) {
-			struct iopt_pages *pages = g_file_pages[i];
-
-			if (pages->file_inode != id.inode ||
-			    pages->file_dev != id.dev ||
-			    id.offset < pages->start ||
-			    (id.offset - pages->start) / ps >= pages->npages)
-				continue;
-			if (holder_get(pages, (id.offset - pages->start) / ps))
-				pins++;
-		}
-	}
-
-	for (n = itree_first(&g_pages_by_uva, uva, uva); n;
-	     n = itree_next(n, uva, uva)) {
-		struct iopt_pages *pages =
-			container_of(n, struct iopt_pages, uva_node);
-
-		/* The same VA in another process (after fork()) is not ours. */
-		if (pages->source_pid != iommufd_mock_pid())
-			continue;
-		if (holder_get(pages, (uva - pages->uptr) / ps))
-			pins++;
-	}
-	return pins;
-}
-
-/*
  * iopt_revoke_notify(): every domain of every tracked area loses the
  * buffer's IOVA; the pages stay revoked whatever the exporter does next.
  */
@@ -854,47 +890,4 @@ bool iopt_area_translated(struct iopt_area *area)
 {
 	return !(area->pages->type == IOPT_ADDRESS_DMABUF &&
 		 area->pages->dmabuf_revoked);
-}
-
-/*
- * MD_CHECK_MAP's question: does the IOPTE at iova hold the page the user
- * sees at uva (the same physical page, at the same offset)? The mock names
- * a page by VA, or for a shared file mapping by (device, inode, offset),
- * which is what a page of a file area is; a dma-buf's memory has no user
- * address.
- */
-bool iopt_area_maps_uva(struct iopt_area *area, uint64_t iova, uint64_t uva)
-{
-	struct iopt_pages *pages = area->pages;
-	uint64_t ps = umem_page_size();
-	uint64_t byte = iopt_pages_first_byte(pages,
-					      iopt_area_start_byte(area, iova));
-	struct umem_page_id want, have;
-
-	if (!iopt_area_translated(area) || byte % ps != uva % ps)
-		return false;
-	switch (pages->type) {
-	case IOPT_ADDRESS_USER:
-		/* another process's page (after fork()) is none of ours */
-		if (pages->source_pid != iommufd_mock_pid())
-			return false;
-		if (byte == uva)
-			return true;
-		if (umem_page_id(byte, &have))
-			return false;
-		break;
-	case IOPT_ADDRESS_FILE:
-		/* A pinned page the file has since dropped is no page of it. */
-		if (!iopt_pages_file_page_current(
-			    pages, (byte - pages->start) / ps))
-			return false;
-		have.dev = pages->file_dev;
-		have.inode = pages->file_inode;
-		have.offset = byte & ~(ps - 1);
-		break;
-	default:
-		return false;
-	}
-	return !umem_page_id(uva, &want) && want.dev == have.dev &&
-	       want.inode == have.inode && want.offset == have.offset;
 }

@@ -127,6 +127,9 @@ void iopt_pages_mm_exit(struct itree *pages_by_uva, int pid)
 
 	struct itree_node *n;
 
+	/* mm->pinned_vm and locked_vm go with the mm */
+	iopt_vm_charge_exit(pid);
+
 	for (n = itree_first(pages_by_uva, 0, UINT64_MAX); n;
 	     n = itree_next(n, 0, UINT64_MAX)) {
 		struct iopt_pages *pages =

@@ -37,11 +37,9 @@ int pci_iommu_domain_alloc_paging(struct mock_iommu_domain *domain,
 			 IOMMU_HWPT_ALLOC_NEST_PARENT;
 
 	(void)idev;
-#if IOMMUFD_MOCK_HAVE_7X
-	/* 7.x: a PASID-capable domain, which a device without PASIDs takes too */
-	if (iommufd_mock_7x())
+	/* a PASID-capable domain, which a device without PASIDs takes too */
+	if (iommufd_mock_has(IOMMUFD_MOCK_PASID))
 		valid |= IOMMU_HWPT_ALLOC_PASID;
-#endif
 	if ((flags & ~valid) || cmd)
 		return -EOPNOTSUPP;
 	domain->pgsize_bitmap = PCI_IOMMU_PGSIZES;

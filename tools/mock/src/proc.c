@@ -2,19 +2,26 @@
 /*
  * What /proc shows of the pins iommufd takes, checked against Linux 6.12
  * and 7.3, for the mock's pins, which are not the kernel's:
- *  - the VmPin line of fs/proc/task_mmu.c's task_mem(): /proc/<pid>/status
- *    shows mm->pinned_vm, to which iommufd adds every page it pins from the
- *    process's memory;
+ *  - the VmPin and VmLck lines of fs/proc/task_mmu.c's task_mem():
+ *    /proc/<pid>/status shows mm->pinned_vm, to which iommufd adds every
+ *    page it pins for the process, and mm->locked_vm, to which it adds
+ *    those of IOPT_PAGES_ACCOUNT_MM (drivers/iommu/iommufd/pages.c,
+ *    iopt_pages_update_pinned()); both in kB, 8 wide. The counts are
+ *    pages.c's (iopt_vm_charge()), in the mm the kernel would charge;
  *  - mm/vmstat.c's nr_foll_pin_acquired (and _released): iommufd pins with
  *    FOLL_PIN, so acquired less released counts them machine-wide.
- * A file the program opens through the interposed open()/fopen() is a
- * copy of the real one with the mock's pins added, for the processes that
- * share the mock's arena (the caller, its forked children and parents, and
- * programs they exec'd: arena.c).
+ * A file the program opens through the interposed open(), openat() and
+ * fopen() (intercept.c, intercept_sysfs.c) is a memfd holding the real
+ * file's text, made at the open, with the mock's pins added to those
+ * lines, for the processes that share the mock's arena (the caller, its
+ * forked children and parents, and programs they exec'd: arena.c).
+ * README.md, "What is emulated", says where it differs from the kernel's
+ * file.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,122 +33,219 @@
 #include "iommufd_mock_fd.h"
 #include "iommufd_private.h"
 
-#define STATUS_MAX 8192
-
-struct proc_status {
+struct proc_counts {
 	int pid;		/* 0: every process (vmstat) */
-	uint64_t pinned;
+	bool counted;		/* the mock holds pins the file shows */
+	int64_t pinned_vm, locked_vm;	/* pages */
 };
 
-static void proc_status_locked(void *arg)
+static void proc_counts_locked(void *arg)
 {
-	struct proc_status *p = arg;
+	struct proc_counts *p = arg;
 
-	p->pinned = iopt_pages_pinned_vm(p->pid);
-}
-
-/* buf's line "<key><number>..." with n added to the number, into out. */
-static long proc_add_to_line(const char *buf, const char *key, uint64_t n,
-			     const char *fmt, char *out, size_t len)
-{
-	const char *line = strstr(buf, key);
-	size_t before;
-	long m;
-
-	if (!line || (line != buf && line[-1] != '\n'))
-		return -1;
-	before = line - buf;
-	if (before >= len)
-		return -1;
-	memcpy(out, buf, before);
-	m = before + snprintf(out + before, len - before, fmt,
-			      (unsigned long long)(strtoull(line + strlen(key), NULL, 10) + n));
-	line = strchr(line, '\n');
-	if (line && m + strlen(line + 1) < len) {
-		memcpy(out + m, line + 1, strlen(line + 1));
-		m += strlen(line + 1);
+	if (p->pid) {
+		p->counted = iopt_vm_charge(p->pid, &p->pinned_vm,
+					    &p->locked_vm);
+	} else {
+		p->pinned_vm = (int64_t)iopt_pages_npinned_all();
+		p->counted = p->pinned_vm;
 	}
-	return m;
 }
 
-/* A memfd holding len bytes of out, at offset 0: the fd, or -1. */
-static int proc_copy_fd(const char *out, long len, int flags)
-{
-	long fd = syscall(SYS_memfd_create, "proc",
-			  flags & O_CLOEXEC ? MFD_CLOEXEC : 0);
-
-	if (fd < 0)
-		return -1;
-	if (syscall(SYS_write, fd, out, len) != len ||
-	    syscall(SYS_lseek, fd, 0, SEEK_SET)) {
-		syscall(SYS_close, fd);
-		errno = EIO;
-		return -1;
-	}
-	return fd;
-}
-
-/* "/proc/self/status", "/proc/<pid>/status": the pid, or 0. */
+/*
+ * The process whose /proc/<pid>/status the absolute path names:
+ * /proc/self, /proc/thread-self, /proc/<pid>, or a task of one
+ * (/proc/<pid>/task/<tid>: a thread's file shows its process's mm); 0 for
+ * any other path.
+ */
 static int proc_status_pid(const char *path)
 {
+	const char *p;
 	char *end;
 	long pid;
 
-	if (!strcmp(path, "/proc/self/status") ||
-	    !strcmp(path, "/proc/thread-self/status"))
-		return getpid();
 	if (strncmp(path, "/proc/", 6))
 		return 0;
-	pid = strtol(path + 6, &end, 10);
-	return end != path + 6 && !strcmp(end, "/status") && pid > 0 ? pid : 0;
+	p = path + 6;
+	if (!strncmp(p, "self/", 5)) {
+		pid = getpid();
+		p += 5;
+	} else if (!strncmp(p, "thread-self/", 12)) {
+		pid = getpid();
+		p += 12;
+	} else {
+		pid = strtol(p, &end, 10);
+		if (end == p || *end != '/' || pid <= 0 || pid > INT_MAX)
+			return 0;
+		p = end + 1;
+	}
+	if (!strncmp(p, "task/", 5)) {
+		strtol(p + 5, &end, 10);
+		if (end == p + 5 || *end != '/')
+			return 0;
+		p = end + 1;
+	}
+	return strcmp(p, "status") ? 0 : (int)pid;
 }
 
-/* The real file, up to STATUS_MAX - 1 bytes, NUL-terminated: 0 or -1. */
-static int proc_read(const char *path, char *buf)
+/* The whole of path, read with raw system calls: a malloc()ed string. */
+static char *read_whole(const char *path, size_t *lenp, int *err)
 {
-	long fd, n, len = 0;
+	size_t cap = 4096, len = 0;
+	char *buf = malloc(cap + 1);
+	int fd;
 
-	fd = syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	while (len < STATUS_MAX - 1 &&
-	       (n = syscall(SYS_read, fd, buf + len, STATUS_MAX - 1 - len)) > 0)
-		len += n;
+	if (!buf) {
+		*err = ENOMEM;
+		return NULL;
+	}
+	fd = (int)syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		*err = errno;
+		free(buf);
+		return NULL;
+	}
+	for (;;) {
+		ssize_t rc;
+
+		if (len == cap) {
+			char *n = realloc(buf, cap * 2 + 1);
+
+			if (!n) {
+				*err = ENOMEM;
+				free(buf);
+				syscall(SYS_close, fd);
+				return NULL;
+			}
+			buf = n;
+			cap *= 2;
+		}
+		rc = syscall(SYS_read, fd, buf + len, cap - len);
+		if (rc < 0 && errno == EINTR)
+			continue;
+		if (rc < 0) {
+			*err = errno;
+			free(buf);
+			syscall(SYS_close, fd);
+			return NULL;
+		}
+		if (!rc)
+			break;
+		len += (size_t)rc;
+	}
 	syscall(SYS_close, fd);
-	buf[len] = '\0';
-	return 0;
+	buf[len] = 0;
+	*lenp = len;
+	return buf;
 }
 
-int iommufd_mock_fd_proc_status(const char *path, int flags)
+/* A line of the file the mock adds to, and how the kernel prints it. */
+struct proc_line {
+	const char *key;
+	int64_t add;		/* in the line's unit */
+	const char *fmt;	/* of the key and the sum */
+};
+
+/*
+ * Appends line (len bytes) to out with its number plus l->add, if it is
+ * l's line: the bytes written, or 0. The kernel's values are unsigned: a
+ * count gone below zero shows as such.
+ */
+static size_t put_line(char *out, const char *line, size_t len,
+		       const struct proc_line *l)
+{
+	size_t klen = strlen(l->key);
+	unsigned long long v;
+
+	if (len <= klen || strncmp(line, l->key, klen))
+		return 0;
+	v = strtoull(line + klen, NULL, 10) + (unsigned long long)l->add;
+	return (size_t)sprintf(out, l->fmt, l->key, v);
+}
+
+/* A memfd holding path's text with lines rewritten: the fd, or -errno. */
+static int proc_copy_fd(const char *path, const struct proc_line *lines,
+			size_t nlines, bool cloexec)
+{
+	char *text, *out, *line, *next;
+	size_t len, olen = 0;
+	int err = 0, fd;
+
+	text = read_whole(path, &len, &err);
+	if (!text)
+		return -err;
+	/* each rewritten line is at most 40 bytes longer */
+	out = malloc(len + nlines * 40 + 1);
+	if (!out) {
+		free(text);
+		return -ENOMEM;
+	}
+	for (line = text; *line; line = next) {
+		size_t llen, done = 0;
+
+		next = strchr(line, '\n');
+		next = next ? next + 1 : line + strlen(line);
+		llen = (size_t)(next - line);
+		for (size_t i = 0; i < nlines && !done; i++)
+			done = put_line(out + olen, line, llen, &lines[i]);
+		if (!done) {
+			memcpy(out + olen, line, llen);
+			done = llen;
+		}
+		olen += done;
+	}
+	free(text);
+	fd = (int)syscall(SYS_memfd_create, "proc", cloexec ? MFD_CLOEXEC : 0);
+	if (fd < 0) {
+		err = errno;
+		free(out);
+		return -err;
+	}
+	if (syscall(SYS_write, fd, out, olen) != (long)olen ||
+	    syscall(SYS_lseek, fd, 0, SEEK_SET) != 0) {
+		err = errno ? errno : EIO;
+		syscall(SYS_close, fd);
+		free(out);
+		return -err;
+	}
+	free(out);
+	return fd;
+}
+
+int iommufd_mock_fd_proc_open(const char *path, int flags)
 {
 	bool vmstat = !strcmp(path, "/proc/vmstat");
-	struct proc_status p = { .pid = vmstat ? 0 : proc_status_pid(path) };
-	char buf[STATUS_MAX], out[STATUS_MAX + 32], real[64];
+	struct proc_counts p = { .pid = vmstat ? 0 : proc_status_pid(path) };
+	int64_t kb = (int64_t)(umem_page_size() >> 10);
+	struct proc_line lines[2];
+	char real[64];
 	int saved = errno, fd;
-	long len;
+	size_t nlines;
 
+	/* a process that never used the mock counts nothing */
 	if ((!vmstat && !p.pid) || !iommufd_mock_fd_used())
 		return -2;
-	iommufd_mock_call_locked(proc_status_locked, &p);
-	if (!p.pinned)
+	iommufd_mock_call_locked(proc_counts_locked, &p);
+	if (!p.counted)
 		return -2;
-	if (vmstat)
+	if (vmstat) {
 		snprintf(real, sizeof(real), "/proc/vmstat");
-	else
+		lines[0] = (struct proc_line){ "nr_foll_pin_acquired ",
+					       p.pinned_vm, "%s%llu\n" };
+		nlines = 1;
+	} else {
 		snprintf(real, sizeof(real), "/proc/%d/status", p.pid);
-	if (proc_read(real, buf))
+		lines[0] = (struct proc_line){ "VmLck:", p.locked_vm * kb,
+					       "%s\t%8llu kB\n" };
+		lines[1] = (struct proc_line){ "VmPin:", p.pinned_vm * kb,
+					       "%s\t%8llu kB\n" };
+		nlines = 2;
+	}
+	fd = proc_copy_fd(real, lines, nlines, flags & O_CLOEXEC);
+	if (fd < 0) {
+		errno = -fd;
 		return -1;
-	if (vmstat)
-		len = proc_add_to_line(buf, "nr_foll_pin_acquired ", p.pinned,
-				       "nr_foll_pin_acquired %llu\n", out,
-				       sizeof(out));
-	else
-		len = proc_add_to_line(buf, "VmPin:", p.pinned * umem_page_size() / 1024,
-				       "VmPin:\t%8llu kB\n", out, sizeof(out));
-	if (len < 0)
-		return -2;	/* a kernel thread, or a kernel without it */
-	fd = proc_copy_fd(out, len, flags);
-	if (fd >= 0)
-		errno = saved;
+	}
+	errno = saved;
 	return fd;
 }

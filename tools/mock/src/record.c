@@ -96,7 +96,8 @@ static void record_append(struct record_stream *s, const void *data,
 	if (fd < 0)
 		return;
 	if (!s->written) {
-		uint8_t hdr = iommufd_mock_7x() ? IOMMUFD_RECORD_HDR_7X : 0;
+		uint8_t hdr = iommufd_record_hdr_of_kernel(
+			iommufd_mock_personality());
 
 		syscall(SYS_write, fd, &hdr, 1);
 		s->written = 1;

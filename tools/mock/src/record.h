@@ -6,9 +6,12 @@
  *
  * A stream is a header byte and records, little endian, packed:
  *
- *   header       u8 flags: bit 0 set = the 7.3 personality, clear = 6.12;
- *                bit 1 set = without CAP_IPC_LOCK (pins are charged to
- *                RLIMIT_MEMLOCK); the recorder writes bit 0 only
+ *   header       u8 flags: the personality, the index of its kernel
+ *                among those the mock speaks (personality.h, 0 the oldest)
+ *                in bit 0 (its low bit) and bits 2..7 (the others), taken
+ *                modulo their number; bit 1 set = without CAP_IPC_LOCK
+ *                (pins are charged to RLIMIT_MEMLOCK); the recorder writes
+ *                the personality only
  *   IOCTL  0x00  u8 ctx, u8 cmd (index into iommufd_record_cmds[]),
  *                u8 place, u16 len, len bytes: the argument struct
  *   FILL   0x01  u8 buf, u32 off, u16 len, len bytes written at buffer
@@ -50,8 +53,18 @@ enum iommufd_record_op {
 	IOMMUFD_RECORD_NR_OPS,
 };
 
-#define IOMMUFD_RECORD_HDR_7X 0x01
 #define IOMMUFD_RECORD_HDR_NO_IPC_LOCK 0x02
+
+/* The personality's index in a header byte, and back. */
+static inline unsigned int iommufd_record_hdr_kernel(uint8_t hdr)
+{
+	return (hdr & 1) | (hdr >> 2) << 1;
+}
+
+static inline uint8_t iommufd_record_hdr_of_kernel(unsigned int index)
+{
+	return (uint8_t)((index & 1) | (index >> 1) << 2);
+}
 
 /* The size of an IOCTL record's fixed part and a FILL record's. */
 #define IOMMUFD_RECORD_IOCTL_HDR 6
@@ -163,14 +176,11 @@ static inline long iommufd_record_out_fd_offset(unsigned long cmd,
 
 	if (cmd == IOMMU_FAULT_QUEUE_ALLOC)
 		return offsetof(struct iommu_fault_alloc, out_fault_fd);
-#ifdef IOMMU_VEVENTQ_ALLOC
-	/* 7.x: the vEVENTQ's fd (ENOTTY until the mock emulates it) */
 	if (cmd == IOMMU_VEVENTQ_ALLOC)
 		return len < offsetof(struct iommu_veventq_alloc, out_veventq_fd) + 4 ?
 			       -1 :
 			       (long)offsetof(struct iommu_veventq_alloc,
 					      out_veventq_fd);
-#endif
 	if (cmd != IOMMU_TEST_CMD ||
 	    len < offsetof(struct iommu_test_cmd, op) + sizeof(op))
 		return -1;

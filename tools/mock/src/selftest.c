@@ -4,7 +4,7 @@
  * 7.3 (CONFIG_IOMMUFD_TEST): the mock iommu driver (its paging and nested
  * domains, its devices) and the IOMMU_TEST_CMD ops of iommufd_test.h.
  *
- * The two kernels' mock drivers differ (the personality, main.c, picks):
+ * The kernels' mock drivers differ (IOMMUFD_MOCK_GENERIC_PT, personality.h):
  *  - 6.12's domain is an xarray of 2 KiB IO pages, each with a dirty bit,
  *    and takes no driver data; a MOCK_FLAGS_DEVICE_HUGE_IOVA device's
  *    domains add 1 MiB pages;
@@ -61,14 +61,13 @@ int mock_domain_nop_attach(struct mock_iommu_domain *domain,
 {
 	if (domain->dirty_ops && (idev->dev_flags & MOCK_FLAGS_DEVICE_NO_DIRTY))
 		return -EINVAL;
-#if IOMMUFD_MOCK_HAVE_7X
 	/*
 	 * A vIOMMU's nested domain: only with a vDEVICE on that vIOMMU. The
 	 * device then reports its events to that vIOMMU under the vDEVICE's
 	 * virtual id, and to none once on another domain (7.3 selftest.c,
 	 * mock_domain_nop_attach(): mdev->viommu, mdev->vdev_id).
 	 */
-	if (iommufd_mock_7x()) {
+	if (iommufd_mock_has(IOMMUFD_MOCK_VEVENTQ)) {
 		uint64_t vdev_id = 0;
 
 		if (domain->viommu) {
@@ -81,7 +80,6 @@ int mock_domain_nop_attach(struct mock_iommu_domain *domain,
 		idev->mock_viommu = domain->viommu;
 		idev->mock_vdev_id = vdev_id;
 	}
-#endif
 	return 0;
 }
 
@@ -194,12 +192,12 @@ int mock_domain_read_and_clear_dirty(struct mock_iommu_domain *domain,
 
 	if (!domain->dirty_tracking && bitmap)
 		return -EINVAL;
-	if (!iommufd_mock_7x()) {
+	if (!iommufd_mock_has(IOMMUFD_MOCK_GENERIC_PT)) {
 		mock_read_and_clear_dirty_612(domain, area, iova, size, clear,
 					      bitmap);
 		return 0;
 	}
-	/* 7.x keeps one entry per dirty leaf; walk those, not every leaf. */
+	/* The generic table keeps one entry per dirty leaf; walk those. */
 	for (n = itree_first(&domain->dirty, first, last); n; n = next) {
 		next = itree_next(n, first, last);
 		if (bitmap)
@@ -213,7 +211,6 @@ int mock_domain_read_and_clear_dirty(struct mock_iommu_domain *domain,
 	return 0;
 }
 
-#if IOMMUFD_MOCK_HAVE_7X
 /*
  * 7.x's mock_domain_alloc_paging_flags() and mock_domain_alloc_pgtable():
  * the driver data, if any, names the page table's type.
@@ -270,7 +267,6 @@ static int mock_domain_alloc_pgtable(struct mock_iommu_domain *domain,
 	domain->dirty_ops = flags & IOMMU_HWPT_ALLOC_DIRTY_TRACKING;
 	return 0;
 }
-#endif
 
 /*
  * A paging domain: 6.12's mock_domain_alloc_user() takes no driver data
@@ -283,14 +279,12 @@ int mock_domain_alloc_paging(struct mock_iommu_domain *domain,
 	/* a VFIO PCI device is behind another IOMMU (pci_iommu.c) */
 	if (idev->pci_device)
 		return pci_iommu_domain_alloc_paging(domain, idev, flags, cmd);
-#if IOMMUFD_MOCK_HAVE_7X
-	if (iommufd_mock_7x())
+	if (iommufd_mock_has(IOMMUFD_MOCK_GENERIC_PT))
 		return mock_domain_alloc_pgtable(domain, idev, flags, cmd);
-#endif
 	if (cmd)
 		return -EOPNOTSUPP;
 	domain->pgsize_bitmap = MOCK_IO_PAGE_SIZE;
-	if (idev->dev_flags & MOCK_DEV_FLAG_HUGE_IOVA_612)
+	if (idev->dev_flags & MOCK_FLAGS_DEVICE_HUGE_IOVA_612)
 		domain->pgsize_bitmap |= MOCK_IO_HUGE_SIZE;
 	domain->aperture_start = MOCK_APERTURE_START;
 	domain->aperture_end = MOCK_APERTURE_LAST;
@@ -337,9 +331,9 @@ int mock_domain_alloc_nested(struct mock_iommu_domain *domain,
 			     const struct iommu_hwpt_alloc *cmd)
 {
 	struct iommu_hwpt_selftest data;
-	/* 6.12's struct is iotlb only; 7.x added pagetable_type after it */
-	size_t size = iommufd_mock_7x() ? sizeof(data) :
-					  offsetofend(typeof(data), iotlb);
+	/* iotlb only, until the generic table added pagetable_type */
+	size_t size = iommufd_mock_has(IOMMUFD_MOCK_GENERIC_PT) ?
+			      sizeof(data) : offsetofend(typeof(data), iotlb);
 	int rc;
 
 	if (cmd->data_type != IOMMU_HWPT_DATA_SELFTEST)
@@ -429,7 +423,7 @@ int mock_domain_dirty_set(struct mock_iommu_domain *domain,
 	uint64_t first = iova / domain->dirty_unit, last = first;
 	struct mock_dirty_entry *entry;
 
-	if (iommufd_mock_7x()) {
+	if (iommufd_mock_has(IOMMUFD_MOCK_GENERIC_PT)) {
 		struct iopt_leaf leaf;
 
 		iopt_area_leaf(area, domain->pgsize_bitmap, iova, &leaf);
@@ -452,7 +446,7 @@ static int iommufd_test_mock_domain(struct iommufd_ucmd *ucmd,
 				    struct iommu_test_cmd *cmd)
 {
 	struct iommufd_ctx *ictx = ucmd->ictx;
-	uint32_t pt_id = cmd->id, dev_flags = 0;
+	uint32_t pt_id = cmd->id, dev_flags = 0, valid_dev_flags;
 	struct iommufd_device *idev;
 	struct selftest_obj *sobj;
 	int rc;
@@ -462,10 +456,16 @@ static int iommufd_test_mock_domain(struct iommufd_ucmd *ucmd,
 		return -ENOMEM;
 	if (cmd->op == IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS)
 		dev_flags = cmd->mock_domain_flags.dev_flags;
-	/* mock_dev_create(): 7.x traded HUGE_IOVA for PASID */
-	if (dev_flags & ~(MOCK_FLAGS_DEVICE_NO_DIRTY |
-			  (iommufd_mock_7x() ? MOCK_DEV_FLAG_PASID :
-					       MOCK_DEV_FLAG_HUGE_IOVA_612))) {
+	/*
+	 * mock_dev_create(): PASID devices came with PASID attachment; the
+	 * generic table took huge pages per domain instead of per device.
+	 */
+	valid_dev_flags = MOCK_FLAGS_DEVICE_NO_DIRTY;
+	if (iommufd_mock_has(IOMMUFD_MOCK_PASID))
+		valid_dev_flags |= MOCK_FLAGS_DEVICE_PASID;
+	if (!iommufd_mock_has(IOMMUFD_MOCK_GENERIC_PT))
+		valid_dev_flags |= MOCK_FLAGS_DEVICE_HUGE_IOVA_612;
+	if (dev_flags & ~valid_dev_flags) {
 		rc = -EINVAL;
 		goto out_sobj;
 	}
@@ -559,9 +559,9 @@ static int iommufd_test_md_check_pa(struct iommufd_ucmd *ucmd,
 	struct iommufd_hwpt_paging *hwpt_paging;
 	int rc;
 
-	/* 6.12 checks the arguments first, 7.x finds the domain first */
+	/* 6.12 checks the arguments first, the generic table's domain first */
 	hwpt_paging = get_md_pagetable(ucmd->ictx, mockpt_id);
-	if (!hwpt_paging && iommufd_mock_7x())
+	if (!hwpt_paging && iommufd_mock_has(IOMMUFD_MOCK_GENERIC_PT))
 		return -ENOENT;
 	io = hwpt_paging ? hwpt_paging->common.domain.pgsize_bitmap &
 				   -hwpt_paging->common.domain.pgsize_bitmap :
@@ -595,6 +595,8 @@ static int iommufd_test_md_check_refs(uint64_t uptr, uint64_t length,
 	if (length % ps || uptr % ps ||
 	    __builtin_add_overflow(uptr, length, &end))
 		return -EINVAL;
+	/* one look at the maps for the whole range; each page asks it */
+	umem_snapshot_load(uptr, length);
 	for (; length; length -= ps, uptr += ps) {
 		rc = umem_check_pin(uptr, ps, false, false);
 		if (rc)
@@ -662,17 +664,17 @@ static int iommufd_test_dirty(struct iommufd_ucmd *ucmd, unsigned int mockpt_id,
 		/*
 		 * 6.12 looks up its xarray at cur / page_size, the index of
 		 * a 2 KiB IO page only when page_size is 2 KiB, and counts the
-		 * entries it found. 7.x sets the leaf at cur, if there is one,
-		 * and counts every bit asked for.
+		 * entries it found. The generic table sets the leaf at cur, if
+		 * there is one, and counts every bit asked for.
 		 */
-		if (!iommufd_mock_7x())
+		if (!iommufd_mock_has(IOMMUFD_MOCK_GENERIC_PT))
 			cur = cur / page_size * MOCK_IO_PAGE_SIZE;
 		area = mock_domain_entry(hwpt_paging, cur);
 		if (area) {
 			rc = mock_domain_dirty_set(domain, area, cur);
 			if (rc)
 				goto out;
-		} else if (!iommufd_mock_7x()) {
+		} else if (!iommufd_mock_has(IOMMUFD_MOCK_GENERIC_PT)) {
 			continue;
 		}
 		count++;
@@ -685,19 +687,37 @@ out:
 }
 
 /*
- * iommufd_test_trigger_iopf(): the fault is reported to the device's
- * domain; with no fault queue attached (the mock has none) it is dropped
- * and the op still returns 0.
+ * iommufd_test_trigger_iopf(): one page request, the last of its group,
+ * through iommu_report_device_fault() to the fault queue of the domain
+ * that takes it (iommufd_device_fault_handler()); where none does, the
+ * core answers it and drops it. The op returns 0 either way.
  */
 static int iommufd_test_trigger_iopf(struct iommufd_ucmd *ucmd,
 				     struct iommu_test_cmd *cmd)
 {
-	return iommufd_get_device(ucmd->ictx, cmd->trigger_iopf.dev_id) ?
-		       0 :
-		       -ENOENT;
+	struct iommu_hwpt_pgfault msg = {
+		.flags = IOMMU_PGFAULT_FLAGS_LAST_PAGE,
+		.pasid = cmd->trigger_iopf.pasid,
+		.grpid = cmd->trigger_iopf.grpid,
+		.perm = cmd->trigger_iopf.perm,
+		.addr = cmd->trigger_iopf.addr,
+	};
+	struct iommufd_hw_pagetable *hwpt;
+	struct iommufd_device *idev;
+	uint64_t handle;
+
+	idev = iommufd_get_device(ucmd->ictx, cmd->trigger_iopf.dev_id);
+	if (!idev)
+		return -ENOENT;
+	if (msg.pasid != IOMMU_NO_PASID)
+		msg.flags |= IOMMU_PGFAULT_FLAGS_PASID_VALID;
+	msg.dev_id = idev->obj.id;
+	hwpt = iommufd_device_fault_handler(idev, msg.pasid, &handle);
+	if (hwpt)
+		iommufd_fault_iopf_handler(hwpt, handle, &msg);
+	return 0;
 }
 
-#if IOMMUFD_MOCK_HAVE_7X
 /*
  * iommufd_test_trigger_vevent(): the device reports one selftest event to
  * the vIOMMU it sits behind; ENOENT when behind none (or with virtual id
@@ -719,14 +739,12 @@ static int iommufd_test_trigger_vevent(struct iommufd_ucmd *ucmd,
 					   IOMMU_VEVENTQ_TYPE_SELFTEST, &test,
 					   sizeof(test));
 }
-#endif
 
 /* iommufd_selftest_destroy(): the mock device is detached and unbound. */
 void iommufd_selftest_destroy(struct iommufd_object *obj)
 {
 	struct selftest_obj *sobj = container_of(obj, struct selftest_obj, obj);
 
-#if IOMMUFD_MOCK_HAVE_7X
 	/*
 	 * 7.3 detaches only the RID here and WARNs about a PASID left
 	 * attached; the mock lets them go so that nothing leaks.
@@ -734,16 +752,34 @@ void iommufd_selftest_destroy(struct iommufd_object *obj)
 	while (sobj->idev->npasid_attach)
 		iommufd_device_pasid_detach(sobj->idev,
 					    sobj->idev->pasid_attach[0].pasid);
-#endif
 	if (sobj->idev->hwpt)
 		iommufd_device_detach(sobj->idev);
 	iommufd_device_unbind(sobj->idev);
 }
 
+/*
+ * The ops that came after the oldest kernel the mock speaks, with the
+ * feature each came with (personality.h); without it an op is unknown.
+ */
+static const enum iommufd_mock_feature iommufd_test_op_feature[] = {
+	[IOMMU_TEST_OP_DEV_CHECK_CACHE] = IOMMUFD_MOCK_VIOMMU,
+	[IOMMU_TEST_OP_TRIGGER_VEVENT] = IOMMUFD_MOCK_VEVENTQ,
+	[IOMMU_TEST_OP_PASID_ATTACH] = IOMMUFD_MOCK_PASID,
+	[IOMMU_TEST_OP_PASID_REPLACE] = IOMMUFD_MOCK_PASID,
+	[IOMMU_TEST_OP_PASID_DETACH] = IOMMUFD_MOCK_PASID,
+	[IOMMU_TEST_OP_PASID_CHECK_HWPT] = IOMMUFD_MOCK_PASID,
+	[IOMMU_TEST_OP_DMABUF_GET] = IOMMUFD_MOCK_DMABUF,
+	[IOMMU_TEST_OP_DMABUF_REVOKE] = IOMMUFD_MOCK_DMABUF,
+};
+
 int iommufd_test(struct iommufd_ucmd *ucmd)
 {
 	struct iommu_test_cmd *cmd = ucmd->cmd;
 
+	if (cmd->op < sizeof(iommufd_test_op_feature) /
+			      sizeof(iommufd_test_op_feature[0]) &&
+	    !iommufd_mock_has(iommufd_test_op_feature[cmd->op]))
+		return -EOPNOTSUPP;
 	switch (cmd->op) {
 	case IOMMU_TEST_OP_ADD_RESERVED:
 		return iommufd_test_add_reserved(ucmd, cmd->id,
@@ -802,24 +838,17 @@ int iommufd_test(struct iommufd_ucmd *ucmd)
 					  cmd->dirty.uptr, cmd);
 	case IOMMU_TEST_OP_TRIGGER_IOPF:
 		return iommufd_test_trigger_iopf(ucmd, cmd);
-#if IOMMUFD_MOCK_HAVE_7X
 	case IOMMU_TEST_OP_TRIGGER_VEVENT:
-		if (!iommufd_mock_7x())
-			return -EOPNOTSUPP;
 		return iommufd_test_trigger_vevent(ucmd, cmd);
 	case IOMMU_TEST_OP_PASID_ATTACH:
 	case IOMMU_TEST_OP_PASID_REPLACE:
 	case IOMMU_TEST_OP_PASID_DETACH:
 	case IOMMU_TEST_OP_PASID_CHECK_HWPT:
-		if (!iommufd_mock_7x())
-			return -EOPNOTSUPP;
 		return iommufd_test_pasid(ucmd, cmd);
 	case IOMMU_TEST_OP_DEV_CHECK_CACHE: {
 		/* iommufd_test_dev_check_cache(): id is the idev */
 		struct iommufd_device *idev;
 
-		if (!iommufd_mock_7x())
-			return -EOPNOTSUPP;
 		idev = iommufd_get_device(ucmd->ictx, cmd->id);
 		if (!idev)
 			return -ENOENT;
@@ -830,17 +859,12 @@ int iommufd_test(struct iommufd_ucmd *ucmd)
 		return 0;
 	}
 	case IOMMU_TEST_OP_DMABUF_GET:
-		if (!iommufd_mock_7x())
-			return -EOPNOTSUPP;
 		return iommufd_test_dmabuf_get(ucmd, cmd->dmabuf_get.open_flags,
 					       cmd->dmabuf_get.length);
 	case IOMMU_TEST_OP_DMABUF_REVOKE:
-		if (!iommufd_mock_7x())
-			return -EOPNOTSUPP;
 		return iommufd_test_dmabuf_revoke(ucmd,
 						  cmd->dmabuf_revoke.dmabuf_fd,
 						  cmd->dmabuf_revoke.revoked);
-#endif
 	default:
 		return -EOPNOTSUPP;
 	}

@@ -220,18 +220,27 @@ int iommufd_test_access_replace_ioas(unsigned int access_id,
 	return iommufd_access_replace(staccess->access, ioas_id);
 }
 
-/* iommufd_test_check_pages(): for syzkaller a NULL uptr skips it. */
-static int iommufd_test_check_pages(uint64_t uptr, const uint64_t *pages,
+/*
+ * iommufd_test_check_pages(): the pages behind uptr are the pages pinned
+ * (get_user_pages_fast() and a struct page compare): the same page seen
+ * through another mapping (a memfd mapped twice, the file of a MAP_FILE
+ * area) is the same page. For syzkaller a NULL uptr skips it.
+ */
+static int iommufd_test_check_pages(uint64_t uptr,
+				    const struct umem_page_id *pages,
 				    uint64_t npages)
 {
 	uint64_t ps = umem_page_size();
 
 	for (uint64_t i = 0; i < npages; i++, uptr += ps) {
+		struct umem_page_id have;
 		int rc = umem_check_pin(uptr, 1, false, false);
 
+		if (!rc)
+			rc = umem_page_id(uptr, &have);
 		if (rc)
 			return rc;
-		if ((uptr & ~(ps - 1)) != pages[i])
+		if (!umem_page_id_eq(&have, &pages[i]))
 			return -EBADE;
 	}
 	return 0;
@@ -246,7 +255,7 @@ int iommufd_test_access_pages(struct iommufd_ucmd *ucmd,
 	uint64_t ps = umem_page_size(), npages;
 	struct selftest_access_item *items;
 	struct selftest_access *staccess;
-	uint64_t *pages;
+	struct umem_page_id *pages;
 	int rc;
 
 	if (length > 16 * 1024 * 1024)

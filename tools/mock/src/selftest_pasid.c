@@ -14,8 +14,6 @@
 
 #include "iommufd_private.h"
 
-#if IOMMUFD_MOCK_HAVE_7X
-
 /* iommufd_test_pasid_attach(): the pt_id it got is copied back. */
 static int iommufd_test_pasid_attach(struct iommufd_ucmd *ucmd,
 				     struct iommufd_device *idev,
@@ -117,5 +115,3 @@ int iommufd_test_pasid(struct iommufd_ucmd *ucmd, struct iommu_test_cmd *cmd)
 		return -EOPNOTSUPP;
 	}
 }
-
-#endif

@@ -529,6 +529,15 @@ static size_t snapshot_find(uint64_t addr)
 	return lo;
 }
 
+int umem_snapshot_load(uint64_t va, uint64_t len)
+{
+	uint64_t end;
+
+	if (__builtin_add_overflow(va, len, &end))
+		return -EFAULT;
+	return snapshot_load_range(0, va, end);
+}
+
 int umem_check_pin(uint64_t uptr, uint64_t len, bool write, bool longterm)
 {
 	return umem_check_pin_pid(0, uptr, len, write, longterm);
@@ -570,15 +579,12 @@ int umem_page_id(uint64_t va, struct umem_page_id *id)
 	return umem_page_id_pid(0, va, id);
 }
 
-int umem_page_id_pid(int pid, uint64_t va, struct umem_page_id *id)
+/* The page id of va from the snapshot loaded: 0 or -EFAULT. */
+static int snapshot_page_id(uint64_t va, struct umem_page_id *id)
 {
 	const struct vma *v;
 	size_t i;
-	int rc;
 
-	rc = snapshot_load_range(pid, va, va + 1);
-	if (rc)
-		return rc;
 	i = snapshot_find(va);
 	if (i >= snap.n || snap.v[i].start > va)
 		return -EFAULT;
@@ -595,6 +601,51 @@ int umem_page_id_pid(int pid, uint64_t va, struct umem_page_id *id)
 		id->offset = va;
 	}
 	return 0;
+}
+
+int umem_page_id_pid(int pid, uint64_t va, struct umem_page_id *id)
+{
+	int rc = snapshot_load_range(pid, va, va + 1);
+
+	return rc ? rc : snapshot_page_id(va, id);
+}
+
+int umem_page_ids_pid(int pid, uint64_t va, uint64_t n,
+		      struct umem_page_id *ids)
+{
+	uint64_t ps = umem_page_size(), end;
+	int rc;
+
+	if (!n)
+		return 0;
+	if (__builtin_mul_overflow(n, ps, &end) ||
+	    __builtin_add_overflow(va, end, &end))
+		return -EFAULT;
+	rc = snapshot_load_range(pid, va, end);
+	for (uint64_t i = 0; !rc && i < n; i++)
+		rc = snapshot_page_id(va + i * ps, &ids[i]);
+	return rc;
+}
+
+size_t umem_file_page_vas(const struct umem_page_id *id, uint64_t *vas,
+			  size_t max)
+{
+	size_t n = 0;
+
+	if (!id->inode || snapshot_load_pid(0))
+		return 0;
+	for (size_t i = 0; i < snap.n; i++) {
+		const struct vma *v = &snap.v[i];
+
+		if (!v->shared || v->inode != id->inode || v->dev != id->dev ||
+		    id->offset < v->offset ||
+		    id->offset - v->offset >= v->end - v->start)
+			continue;
+		if (n < max)
+			vas[n] = v->start + (id->offset - v->offset);
+		n++;
+	}
+	return n;
 }
 
 bool umem_page_is_hugetlb(uint64_t va)

@@ -32,11 +32,31 @@ struct umem_page_id {
 int umem_page_id(uint64_t va, struct umem_page_id *id) MOCK_HIDDEN;
 /* The same in process pid's memory (0 or the caller's pid: ours). */
 int umem_page_id_pid(int pid, uint64_t va, struct umem_page_id *id) MOCK_HIDDEN;
+/* The same for the n pages from va, into ids[0..n-1]: 0 or -EFAULT. */
+int umem_page_ids_pid(int pid, uint64_t va, uint64_t n,
+		      struct umem_page_id *ids) MOCK_HIDDEN;
+static inline bool umem_page_id_eq(const struct umem_page_id *a,
+				   const struct umem_page_id *b)
+{
+	return a->dev == b->dev && a->inode == b->inode &&
+	       a->offset == b->offset;
+}
+/*
+ * The VAs where our shared mappings show the file page id (id->inode not
+ * 0): the first max of them into vas; how many there are.
+ */
+size_t umem_file_page_vas(const struct umem_page_id *id, uint64_t *vas,
+			  size_t max) MOCK_HIDDEN;
 /*
  * Whether va is in a shared mapping of a hugetlbfs file: a compound page,
  * which MD_CHECK_REFS does not count (PageCompound() in selftest.c).
  */
 bool umem_page_is_hugetlb(uint64_t va) MOCK_HIDDEN;
+/*
+ * Loads the VMAs of [va, va + len) of ours at once, so that page by page
+ * questions about them (MD_CHECK_REFS) read the maps once: 0 or -errno.
+ */
+int umem_snapshot_load(uint64_t va, uint64_t len) MOCK_HIDDEN;
 /* Ends a call: forgets its VMA snapshot, closes its copy pipe. */
 void umem_snapshot_drop(void) MOCK_HIDDEN;
 /* VmLck of this process in pages (mlock()ed memory the kernel counts). */

@@ -8,8 +8,7 @@
  *
  * Files (each mirrors the kernel file of its name where there is one):
  *   vfio_main.c       the devices (IOMMUFD_MOCK_VFIO), the device file and
- *                     its ioctl dispatch, VFIO_DEVICE_FEATURE, and the
- *                     personality questions (vfio_has_*(), below)
+ *                     its ioctl dispatch, VFIO_DEVICE_FEATURE
  *   device_cdev.c     BIND_IOMMUFD, ATTACH/DETACH_IOMMUFD_PT
  *   vfio_iommufd.c    drivers/vfio/iommufd.c: the physical device's
  *                     bind/attach/detach on iommufd
@@ -123,17 +122,6 @@ struct vfio_device_file {
 /* mmio_trap.c: a process's mappings of df hold it (pid's count +1 or -1) */
 void vfio_device_file_mapped(struct vfio_device_file *df, int pid,
 			     int delta) MOCK_HIDDEN;
-
-/* ---- the personality's questions (vfio_main.c, one place) ---- */
-
-/* VFIO_DEVICE_BIND_FLAG_TOKEN and token_uuid_ptr (7.x's bind) */
-bool vfio_has_bind_token(void) MOCK_HIDDEN;
-/* VFIO_DEVICE_ATTACH_PASID / DETACH_PASID on a vfio-pci device */
-bool vfio_has_pasid(void) MOCK_HIDDEN;
-/* VFIO_PCI_ERR_IRQ_INDEX on a conventional PCI device (edu) */
-bool vfio_has_err_irq_without_pcie(void) MOCK_HIDDEN;
-/* VFIO_DEVICE_FEATURE_DMA_BUF on vfio-pci (drivers/vfio/pci/vfio_pci_dmabuf.c) */
-bool vfio_has_dma_buf(void) MOCK_HIDDEN;
 
 /* pages.c: the mock's own descriptor of a file (the kernel's get_file()) */
 int file_get(int fd) MOCK_HIDDEN;

@@ -14,7 +14,6 @@
 
 #include "vfio.h"
 
-#if IOMMUFD_MOCK_HAVE_7X
 /* ida_exists(&vdev->pasids): the idev's own list of attached PASIDs */
 static bool vfio_pasid_attached(struct iommufd_device *idev, uint32_t pasid)
 {
@@ -23,7 +22,6 @@ static bool vfio_pasid_attached(struct iommufd_device *idev, uint32_t pasid)
 			return true;
 	return false;
 }
-#endif
 
 int vfio_iommufd_physical_bind(struct vfio_device *vdev,
 			       struct iommufd_ctx *ictx, uint32_t *out_device_id)
@@ -44,10 +42,8 @@ void vfio_iommufd_physical_unbind(struct vfio_device *vdev)
 
 	if (!idev)
 		return;
-#if IOMMUFD_MOCK_HAVE_7X
 	while (idev->npasid_attach)
 		iommufd_device_pasid_detach(idev, idev->pasid_attach[0].pasid);
-#endif
 	if (idev->hwpt)
 		iommufd_device_detach(idev);
 	iommufd_device_unbind(idev);
@@ -77,15 +73,9 @@ int vfio_iommufd_physical_pasid_attach_ioas(struct vfio_device *vdev,
 {
 	if (!vdev->idev)
 		return -EINVAL;
-#if IOMMUFD_MOCK_HAVE_7X
 	if (vfio_pasid_attached(vdev->idev, pasid))
 		return iommufd_device_pasid_replace(vdev->idev, pasid, pt_id);
 	return iommufd_device_pasid_attach(vdev->idev, pasid, pt_id);
-#else
-	(void)pasid;
-	(void)pt_id;
-	return -EOPNOTSUPP;
-#endif
 }
 
 void vfio_iommufd_physical_pasid_detach_ioas(struct vfio_device *vdev,
@@ -93,10 +83,6 @@ void vfio_iommufd_physical_pasid_detach_ioas(struct vfio_device *vdev,
 {
 	if (!vdev->idev)
 		return;
-#if IOMMUFD_MOCK_HAVE_7X
 	if (vfio_pasid_attached(vdev->idev, pasid))
 		iommufd_device_pasid_detach(vdev->idev, pasid);
-#else
-	(void)pasid;
-#endif
 }

@@ -32,43 +32,6 @@
 
 #define VFIO_ENV "IOMMUFD_MOCK_VFIO"
 
-/* ---- the personality's questions (the lead maps these onto its table) ---- */
-
-/*
- * 7.x's bind takes VFIO_DEVICE_BIND_FLAG_TOKEN (6.12: any flag EINVAL,
- * device_cdev.c vfio_df_ioctl_bind_iommufd()).
- */
-bool vfio_has_bind_token(void)
-{
-	return iommufd_mock_7x();
-}
-
-/*
- * VFIO_DEVICE_ATTACH_PASID/DETACH_PASID (7.x; 6.12's device_cdev.c answers
- * EINVAL to any attach or detach flag). Whether a PASID attaches is then
- * the IOMMU's business: the mock edu has no PASID capability.
- */
-bool vfio_has_pasid(void)
-{
-	return iommufd_mock_7x();
-}
-
-/*
- * The error interrupt of a conventional PCI device: 6.12 offers it only on
- * PCI Express (vfio_pci_get_irq_count() 0, GET_IRQ_INFO EINVAL); 7.3's
- * vfio_pci_core.c counts one for every device.
- */
-bool vfio_has_err_irq_without_pcie(void)
-{
-	return iommufd_mock_7x();
-}
-
-/* VFIO_DEVICE_FEATURE_DMA_BUF: 7.x's vfio_pci_dmabuf.c; 6.12 has none. */
-bool vfio_has_dma_buf(void)
-{
-	return iommufd_mock_7x();
-}
-
 /* ---- the devices ---- */
 
 /* In the arena: every image of the process tree, exec'd ones too, sees them. */

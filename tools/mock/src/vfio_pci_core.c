@@ -121,7 +121,7 @@ static int vfio_irq_count(struct vfio_device *vdev, unsigned int index)
 		return vfio_model(vdev)->msi ? 1 : 0;
 	case VFIO_PCI_ERR_IRQ_INDEX:
 		/* edu is conventional PCI, not PCI Express */
-		return vfio_has_err_irq_without_pcie() ? 1 : 0;
+		return iommufd_mock_has(IOMMUFD_MOCK_VFIO_ERR_IRQ_ANY_PCI) ? 1 : 0;
 	case VFIO_PCI_REQ_IRQ_INDEX:
 		return 1;
 	}
@@ -343,7 +343,7 @@ static int vfio_pci_ioctl_get_irq_info(struct vfio_device *vdev, void *arg)
 	if (info.argsz < minsz || info.index >= VFIO_PCI_NUM_IRQS)
 		return -EINVAL;
 	if (info.index == VFIO_PCI_ERR_IRQ_INDEX &&
-	    !vfio_has_err_irq_without_pcie())
+	    !iommufd_mock_has(IOMMUFD_MOCK_VFIO_ERR_IRQ_ANY_PCI))
 		return -EINVAL;
 	info.flags = VFIO_IRQ_INFO_EVENTFD;
 	info.count = vfio_irq_count(vdev, info.index);
@@ -418,15 +418,11 @@ int vfio_pci_core_device_feature(struct vfio_device *vdev, uint32_t flags,
 	switch (flags & VFIO_DEVICE_FEATURE_MASK) {
 	case VFIO_DEVICE_FEATURE_PCI_VF_TOKEN:
 		return -ENOTTY;	/* !vdev->vf_token: not a PF with VFs */
-#ifdef VFIO_DEVICE_FEATURE_DMA_BUF
 	case VFIO_DEVICE_FEATURE_DMA_BUF:
-		if (!vfio_has_dma_buf())
+		if (!iommufd_mock_has(IOMMUFD_MOCK_VFIO_DMA_BUF))
 			return -ENOTTY;
 		return vfio_pci_core_feature_dma_buf(vdev, flags, arg, argsz);
-#endif
 	}
-	/* headers without VFIO_DEVICE_FEATURE_DMA_BUF use none of them */
-	(void)vdev, (void)arg, (void)argsz;
 	return -ENOTTY;
 }
 

@@ -18,8 +18,6 @@
 
 #include "vfio.h"
 
-#ifdef VFIO_DEVICE_FEATURE_DMA_BUF
-
 /* vfio_check_feature() */
 static int vfio_check_feature(uint32_t flags, size_t argsz,
 			      uint32_t supported_ops, size_t minsz)
@@ -117,27 +115,3 @@ void vfio_pci_dma_buf_release(struct vfio_device *vdev,
 		}
 }
 
-#else
-int vfio_pci_core_feature_dma_buf(struct vfio_device *vdev, uint32_t flags,
-				  uint64_t arg, size_t argsz)
-{
-	(void)vdev, (void)flags, (void)arg, (void)argsz;
-	return -ENOTTY;
-}
-
-void vfio_pci_dma_buf_move(struct vfio_device *vdev, bool revoked)
-{
-	(void)vdev, (void)revoked;
-}
-
-void vfio_pci_dma_buf_cleanup(struct vfio_device *vdev)
-{
-	(void)vdev;
-}
-
-void vfio_pci_dma_buf_release(struct vfio_device *vdev,
-			      struct iommufd_test_dma_buf *dmabuf)
-{
-	(void)vdev, (void)dmabuf;
-}
-#endif

@@ -20,8 +20,6 @@
 
 #include "iommufd_private.h"
 
-#if IOMMUFD_MOCK_HAVE_7X
-
 /* iommufd_viommu_destroy(): the hold on the parent HWPT goes. */
 void iommufd_viommu_destroy(struct iommufd_object *obj)
 {
@@ -282,7 +280,7 @@ static int iommufd_hw_queue_alloc_phys(struct iommu_hw_queue_alloc *cmd,
 	uint64_t offset = cmd->nesting_parent_iova - aligned_iova;
 	struct iommufd_access *access;
 	uint64_t length, max_npages;
-	uint64_t *pages;
+	struct umem_page_id *pages;
 	int rc;
 
 	if (__builtin_add_overflow(offset, cmd->length, &length) ||
@@ -305,7 +303,9 @@ static int iommufd_hw_queue_alloc_phys(struct iommu_hw_queue_alloc *cmd,
 	if (rc)
 		goto out_destroy;
 	for (uint64_t i = 1; i < max_npages; i++) {
-		if (pages[i] == pages[i - 1] + ps)
+		if (pages[i].dev == pages[i - 1].dev &&
+		    pages[i].inode == pages[i - 1].inode &&
+		    pages[i].offset == pages[i - 1].offset + ps)
 			continue;
 		rc = -EFAULT;
 		iommufd_access_unpin_pages(access, aligned_iova, length);
@@ -448,5 +448,3 @@ int iommufd_viommu_cache_invalidate(struct iommufd_viommu *viommu,
 	}
 	return 0;
 }
-
-#endif

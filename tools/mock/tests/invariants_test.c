@@ -38,7 +38,6 @@ static void expect_broken(struct iommufd_ctx *ictx, const char *what)
 	      "wanted a report of '%s', got '%s'", what, why);
 }
 
-#if IOMMUFD_MOCK_HAVE_7X
 /* Hold on id dropped: the check names it; then the hold comes back. */
 static void expect_hold(struct iommufd_ctx *ictx, uint32_t id,
 			const char *what)
@@ -53,10 +52,10 @@ static void expect_hold(struct iommufd_ctx *ictx, uint32_t id,
 }
 
 /*
- * The holds 7.3 adds: a vIOMMU held by its vEVENTQ and its two HW queues,
+ * The holds of the vIOMMU family: a vIOMMU held by its vEVENTQ and its two HW queues,
  * HW queue 0 by queue 1, the vEVENTQ by its fd.
  */
-static void check_7x_holds(int fd, struct iommufd_ctx *ictx, uint32_t ioas_id,
+static void check_viommu_holds(int fd, struct iommufd_ctx *ictx, uint32_t ioas_id,
 			   uint64_t iova, size_t ps)
 {
 	struct iommu_test_cmd dom = {
@@ -104,14 +103,13 @@ static void check_7x_holds(int fd, struct iommufd_ctx *ictx, uint32_t ioas_id,
 	expect_broken(ictx, "holders");
 	ictx->objs[veventq.out_veventq_id]->users += 2;
 	CHECK(!iommufd_mock_check_ctx(ictx, why, sizeof(why)),
-	      "undoing the 7.x damage did not heal it: %s", why);
+	      "undoing the vIOMMU damage did not heal it: %s", why);
 	/* the vEVENTQ's fd holds the context (iommufd_ctx_get()) */
 	iommufd_mock_fd_close((int)veventq.out_veventq_fd);
 	close((int)veventq.out_veventq_fd);
 	CHECK(!iommufd_mock_check_ctx(ictx, why, sizeof(why)),
 	      "the vEVENTQ's fd closed: %s", why);
 }
-#endif
 
 int main(void)
 {
@@ -173,9 +171,7 @@ int main(void)
 
 	CHECK(!iommufd_mock_check_ctx(ictx, why, sizeof(why)),
 	      "undoing the damage did not heal it: %s", why);
-#if IOMMUFD_MOCK_HAVE_7X
-	check_7x_holds(fd, ictx, alloc.out_ioas_id, map.iova, ps);
-#endif
+	check_viommu_holds(fd, ictx, alloc.out_ioas_id, map.iova, ps);
 	CHECK(iommufd_mock_check_unpinned((uintptr_t)buf, len, why,
 					  sizeof(why)) == -1,
 	      "a domain's pins went unseen");

@@ -18,8 +18,8 @@
  * Run time: iommufd_ioctl_or_skip() and iommufd_test_op_or_skip() ask the
  * running kernel and skip with the name of what is missing.
  */
-#ifndef IOMMUFD_HARNESS_UTILS_7X_H
-#define IOMMUFD_HARNESS_UTILS_7X_H
+#ifndef IOMMUFD_HARNESS_FEATURE_UTILS_H
+#define IOMMUFD_HARNESS_FEATURE_UTILS_H
 
 #include <dirent.h>
 #include <poll.h>
@@ -572,4 +572,4 @@ static inline int _test_cmd_dmabuf_revoke(int fd, int dmabuf_fd, bool revoked)
 #endif /* IOMMUFD_TEST_HAS_DMABUF */
 
 #endif /* IOMMUFD_HAVE_UAPI */
-#endif /* IOMMUFD_HARNESS_UTILS_7X_H */
+#endif /* IOMMUFD_HARNESS_FEATURE_UTILS_H */

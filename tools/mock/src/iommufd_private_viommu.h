@@ -1,17 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The 7.x objects of libiommufd_mock.so (vIOMMU, vDEVICE, vEVENTQ, HW
- * queue, mmap windows) and what their files offer the others: the part of
- * drivers/iommu/iommufd/iommufd_private.h of Linux 7.3 that 6.12 does not
- * have, kept apart so that each header stays short. Included at the end of
- * iommufd_private.h; include that one.
+ * The vIOMMU family of libiommufd_mock.so (vIOMMU, vDEVICE, vEVENTQ, HW
+ * queue, mmap windows; 6.13 to 6.17, personality.h) and what their files
+ * offer the others: the part of drivers/iommu/iommufd/iommufd_private.h of
+ * Linux 7.3 that 6.12 does not have, kept apart so that each header stays
+ * short. Included at the end of iommufd_private.h; include that one.
  */
-#ifndef IOMMUFD_MOCK_PRIVATE_7X_H
-#define IOMMUFD_MOCK_PRIVATE_7X_H
+#ifndef IOMMUFD_MOCK_PRIVATE_VIOMMU_H
+#define IOMMUFD_MOCK_PRIVATE_VIOMMU_H
 
 /* ---- eventq.c (7.x) ---- */
 
-#if IOMMUFD_MOCK_HAVE_7X
 /* A vEVENTQ; its events live in memory parent and child share (eventq.c). */
 struct iommufd_veventq {
 	struct iommufd_object obj;
@@ -28,7 +27,6 @@ void iommufd_veventq_destroy(struct iommufd_object *obj) MOCK_HIDDEN;
 int iommufd_viommu_report_event(struct iommufd_viommu *viommu, uint32_t type,
 				const void *event_data,
 				size_t data_len) MOCK_HIDDEN;
-#endif
 
 /* ---- viommu.c (7.x) ---- */
 
@@ -63,7 +61,6 @@ struct iommufd_mmap {
 	uint64_t offset, length;	/* vm_pgoff << PAGE_SHIFT, length */
 };
 
-#if IOMMUFD_MOCK_HAVE_7X
 int iommufd_viommu_alloc_mmap(struct iommufd_viommu *viommu, uint64_t length,
 			      const void *data, size_t data_len,
 			      uint64_t *offset) MOCK_HIDDEN;
@@ -90,6 +87,5 @@ void iommufd_hw_queue_holds(const struct iommufd_object *obj,
 int iommufd_viommu_cache_invalidate(struct iommufd_viommu *viommu,
 				    struct iommu_hwpt_invalidate *cmd,
 				    uint32_t *done) MOCK_HIDDEN;
-#endif
 
 #endif
