@@ -544,6 +544,17 @@ bool iommufd_mock_fd_ioctl(int fd, unsigned long request, void *arg, int *ret)
 	return true;
 }
 
+/* A file method's answer (a count or -errno) as the system call's. */
+static void fd_syscall_result(long rc, long *ret)
+{
+	if (rc < 0) {
+		errno = (int)-rc;
+		*ret = -1;
+	} else {
+		*ret = rc;
+	}
+}
+
 bool iommufd_mock_fd_read(int fd, void *buf, size_t count, long *ret)
 {
 	struct iommufd_file *file;
@@ -560,12 +571,7 @@ bool iommufd_mock_fd_read(int fd, void *buf, size_t count, long *ret)
 	}
 	rc = file_op(file)->read(file->private_data, (uintptr_t)buf, count);
 	mock_unlock();
-	if (rc < 0) {
-		errno = (int)-rc;
-		*ret = -1;
-	} else {
-		*ret = rc;
-	}
+	fd_syscall_result(rc, ret);
 	return true;
 }
 
@@ -585,12 +591,7 @@ bool iommufd_mock_fd_write(int fd, const void *buf, size_t count, long *ret)
 	}
 	rc = file_op(file)->write(file->private_data, (uintptr_t)buf, count);
 	mock_unlock();
-	if (rc < 0) {
-		errno = (int)-rc;
-		*ret = -1;
-	} else {
-		*ret = rc;
-	}
+	fd_syscall_result(rc, ret);
 	return true;
 }
 
@@ -611,12 +612,7 @@ bool iommufd_mock_fd_rw(int fd, void *buf, size_t count, uint64_t pos,
 	rc = file_op(file)->rw(file->private_data, (uintptr_t)buf, count, pos,
 			    write);
 	mock_unlock();
-	if (rc < 0) {
-		errno = (int)-rc;
-		*ret = -1;
-	} else {
-		*ret = rc;
-	}
+	fd_syscall_result(rc, ret);
 	return true;
 }
 
